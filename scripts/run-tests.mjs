@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// Runs the test suite with Node's test runner. Node 20's --test does not expand globs, so list files here.
+// Usage: node scripts/run-tests.mjs [unit|integration] [extra node --test args]
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const which = process.argv[2] === 'unit' || process.argv[2] === 'integration' ? process.argv[2] : undefined;
+const extra = process.argv.slice(which ? 3 : 2);
+const roots = which ? [join('test', which)] : [join('test', 'unit'), join('test', 'integration')];
+
+function collect(dir) {
+  let out = [];
+  let entries;
+  try { entries = readdirSync(dir); } catch { return out; }
+  for (const name of entries.sort()) {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) out = out.concat(collect(full));
+    else if (name.endsWith('.test.ts')) out.push(full);
+  }
+  return out;
+}
+
+const files = roots.flatMap(collect);
+if (files.length === 0) {
+  console.error('no test files found under', roots.join(', '));
+  process.exit(1);
+}
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...extra, ...files], { stdio: 'inherit' });
+process.exit(result.status ?? 1);

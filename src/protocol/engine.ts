@@ -1,0 +1,97 @@
+// The seam between a session (sockets, TLS, timers, files) and a protocol engine (pure state machine).
+//
+// The session feeds bytes in, then drains outputs and acts on them in order. Engines never touch
+// sockets, timers or files, so tests can drive them with byte scripts split at any chunk boundary.
+//
+// Message bodies are streamed out of the engine (bodyBegin / bodyData / bodyEnd) so the session can
+// spool them to memory or a 0600 temp file and hand them to the scanner. When the scanner is done the
+// session calls scanned(); the engine then emits the framing with the final size and a bodyToClient
+// output telling the session where to write the (possibly replaced) content. The engine decides when
+// a body is no longer needed (bodyRelease), e.g. after the last slice of a cached partial fetch.
+
+export type Protocol = 'imap' | 'pop3';
+
+export interface BodyContext {
+  protocol: Protocol;
+  /** IMAP: the FETCH item as the server named it, e.g. "BODY[]", "BODY[2]", "BINARY[1.2]", "RFC822". POP3: "RETR" or "TOP". */
+  section: string;
+  user?: string;
+  mailbox?: string;
+  uidValidity?: string;
+  uid?: number;
+  /** IMAP sequence number or POP3 message number. */
+  seq?: number;
+  /** MIME header of the part, when the section is a single part and the engine knows it (for decoding). */
+  partHeader?: Buffer;
+  /** True when the section is a single MIME part (BODY[n], BINARY[n]) rather than a whole message. */
+  isPart?: boolean;
+  /** True when the content is already transfer-decoded (BINARY[…]). */
+  decoded?: boolean;
+  /** POP3 TOP: the content is headers plus a truncated body. */
+  truncated?: boolean;
+}
+
+export interface ProxyEvent {
+  type: string;
+  [field: string]: unknown;
+}
+
+export type BodyEncoding = 'raw' | 'pop3-dot-stuffed';
+
+export type EngineOutput =
+  | { kind: 'toClient'; bytes: Buffer }
+  | { kind: 'toServer'; bytes: Buffer }
+  /** A body starts. `size` is what the server declared (IMAP literal length) or undefined (POP3). */
+  | { kind: 'bodyBegin'; bodyId: number; context: BodyContext; size: number | undefined }
+  /** Content bytes as the server meant them: IMAP literal bytes; POP3 un-stuffed with CRLF kept. */
+  | { kind: 'bodyData'; bodyId: number; bytes: Buffer }
+  /** The body is complete; the session scans it and later calls scanned(bodyId, …). */
+  | { kind: 'bodyEnd'; bodyId: number }
+  /** Write the final content of bodyId (or the byte range [start, end) of it) to the client here. */
+  | { kind: 'bodyToClient'; bodyId: number; encoding: BodyEncoding; start?: number; end?: number }
+  /** The engine will not refer to bodyId again; the session may free its storage. */
+  | { kind: 'bodyRelease'; bodyId: number }
+  /** For the log: login user, mailbox, bodies passed unscanned, size changes. Never credentials. */
+  | { kind: 'event'; event: ProxyEvent }
+  /** Close both legs after writing everything before this output. */
+  | { kind: 'close'; reason: string };
+
+export interface ScanOutcome {
+  /** Size in bytes of the final content (original or replacement). */
+  size: number;
+  /** True when the scanner replaced the content. */
+  changed: boolean;
+}
+
+export interface ProtocolEngine {
+  fromClient(bytes: Buffer): void;
+  fromServer(bytes: Buffer): void;
+  /** The session tells the engine a body it announced with bodyEnd has been scanned. */
+  scanned(bodyId: number, outcome: ScanOutcome): void;
+  /** Lets the engine decide on keep-alives while a body is held. */
+  tick(nowMs: number): void;
+  /** The server or client connection ended (EOF). */
+  end(side: 'client' | 'server'): void;
+  drain(): EngineOutput[];
+}
+
+export interface EngineOptions {
+  /** True when the next server line is the greeting that the client has not seen yet. */
+  expectGreeting: boolean;
+  /** Bodies above this size pass through unscanned with an event. */
+  maxScanBytes: number;
+  /** IMAP: emit an untagged keep-alive when a body is held longer than this. */
+  keepaliveMs: number;
+  /** POP3: longest hold before the engine gives up waiting (see pop3/ for what it then does). */
+  maxHoldMs: number;
+  /** IMAP: bytes of scanned bodies kept for answering partial fetches. */
+  partialCacheBytes: number;
+}
+
+export const defaultEngineOptions: EngineOptions = {
+  expectGreeting: true,
+  maxScanBytes: 256 * 1024 * 1024,
+  keepaliveMs: 15_000,
+  maxHoldMs: 20_000,
+  partialCacheBytes: 64 * 1024 * 1024,
+};
