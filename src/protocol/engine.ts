@@ -47,7 +47,11 @@ export type EngineOutput =
   | { kind: 'bodyData'; bodyId: number; bytes: Buffer }
   /** The body is complete; the session scans it and later calls scanned(bodyId, …). */
   | { kind: 'bodyEnd'; bodyId: number }
-  /** Write the final content of bodyId (or the byte range [start, end) of it) to the client here. */
+  /**
+   * Write the final content of bodyId (or the byte range [start, end) of it) to the client here.
+   * 'pop3-dot-stuffed': pipe the range through a new pop3/dot-stuffing.ts DotStuffer and add its end()
+   * only when `end` is absent (a bounded range is a prefix the engine continues with raw bytes).
+   */
   | { kind: 'bodyToClient'; bodyId: number; encoding: BodyEncoding; start?: number; end?: number }
   /** The engine will not refer to bodyId again; the session may free its storage. */
   | { kind: 'bodyRelease'; bodyId: number }

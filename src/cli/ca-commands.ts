@@ -1,0 +1,55 @@
+import { writeFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { describeCa, exportCa, initCa, loadCa, type CaDescription, type CaExportFormat } from '../ca/index.js';
+import { UserError } from '../user-error.js';
+import { cliContext } from './context.js';
+
+export function registerCaCommands(program: Command): void {
+  const ca = program.command('ca').description('the local root CA that signs the certificates mail clients see');
+
+  ca.command('init')
+    .description('create the root CA (does nothing if one exists, unless --force)')
+    .option('--force', 'replace an existing CA (mail clients must then trust the new one)')
+    .action(async (options: { force?: boolean }, command: Command) => {
+      const { dataDir } = cliContext(command);
+      const result = await initCa(dataDir, { force: options.force });
+      console.log(result.created ? 'Created a new root CA.' : 'A root CA already exists; nothing changed (use --force to replace it).');
+      printDescription(describeCa(result.ca));
+    });
+
+  ca.command('show')
+    .description('print the CA subject, fingerprint, validity and file paths')
+    .action((_options: unknown, command: Command) => {
+      printDescription(describeCa(requireCa(cliContext(command).dataDir)));
+    });
+
+  ca.command('export')
+    .description('write the CA certificate for installing it in a mail client or trust store')
+    .addOption(new Option('--format <format>', 'pem or der').choices(['pem', 'der']).default('pem'))
+    .option('--out <file>', 'write to this file instead of standard output')
+    .action((options: { format: CaExportFormat; out?: string }, command: Command) => {
+      const bytes = exportCa(requireCa(cliContext(command).dataDir), options.format);
+      if (!options.out) {
+        if (options.format === 'der' && process.stdout.isTTY) throw new UserError('DER is binary; use --out FILE or redirect standard output');
+        process.stdout.write(bytes);
+        return;
+      }
+      writeFileSync(options.out, bytes);
+      console.log(`Wrote the CA certificate (${options.format.toUpperCase()}) to ${options.out}`);
+    });
+}
+
+function requireCa(dataDir: string) {
+  const ca = loadCa(dataDir);
+  if (!ca) throw new UserError(`no root CA in ${dataDir}; create one with: inboxguard ca init`);
+  return ca;
+}
+
+export function printDescription(description: CaDescription): void {
+  console.log(`Subject:      ${description.subject}`);
+  console.log(`SHA-256:      ${description.fingerprintSha256}`);
+  console.log(`Valid from:   ${description.notBefore.toISOString()}`);
+  console.log(`Valid until:  ${description.notAfter.toISOString()}`);
+  console.log(`Certificate:  ${description.certPath}`);
+  console.log(`Private key:  ${description.keyPath} (keep it private: mode 0600)`);
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { CaError } from '../ca/index.js';
+import { UserError } from '../user-error.js';
+import { registerCaCommands } from './ca-commands.js';
+import { registerConfigCommands } from './config-commands.js';
+import { registerListenerCommands } from './listeners-commands.js';
+import { registerStartCommand } from './start-command.js';
+
+const program = new Command()
+  .name('inboxguard')
+  .description('Local TLS-terminating IMAP/POP3 scanning proxy for desktop mail clients')
+  .version('0.1.0')
+  .option('--data-dir <dir>', 'where the CA, config, logs and quarantine live (default $INBOXGUARD_HOME or ~/.inboxguard)')
+  .option('--config <file>', 'configuration file (default <data-dir>/config.yaml)')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerStartCommand(program);
+registerCaCommands(program);
+registerListenerCommands(program);
+registerConfigCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
+  if (error instanceof UserError || error instanceof CaError) {
+    console.error(`inboxguard: ${error.message}`);
+    process.exit(error instanceof UserError ? error.exitCode : 2);
+  }
+  throw error;
+}

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { isLoopbackHost, parseHostPort } from './address.js';
+
+const hostPort = (allowAnyPort: boolean) =>
+  z.string().superRefine((value, ctx) => {
+    try {
+      parseHostPort(value, allowAnyPort);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  });
+
+export const tlsModeSchema = z.enum(['implicit', 'starttls', 'none']);
+export const protocolSchema = z.enum(['imap', 'pop3', 'auto']);
+
+export const listenerSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'use letters, digits, ".", "_" or "-" (at most 64)'),
+    /** Port 0 picks a free port (tests). */
+    listen: hostPort(true),
+    protocol: protocolSchema.default('auto'),
+    tls: tlsModeSchema.default('implicit'),
+    upstream: hostPort(false),
+    upstreamTls: tlsModeSchema.default('implicit'),
+    /** Extra CA certificate (PEM file) trusted for this upstream, besides the system store. */
+    upstreamCa: z.string().min(1).optional(),
+    /** Skips upstream certificate verification. Logged as a warning on every connection. */
+    insecureSkipVerify: z.boolean().default(false),
+    /** Required to listen on a non-loopback address. */
+    allowRemote: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((listener, ctx) => {
+    if (listener.tls === 'starttls' && listener.upstreamTls === 'none') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls'],
+        message: 'tls: starttls needs a TLS upstream (upstreamTls: implicit or starttls); a client STARTTLS over a plaintext upstream would be a downgrade',
+      });
+    }
+    try {
+      if (!listener.allowRemote && !isLoopbackHost(parseHostPort(listener.listen, true).host)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['listen'],
+          message: `${listener.listen} is not a loopback address; set allowRemote: true (or --allow-remote) to accept connections from other machines`,
+        });
+      }
+    } catch {
+      // reported by the listen field itself
+    }
+  });
+
+export const configSchema = z
+  .object({
+    listeners: z.array(listenerSchema).default([]),
+    protocols: z
+      .object({ imap: z.boolean().default(true), imaps: z.boolean().default(true), pop3: z.boolean().default(true), pop3s: z.boolean().default(true) })
+      .strict()
+      .default({ imap: true, imaps: true, pop3: true, pop3s: true }),
+    exclusions: z
+      .object({ applications: z.array(z.string()).default([]), ips: z.array(z.string()).default([]) })
+      .strict()
+      .default({ applications: [], ips: [] }),
+    scan: z
+      .object({
+        engines: z.array(z.enum(['builtin', 'clamd'])).default(['builtin']),
+        onError: z.enum(['pass', 'block']).default('pass'),
+        memoryBufferBytes: z.number().int().positive().default(16 * 1024 * 1024),
+        maxMessageBytes: z.number().int().positive().default(256 * 1024 * 1024),
+      })
+      .strict()
+      .default({ engines: ['builtin'], onError: 'pass', memoryBufferBytes: 16 * 1024 * 1024, maxMessageBytes: 256 * 1024 * 1024 }),
+    actions: z
+      .object({ infected: z.enum(['strip', 'replace-message', 'log-only']).default('strip') })
+      .strict()
+      .default({ infected: 'strip' }),
+    rules: z
+      .object({ transport: z.array(z.unknown()).default([]), mailboxScan: z.array(z.unknown()).default([]) })
+      .strict()
+      .default({ transport: [], mailboxScan: [] }),
+    imap: z.object({ keepaliveSeconds: z.number().positive().default(15) }).strict().default({ keepaliveSeconds: 15 }),
+    pop3: z.object({ maxHoldSeconds: z.number().positive().default(20) }).strict().default({ maxHoldSeconds: 20 }),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const seen = new Map<string, number>();
+    config.listeners.forEach((listener, index) => {
+      if (seen.has(listener.name)) {
+        ctx.addIssue({ code: 'custom', path: ['listeners', index, 'name'], message: `listener name "${listener.name}" is used twice` });
+      }
+      seen.set(listener.name, index);
+    });
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type ListenerConfig = z.output<typeof listenerSchema>;
+export type TlsMode = z.output<typeof tlsModeSchema>;
+export type ProtocolSetting = z.output<typeof protocolSchema>;

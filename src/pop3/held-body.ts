@@ -1,0 +1,67 @@
+import type { BodyContext, EngineOutput } from '../protocol/engine.js';
+import { DotUnstuffer } from './dot-stuffing.js';
+
+export type UnscannedReason = 'too-large' | 'hold-timeout';
+
+/**
+ * A RETR/TOP reply from its +OK line until the client has it. The client sees nothing of it (nor of
+ * anything after it) until it is released at the front of the client output.
+ *
+ *   receiving ──bodyEnd──► scanning ──scanned()──► ready ──► released (status, content, terminator)
+ *   receiving, unscanned ─┬─ at the front ──► streaming (status, content so far, then raw server bytes)
+ *                         └─ completes behind another hold ──► ready (no scan)
+ */
+export class HeldBody {
+  phase: 'receiving' | 'scanning' | 'ready' | 'streaming' = 'receiving';
+  /** Un-stuffed bytes handed to the session with bodyData. */
+  contentBytes = 0;
+  unscanned: UnscannedReason | undefined;
+  /** When this reply started holding up the client (reached the front of the client output). */
+  holdSinceMs: number | undefined;
+  scanTimeoutReported = false;
+  readonly reader = new DotUnstuffer();
+
+  constructor(
+    readonly bodyId: number,
+    readonly context: BodyContext,
+    private readonly statusLine: Buffer,
+  ) {}
+
+  /** The terminator was read: the body waits for its scan, or, unscanned, is ready as it is. */
+  complete(): void {
+    this.phase = this.unscanned === undefined ? 'scanning' : 'ready';
+  }
+
+  scanned(): void {
+    this.phase = 'ready';
+  }
+
+  /**
+   * Called while this reply is the first thing the client is waiting for. Emits what the client may have
+   * now and returns true when the client output no longer needs to keep this item.
+   */
+  releaseAtFront(emit: (output: EngineOutput) => void, nowMs: number | undefined): boolean {
+    const bodyId = this.bodyId;
+    if (this.phase === 'ready') {
+      emit({ kind: 'toClient', bytes: this.statusLine });
+      emit({ kind: 'bodyToClient', bodyId, encoding: 'pop3-dot-stuffed' });
+      emit({ kind: 'toClient', bytes: this.reader.terminator ?? Buffer.from('.\r\n') });
+      emit({ kind: 'bodyRelease', bodyId });
+      return true;
+    }
+    if (this.phase === 'receiving' && this.unscanned !== undefined) {
+      // The session stuffs content [0, contentBytes) without end(); the raw server bytes that follow
+      // start exactly where that content ends, beginning with any undecided "." or ".\r".
+      emit({ kind: 'toClient', bytes: this.statusLine });
+      if (this.contentBytes > 0) {
+        emit({ kind: 'bodyToClient', bodyId, encoding: 'pop3-dot-stuffed', start: 0, end: this.contentBytes });
+      }
+      const undecided = this.reader.pendingRaw();
+      if (undecided.length > 0) emit({ kind: 'toClient', bytes: undecided });
+      this.phase = 'streaming';
+      return true;
+    }
+    this.holdSinceMs ??= nowMs;
+    return false;
+  }
+}

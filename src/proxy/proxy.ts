@@ -1,0 +1,25 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { CertificateSource } from './client-tls.js';
+import { startListener, type RunningListener } from './listener.js';
+
+export interface RunningProxy {
+  listeners: RunningListener[];
+  close(): Promise<void>;
+}
+
+export async function startProxy(config: Config, certificates: CertificateSource, log: Logger): Promise<RunningProxy> {
+  const listeners: RunningListener[] = [];
+  try {
+    for (const listener of config.listeners) listeners.push(await startListener(listener, certificates, log));
+  } catch (error) {
+    await Promise.all(listeners.map((listener) => listener.close()));
+    throw error;
+  }
+  return {
+    listeners,
+    close: async () => {
+      await Promise.all(listeners.map((listener) => listener.close()));
+    },
+  };
+}

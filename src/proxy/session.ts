@@ -1,0 +1,220 @@
+import type net from 'node:net';
+import type { Logger } from 'pino';
+import type { ListenerConfig } from '../config/schema.js';
+import type { Protocol } from '../protocol/engine.js';
+import type { Prelude, PreludeOutput } from '../protocol/prelude.js';
+import { acceptClientTls, type CertificateSource } from './client-tls.js';
+import { assumedProtocol, createPrelude, fatalLine } from './prelude-factory.js';
+import { startRelay, type Relay } from './relay.js';
+import { connectPlain, connectTls, UpstreamError, type UpstreamTarget } from './upstream.js';
+
+/** Longer than IMAP IDLE's 29-minute re-issue interval (RFC 2177), so idle clients are not cut off. */
+export const IDLE_TIMEOUT_MS = 31 * 60 * 1000;
+const CLOSE_GRACE_MS = 5_000;
+
+export interface SessionContext {
+  id: number;
+  listener: ListenerConfig;
+  target: UpstreamTarget;
+  certificates: CertificateSource;
+  log: Logger;
+  onClosed(session: Session): void;
+}
+
+/**
+ * One client connection: accepts client TLS, opens and verifies the upstream leg, runs the prelude
+ * (greeting, STARTTLS/STLS on either leg), then hands both sockets to the relay.
+ */
+export class Session {
+  private client: net.Socket;
+  private upstream: net.Socket | undefined;
+  private prelude: Prelude | undefined;
+  private relay: Relay | undefined;
+  private closed = false;
+  private readonly startedAt = Date.now();
+  private readonly log: Logger;
+  private protocol: Protocol;
+  private readonly sockets = new Set<net.Socket>();
+
+  constructor(
+    private readonly rawClient: net.Socket,
+    private readonly context: SessionContext,
+  ) {
+    this.client = rawClient;
+    this.log = context.log.child({ session: context.id, listener: context.listener.name });
+    this.protocol = assumedProtocol(context.listener.protocol, context.target.port);
+  }
+
+  async start(): Promise<void> {
+    const { listener, target } = this.context;
+    this.track(this.rawClient, 'client');
+    this.log.info({ client: `${this.rawClient.remoteAddress}:${this.rawClient.remotePort}`, upstream: `${target.host}:${target.port}` }, 'connection accepted');
+    if (target.insecureSkipVerify) {
+      this.log.warn({ upstream: target.host }, 'upstream certificate verification is DISABLED for this listener (insecureSkipVerify)');
+    }
+    const upstreamReady = listener.upstreamTls === 'implicit' ? connectTls(target) : connectPlain(target);
+    upstreamReady.catch(() => undefined); // handled below, after the client leg is ready
+    try {
+      if (listener.tls === 'implicit') this.client = await acceptClientTls(this.rawClient, this.context.certificates);
+    } catch (error) {
+      this.log.info({ reason: (error as Error).message }, 'client TLS handshake failed');
+      upstreamReady.then((socket) => socket.destroy(), () => undefined);
+      return this.close('client TLS handshake failed');
+    }
+    if (this.closed) return;
+    try {
+      this.upstream = await upstreamReady;
+    } catch (error) {
+      return this.failToClient(error as Error);
+    }
+    this.track(this.upstream, 'upstream');
+    if (this.closed) return;
+    this.logUpstreamTls();
+    this.runPrelude();
+  }
+
+  /** Ends the session at once. */
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.log.info({ reason, ms: Date.now() - this.startedAt, ...this.relay?.stats() }, 'session closed');
+    for (const socket of this.sockets) socket.destroy();
+    this.context.onClosed(this);
+  }
+
+  /** Flushes what was written, then ends both legs. */
+  private closeAfterWrite(reason: string): void {
+    if (this.closed) return;
+    this.client.end();
+    this.upstream?.end();
+    setTimeout(() => this.close(reason), CLOSE_GRACE_MS).unref();
+    this.client.once('close', () => this.close(reason));
+  }
+
+  private track(socket: net.Socket, side: 'client' | 'upstream'): void {
+    this.sockets.add(socket);
+    socket.setNoDelay(true);
+    socket.setTimeout(IDLE_TIMEOUT_MS);
+    socket.on('timeout', () => this.close(`${side} idle for ${IDLE_TIMEOUT_MS / 60000} minutes`));
+    socket.on('error', (error: NodeJS.ErrnoException) => this.close(`${side} socket error: ${error.code ?? error.message}`));
+    socket.on('close', () => {
+      if (!this.relay) this.close(`${side} closed the connection`);
+    });
+  }
+
+  private failToClient(error: Error): void {
+    const kind = error instanceof UpstreamError ? error.kind : 'connect';
+    this.log.warn({ kind, code: (error as UpstreamError).code, reason: error.message }, 'upstream connection failed');
+    this.client.write(fatalLine(this.protocol, error.message));
+    this.closeAfterWrite(`upstream failed: ${error.message}`);
+  }
+
+  private logUpstreamTls(): void {
+    const upstream = this.upstream as net.Socket & { getProtocol?: () => string | null; getCipher?: () => { name: string } };
+    if (typeof upstream.getProtocol === 'function') {
+      this.log.info({ tls: upstream.getProtocol(), cipher: upstream.getCipher?.().name }, 'upstream TLS established');
+    }
+  }
+
+  private runPrelude(): void {
+    const { listener } = this.context;
+    const prelude = createPrelude(listener.protocol, { clientTls: listener.tls, upstreamTls: listener.upstreamTls });
+    this.prelude = prelude;
+    this.listenForPrelude('client');
+    this.listenForPrelude('upstream');
+  }
+
+  private readonly onPreludeClientData = (bytes: Buffer): void => {
+    this.prelude?.fromClient(bytes);
+    this.handlePreludeOutputs();
+  };
+
+  private readonly onPreludeServerData = (bytes: Buffer): void => {
+    this.prelude?.fromServer(bytes);
+    this.handlePreludeOutputs();
+  };
+
+  private listenForPrelude(side: 'client' | 'upstream'): void {
+    if (side === 'client') this.client.on('data', this.onPreludeClientData);
+    else this.upstream?.on('data', this.onPreludeServerData);
+  }
+
+  private stopListeningForPrelude(side: 'client' | 'upstream'): void {
+    if (side === 'client') this.client.removeListener('data', this.onPreludeClientData);
+    else this.upstream?.removeListener('data', this.onPreludeServerData);
+  }
+
+  private handlePreludeOutputs(): void {
+    if (!this.prelude || this.closed) return;
+    for (const output of this.prelude.drain()) this.handlePreludeOutput(output);
+  }
+
+  private handlePreludeOutput(output: PreludeOutput): void {
+    switch (output.kind) {
+      case 'toClient':
+        this.client.write(output.bytes);
+        return;
+      case 'toServer':
+        this.upstream?.write(output.bytes);
+        return;
+      case 'startTls':
+        return output.side === 'client' ? this.upgradeClient() : this.upgradeUpstream();
+      case 'close':
+        this.log.info({ reason: output.reason }, 'session ended during negotiation');
+        return this.closeAfterWrite(output.reason);
+      case 'ready':
+        this.stopListeningForPrelude('client');
+        this.stopListeningForPrelude('upstream');
+        this.prelude = undefined;
+        this.protocol = output.protocol;
+        this.log.debug({ protocol: output.protocol }, 'negotiation finished, relaying');
+        this.relay = startRelay({
+          client: this.client,
+          upstream: this.upstream as net.Socket,
+          ready: output,
+          log: this.log,
+          onEnd: (reason) => this.close(reason),
+        });
+    }
+  }
+
+  // The plain socket's data listener is removed synchronously, inside the data event that carried
+  // the STARTTLS command, so no later plaintext byte can reach the prelude (command injection).
+  private upgradeClient(): void {
+    this.stopListeningForPrelude('client');
+    const plain = this.client;
+    acceptClientTls(plain, this.context.certificates).then(
+      (secure) => {
+        if (this.closed) return secure.destroy();
+        this.client = secure;
+        this.sockets.add(secure);
+        secure.on('error', (error: NodeJS.ErrnoException) => this.close(`client socket error: ${error.code ?? error.message}`));
+        this.listenForPrelude('client');
+        this.prelude?.tlsReady('client');
+        this.handlePreludeOutputs();
+      },
+      (error: Error) => {
+        this.log.info({ reason: error.message }, 'client STARTTLS handshake failed');
+        this.close('client STARTTLS handshake failed');
+      },
+    );
+  }
+
+  private upgradeUpstream(): void {
+    this.stopListeningForPrelude('upstream');
+    const plain = this.upstream as net.Socket;
+    connectTls(this.context.target, plain).then(
+      (secure) => {
+        if (this.closed) return secure.destroy();
+        this.upstream = secure;
+        this.sockets.add(secure);
+        secure.on('error', (error: NodeJS.ErrnoException) => this.close(`upstream socket error: ${error.code ?? error.message}`));
+        this.logUpstreamTls();
+        this.listenForPrelude('upstream');
+        this.prelude?.tlsReady('server');
+        this.handlePreludeOutputs();
+      },
+      (error: Error) => this.failToClient(error),
+    );
+  }
+}

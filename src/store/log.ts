@@ -1,0 +1,55 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import pino, { type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+export interface LogOptions {
+  dataDir: string;
+  /** Human-readable lines on stderr besides the JSON log file. */
+  console: boolean;
+  level?: string;
+}
+
+export function logFilePath(dataDir: string): string {
+  return join(dataDir, 'logs', 'inboxguard.log');
+}
+
+// Credentials never reach the log in the first place (protocol lines are not logged); redaction is a
+// second line of defence against a future field carrying one.
+const REDACT = ['password', 'pass', 'secret', 'authorization', '*.password', '*.pass'];
+
+export function createLogger(options: LogOptions): Logger {
+  mkdirSync(join(options.dataDir, 'logs'), { recursive: true, mode: 0o700 });
+  const file = pino.destination({ dest: logFilePath(options.dataDir), mkdir: true, sync: true, mode: 0o600 });
+  const streams: pino.StreamEntry[] = [{ stream: file, level: 'debug' }];
+  if (options.console) streams.push({ stream: readableConsole(), level: 'info' });
+  return pino({ level: options.level ?? 'debug', redact: { paths: REDACT, censor: '***' } }, pino.multistream(streams));
+}
+
+const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+const HIDDEN = new Set(['level', 'time', 'msg', 'pid', 'hostname']);
+
+/** One readable line per record: "12:00:01 INFO  session closed session=3 reason=…". */
+function readableConsole(): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (!line) continue;
+        try {
+          const record = JSON.parse(line) as Record<string, unknown>;
+          const time = new Date(Number(record.time)).toTimeString().slice(0, 8);
+          const fields = Object.entries(record)
+            .filter(([key]) => !HIDDEN.has(key))
+            .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+            .join(' ');
+          process.stderr.write(`${time} ${(LEVELS[Number(record.level)] ?? 'LOG').padEnd(5)} ${record.msg ?? ''}${fields ? ` ${fields}` : ''}\n`);
+        } catch {
+          process.stderr.write(`${line}\n`);
+        }
+      }
+      done();
+    },
+  });
+}

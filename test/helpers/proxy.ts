@@ -1,0 +1,56 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initCa, LeafIssuer } from '../../src/ca/index.js';
+import { configSchema, type ListenerConfig } from '../../src/config/schema.js';
+import { startProxy, type RunningProxy } from '../../src/proxy/proxy.js';
+import { createLogger, logFilePath } from '../../src/store/log.js';
+
+export type TestListener = Pick<ListenerConfig, 'name' | 'upstream'> & Partial<ListenerConfig>;
+
+export interface TestProxy {
+  dataDir: string;
+  /** The inboxguard root CA that clients must trust. */
+  caPath: string;
+  caPem: string;
+  port(name: string): number;
+  /** Everything logged so far (JSON lines), flushed. */
+  logText(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Runs the proxy in this process on free loopback ports with a throwaway data dir. */
+export async function startTestProxy(listeners: TestListener[]): Promise<TestProxy> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'inboxguard-proxy-'));
+  const { ca } = await initCa(dataDir);
+  const log = createLogger({ dataDir, console: false });
+  const config = configSchema.parse({ listeners: listeners.map((listener) => ({ listen: '127.0.0.1:0', ...listener })) });
+  let proxy: RunningProxy;
+  try {
+    proxy = await startProxy(config, new LeafIssuer(ca, dataDir), log);
+  } catch (error) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  const flush = () => new Promise<void>((resolve) => log.flush(() => resolve()));
+  return {
+    dataDir,
+    caPath: ca.certPath,
+    caPem: ca.certPem,
+    port(name) {
+      const listener = proxy.listeners.find((candidate) => candidate.config.name === name);
+      if (!listener) throw new Error(`no test listener ${name}`);
+      return listener.address.port;
+    },
+    async logText() {
+      await flush();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return readFileSync(logFilePath(dataDir), 'utf8');
+    },
+    async close() {
+      await proxy.close();
+      await flush();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
