@@ -7,6 +7,7 @@ import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { readConfigOrDefaults } from '../config/store.js';
 import { startProxy } from '../proxy/proxy.js';
+import { noScanning } from '../scan/no-scanning.js';
 import { createLogger, logFilePath } from '../store/log.js';
 import { UserError } from '../user-error.js';
 import { describeCaForClient, describeListenerForClient } from './client-instructions.js';
@@ -23,7 +24,7 @@ export function registerStartCommand(program: Command): void {
       const { ca, created } = await initCa(context.dataDir);
       const log = createLogger({ dataDir: context.dataDir, console: true });
       const certificates = new LeafIssuer(ca, context.dataDir);
-      const proxy = await startProxy(config, certificates, log);
+      const proxy = await startProxy(config, { certificates, scanner: noScanning, log });
 
       console.log(`inboxguard ${created ? '(created a new root CA) ' : ''}is running. Set up your mail client with:`);
       for (const listener of proxy.listeners) {

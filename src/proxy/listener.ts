@@ -1,6 +1,8 @@
 import net from 'node:net';
 import type { Logger } from 'pino';
 import type { ListenerConfig } from '../config/schema.js';
+import type { BodyScanner } from '../scan/body-scanner.js';
+import type { EngineSettings } from './engine-factory.js';
 import { parseHostPort } from '../config/address.js';
 import { UserError } from '../user-error.js';
 import type { CertificateSource } from './client-tls.js';
@@ -16,7 +18,15 @@ export interface RunningListener {
 let sessionCounter = 0;
 
 /** Listens for mail clients on one address and runs a Session for each connection. */
-export function startListener(config: ListenerConfig, certificates: CertificateSource, log: Logger): Promise<RunningListener> {
+export interface ListenerServices {
+  certificates: CertificateSource;
+  settings: EngineSettings;
+  scanner: BodyScanner;
+  log: Logger;
+}
+
+export function startListener(config: ListenerConfig, services: ListenerServices): Promise<RunningListener> {
+  const { log } = services;
   const target = upstreamTarget(config);
   const { host, port } = parseHostPort(config.listen, true);
   const sessions = new Set<Session>();
@@ -25,8 +35,7 @@ export function startListener(config: ListenerConfig, certificates: CertificateS
       id: ++sessionCounter,
       listener: config,
       target,
-      certificates,
-      log,
+      ...services,
       onClosed: (closed) => sessions.delete(closed),
     });
     sessions.add(session);

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
+import type { BodyScanner } from '../scan/body-scanner.js';
 import type { CertificateSource } from './client-tls.js';
 import { startListener, type RunningListener } from './listener.js';
 
@@ -8,10 +9,16 @@ export interface RunningProxy {
   close(): Promise<void>;
 }
 
-export async function startProxy(config: Config, certificates: CertificateSource, log: Logger): Promise<RunningProxy> {
+export interface ProxyServices {
+  certificates: CertificateSource;
+  scanner: BodyScanner;
+  log: Logger;
+}
+
+export async function startProxy(config: Config, services: ProxyServices): Promise<RunningProxy> {
   const listeners: RunningListener[] = [];
   try {
-    for (const listener of config.listeners) listeners.push(await startListener(listener, certificates, log));
+    for (const listener of config.listeners) listeners.push(await startListener(listener, { ...services, settings: config }));
   } catch (error) {
     await Promise.all(listeners.map((listener) => listener.close()));
     throw error;

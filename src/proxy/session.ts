@@ -5,6 +5,9 @@ import type { Protocol } from '../protocol/engine.js';
 import type { Prelude, PreludeOutput } from '../protocol/prelude.js';
 import { acceptClientTls, type CertificateSource } from './client-tls.js';
 import { assumedProtocol, createPrelude, fatalLine } from './prelude-factory.js';
+import type { BodyScanner } from '../scan/body-scanner.js';
+import { createEngine, type EngineSettings } from './engine-factory.js';
+import { startEngineRelay } from './engine-relay.js';
 import { startRelay, type Relay } from './relay.js';
 import { connectPlain, connectTls, UpstreamError, type UpstreamTarget } from './upstream.js';
 
@@ -17,6 +20,8 @@ export interface SessionContext {
   listener: ListenerConfig;
   target: UpstreamTarget;
   certificates: CertificateSource;
+  settings: EngineSettings;
+  scanner: BodyScanner;
   log: Logger;
   onClosed(session: Session): void;
 }
@@ -168,14 +173,21 @@ export class Session {
         this.prelude = undefined;
         this.protocol = output.protocol;
         this.log.debug({ protocol: output.protocol }, 'negotiation finished, relaying');
-        this.relay = startRelay({
-          client: this.client,
-          upstream: this.upstream as net.Socket,
-          ready: output,
-          log: this.log,
-          onEnd: (reason) => this.close(reason),
-        });
+        this.relay = this.startRelay(output);
     }
+  }
+
+  private startRelay(ready: Extract<PreludeOutput, { kind: 'ready' }>): Relay {
+    const { settings, scanner, listener } = this.context;
+    const sockets = { client: this.client, upstream: this.upstream as net.Socket, ready, log: this.log, onEnd: (reason: string) => this.close(reason) };
+    if (!this.inspects()) return startRelay(sockets);
+    const engine = createEngine(ready.protocol, settings, ready.greetingPending, listener.name);
+    return startEngineRelay({ ...sockets, engine, scanner, memoryBufferBytes: settings.scan.memoryBufferBytes });
+  }
+
+  /** Whether this session's content is parsed and scanned (exclusions and protocol switches come here). */
+  private inspects(): boolean {
+    return true;
   }
 
   // The plain socket's data listener is removed synchronously, inside the data event that carried

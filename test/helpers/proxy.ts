@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { initCa, LeafIssuer } from '../../src/ca/index.js';
 import { configSchema, type ListenerConfig } from '../../src/config/schema.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/proxy.js';
+import type { BodyScanner } from '../../src/scan/body-scanner.js';
+import { noScanning } from '../../src/scan/no-scanning.js';
 import { createLogger, logFilePath } from '../../src/store/log.js';
 
 export type TestListener = Pick<ListenerConfig, 'name' | 'upstream'> & Partial<ListenerConfig>;
@@ -20,14 +22,14 @@ export interface TestProxy {
 }
 
 /** Runs the proxy in this process on free loopback ports with a throwaway data dir. */
-export async function startTestProxy(listeners: TestListener[]): Promise<TestProxy> {
+export async function startTestProxy(listeners: TestListener[], options: { scanner?: BodyScanner; settings?: Record<string, unknown> } = {}): Promise<TestProxy> {
   const dataDir = mkdtempSync(join(tmpdir(), 'inboxguard-proxy-'));
   const { ca } = await initCa(dataDir);
   const log = createLogger({ dataDir, console: false });
-  const config = configSchema.parse({ listeners: listeners.map((listener) => ({ listen: '127.0.0.1:0', ...listener })) });
+  const config = configSchema.parse({ ...options.settings, listeners: listeners.map((listener) => ({ listen: '127.0.0.1:0', ...listener })) });
   let proxy: RunningProxy;
   try {
-    proxy = await startProxy(config, new LeafIssuer(ca, dataDir), log);
+    proxy = await startProxy(config, { certificates: new LeafIssuer(ca, dataDir), scanner: options.scanner ?? noScanning, log });
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });
     throw error;

@@ -4,11 +4,41 @@ import tls from 'node:tls';
 /** A bare socket client for protocol-level assertions: collects everything received as text. */
 export class RawClient {
   private received = '';
+  private receivedBytes = 0;
   private waiters: (() => void)[] = [];
   private ended = false;
 
-  private constructor(private socket: net.Socket) {
+  /** counting: keep only a byte count and the last bytes, for bodies too large to hold as text. */
+  private constructor(
+    private socket: net.Socket,
+    private readonly counting = false,
+  ) {
     this.listen(socket);
+  }
+
+  static async countingConnect(port: number): Promise<RawClient> {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    await new Promise((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    return new RawClient(socket, true);
+  }
+
+  /** Counting mode: waits until at least `bytes` arrived and the stream ends with `tail`; returns the count. */
+  async waitForBytes(bytes: number, tail: string, timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.receivedBytes < bytes || !this.received.endsWith(tail)) {
+      if (this.ended || Date.now() > deadline) throw new Error(`got ${this.receivedBytes} bytes, ending ${JSON.stringify(this.received)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 200);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.receivedBytes;
   }
 
   static connect(port: number, options: { tls?: { ca: string; servername?: string } } = {}): Promise<RawClient> {
@@ -81,7 +111,8 @@ export class RawClient {
 
   private listen(socket: net.Socket): void {
     socket.on('data', (chunk: Buffer) => {
-      this.received += chunk.toString('latin1');
+      this.receivedBytes += chunk.length;
+      this.received = this.counting ? (this.received + chunk.subarray(-64).toString('latin1')).slice(-64) : this.received + chunk.toString('latin1');
       this.wake();
     });
     socket.on('close', () => {

@@ -1,0 +1,53 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+export interface InboxguardProcess {
+  port: number;
+  caPem: string;
+  pid: number;
+  /** Peak resident set size so far (VmHWM), in MiB. */
+  peakRssMiB(): number;
+  stop(): Promise<void>;
+}
+
+/** Runs the compiled CLI (`npm run build` first) as a separate process, as a user would. */
+export async function startInboxguard(upstream: string, upstreamCa: string, extraArgs: string[] = []): Promise<InboxguardProcess> {
+  const home = mkdtempSync(join(tmpdir(), 'inboxguard-bench-'));
+  const child: ChildProcess = spawn(process.execPath, [MAIN, 'start', '--listen', '127.0.0.1:0', '--upstream', upstream, '--upstream-ca', upstreamCa, ...extraArgs], {
+    env: { ...process.env, INBOXGUARD_HOME: home },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  let stdout = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`inboxguard did not start: ${stdout}`)), 20_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+      const match = /port (\d+), connection security/.exec(stdout);
+      if (match && stdout.includes('Stop with Ctrl-C')) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`inboxguard exited with ${code}: ${stdout}`)));
+  });
+  return {
+    port,
+    caPem: readFileSync(join(home, 'certs', 'ca.pem'), 'utf8'),
+    pid: child.pid as number,
+    peakRssMiB: () => {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+    },
+    stop: async () => {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}

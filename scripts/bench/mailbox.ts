@@ -1,0 +1,18 @@
+import { bigMessage, prng } from '../../test/helpers/messages.js';
+
+/** A reproducible mailbox of `count` messages with log-uniform sizes between minBytes and maxBytes. */
+export function benchMailbox(count = 300, minBytes = 5 * 1024, maxBytes = 5 * 1024 * 1024, seed = 7): Buffer[] {
+  const random = prng(seed);
+  const messages: Buffer[] = [];
+  for (let index = 0; index < count; index++) {
+    const size = Math.round(Math.exp(Math.log(minBytes) + random() * (Math.log(maxBytes) - Math.log(minBytes))));
+    messages.push(bigMessage(size, { kind: index % 2 === 0 ? 'base64' : 'text' }));
+  }
+  return messages;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}

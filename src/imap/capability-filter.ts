@@ -1,0 +1,44 @@
+// Removes capabilities the proxy cannot pass on from capability lists: COMPRESS=… (RFC 4978)
+// would turn the rest of the session into a deflate stream the engine cannot read. Lists appear in
+// `* CAPABILITY …` and in `[CAPABILITY …]` response codes (greeting, PREAUTH, tagged OK after login).
+
+export interface FilteredCapabilities {
+  /** The same Buffer when nothing was removed. */
+  line: Buffer;
+  removed: string[];
+}
+
+function isBlocked(capability: string): boolean {
+  return /^COMPRESS=/i.test(capability);
+}
+
+/** Start and end (exclusive) of the capability list in the line, or undefined if there is none. */
+function capabilityListRange(text: string): [number, number] | undefined {
+  const untagged = /^\* CAPABILITY /i.exec(text);
+  if (untagged) {
+    let end = text.length;
+    while (end > 0 && (text[end - 1] === '\n' || text[end - 1] === '\r')) end--;
+    return [untagged[0].length, end];
+  }
+  const code = /\[CAPABILITY /i.exec(text);
+  if (!code) return undefined;
+  const start = code.index + code[0].length;
+  const end = text.indexOf(']', start);
+  return end < 0 ? undefined : [start, end];
+}
+
+export function filterCapabilities(line: Buffer): FilteredCapabilities {
+  const text = line.toString('latin1');
+  if (!/COMPRESS=/i.test(text)) return { line, removed: [] };
+  const range = capabilityListRange(text);
+  if (!range) return { line, removed: [] };
+  const [start, end] = range;
+  const list = text.slice(start, end);
+  const tokens = list.split(' ');
+  const removed = tokens.filter((t) => t !== '' && isBlocked(t));
+  if (removed.length === 0) return { line, removed };
+  const kept = tokens.filter((t) => t === '' || !isBlocked(t));
+  // Dropping a token together with one separating space keeps every other byte as it was.
+  const rebuilt = kept.join(' ');
+  return { line: Buffer.from(text.slice(0, start) + rebuilt + text.slice(end), 'latin1'), removed };
+}

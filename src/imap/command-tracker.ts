@@ -1,0 +1,255 @@
+import { DQUOTE, SP, latin1, lineEndStart, quotedEnd, unquote, wordEnd } from './ascii.js';
+import { parseFetchCommand, type FetchCommand } from './fetch-command.js';
+import { LineFramer, type FramerSink } from './line-framer.js';
+import { literalAtLineEnd, type LiteralHeader } from './literal-header.js';
+import type { FetchPlan, FetchRequest } from './partial-fetch.js';
+import { saslIdentity } from './sasl-identity.js';
+
+// Follows the client's side of the conversation (RFC 3501 §2.2, §6; RFC 7888 LITERAL+/-): tags,
+// literals, and the stretches where client lines are not commands (AUTHENTICATE exchanges, IDLE
+// until DONE). Client bytes are forwarded line by line as soon as a line is complete; literal
+// content (APPEND messages) streams through as it arrives.
+//
+// It reads just enough to know the login user (never the password), the mailbox being selected,
+// and which FETCH commands ask for partial body sections, and it answers STARTTLS and COMPRESS
+// itself.
+
+export interface CommandRecord {
+  tag: string;
+  /** Upper-cased command name; `UID FETCH` is recorded as FETCH. */
+  verb: string;
+  user?: string;
+  mailbox?: string;
+  /** UIDVALIDITY reported while this SELECT/EXAMINE was running. */
+  uidValidity?: string;
+  fetch?: FetchRequest;
+}
+
+export interface CommandTrackerHooks {
+  toServer(bytes: Buffer): void;
+  /** A command the engine answers itself with this complete response line (without CRLF). */
+  answerLocally(tag: string, response: string, command: string): void;
+  commandSent(record: CommandRecord): void;
+  planFetch(tag: string, line: Buffer, command: FetchCommand): FetchPlan;
+  overlongLine(): void;
+}
+
+type Mode = 'command' | 'idle' | 'authenticate';
+
+interface CommandInProgress {
+  record: CommandRecord;
+  /** Capture the literal that follows as this field (LOGIN user name, SELECT mailbox name). */
+  capture?: 'user' | 'mailbox';
+  syncLiteral: boolean;
+}
+
+interface AuthExchange {
+  record: CommandRecord;
+  mechanism: string;
+  needsFirstResponse: boolean;
+}
+
+const MAX_CAPTURE = 1024;
+const MAX_LINE = 1024 * 1024;
+
+export class CommandTracker implements FramerSink {
+  private readonly framer: LineFramer;
+  private mode: Mode = 'command';
+  private current: CommandInProgress | undefined;
+  private idleTag: string | undefined;
+  private auth: AuthExchange | undefined;
+  private captureParts: Buffer[] = [];
+  private captureLength = 0;
+
+  constructor(private readonly hooks: CommandTrackerHooks) {
+    this.framer = new LineFramer(this, MAX_LINE);
+  }
+
+  push(chunk: Buffer): void {
+    this.framer.push(chunk);
+  }
+
+  /** The server completed a command: ends IDLE/AUTHENTICATE, or a synchronizing literal it refused. */
+  onTaggedResponse(tag: string): void {
+    if (this.mode === 'idle' && this.idleTag === tag) {
+      this.mode = 'command';
+      this.idleTag = undefined;
+    }
+    if (this.mode === 'authenticate' && this.auth?.record.tag === tag) {
+      this.mode = 'command';
+      this.auth = undefined;
+    }
+    const current = this.current;
+    if (current && current.record.tag === tag && current.syncLiteral && this.framer.inLiteral && this.framer.literalBytesSeen === 0) {
+      // The server refused the command before its `+`; the client will not send the literal.
+      this.framer.cancelLiteral();
+      this.current = undefined;
+      this.resetCapture();
+    }
+  }
+
+  onLine(line: Buffer): number {
+    switch (this.mode) {
+      case 'idle':
+        this.hooks.toServer(line);
+        if (/^DONE\r?\n$/i.test(latin1(line, 0, Math.min(line.length, 8)))) {
+          this.mode = 'command';
+          this.idleTag = undefined;
+        }
+        return -1;
+      case 'authenticate':
+        this.hooks.toServer(line);
+        this.authenticationResponse(line);
+        return -1;
+      case 'command':
+        return this.current ? this.continuation(line) : this.newCommand(line);
+    }
+  }
+
+  onLiteralData(chunk: Buffer): void {
+    this.hooks.toServer(chunk);
+    if (this.current?.capture && this.captureLength < MAX_CAPTURE) {
+      const take = chunk.subarray(0, MAX_CAPTURE - this.captureLength);
+      this.captureParts.push(Buffer.from(take));
+      this.captureLength += take.length;
+    }
+  }
+
+  onLiteralEnd(): void {
+    const current = this.current;
+    if (current?.capture) {
+      const value = Buffer.concat(this.captureParts).toString('utf8');
+      if (current.capture === 'user') current.record.user = value;
+      else current.record.mailbox = value;
+      current.capture = undefined;
+    }
+    this.resetCapture();
+  }
+
+  onOverlongLine(): void {
+    this.hooks.overlongLine();
+  }
+
+  private resetCapture(): void {
+    this.captureParts = [];
+    this.captureLength = 0;
+  }
+
+  private continuation(line: Buffer): number {
+    const current = this.current;
+    this.hooks.toServer(line);
+    const literal = literalAtLineEnd(line, true);
+    if (!current || !literal) {
+      this.current = undefined;
+      return -1;
+    }
+    current.syncLiteral = !literal.nonSync;
+    return literal.size;
+  }
+
+  private newCommand(line: Buffer): number {
+    const literal = literalAtLineEnd(line, true);
+    const tagEnd = wordEnd(line, 0);
+    if (tagEnd === 0 || line[tagEnd] !== SP) {
+      // Not a command we can read (an empty line, say): pass it on.
+      this.hooks.toServer(line);
+      return this.afterForward({ tag: '', verb: '' }, literal, undefined);
+    }
+    const tag = latin1(line, 0, tagEnd);
+    let verbStart = tagEnd + 1;
+    let verbEnd = wordEnd(line, verbStart);
+    let verb = latin1(line, verbStart, verbEnd).toUpperCase();
+    let uid = false;
+    if (verb === 'UID' && line[verbEnd] === SP) {
+      uid = true;
+      verbStart = verbEnd + 1;
+      verbEnd = wordEnd(line, verbStart);
+      verb = latin1(line, verbStart, verbEnd).toUpperCase();
+    }
+    const argsStart = line[verbEnd] === SP ? verbEnd + 1 : verbEnd;
+    const record: CommandRecord = { tag, verb };
+
+    if (!uid && !literal && (verb === 'STARTTLS' || verb === 'COMPRESS')) {
+      if (verb === 'STARTTLS') this.hooks.answerLocally(tag, `${tag} BAD inboxguard: STARTTLS is not available at this point`, verb);
+      else this.hooks.answerLocally(tag, `${tag} NO inboxguard: COMPRESS is not supported through the scanning proxy`, verb);
+      return -1;
+    }
+
+    let capture: CommandInProgress['capture'];
+    let toSend = line;
+    switch (verb) {
+      case 'LOGIN': {
+        const user = readAstring(line, argsStart, literal);
+        if (user === 'literal') capture = 'user';
+        else record.user = user;
+        break;
+      }
+      case 'SELECT':
+      case 'EXAMINE': {
+        const mailbox = readAstring(line, argsStart, literal);
+        if (mailbox === 'literal') capture = 'mailbox';
+        else record.mailbox = mailbox;
+        break;
+      }
+      case 'AUTHENTICATE':
+        this.startAuthentication(record, line, argsStart);
+        break;
+      case 'IDLE':
+        this.mode = 'idle';
+        this.idleTag = tag;
+        break;
+      case 'FETCH': {
+        if (literal) break; // items continue after a literal: not rewritten, partial answers are reported
+        const command = parseFetchCommand(line, argsStart, uid);
+        if (!command) break;
+        const plan = this.hooks.planFetch(tag, line, command);
+        record.fetch = plan.request;
+        if (plan.rewritten) toSend = plan.rewritten;
+        break;
+      }
+    }
+    this.hooks.toServer(toSend);
+    return this.afterForward(record, literal, capture);
+  }
+
+  private afterForward(record: CommandRecord, literal: LiteralHeader | null, capture: CommandInProgress['capture']): number {
+    if (record.tag !== '') this.hooks.commandSent(record);
+    if (!literal) return -1;
+    this.current = { record, capture, syncLiteral: !literal.nonSync };
+    return literal.size;
+  }
+
+  private startAuthentication(record: CommandRecord, line: Buffer, argsStart: number): void {
+    const mechEnd = wordEnd(line, argsStart);
+    const mechanism = latin1(line, argsStart, mechEnd).toUpperCase();
+    let needsFirstResponse = true;
+    if (line[mechEnd] === SP) {
+      // SASL-IR (RFC 4959): the first client response is on the command line.
+      const irEnd = wordEnd(line, mechEnd + 1);
+      record.user = saslIdentity(mechanism, latin1(line, mechEnd + 1, irEnd));
+      needsFirstResponse = false;
+    }
+    this.mode = 'authenticate';
+    this.auth = { record, mechanism, needsFirstResponse };
+  }
+
+  private authenticationResponse(line: Buffer): void {
+    const auth = this.auth;
+    if (!auth?.needsFirstResponse) return;
+    auth.needsFirstResponse = false;
+    auth.record.user = saslIdentity(auth.mechanism, latin1(line, 0, lineEndStart(line)));
+  }
+}
+
+/** The astring at pos: its value, 'literal' if it is the literal announced at the line end, or undefined. */
+function readAstring(line: Buffer, pos: number, literal: LiteralHeader | null): string | 'literal' | undefined {
+  const limit = lineEndStart(line);
+  if (pos >= limit) return undefined;
+  if (literal && literal.start === pos) return 'literal';
+  if (line[pos] === DQUOTE) {
+    const end = quotedEnd(line, pos, limit);
+    return end < 0 ? undefined : unquote(line, pos, end).toString('utf8');
+  }
+  const end = wordEnd(line, pos);
+  return line.toString('utf8', pos, end);
+}

@@ -1,0 +1,348 @@
+import type { EngineOptions, EngineOutput, ProtocolEngine, ProxyEvent, ScanOutcome } from '../protocol/engine.js';
+import type { PendingBody } from './body-slots.js';
+import { filterCapabilities } from './capability-filter.js';
+import { ClientQueue } from './client-queue.js';
+import { CommandTracker, type CommandRecord } from './command-tracker.js';
+import type { FetchCommand } from './fetch-command.js';
+import { FetchResponse, type FetchEnvironment } from './fetch-response.js';
+import { LineFramer, type FramerSink } from './line-framer.js';
+import { literalAtLineEnd } from './literal-header.js';
+import { coalesceOutputs } from './output-coalescer.js';
+import { planFetch, type FetchPlan, type FetchRequest, type SectionPlan } from './partial-fetch.js';
+import { classifyResponseLine, responseCode } from './response-line.js';
+import { ScannedBodies } from './scanned-bodies.js';
+import { SessionState } from './session-state.js';
+
+// The IMAP protocol engine (sans-io): sits between a client and a server after TLS and any
+// STARTTLS negotiation, forwards both directions, hands message bodies from FETCH responses to
+// the session for scanning, and writes back whatever the scan decided, re-framed. See
+// fetch-response.ts for bodies, partial-fetch.ts for partial fetches, command-tracker.ts for the
+// client side, client-queue.ts for how responses stay in order while a body is held.
+
+export type ImapEngineOptions = EngineOptions & { listener?: string };
+
+const MAX_SERVER_LINE = 64 * 1024 * 1024;
+/** Tags that can go into a quoted string inside a response code without escaping. */
+const SAFE_TAG = /^[A-Za-z0-9.\-_+!#$%&'*,/:;<=>?@^`|~]{1,64}$/;
+
+interface LocalAnswer {
+  bytes: Buffer;
+  /** Commands sent before it; the answer goes out after their tagged responses. */
+  waitFor: Set<string>;
+}
+
+export class ImapEngine implements ProtocolEngine {
+  private readonly options: ImapEngineOptions;
+  private out: EngineOutput[] = [];
+  private readonly queue: ClientQueue;
+  private readonly bodies: ScannedBodies;
+  private readonly session = new SessionState();
+  private readonly tracker: CommandTracker;
+  private readonly serverFramer: LineFramer;
+  private readonly outstanding: CommandRecord[] = [];
+  private readonly pendingBodies = new Map<number, { body: PendingBody; response: FetchResponse }>();
+  private localAnswers: LocalAnswer[] = [];
+  private fetchResponse: FetchResponse | undefined;
+  /** A non-FETCH response continues after a literal. */
+  private inDataResponse = false;
+  private addedUidRequests = 0;
+  private now: number | undefined;
+  private serverEnded = false;
+  private closed = false;
+  private readonly environment: FetchEnvironment;
+
+  constructor(options: ImapEngineOptions) {
+    this.options = options;
+    const emit = (out: EngineOutput): void => {
+      this.out.push(out);
+    };
+    this.queue = new ClientQueue(emit, () => this.now);
+    this.bodies = new ScannedBodies(options.partialCacheBytes, emit);
+    this.tracker = new CommandTracker({
+      toServer: (bytes) => this.out.push({ kind: 'toServer', bytes }),
+      answerLocally: (tag, response, command) => this.answerLocally(tag, response, command),
+      commandSent: (record) => this.commandSent(record),
+      planFetch: (tag, line, command) => this.planFetch(tag, line, command),
+      overlongLine: () => this.close('the client sent an overlong line'),
+    });
+    this.serverFramer = new LineFramer(this.serverSink(), MAX_SERVER_LINE);
+    this.environment = {
+      options,
+      queue: this.queue,
+      session: this.session,
+      bodies: this.bodies,
+      uidMayBeStripped: () => this.addedUidRequests > 0,
+      emit,
+      event: (event) => this.event(event),
+      findSection: (key) => this.findSection(key),
+      bodyStarted: (body, response) => this.pendingBodies.set(body.handle.id, { body, response }),
+    };
+  }
+
+  /** Client-bound bytes waiting behind a held response (for read backpressure on the server leg). */
+  get queuedClientBytes(): number {
+    return this.queue.queuedBytes;
+  }
+
+  fromClient(bytes: Buffer): void {
+    if (this.closed) return;
+    this.tracker.push(bytes);
+  }
+
+  fromServer(bytes: Buffer): void {
+    if (this.closed || this.serverEnded) return;
+    this.serverFramer.push(bytes);
+  }
+
+  scanned(bodyId: number, outcome: ScanOutcome): void {
+    const entry = this.pendingBodies.get(bodyId);
+    if (!entry || this.closed) return;
+    this.pendingBodies.delete(bodyId);
+    entry.body.outcome = outcome;
+    entry.body.handle.size = outcome.size;
+    // A verdict before bodyEnd (a session racing ahead) is applied when the body is complete.
+    if (entry.body.complete) entry.response.scanned(entry.body);
+    this.closeIfServerDone();
+  }
+
+  tick(nowMs: number): void {
+    this.now = nowMs;
+    if (this.closed) return;
+    const held = this.queue.heldResponse();
+    if (!held) return;
+    held.heldSince ??= nowMs;
+    const last = held.lastKeepalive ?? held.heldSince;
+    if (nowMs - last < this.options.keepaliveMs) return;
+    held.lastKeepalive = nowMs;
+    // Everything before the held response has been written and nothing of it has, so an untagged
+    // status response fits here (RFC 9051 §7.1: they may be sent at any time; RFC 9585 code).
+    this.out.push({ kind: 'toClient', bytes: this.keepaliveLine() });
+  }
+
+  end(side: 'client' | 'server'): void {
+    if (this.closed) return;
+    if (side === 'client') {
+      this.close('the client closed the connection');
+      return;
+    }
+    this.serverEnded = true;
+    if (this.fetchResponse) {
+      this.fetchResponse.abort();
+      this.fetchResponse = undefined;
+    }
+    this.inDataResponse = false;
+    const partial = this.serverFramer.takePartialLine();
+    this.serverFramer.stop();
+    if (partial) this.queue.bytes(partial);
+    for (const answer of this.localAnswers) this.queue.bytes(answer.bytes);
+    this.localAnswers = [];
+    this.queue.flush();
+    this.closeIfServerDone();
+  }
+
+  drain(): EngineOutput[] {
+    const outputs = this.out;
+    this.out = [];
+    return coalesceOutputs(outputs);
+  }
+
+  // ---- server → client ----
+
+  private serverSink(): FramerSink {
+    return {
+      onLine: (line) => this.serverLine(line),
+      onLiteralData: (chunk) => {
+        if (this.fetchResponse) this.fetchResponse.literalData(chunk);
+        else this.queue.bytes(chunk);
+      },
+      onLiteralEnd: () => this.fetchResponse?.literalEnd(),
+      onOverlongLine: () => this.close('the server sent an overlong line'),
+    };
+  }
+
+  private serverLine(line: Buffer): number {
+    if (this.fetchResponse) return this.fetchSegment(this.fetchResponse, line);
+    if (this.inDataResponse) return this.dataSegment(line);
+    const kind = classifyResponseLine(line);
+    switch (kind.kind) {
+      case 'fetch':
+        this.fetchResponse = new FetchResponse(this.environment, kind.seq, kind.listStart);
+        return this.fetchSegment(this.fetchResponse, line);
+      case 'tagged':
+        this.taggedResponse(line, kind.tag, kind.status);
+        return -1;
+      case 'status':
+        this.statusResponse(line);
+        return -1;
+      case 'capability':
+        this.queue.bytes(this.filterCapabilities(line));
+        this.responseEnded();
+        return -1;
+      case 'continuation':
+        this.queue.bytes(line);
+        this.responseEnded();
+        return -1;
+      case 'data':
+        return this.dataSegment(line);
+    }
+  }
+
+  private fetchSegment(response: FetchResponse, line: Buffer): number {
+    const literal = response.segment(line);
+    if (literal < 0) {
+      this.fetchResponse = undefined;
+      this.responseEnded();
+    }
+    return literal;
+  }
+
+  /** Untagged data other than FETCH (LIST, SEARCH, STATUS …): copied as is, literals streamed. */
+  private dataSegment(line: Buffer): number {
+    this.queue.bytes(line);
+    const literal = literalAtLineEnd(line, false);
+    this.inDataResponse = literal !== null;
+    if (!literal) this.responseEnded();
+    return literal ? literal.size : -1;
+  }
+
+  private taggedResponse(line: Buffer, tag: string, status: string): void {
+    const index = this.outstanding.findIndex((r) => r.tag === tag);
+    const record = index >= 0 ? this.outstanding.splice(index, 1)[0] : undefined;
+    this.tracker.onTaggedResponse(tag);
+    if (record) this.commandCompleted(record, status === 'OK');
+    this.queue.bytes(status === 'OK' ? this.filterCapabilities(line) : line);
+    this.responseEnded();
+  }
+
+  private statusResponse(line: Buffer): void {
+    const code = responseCode(line);
+    if (code?.name === 'UIDVALIDITY') {
+      const value = code.args.trim();
+      const selecting = this.outstanding.find((r) => r.verb === 'SELECT' || r.verb === 'EXAMINE');
+      if (selecting) selecting.uidValidity = value;
+      else if (this.session.mailbox !== undefined) this.session.uidValidity = value;
+    }
+    this.queue.bytes(code?.name === 'CAPABILITY' ? this.filterCapabilities(line) : line);
+    this.responseEnded();
+  }
+
+  private filterCapabilities(line: Buffer): Buffer {
+    const filtered = filterCapabilities(line);
+    if (filtered.removed.length > 0) this.event({ type: 'capability-removed', protocol: 'imap', capabilities: filtered.removed });
+    return filtered.line;
+  }
+
+  private commandCompleted(record: CommandRecord, ok: boolean): void {
+    switch (record.verb) {
+      case 'LOGIN':
+      case 'AUTHENTICATE':
+        if (ok) {
+          this.session.user = record.user;
+          const event: ProxyEvent = { type: 'imap-login', protocol: 'imap', method: record.verb };
+          if (record.user !== undefined) event.user = record.user;
+          this.event(event);
+        }
+        break;
+      case 'SELECT':
+      case 'EXAMINE':
+        // A failed SELECT leaves no mailbox selected (RFC 3501 §6.3.1).
+        this.session.select(ok ? record.mailbox : undefined, ok ? record.uidValidity : undefined);
+        if (ok) {
+          this.event({
+            type: 'imap-select',
+            protocol: 'imap',
+            mailbox: record.mailbox,
+            uidValidity: record.uidValidity,
+            readOnly: record.verb === 'EXAMINE',
+          });
+        }
+        break;
+      case 'CLOSE':
+      case 'UNSELECT':
+        if (ok) this.session.select(undefined, undefined);
+        break;
+    }
+    const fetch = record.fetch;
+    if (fetch) {
+      if (fetch.addedUid) this.addedUidRequests--;
+      for (const pin of fetch.pins) this.bodies.unref(pin);
+    }
+  }
+
+  /** A server response is complete: answers the engine gave itself may go out now. */
+  private responseEnded(): void {
+    while (this.localAnswers.length > 0) {
+      const answer = this.localAnswers[0];
+      for (const tag of answer.waitFor) {
+        if (!this.outstanding.some((r) => r.tag === tag)) answer.waitFor.delete(tag);
+      }
+      if (answer.waitFor.size > 0) return;
+      this.localAnswers.shift();
+      this.queue.bytes(answer.bytes);
+    }
+  }
+
+  private atResponseBoundary(): boolean {
+    return !this.fetchResponse && !this.inDataResponse;
+  }
+
+  // ---- client → server ----
+
+  private commandSent(record: CommandRecord): void {
+    this.outstanding.push(record);
+    if (record.fetch?.addedUid) this.addedUidRequests++;
+  }
+
+  private answerLocally(tag: string, response: string, command: string): void {
+    const waitFor = new Set(this.outstanding.map((r) => r.tag));
+    this.localAnswers.push({ bytes: Buffer.from(`${response}\r\n`, 'latin1'), waitFor });
+    this.event({ type: 'command-refused', protocol: 'imap', command, tag });
+    if (this.atResponseBoundary()) this.responseEnded();
+  }
+
+  private planFetch(tag: string, line: Buffer, command: FetchCommand): FetchPlan {
+    // While a mailbox change is in flight, the cache keys of the current mailbox may not apply.
+    const changingMailbox = this.outstanding.some((r) => ['SELECT', 'EXAMINE', 'CLOSE', 'UNSELECT'].includes(r.verb));
+    return planFetch(tag, line, command, (uid, section) => {
+      if (changingMailbox) return undefined;
+      const key = this.session.sectionKey(uid, section);
+      return key === undefined ? undefined : this.bodies.lookup(key);
+    });
+  }
+
+  private findSection(key: string): { request: FetchRequest; plan: SectionPlan } | undefined {
+    for (const record of this.outstanding) {
+      const plan = record.fetch?.sections.get(key);
+      if (plan && record.fetch) return { request: record.fetch, plan };
+    }
+    return undefined;
+  }
+
+  // ---- misc ----
+
+  private keepaliveLine(): Buffer {
+    const fetches = this.outstanding.filter((r) => r.verb === 'FETCH');
+    const tag = fetches.length === 1 ? fetches[0].tag : undefined;
+    // RFC 9585: the argument is optional; name the command only when it is unambiguous.
+    const code = tag !== undefined && SAFE_TAG.test(tag) ? `INPROGRESS ("${tag}" NIL NIL)` : 'INPROGRESS';
+    return Buffer.from(`* OK [${code}] inboxguard: scanning message\r\n`, 'latin1');
+  }
+
+  private event(event: ProxyEvent): void {
+    if (this.options.listener !== undefined && event.listener === undefined) event.listener = this.options.listener;
+    this.out.push({ kind: 'event', event });
+  }
+
+  private closeIfServerDone(): void {
+    if (this.serverEnded && !this.closed && this.queue.idle) this.close('the server closed the connection');
+  }
+
+  private close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.serverFramer.stop();
+    this.pendingBodies.clear();
+    this.bodies.releaseAll();
+    this.out.push({ kind: 'close', reason });
+  }
+}

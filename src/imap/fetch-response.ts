@@ -1,0 +1,393 @@
+import type { BodyContext, EngineOptions, EngineOutput, ProxyEvent } from '../protocol/engine.js';
+import { CRLF, SP, parseDecimal, unquote } from './ascii.js';
+import { CachedSliceSlot, PendingBody, SizeSlot, UidItem, sliceRange, type Slice } from './body-slots.js';
+import { HeldResponse, type ClientQueue, type Deferred } from './client-queue.js';
+import { classifyFetchItem, isRawWholeMessage, isScannedScope, type BodySectionItem } from './fetch-item.js';
+import { FetchResponseParser, type ItemValue, type ParsedFetchItem } from './fetch-response-parser.js';
+import { literalAtLineEnd, literalHeaderBytes } from './literal-header.js';
+import type { FetchRequest, SectionPlan } from './partial-fetch.js';
+import type { BodyHandle, ScannedBodies } from './scanned-bodies.js';
+import type { SessionState } from './session-state.js';
+
+// One `* n FETCH (…)` response on its way to the client, solicited or not. Each body item is
+// looked at on its own: scanned sections are streamed to the session (bodyBegin/bodyData/bodyEnd)
+// and their place in the response is held until the verdict; everything else is copied through.
+// The response is held from its first byte while any of its pieces is pending, so the client sees
+// either nothing of it or all of it in order.
+//
+// UID may follow the body (`BODY[] {n} … UID 7)`): the body context then lacks the uid, but the
+// rest of the response is held anyway, so the UID is known before the scanned body is cached or
+// its size change recorded.
+
+export interface FetchEnvironment {
+  readonly options: EngineOptions;
+  readonly queue: ClientQueue;
+  readonly session: SessionState;
+  readonly bodies: ScannedBodies;
+  /** Some outstanding FETCH had UID added by the engine. */
+  uidMayBeStripped(): boolean;
+  emit(out: EngineOutput): void;
+  /** For the log; the engine adds the listener name. */
+  event(event: ProxyEvent): void;
+  /** The oldest outstanding FETCH command that asked for a section answered under this name. */
+  findSection(responseKey: string): { request: FetchRequest; plan: SectionPlan } | undefined;
+  /** Registers a body the session will answer with scanned(). */
+  bodyStarted(body: PendingBody, response: FetchResponse): void;
+}
+
+type LiteralPlan =
+  | { kind: 'pass' }
+  | { kind: 'body'; body: PendingBody }
+  | { kind: 'discard' }
+  /** Pass only bytes [skip, skip + take) of the literal. */
+  | { kind: 'slice'; skip: number; take: number; seen: number };
+
+interface Edit {
+  start: number;
+  end: number;
+  piece: Buffer | Deferred;
+}
+
+const PASS: LiteralPlan = { kind: 'pass' };
+
+/** Small pieces kept until a verdict are copied, so they do not pin the whole input chunk. */
+function copy(seg: Buffer, start: number, end: number): Buffer {
+  return Buffer.from(seg.subarray(start, end));
+}
+
+export class FetchResponse {
+  uid: number | undefined;
+  ended = false;
+  /** The engine added UID to the command this answers; drop it from the answer. */
+  stripUid = false;
+  private holdMarker: HeldResponse | undefined;
+  private readonly parser = new FetchResponseParser();
+  private first = true;
+  private opaque = false;
+  private literal: LiteralPlan | undefined;
+  private readonly bodies: PendingBody[] = [];
+  private readonly sizeSlots: SizeSlot[] = [];
+
+  constructor(
+    private readonly env: FetchEnvironment,
+    readonly seq: number,
+    private readonly listStart: number,
+  ) {}
+
+  private get hold(): HeldResponse {
+    return (this.holdMarker ??= new HeldResponse());
+  }
+
+  /** A segment of the response; returns the length of the literal that follows, or -1. */
+  segment(seg: Buffer): number {
+    const queue = this.env.queue;
+    if (this.opaque) return this.opaqueSegment(seg);
+    const first = this.first;
+    this.first = false;
+    const result = this.parser.parseSegment(seg, first ? this.listStart : 0);
+    if (result.malformed) {
+      if (first) queue.startResponse(this.hold);
+      this.opaque = true;
+      this.env.event({ type: 'imap-parse-error', protocol: 'imap', seq: this.seq, detail: 'unreadable FETCH response passed through' });
+      return this.opaqueSegment(seg);
+    }
+
+    const items = result.items;
+    const hadUid = this.uid !== undefined;
+    let wholeBodyHere = false;
+    for (const item of items) {
+      if (item.name === '') continue;
+      const kind = classifyFetchItem(item.name);
+      if (kind.kind === 'uid' && item.value?.form === 'atom') this.uid = parseDecimal(seg, item.value.start, item.value.end);
+      else if (kind.kind === 'body' && kind.origin === undefined && isRawWholeMessage(kind)) wholeBodyHere = true;
+    }
+
+    let edits: Edit[] | undefined;
+    let plan: LiteralPlan = PASS;
+    for (const item of items) {
+      if (item.name === '') continue;
+      const kind = classifyFetchItem(item.name);
+      if (kind.kind === 'uid') {
+        if (this.env.uidMayBeStripped() && item.value?.form === 'atom') (edits ??= []).push(this.uidEdit(seg, item));
+      } else if (kind.kind === 'size') {
+        if (item.value?.form === 'atom' && (this.env.session.hasSizeChanges || wholeBodyHere)) {
+          (edits ??= []).push(this.sizeEdit(seg, item.value));
+        }
+      } else if (kind.kind === 'body' && isScannedScope(kind.scope) && item.value) {
+        plan = this.planBody(seg, item, kind, item.value, (edits ??= [])) ?? plan;
+      }
+    }
+    if (!result.directLiteral) plan = PASS;
+    this.emitSegment(seg, edits, first);
+
+    if (!hadUid && this.uid !== undefined) this.uidKnown();
+    if (result.directLiteral || result.nestedLiteral) {
+      if (plan.kind === 'pass' || plan.kind === 'slice') this.beforeStreaming();
+      this.literal = plan;
+      queue.flush();
+      return result.nestedLiteral?.size ?? this.literalSize(result.items);
+    }
+    if (result.complete) this.finish();
+    queue.flush();
+    return -1;
+  }
+
+  /** Copies the segment to the queue with the edits applied. */
+  private emitSegment(seg: Buffer, edits: Edit[] | undefined, first: boolean): void {
+    const queue = this.env.queue;
+    if (first && (!queue.idle || (edits !== undefined && edits.some((edit) => !Buffer.isBuffer(edit.piece))))) {
+      // Something in it may wait for a verdict: hold the response from its first byte.
+      queue.startResponse(this.hold);
+    }
+    if (edits === undefined || edits.length === 0) {
+      queue.bytes(seg);
+      return;
+    }
+    if (edits.length > 1) edits.sort((a, b) => a.start - b.start);
+    let pos = 0;
+    for (const edit of edits) {
+      queue.bytes(seg.subarray(pos, edit.start));
+      if (Buffer.isBuffer(edit.piece)) queue.bytes(edit.piece);
+      else queue.deferred(edit.piece, this.hold);
+      pos = edit.end;
+    }
+    queue.bytes(seg.subarray(pos));
+  }
+
+  literalData(chunk: Buffer): void {
+    const plan = this.literal;
+    if (!plan) return;
+    switch (plan.kind) {
+      case 'pass':
+        this.env.queue.bytes(chunk);
+        break;
+      case 'body':
+        this.env.emit({ kind: 'bodyData', bodyId: plan.body.handle.id, bytes: chunk });
+        break;
+      case 'discard':
+        break;
+      case 'slice': {
+        const from = Math.max(plan.skip - plan.seen, 0);
+        const to = Math.min(plan.skip + plan.take - plan.seen, chunk.length);
+        if (to > from) this.env.queue.bytes(chunk.subarray(from, to));
+        plan.seen += chunk.length;
+        break;
+      }
+    }
+  }
+
+  literalEnd(): void {
+    const plan = this.literal;
+    this.literal = undefined;
+    if (plan?.kind !== 'body') return;
+    const body = plan.body;
+    body.complete = true;
+    this.env.emit({ kind: 'bodyEnd', bodyId: body.handle.id });
+    if (body.outcome) this.scanned(body);
+  }
+
+  /** The session finished scanning one of this response's bodies (after its bodyEnd). */
+  scanned(body: PendingBody): void {
+    this.tryFinalize(body);
+    body.slot.resolve();
+  }
+
+  /** The server connection ended in the middle of this response. */
+  abort(): void {
+    const plan = this.literal;
+    this.literal = undefined;
+    if (plan?.kind === 'body') {
+      const body = plan.body;
+      body.abandoned = true;
+      body.finalized = true;
+      this.env.bodies.unref(body.handle);
+      body.slot.resolve();
+    }
+    this.ended = true;
+    for (const slot of this.sizeSlots) slot.resolve();
+    this.env.queue.flush();
+  }
+
+  private literalSize(items: ParsedFetchItem[]): number {
+    const last = items[items.length - 1];
+    return last?.value?.form === 'literal' ? last.value.size : 0;
+  }
+
+  private opaqueSegment(seg: Buffer): number {
+    const queue = this.env.queue;
+    queue.bytes(seg);
+    const literal = literalAtLineEnd(seg, false);
+    if (literal) {
+      this.beforeStreaming();
+      this.literal = PASS;
+      queue.flush();
+      return literal.size;
+    }
+    this.finish();
+    queue.flush();
+    return -1;
+  }
+
+  private finish(): void {
+    this.ended = true;
+    for (const body of this.bodies) this.tryFinalize(body);
+    for (const slot of this.sizeSlots) slot.resolve();
+  }
+
+  private uidKnown(): void {
+    for (const body of this.bodies) this.tryFinalize(body);
+    for (const slot of this.sizeSlots) slot.resolve();
+  }
+
+  /**
+   * Literal content that is not intercepted must stream. If only rewritten sizes wait for a UID
+   * that has not come yet, give up on them rather than hold the literal.
+   */
+  private beforeStreaming(): void {
+    if (this.bodies.every((b) => b.slot.ready)) {
+      for (const slot of this.sizeSlots) slot.resolve();
+    }
+  }
+
+  /** Once scanned and the UID is settled: remember size changes and cache partial-fetch bodies. */
+  private tryFinalize(body: PendingBody): void {
+    if (body.finalized || !body.outcome) return;
+    if (this.uid === undefined && !this.ended) return;
+    body.finalized = true;
+    const outcome = body.outcome;
+    const session = this.env.session;
+    if (isRawWholeMessage(body.item) && outcome.changed && outcome.size !== body.declaredSize) {
+      const key = session.messageKey(this.uid);
+      if (key !== undefined) session.recordSize(key, outcome.size);
+      const event: ProxyEvent = {
+        type: 'body-size-changed',
+        protocol: 'imap',
+        section: body.item.responseName,
+        from: body.declaredSize,
+        to: outcome.size,
+      };
+      if (session.mailbox !== undefined) event.mailbox = session.mailbox;
+      if (this.uid !== undefined) event.uid = this.uid;
+      this.env.event(event);
+    }
+    if (body.slice) {
+      const key = session.sectionKey(this.uid, body.item.responseName);
+      if (key !== undefined) this.env.bodies.insert(key, body.handle);
+    }
+    this.env.bodies.unref(body.handle);
+  }
+
+  private currentSize(): number | undefined {
+    return this.env.session.sizeFor(this.env.session.messageKey(this.uid));
+  }
+
+  private sizeEdit(seg: Buffer, value: ItemValue): Edit {
+    const ready = this.uid !== undefined;
+    const slot = new SizeSlot(copy(seg, value.start, value.end), () => this.currentSize(), ready);
+    if (!ready) this.sizeSlots.push(slot);
+    return { start: value.start, end: value.end, piece: slot };
+  }
+
+  private uidEdit(seg: Buffer, item: ParsedFetchItem): Edit {
+    const valueEnd = item.value?.end ?? item.nameEnd;
+    let start = item.nameStart;
+    let end = valueEnd;
+    if (start > 0 && seg[start - 1] === SP) start--;
+    else if (seg[end] === SP) end++;
+    return { start, end, piece: new UidItem(copy(seg, start, end), () => this.stripUid) };
+  }
+
+  private planBody(seg: Buffer, item: ParsedFetchItem, kind: BodySectionItem, value: ItemValue, edits: Edit[]): LiteralPlan | undefined {
+    if (kind.origin !== undefined) {
+      const found = this.env.findSection(`${kind.responseName}<${kind.origin}>`);
+      if (found?.plan.kind === 'cached') {
+        return this.serveCached(seg, value, found.plan.handle, found.plan, edits);
+      }
+      this.reportUnscanned(kind, 'partial-fetch', value.form === 'literal' ? value.size : undefined);
+      return undefined;
+    }
+    const found = this.env.findSection(kind.responseName);
+    if (found?.plan.kind === 'rewritten') {
+      const slice: Slice = { origin: found.plan.origin, length: found.plan.length };
+      edits.push({ start: item.nameEnd, end: item.nameEnd, piece: Buffer.from(`<${slice.origin}>`, 'latin1') });
+      if (found.request.addedUid) this.stripUid = true;
+      if (value.form === 'atom' || value.form === 'list') return undefined;
+      const key = this.env.session.sectionKey(this.uid, kind.responseName);
+      const cached = key === undefined ? undefined : this.env.bodies.lookup(key);
+      if (cached) return this.serveCached(seg, value, cached, slice, edits);
+      if (value.form === 'literal' && value.size > this.env.options.maxScanBytes) {
+        this.reportUnscanned(kind, 'too-large', value.size);
+        const [start, end] = sliceRange(slice, value.size);
+        const header = literalHeaderBytes(end - start, value.binary, seg.subarray(value.headerEnd));
+        edits.push({ start: value.start, end: value.end, piece: header });
+        return { kind: 'slice', skip: start, take: end - start, seen: 0 };
+      }
+      return this.intercept(seg, kind, value, slice, edits);
+    }
+    if (value.form === 'atom' || value.form === 'list') return undefined;
+    if (value.form === 'literal' && value.size > this.env.options.maxScanBytes) {
+      this.reportUnscanned(kind, 'too-large', value.size);
+      return PASS;
+    }
+    return this.intercept(seg, kind, value, undefined, edits);
+  }
+
+  private serveCached(seg: Buffer, value: ItemValue, handle: BodyHandle, slice: Slice, edits: Edit[]): LiteralPlan | undefined {
+    if (value.form === 'atom' || value.form === 'list') return undefined;
+    const binary = value.form === 'literal' && value.binary;
+    const terminator = value.form === 'literal' ? copy(seg, value.headerEnd, seg.length) : CRLF;
+    const piece = new CachedSliceSlot(handle, slice, binary, terminator, this.env.bodies);
+    edits.push({ start: value.start, end: value.end, piece });
+    return value.form === 'literal' ? { kind: 'discard' } : undefined;
+  }
+
+  private intercept(seg: Buffer, kind: BodySectionItem, value: ItemValue, slice: Slice | undefined, edits: Edit[]): LiteralPlan | undefined {
+    const env = this.env;
+    // Two references: the queued slot that writes it, and the bookkeeping after its scan.
+    const handle = env.bodies.create(2);
+    let body: PendingBody;
+    let content: Buffer | undefined;
+    if (value.form === 'literal') {
+      const framing = { kind: 'literal' as const, binary: value.binary, terminator: copy(seg, value.headerEnd, seg.length) };
+      body = new PendingBody(handle, kind, value.size, framing, slice, env.bodies);
+    } else {
+      content = unquote(seg, value.start, value.end);
+      const framing = { kind: 'quoted' as const, raw: copy(seg, value.start, value.end) };
+      body = new PendingBody(handle, kind, content.length, framing, slice, env.bodies);
+    }
+    edits.push({ start: value.start, end: value.end, piece: body.slot });
+    this.bodies.push(body);
+    env.bodyStarted(body, this);
+    env.emit({ kind: 'bodyBegin', bodyId: handle.id, context: this.context(kind), size: body.declaredSize });
+    if (content) {
+      if (content.length > 0) env.emit({ kind: 'bodyData', bodyId: handle.id, bytes: content });
+      body.complete = true;
+      env.emit({ kind: 'bodyEnd', bodyId: handle.id });
+      return undefined;
+    }
+    return { kind: 'body', body };
+  }
+
+  private context(kind: BodySectionItem): BodyContext {
+    const session = this.env.session;
+    const context: BodyContext = { protocol: 'imap', section: kind.responseName, seq: this.seq };
+    if (session.user !== undefined) context.user = session.user;
+    if (session.mailbox !== undefined) context.mailbox = session.mailbox;
+    if (session.uidValidity !== undefined) context.uidValidity = session.uidValidity;
+    if (this.uid !== undefined) context.uid = this.uid;
+    context.isPart = kind.scope === 'part';
+    context.decoded = kind.binary;
+    return context;
+  }
+
+  private reportUnscanned(kind: BodySectionItem, reason: string, size: number | undefined): void {
+    const session = this.env.session;
+    const event: ProxyEvent = { type: 'body-unscanned', reason, protocol: 'imap', section: kind.responseName, seq: this.seq };
+    if (size !== undefined) event.size = size;
+    if (this.uid !== undefined) event.uid = this.uid;
+    if (session.mailbox !== undefined) event.mailbox = session.mailbox;
+    if (session.user !== undefined) event.user = session.user;
+    this.env.event(event);
+  }
+}
+

@@ -1,0 +1,1 @@
+export { ImapEngine, type ImapEngineOptions } from './engine.js';

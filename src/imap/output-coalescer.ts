@@ -1,0 +1,62 @@
+import type { EngineOutput } from '../protocol/engine.js';
+
+// Turns runs of client- or server-bound pieces into fewer, larger writes. Pieces that sit next to
+// each other in the same input chunk (consecutive lines passed through unchanged) are joined as
+// one view without copying; a few small unrelated pieces are copied into one Buffer; anything
+// larger is passed on as it is.
+
+const SMALL = 8 * 1024;
+
+type BytesKind = 'toClient' | 'toServer';
+
+function adjacent(a: Buffer, b: Buffer): boolean {
+  return a.buffer === b.buffer && a.byteOffset + a.length === b.byteOffset;
+}
+
+export function coalesceOutputs(outputs: EngineOutput[]): EngineOutput[] {
+  if (outputs.length < 2) return outputs;
+  const result: EngineOutput[] = [];
+  let run: Buffer[] = [];
+  let runBytes = 0;
+  let runKind: BytesKind | undefined;
+
+  const closeRun = (): void => {
+    if (!runKind) return;
+    const bytes = run.length === 1 ? run[0] : Buffer.concat(run, runBytes);
+    result.push({ kind: runKind, bytes });
+    run = [];
+    runBytes = 0;
+    runKind = undefined;
+  };
+
+  for (const out of outputs) {
+    if (out.kind !== 'toClient' && out.kind !== 'toServer') {
+      closeRun();
+      result.push(out);
+      continue;
+    }
+    const bytes = out.bytes;
+    if (bytes.length === 0) continue;
+    if (runKind === out.kind) {
+      const last = run[run.length - 1];
+      // A run of several pieces gets copied, so it stays small; a single view may grow freely.
+      const copied = run.length > 1 || !adjacent(last, bytes);
+      if (!copied) {
+        run[run.length - 1] = Buffer.from(last.buffer, last.byteOffset, last.length + bytes.length);
+        runBytes += bytes.length;
+        continue;
+      }
+      if (runBytes + bytes.length < SMALL) {
+        run.push(bytes);
+        runBytes += bytes.length;
+        continue;
+      }
+    }
+    closeRun();
+    runKind = out.kind;
+    run.push(bytes);
+    runBytes = bytes.length;
+  }
+  closeRun();
+  return result;
+}

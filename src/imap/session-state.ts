@@ -1,0 +1,44 @@
+// What the engine knows about the session: who logged in, which mailbox is selected, and which
+// messages were handed to the client with a different size than the server reports.
+
+const MAX_SIZE_CHANGES = 10_000;
+
+export class SessionState {
+  user: string | undefined;
+  mailbox: string | undefined;
+  uidValidity: string | undefined;
+  private readonly sizeChanges = new Map<string, number>();
+
+  select(mailbox: string | undefined, uidValidity: string | undefined): void {
+    this.mailbox = mailbox;
+    this.uidValidity = uidValidity;
+  }
+
+  /** Key of a message in the selected mailbox, or undefined if the mailbox is not known well enough. */
+  messageKey(uid: number | undefined): string | undefined {
+    if (uid === undefined || this.mailbox === undefined || this.uidValidity === undefined) return undefined;
+    return `${this.mailbox}\u0000${this.uidValidity}\u0000${uid}`;
+  }
+
+  sectionKey(uid: number | undefined, section: string): string | undefined {
+    const message = this.messageKey(uid);
+    return message === undefined ? undefined : `${message}\u0000${section}`;
+  }
+
+  get hasSizeChanges(): boolean {
+    return this.sizeChanges.size > 0;
+  }
+
+  recordSize(messageKey: string, size: number): void {
+    this.sizeChanges.delete(messageKey);
+    this.sizeChanges.set(messageKey, size);
+    if (this.sizeChanges.size > MAX_SIZE_CHANGES) {
+      const oldest = this.sizeChanges.keys().next();
+      if (!oldest.done) this.sizeChanges.delete(oldest.value);
+    }
+  }
+
+  sizeFor(messageKey: string | undefined): number | undefined {
+    return messageKey === undefined ? undefined : this.sizeChanges.get(messageKey);
+  }
+}

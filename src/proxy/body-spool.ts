@@ -1,0 +1,89 @@
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * One message body as it arrives from the server: kept in memory up to memoryLimit bytes, then
+ * spilled to a 0600 temp file (in a 0700 directory) that is removed on dispose().
+ */
+export class BodySpool {
+  private chunks: Buffer[] = [];
+  private bytes = 0;
+  private file: { dir: string; path: string; stream: WriteStream } | undefined;
+  private finished: Promise<void> | undefined;
+
+  constructor(private readonly memoryLimit: number) {}
+
+  get size(): number {
+    return this.bytes;
+  }
+
+  get spilled(): boolean {
+    return this.file !== undefined;
+  }
+
+  append(bytes: Buffer): void {
+    this.bytes += bytes.length;
+    if (this.file) {
+      this.file.stream.write(bytes);
+      return;
+    }
+    this.chunks.push(bytes);
+    if (this.bytes > this.memoryLimit) this.spill();
+  }
+
+  /** Resolves when every appended byte is readable. */
+  finish(): Promise<void> {
+    if (!this.finished) {
+      const file = this.file;
+      this.finished = file ? new Promise((resolve, reject) => file.stream.end((error?: Error | null) => (error ? reject(error) : resolve()))) : Promise.resolve();
+    }
+    return this.finished;
+  }
+
+  /** The whole body in memory (for scanners that need it); undefined once spilled. */
+  inMemory(): Buffer | undefined {
+    if (this.file) return undefined;
+    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks)];
+    return this.chunks[0] ?? Buffer.alloc(0);
+  }
+
+  /** Bytes [start, end) as a stream of chunks. Call after finish(). */
+  async *range(start = 0, end = this.bytes): AsyncGenerator<Buffer> {
+    if (end <= start) return;
+    if (!this.file) {
+      yield* sliceChunks(this.chunks, start, end);
+      return;
+    }
+    await this.finish();
+    for await (const chunk of createReadStream(this.file.path, { start, end: end - 1, highWaterMark: 256 * 1024 })) yield chunk as Buffer;
+  }
+
+  dispose(): void {
+    this.chunks = [];
+    if (this.file) {
+      const { dir, stream } = this.file;
+      stream.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  private spill(): void {
+    const dir = mkdtempSync(join(tmpdir(), 'inboxguard-spool-'));
+    const path = join(dir, 'body');
+    const stream = createWriteStream(path, { mode: 0o600 });
+    for (const chunk of this.chunks) stream.write(chunk);
+    this.chunks = [];
+    this.file = { dir, path, stream };
+  }
+}
+
+export function* sliceChunks(chunks: Buffer[], start: number, end: number): Generator<Buffer> {
+  let offset = 0;
+  for (const chunk of chunks) {
+    const chunkEnd = offset + chunk.length;
+    if (chunkEnd > start && offset < end) yield chunk.subarray(Math.max(0, start - offset), Math.min(chunk.length, end - offset));
+    offset = chunkEnd;
+    if (offset >= end) return;
+  }
+}

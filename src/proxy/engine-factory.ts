@@ -1,0 +1,21 @@
+import type { Config } from '../config/schema.js';
+import { ImapEngine } from '../imap/index.js';
+import { Pop3Engine } from '../pop3/engine.js';
+import type { EngineOptions, Protocol, ProtocolEngine } from '../protocol/engine.js';
+
+export type EngineSettings = Pick<Config, 'scan' | 'imap' | 'pop3'>;
+
+export function engineOptions(settings: EngineSettings, expectGreeting: boolean): EngineOptions {
+  return {
+    expectGreeting,
+    maxScanBytes: settings.scan.maxMessageBytes,
+    keepaliveMs: settings.imap.keepaliveSeconds * 1000,
+    maxHoldMs: settings.pop3.maxHoldSeconds * 1000,
+    partialCacheBytes: 4 * settings.scan.memoryBufferBytes,
+  };
+}
+
+export function createEngine(protocol: Protocol, settings: EngineSettings, expectGreeting: boolean, listener: string): ProtocolEngine {
+  const options = { ...engineOptions(settings, expectGreeting), listener };
+  return protocol === 'imap' ? new ImapEngine(options) : new Pop3Engine(options);
+}

@@ -1,0 +1,225 @@
+import type net from 'node:net';
+import type { Logger } from 'pino';
+import { DotStuffer } from '../pop3/dot-stuffing.js';
+import type { BodyContext, EngineOutput, ProtocolEngine } from '../protocol/engine.js';
+import type { PreludeOutput } from '../protocol/prelude.js';
+import type { BodyScanner, BodyScanResult } from '../scan/body-scanner.js';
+import { BodySpool, sliceChunks } from './body-spool.js';
+import { OrderedWriter } from './ordered-writer.js';
+import type { Relay, RelayStats } from './relay.js';
+
+const HIGH_WATER_BYTES = 1024 * 1024;
+const ENGINE_QUEUE_LIMIT_BYTES = 8 * 1024 * 1024;
+const TICK_MS = 1000;
+const CLOSE_GRACE_MS = 5_000;
+
+export interface EngineRelayOptions {
+  client: net.Socket;
+  upstream: net.Socket;
+  ready: Extract<PreludeOutput, { kind: 'ready' }>;
+  engine: ProtocolEngine & { readonly pendingClientBytes?: number };
+  scanner: BodyScanner;
+  memoryBufferBytes: number;
+  log: Logger;
+  onEnd(reason: string): void;
+}
+
+interface Body {
+  spool: BodySpool;
+  context: BodyContext;
+  result?: BodyScanResult;
+}
+
+/**
+ * Drives a protocol engine between the two sockets: feeds it bytes, spools the bodies it announces,
+ * has them scanned, and writes what it emits in order, with backpressure in both directions.
+ */
+export function startEngineRelay(options: EngineRelayOptions): Relay {
+  return new EngineRelay(options);
+}
+
+class EngineRelay implements Relay {
+  private readonly bodies = new Map<number, Body>();
+  private readonly clientWriter: OrderedWriter;
+  private readonly counters: RelayStats = { bytesFromClient: 0, bytesFromServer: 0 };
+  private readonly ticker: NodeJS.Timeout;
+  private ended = false;
+
+  constructor(private readonly options: EngineRelayOptions) {
+    const { client, upstream, ready, engine } = options;
+    this.clientWriter = new OrderedWriter(client, (error) => this.finish(`writing to the client failed: ${error.message}`), () => this.updateFlow());
+    this.ticker = setInterval(() => {
+      engine.tick(Date.now());
+      this.pump();
+    }, TICK_MS);
+    this.ticker.unref();
+
+    client.on('data', (chunk: Buffer) => {
+      this.counters.bytesFromClient += chunk.length;
+      engine.fromClient(chunk);
+      this.pump();
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      this.counters.bytesFromServer += chunk.length;
+      engine.fromServer(chunk);
+      this.pump();
+    });
+    client.on('drain', () => this.updateFlow());
+    upstream.on('drain', () => this.updateFlow());
+    client.once('end', () => {
+      engine.end('client');
+      this.pump();
+      upstream.end();
+    });
+    upstream.once('end', () => {
+      engine.end('server');
+      this.pump();
+      this.endClientWhenWritten();
+    });
+    client.once('close', () => this.finish('client closed the connection'));
+    upstream.once('close', () => this.endClientWhenWritten());
+
+    if (ready.serverBytes.length > 0) engine.fromServer(ready.serverBytes);
+    if (ready.clientBytes.length > 0) engine.fromClient(ready.clientBytes);
+    this.counters.bytesFromServer += ready.serverBytes.length;
+    this.counters.bytesFromClient += ready.clientBytes.length;
+    this.pump();
+  }
+
+  stats(): RelayStats {
+    return { ...this.counters };
+  }
+
+  private pump(): void {
+    if (this.ended) return;
+    for (const output of this.options.engine.drain()) this.handle(output);
+    this.updateFlow();
+  }
+
+  private handle(output: EngineOutput): void {
+    switch (output.kind) {
+      case 'toClient':
+        return this.clientWriter.write(output.bytes);
+      case 'toServer':
+        this.options.upstream.write(output.bytes);
+        return;
+      case 'bodyBegin':
+        this.bodies.set(output.bodyId, { spool: new BodySpool(this.options.memoryBufferBytes), context: output.context });
+        return;
+      case 'bodyData':
+        this.bodies.get(output.bodyId)?.spool.append(output.bytes);
+        return;
+      case 'bodyEnd':
+        return this.scan(output.bodyId);
+      case 'bodyToClient':
+        return this.writeBody(output);
+      case 'bodyRelease': {
+        const body = this.bodies.get(output.bodyId);
+        this.bodies.delete(output.bodyId);
+        // Released bodies may still be streaming to the client; free them once the writer is done with them.
+        if (body) void this.whenWritten().then(() => body.spool.dispose());
+        return;
+      }
+      case 'event':
+        this.options.log.info(output.event, output.event.type);
+        return;
+      case 'close':
+        this.options.log.info({ reason: output.reason }, 'protocol engine closed the session');
+        this.options.upstream.end();
+        return this.endClientWhenWritten(output.reason);
+    }
+  }
+
+  private scan(bodyId: number): void {
+    const body = this.bodies.get(bodyId);
+    if (!body) return;
+    const { spool, context } = body;
+    spool
+      .finish()
+      .then(() => this.options.scanner.scan(spool, context))
+      .then(
+        (result) => result,
+        (error: Error): BodyScanResult => {
+          // The scanner owns the scan.onError policy; reaching this means it failed outright.
+          this.options.log.error({ err: error, section: context.section }, 'scanner failed; delivering the message unchanged');
+          return { changed: false };
+        },
+      )
+      .then((result) => {
+        if (this.ended) return;
+        body.result = result;
+        const size = result.changed ? result.content.length : spool.size;
+        this.options.engine.scanned(bodyId, { size, changed: result.changed });
+        this.pump();
+      });
+  }
+
+  private writeBody(output: Extract<EngineOutput, { kind: 'bodyToClient' }>): void {
+    const body = this.bodies.get(output.bodyId);
+    if (!body) {
+      this.finish(`protocol engine referred to unknown body ${output.bodyId}`);
+      return;
+    }
+    const source: AsyncIterable<Buffer> | Iterable<Buffer> =
+      body.result?.changed === true
+        ? sliceChunks([body.result.content], output.start ?? 0, output.end ?? body.result.content.length)
+        : body.spool.spilled
+          ? body.spool.range(output.start, output.end)
+          : sliceChunks([body.spool.inMemory() as Buffer], output.start ?? 0, output.end ?? body.spool.size);
+    const encoded = output.encoding === 'pop3-dot-stuffed' ? dotStuffed(source, output.end === undefined) : source;
+    if (Symbol.asyncIterator in encoded) return this.clientWriter.writeSource(encoded);
+    for (const chunk of encoded) this.clientWriter.write(chunk);
+  }
+
+  /** Stops reading from a side while the other side cannot take more. */
+  private updateFlow(): void {
+    if (this.ended) return;
+    const { client, upstream, engine } = this.options;
+    const clientFull = this.clientWriter.pendingBytes > HIGH_WATER_BYTES || (engine.pendingClientBytes ?? 0) > ENGINE_QUEUE_LIMIT_BYTES;
+    if (clientFull && !upstream.isPaused()) upstream.pause();
+    else if (!clientFull && upstream.isPaused()) upstream.resume();
+    const upstreamFull = upstream.writableLength > HIGH_WATER_BYTES;
+    if (upstreamFull && !client.isPaused()) client.pause();
+    else if (!upstreamFull && client.isPaused()) client.resume();
+  }
+
+  private whenWritten(): Promise<void> {
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (!this.clientWriter.busy || this.ended) resolve();
+        else setTimeout(check, 20);
+      };
+      check();
+    });
+  }
+
+  private endClientWhenWritten(reason = 'upstream closed the connection'): void {
+    void this.whenWritten().then(() => {
+      this.options.client.end();
+      setTimeout(() => this.finish(reason), CLOSE_GRACE_MS).unref();
+    });
+  }
+
+  private finish(reason: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearInterval(this.ticker);
+    for (const body of this.bodies.values()) body.spool.dispose();
+    this.bodies.clear();
+    this.options.onEnd(reason);
+  }
+}
+
+function dotStuffed(source: AsyncIterable<Buffer> | Iterable<Buffer>, whole: boolean): AsyncIterable<Buffer> | Iterable<Buffer> {
+  const stuffer = new DotStuffer();
+  if (Symbol.asyncIterator in source) {
+    return (async function* () {
+      for await (const chunk of source) yield stuffer.push(chunk);
+      if (whole) yield stuffer.end();
+    })();
+  }
+  const out: Buffer[] = [];
+  for (const chunk of source) out.push(stuffer.push(chunk));
+  if (whole) out.push(stuffer.end());
+  return out;
+}

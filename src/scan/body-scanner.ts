@@ -1,0 +1,19 @@
+import type { BodyContext } from '../protocol/engine.js';
+
+/** A message body (or part) as the session spooled it. */
+export interface SpooledBody {
+  readonly size: number;
+  /** The whole body, when it is held in memory. */
+  inMemory(): Buffer | undefined;
+  range(start?: number, end?: number): AsyncIterable<Buffer>;
+}
+
+export type BodyScanResult =
+  | { changed: false }
+  /** The content to deliver instead of the original. */
+  | { changed: true; content: Buffer };
+
+/** What the protocol sessions call for every intercepted body. */
+export interface BodyScanner {
+  scan(body: SpooledBody, context: BodyContext): Promise<BodyScanResult>;
+}

@@ -1,0 +1,322 @@
+// Test driver for ImapEngine: feeds byte scripts in any chunking, answers bodies with a test
+// scanner, and materializes the client-bound stream (bodyToClient outputs become the scanned bytes).
+import assert from 'node:assert/strict';
+import { defaultEngineOptions, type BodyContext, type EngineOptions, type ProxyEvent } from '../../../src/protocol/engine.js';
+import { ImapEngine } from '../../../src/imap/engine.js';
+
+export const MARKER = 'INBOXGUARD-TEST-MARKER';
+export const SAME_LENGTH = 'X'.repeat(MARKER.length);
+
+export type Scanner = (content: Buffer, context: BodyContext) => Buffer;
+
+/** Replaces every marker with `replacement` (same length by default). */
+export function markerScanner(replacement = SAME_LENGTH): Scanner {
+  const marker = Buffer.from(MARKER, 'latin1');
+  const repl = Buffer.from(replacement, 'latin1');
+  return (content) => {
+    if (content.indexOf(marker) < 0) return content;
+    const parts: Buffer[] = [];
+    let pos = 0;
+    for (;;) {
+      const at = content.indexOf(marker, pos);
+      if (at < 0) break;
+      parts.push(content.subarray(pos, at), repl);
+      pos = at + marker.length;
+    }
+    parts.push(content.subarray(pos));
+    return Buffer.concat(parts);
+  };
+}
+
+export const passThroughScanner: Scanner = (content) => content;
+
+export interface BodyRecord {
+  id: number;
+  context: BodyContext;
+  declaredSize: number | undefined;
+  chunks: Buffer[];
+  ended: boolean;
+  final?: Buffer;
+  released: boolean;
+}
+
+export type Step = { from: 'client' | 'server'; data: Buffer };
+export type Chunker = (data: Buffer) => Buffer[];
+
+export const whole: Chunker = (data) => [data];
+export const bytewise: Chunker = (data) => Array.from({ length: data.length }, (_, i) => data.subarray(i, i + 1));
+
+/** Deterministic pseudo-random splits. */
+export function randomSplits(seed: number, maxPiece = 17): Chunker {
+  let state = seed >>> 0 || 1;
+  const next = (): number => {
+    state ^= state << 13;
+    state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    return state;
+  };
+  return (data) => {
+    const out: Buffer[] = [];
+    let pos = 0;
+    while (pos < data.length) {
+      const n = 1 + (next() % maxPiece);
+      out.push(data.subarray(pos, pos + n));
+      pos += n;
+    }
+    return out;
+  };
+}
+
+export interface DriverOptions {
+  scanner?: Scanner;
+  /** Answer bodies as soon as they end (default true). */
+  autoScan?: boolean;
+  engine?: Partial<EngineOptions> & { listener?: string };
+}
+
+export class EngineDriver {
+  readonly engine: ImapEngine;
+  readonly clientOut: Buffer[] = [];
+  readonly serverOut: Buffer[] = [];
+  readonly events: ProxyEvent[] = [];
+  readonly bodies = new Map<number, BodyRecord>();
+  /** Bodies that ended and wait for scan(). */
+  readonly awaitingScan: number[] = [];
+  closed: string | undefined;
+  private clientTaken = 0;
+  private serverTaken = 0;
+  private eventsTaken = 0;
+  private readonly scanner: Scanner;
+  private readonly autoScan: boolean;
+
+  constructor(options: DriverOptions = {}) {
+    this.engine = new ImapEngine({ ...defaultEngineOptions, ...options.engine });
+    this.scanner = options.scanner ?? markerScanner();
+    this.autoScan = options.autoScan ?? true;
+  }
+
+  server(data: Buffer | string, chunker: Chunker = whole): this {
+    for (const piece of chunker(toBuffer(data))) {
+      this.engine.fromServer(piece);
+      this.pump();
+    }
+    return this;
+  }
+
+  client(data: Buffer | string, chunker: Chunker = whole): this {
+    for (const piece of chunker(toBuffer(data))) {
+      this.engine.fromClient(piece);
+      this.pump();
+    }
+    return this;
+  }
+
+  /** Scans the bodies waiting for a verdict (in the given order, default oldest first). */
+  scan(ids: number[] = [...this.awaitingScan]): this {
+    for (const id of ids) {
+      const index = this.awaitingScan.indexOf(id);
+      assert.ok(index >= 0, `body ${id} is not waiting for a scan`);
+      this.awaitingScan.splice(index, 1);
+      this.scanOne(id);
+    }
+    this.pump();
+    return this;
+  }
+
+  tick(now: number): this {
+    this.engine.tick(now);
+    this.pump();
+    return this;
+  }
+
+  end(side: 'client' | 'server'): this {
+    this.engine.end(side);
+    this.pump();
+    return this;
+  }
+
+  get clientBytes(): Buffer {
+    return Buffer.concat(this.clientOut);
+  }
+
+  get serverBytes(): Buffer {
+    return Buffer.concat(this.serverOut);
+  }
+
+  /** Client-bound text produced since the last call. */
+  takeClient(): string {
+    const text = this.clientText;
+    const fresh = text.slice(this.clientTaken);
+    this.clientTaken = text.length;
+    return fresh;
+  }
+
+  /** Server-bound text produced since the last call. */
+  takeServer(): string {
+    const text = this.serverText;
+    const fresh = text.slice(this.serverTaken);
+    this.serverTaken = text.length;
+    return fresh;
+  }
+
+  /** Events produced since the last call. */
+  takeEvents(): ProxyEvent[] {
+    const fresh = this.events.slice(this.eventsTaken);
+    this.eventsTaken = this.events.length;
+    return fresh;
+  }
+
+  /** Bodies in the order they began. */
+  get bodyList(): BodyRecord[] {
+    return [...this.bodies.values()];
+  }
+
+  get clientText(): string {
+    return this.clientBytes.toString('latin1');
+  }
+
+  get serverText(): string {
+    return this.serverBytes.toString('latin1');
+  }
+
+  /**
+   * Everything observable, for comparing runs. Events are sorted: those that follow a verdict
+   * (size changes) come when the test scanner answers, which depends on how the input was cut.
+   */
+  snapshot(): { client: string; server: string; events: ProxyEvent[]; bodies: Array<{ context: BodyContext; size: number | undefined; content: string }> } {
+    return {
+      client: this.clientBytes.toString('base64'),
+      server: this.serverBytes.toString('base64'),
+      events: [...this.events].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+      bodies: [...this.bodies.values()].map((b) => ({
+        context: b.context,
+        size: b.declaredSize,
+        content: Buffer.concat(b.chunks).toString('base64'),
+      })),
+    };
+  }
+
+  private scanOne(id: number): void {
+    const body = this.bodies.get(id);
+    assert.ok(body, `unknown body ${id}`);
+    const content = Buffer.concat(body.chunks);
+    body.final = this.scanner(content, body.context);
+    this.engine.scanned(id, { size: body.final.length, changed: !body.final.equals(content) });
+  }
+
+  private pump(): void {
+    for (;;) {
+      const outputs = this.engine.drain();
+      if (outputs.length === 0) return;
+      const ended: number[] = [];
+      for (const out of outputs) {
+        assert.equal(this.closed, undefined, `output ${out.kind} after close`);
+        switch (out.kind) {
+          case 'toClient':
+            this.clientOut.push(Buffer.from(out.bytes));
+            break;
+          case 'toServer':
+            this.serverOut.push(Buffer.from(out.bytes));
+            break;
+          case 'bodyBegin':
+            assert.ok(!this.bodies.has(out.bodyId), `body ${out.bodyId} began twice`);
+            this.bodies.set(out.bodyId, {
+              id: out.bodyId,
+              context: out.context,
+              declaredSize: out.size,
+              chunks: [],
+              ended: false,
+              released: false,
+            });
+            break;
+          case 'bodyData': {
+            const body = this.bodies.get(out.bodyId);
+            assert.ok(body && !body.ended, `bodyData for ${out.bodyId} outside its body`);
+            body.chunks.push(Buffer.from(out.bytes));
+            break;
+          }
+          case 'bodyEnd': {
+            const body = this.bodies.get(out.bodyId);
+            assert.ok(body && !body.ended, `bodyEnd for ${out.bodyId} twice or unknown`);
+            body.ended = true;
+            if (body.declaredSize !== undefined) {
+              assert.equal(Buffer.concat(body.chunks).length, body.declaredSize, `body ${out.bodyId} size differs from its literal`);
+            }
+            ended.push(out.bodyId);
+            break;
+          }
+          case 'bodyToClient': {
+            const body = this.bodies.get(out.bodyId);
+            assert.ok(body?.final, `bodyToClient for ${out.bodyId} before its scan`);
+            assert.ok(!body.released, `bodyToClient for released body ${out.bodyId}`);
+            const start = out.start ?? 0;
+            const end = out.end ?? body.final.length;
+            assert.ok(start >= 0 && end <= body.final.length && start <= end, `bad range ${start}-${end}`);
+            this.clientOut.push(body.final.subarray(start, end));
+            break;
+          }
+          case 'bodyRelease': {
+            const body = this.bodies.get(out.bodyId);
+            assert.ok(body, `release of unknown body ${out.bodyId}`);
+            assert.ok(!body.released, `body ${out.bodyId} released twice`);
+            body.released = true;
+            break;
+          }
+          case 'event':
+            this.events.push(out.event);
+            break;
+          case 'close':
+            this.closed = out.reason;
+            break;
+        }
+      }
+      for (const id of ended) {
+        if (this.autoScan) this.scanOne(id);
+        else this.awaitingScan.push(id);
+      }
+    }
+  }
+}
+
+export function toBuffer(data: Buffer | string): Buffer {
+  return typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
+}
+
+/** Runs a whole script with one chunker and returns what was observed. */
+export function runScript(steps: Step[], chunker: Chunker, options: DriverOptions = {}): EngineDriver {
+  const driver = new EngineDriver(options);
+  for (const step of steps) {
+    if (step.from === 'client') driver.client(step.data, chunker);
+    else driver.server(step.data, chunker);
+  }
+  return driver;
+}
+
+/**
+ * A driver past greeting, LOGIN alice and SELECT INBOX (UIDVALIDITY 42), with the output so far
+ * already taken.
+ */
+export function selectedSession(options: DriverOptions = {}, mailbox = 'INBOX', uidValidity = '42'): EngineDriver {
+  const driver = new EngineDriver(options);
+  driver.server('* OK [CAPABILITY IMAP4rev1 IDLE] ready\r\n');
+  driver.client('a1 LOGIN alice secret\r\n');
+  driver.server('a1 OK logged in\r\n');
+  driver.client(`a2 SELECT ${mailbox}\r\n`);
+  driver.server(`* 3 EXISTS\r\n* OK [UIDVALIDITY ${uidValidity}] UIDs valid\r\na2 OK [READ-WRITE] selected\r\n`);
+  driver.takeClient();
+  driver.takeServer();
+  driver.takeEvents();
+  return driver;
+}
+
+/** A small message with the marker in it. */
+export function markedMessage(extra = ''): string {
+  return `From: a@example.org\r\nSubject: test\r\n\r\nbody ${MARKER} text${extra}\r\n`;
+}
+
+/** Script helper: alternating client/server text steps. */
+export function script(...steps: Array<['C' | 'S', string | Buffer]>): Step[] {
+  return steps.map(([from, data]) => ({ from: from === 'C' ? 'client' : 'server', data: toBuffer(data) }));
+}
