@@ -1,37 +1,57 @@
-// Relay throughput, side by side in one run: the same lean IMAPS client fetches a whole mailbox
-// (UID FETCH 1:* BODY.PEEK[]) directly from Dovecot, through a socat TLS relay, and through
-// inboxguard, interleaved. Prints JSON. Usage: npm run build && npm run bench:relay [-- --rounds N]
+// Side-by-side relay measurements in one run: direct to Dovecot, through a socat TLS relay, and
+// through inboxguard (compiled, as its own process), interleaved round by round. Prints JSON.
+// Usage: npm run build && npm run bench [-- --rounds N --messages N]
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startDovecot } from '../test-servers/dovecot.js';
 import { freePorts } from '../test-servers/free-ports.js';
+import { bigMessage } from '../../test/helpers/messages.js';
 import { LeanImapClient, type ImapTarget } from './imap-client.js';
 import { startInboxguard } from './inboxguard-process.js';
 import { benchMailbox, median } from './mailbox.js';
+import { retrAll } from './pop3-client.js';
 import { startSocatRelay } from './socat-relay.js';
 
-const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 3;
-const count = Number(process.argv[process.argv.indexOf('--messages') + 1]) || 300;
+const argument = (name: string, fallback: number) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : fallback);
+const rounds = argument('--rounds', 3);
+const count = argument('--messages', 300);
+const latencySamples = argument('--latency-samples', 300);
 
 if (!existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)))) {
   console.error('bench: run `npm run build` first (the benchmark measures the compiled proxy)');
   process.exit(2);
 }
 
+const MiB = 1024 * 1024;
 const messages = benchMailbox(count);
 const totalBytes = messages.reduce((sum, message) => sum + message.length, 0);
-const dovecot = await startDovecot({ messages: { alice: messages } });
-const [socatPort] = await freePorts(1);
-const socat = await startSocatRelay({ listenPort: socatPort, upstreamPort: dovecot.ports.imaps, certPath: dovecot.pki.certPath, keyPath: dovecot.pki.keyPath, caPath: dovecot.caPath });
-const inboxguard = await startInboxguard(`localhost:${dovecot.ports.imaps}`, dovecot.caPath, ['--protocol', 'imap']);
+const dovecot = await startDovecot({
+  users: [
+    { name: 'alice', password: 'secret' },
+    { name: 'bob', password: 'secret' },
+  ],
+  messages: { alice: messages, bob: [bigMessage(21 * MiB), bigMessage(200 * MiB)] },
+});
+const [imapsRelayPort, pop3sRelayPort] = await freePorts(2);
+const relay = { certPath: dovecot.pki.certPath, keyPath: dovecot.pki.keyPath, caPath: dovecot.caPath };
+const socatImap = await startSocatRelay({ ...relay, listenPort: imapsRelayPort, upstreamPort: dovecot.ports.imaps });
+const socatPop = await startSocatRelay({ ...relay, listenPort: pop3sRelayPort, upstreamPort: dovecot.ports.pop3s });
+const guardImap = await startInboxguard(`localhost:${dovecot.ports.imaps}`, dovecot.caPath, ['--protocol', 'imap']);
+const guardPop = await startInboxguard(`localhost:${dovecot.ports.pop3s}`, dovecot.caPath, ['--protocol', 'pop3']);
 
-const targets: Record<string, ImapTarget> = {
+const imapTargets: Record<string, ImapTarget> = {
   direct: { port: dovecot.ports.imaps, ca: dovecot.caPem },
-  socat: { port: socatPort, ca: dovecot.caPem },
-  inboxguard: { port: inboxguard.port, ca: inboxguard.caPem },
+  socat: { port: imapsRelayPort, ca: dovecot.caPem },
+  inboxguard: { port: guardImap.port, ca: guardImap.caPem },
 };
+const popTargets: Record<string, ImapTarget> = {
+  direct: { port: dovecot.ports.pop3s, ca: dovecot.caPem },
+  socat: { port: pop3sRelayPort, ca: dovecot.caPem },
+  inboxguard: { port: guardPop.port, ca: guardPop.caPem },
+};
+const names = Object.keys(imapTargets);
 
-async function fetchAll(target: ImapTarget): Promise<number> {
+async function imapFetchAll(target: ImapTarget): Promise<number> {
   const client = await LeanImapClient.connect(target, 'alice', 'secret');
   const started = process.hrtime.bigint();
   const { bodyBytes } = await client.command('UID FETCH 1:* (BODY.PEEK[])');
@@ -41,36 +61,90 @@ async function fetchAll(target: ImapTarget): Promise<number> {
   return totalBytes / 1e6 / seconds;
 }
 
-const results: Record<string, number[]> = { direct: [], socat: [], inboxguard: [] };
-try {
-  await fetchAll(targets.direct); // warm Dovecot's index and the page cache
-  for (let round = 0; round < rounds; round++) {
-    for (const name of Object.keys(targets)) results[name].push(await fetchAll(targets[name]));
+async function popRetrAll(target: ImapTarget): Promise<number> {
+  const started = process.hrtime.bigint();
+  const bytes = await retrAll(target, 'alice', 'secret', messages.length);
+  return bytes / 1e6 / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+/** Round-trip times in ms of `samples` commands on one connection. */
+async function latencies(target: ImapTarget, command: (index: number) => string, samples: number): Promise<number[]> {
+  const client = await LeanImapClient.connect(target, 'alice', 'secret');
+  const times: number[] = [];
+  for (let index = 0; index < samples; index++) {
+    const started = process.hrtime.bigint();
+    await client.command(command(index));
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
   }
-  const summary = Object.fromEntries(Object.entries(results).map(([name, values]) => [name, { medianMBps: round1(median(values)), runsMBps: values.map(round1) }]));
-  console.log(
-    JSON.stringify(
-      {
-        benchmark: 'relay: IMAPS UID FETCH 1:* BODY.PEEK[] of the whole mailbox',
-        messages: messages.length,
-        mailboxMB: round1(totalBytes / 1e6),
-        rounds,
-        ...summary,
-        ratioInboxguardToSocat: Math.round((median(results.inboxguard) / median(results.socat)) * 1000) / 1000,
-        inboxguardPeakRssMiB: round1(inboxguard.peakRssMiB()),
-        node: process.version,
-        loadavg: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
-      },
-      null,
-      2,
-    ),
-  );
+  client.close();
+  return times;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** Peak RSS of a fresh inboxguard while it relays one large message. */
+async function peakRssFetching(uid: number): Promise<{ peakRssMiB: number; idleRssMiB: number; messageMiB: number }> {
+  const guard = await startInboxguard(`localhost:${dovecot.ports.imaps}`, dovecot.caPath, ['--protocol', 'imap']);
+  try {
+    const idle = guard.peakRssMiB();
+    const client = await LeanImapClient.connect({ port: guard.port, ca: guard.caPem }, 'bob', 'secret');
+    const { bodyBytes } = await client.command(`UID FETCH ${uid} (BODY.PEEK[])`);
+    client.close();
+    return { idleRssMiB: round1(idle), peakRssMiB: round1(guard.peakRssMiB()), messageMiB: round1(bodyBytes / MiB) };
+  } finally {
+    await guard.stop();
+  }
+}
+
+const throughput: Record<string, number[]> = { direct: [], socat: [], inboxguard: [] };
+const pop: Record<string, number[]> = { direct: [], socat: [], inboxguard: [] };
+const noop: Record<string, number[]> = { direct: [], socat: [], inboxguard: [] };
+const flags: Record<string, number[]> = { direct: [], socat: [], inboxguard: [] };
+try {
+  await imapFetchAll(imapTargets.direct); // warm Dovecot's index and the page cache
+  for (let round = 0; round < rounds; round++) {
+    for (const name of names) throughput[name].push(await imapFetchAll(imapTargets[name]));
+    for (const name of names) noop[name].push(...(await latencies(imapTargets[name], () => 'NOOP', latencySamples)));
+    for (const name of names) flags[name].push(...(await latencies(imapTargets[name], (index) => `UID FETCH ${(index % count) + 1} (FLAGS)`, latencySamples)));
+    for (const name of names) pop[name].push(await popRetrAll(popTargets[name]));
+  }
+  const mbps = (series: Record<string, number[]>) =>
+    Object.fromEntries(names.map((name) => [name, { medianMBps: round1(median(series[name])), runsMBps: series[name].map(round1) }]));
+  const latency = (series: Record<string, number[]>) =>
+    Object.fromEntries(names.map((name) => [name, { p50ms: round3(percentile(series[name], 50)), p99ms: round3(percentile(series[name], 99)) }]));
+  const added = (series: Record<string, number[]>) => ({
+    p50ms: round3(percentile(series.inboxguard, 50) - percentile(series.socat, 50)),
+    p99ms: round3(percentile(series.inboxguard, 99) - percentile(series.socat, 99)),
+  });
+  const result = {
+    benchmark: 'inboxguard relay vs direct vs socat TLS relay (same client, interleaved rounds)',
+    mailbox: { messages: messages.length, MB: round1(totalBytes / 1e6) },
+    rounds,
+    imapFetchAll: { ...mbps(throughput), ratioInboxguardToSocat: round3(median(throughput.inboxguard) / median(throughput.socat)) },
+    pop3RetrAll: { ...mbps(pop), ratioInboxguardToSocat: round3(median(pop.inboxguard) / median(pop.socat)) },
+    noopLatency: { ...latency(noop), inboxguardAddedOverSocat: added(noop) },
+    fetchFlagsLatency: { ...latency(flags), inboxguardAddedOverSocat: added(flags) },
+    peakRssInboxguardDuringBulkMiB: { imap: round1(guardImap.peakRssMiB()), pop3: round1(guardPop.peakRssMiB()) },
+    largeMessages: { message21MiB: await peakRssFetching(1), message200MiB: await peakRssFetching(2) },
+    node: process.version,
+    loadavg: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+  };
+  console.log(JSON.stringify(result, null, 2));
 } finally {
-  await inboxguard.stop();
-  socat.stop();
+  await guardImap.stop();
+  await guardPop.stop();
+  socatImap.stop();
+  socatPop.stop();
   await dovecot.stop();
 }
 
 function round1(value: number): number {
   return Math.round(value * 10) / 10;
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
 }

@@ -4,7 +4,9 @@ import { CaError } from '../ca/index.js';
 import { UserError } from '../user-error.js';
 import { registerCaCommands } from './ca-commands.js';
 import { registerConfigCommands } from './config-commands.js';
+import { registerEventsCommand } from './events-commands.js';
 import { registerListenerCommands } from './listeners-commands.js';
+import { registerQuarantineCommands } from './quarantine-commands.js';
 import { registerStartCommand } from './start-command.js';
 
 const program = new Command()
@@ -20,6 +22,8 @@ registerStartCommand(program);
 registerCaCommands(program);
 registerListenerCommands(program);
 registerConfigCommands(program);
+registerQuarantineCommands(program);
+registerEventsCommand(program);
 
 try {
   await program.parseAsync(process.argv);

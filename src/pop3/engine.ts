@@ -93,7 +93,7 @@ export class Pop3Engine implements ProtocolEngine {
   }
 
   /** Client-bound bytes queued behind a held body (for backpressure on the server socket). */
-  get pendingClientBytes(): number {
+  get queuedClientBytes(): number {
     return this.client.pendingBytes;
   }
 

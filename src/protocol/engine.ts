@@ -77,6 +77,8 @@ export interface ProtocolEngine {
   /** The server or client connection ended (EOF). */
   end(side: 'client' | 'server'): void;
   drain(): EngineOutput[];
+  /** Client-bound bytes queued behind a held body; the session stops reading the server while this is large. */
+  readonly queuedClientBytes: number;
 }
 
 export interface EngineOptions {

@@ -17,7 +17,7 @@ export interface EngineRelayOptions {
   client: net.Socket;
   upstream: net.Socket;
   ready: Extract<PreludeOutput, { kind: 'ready' }>;
-  engine: ProtocolEngine & { readonly pendingClientBytes?: number };
+  engine: ProtocolEngine;
   scanner: BodyScanner;
   memoryBufferBytes: number;
   log: Logger;
@@ -175,7 +175,7 @@ class EngineRelay implements Relay {
   private updateFlow(): void {
     if (this.ended) return;
     const { client, upstream, engine } = this.options;
-    const clientFull = this.clientWriter.pendingBytes > HIGH_WATER_BYTES || (engine.pendingClientBytes ?? 0) > ENGINE_QUEUE_LIMIT_BYTES;
+    const clientFull = this.clientWriter.pendingBytes > HIGH_WATER_BYTES || engine.queuedClientBytes > ENGINE_QUEUE_LIMIT_BYTES;
     if (clientFull && !upstream.isPaused()) upstream.pause();
     else if (!clientFull && upstream.isPaused()) upstream.resume();
     const upstreamFull = upstream.writableLength > HIGH_WATER_BYTES;

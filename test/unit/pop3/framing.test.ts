@@ -119,7 +119,7 @@ describe('framing', () => {
       .client('RETR 1\r\nNOOP\r\nRETR 2\r\nSTAT\r\n')
       .server(multiLine('+OK', MESSAGE_1) + '+OK\r\n' + multiLine('+OK', MESSAGE_2) + '+OK 2 100\r\n');
     assert.equal(harness.clientText, GREETING);
-    assert.ok(harness.engine.pendingClientBytes > 0);
+    assert.ok(harness.engine.queuedClientBytes > 0);
     harness.scan(2);
     assert.equal(harness.clientText, GREETING, 'body 2 waits behind body 1');
     harness.scan(1);
@@ -127,7 +127,7 @@ describe('framing', () => {
       harness.clientText,
       GREETING + multiLine('+OK', MESSAGE_1) + '+OK\r\n' + multiLine('+OK', MESSAGE_2.replaceAll(MARKER, 'X'.repeat(MARKER.length))) + '+OK 2 100\r\n',
     );
-    assert.equal(harness.engine.pendingClientBytes, 0);
+    assert.equal(harness.engine.queuedClientBytes, 0);
     const kinds = harness.log.filter((output) => output.kind !== 'bodyData' && output.kind !== 'toServer').map((output) => output.kind);
     assert.deepEqual(kinds, [
       'toClient', 'bodyBegin', 'bodyEnd', 'bodyBegin', 'bodyEnd',

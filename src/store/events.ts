@@ -1,0 +1,109 @@
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Finding } from '../scan/types.js';
+import { ensurePrivateDir } from './private-files.js';
+
+/** One scan decision, as written to <dataDir>/logs/events.jsonl. */
+export interface ScanEvent {
+  time: string;
+  listener?: string;
+  upstream?: string;
+  user?: string;
+  mailbox?: string;
+  uid?: number;
+  section?: string;
+  messageId?: string;
+  subject?: string;
+  verdict: string;
+  detections: Finding[];
+  actions: string[];
+  bytes: number;
+  scanMs: number;
+  quarantineId?: string;
+  sizePreserved?: boolean;
+  note?: string;
+}
+
+const SUBJECT_LIMIT = 120;
+
+export function eventsPath(dataDir: string): string {
+  return join(dataDir, 'logs', 'events.jsonl');
+}
+
+/** Appends scan events as JSON lines (0600), one synchronous write per event so none is lost on a crash. */
+export class EventLog {
+  constructor(private readonly path: string) {}
+
+  append(event: Omit<ScanEvent, 'time'>, now = new Date()): ScanEvent {
+    const full: ScanEvent = { time: now.toISOString(), ...event, subject: truncate(event.subject) };
+    ensurePrivateDir(join(this.path, '..'));
+    const fd = openSync(this.path, 'a', 0o600);
+    try {
+      writeSync(fd, `${JSON.stringify(full)}\n`);
+    } finally {
+      closeSync(fd);
+    }
+    return full;
+  }
+}
+
+function truncate(subject: string | undefined): string | undefined {
+  if (subject === undefined || subject.length <= SUBJECT_LIMIT) return subject;
+  return `${subject.slice(0, SUBJECT_LIMIT - 1)}…`;
+}
+
+export interface EventFilter {
+  sinceMs?: number;
+  verdict?: string;
+}
+
+export function matchesFilter(event: ScanEvent, filter: EventFilter, now = Date.now()): boolean {
+  if (filter.sinceMs !== undefined && now - Date.parse(event.time) > filter.sinceMs) return false;
+  if (filter.verdict !== undefined && event.verdict !== filter.verdict) return false;
+  return true;
+}
+
+export function readEvents(path: string, filter: EventFilter = {}): ScanEvent[] {
+  if (!existsSync(path)) return [];
+  return parseLines(readFileSync(path, 'utf8')).filter((event) => matchesFilter(event, filter));
+}
+
+function parseLines(text: string): ScanEvent[] {
+  const events: ScanEvent[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      events.push(JSON.parse(line) as ScanEvent);
+    } catch {
+      // a line cut short by a crash: skip it
+    }
+  }
+  return events;
+}
+
+/** Calls onEvent for every event appended after `fromOffset` (polling; stops when the signal aborts). */
+export async function followEvents(path: string, fromOffset: number, filter: EventFilter, onEvent: (event: ScanEvent) => void, signal: AbortSignal): Promise<void> {
+  let offset = fromOffset;
+  let partial = '';
+  while (!signal.aborted) {
+    if (existsSync(path)) {
+      const size = statSync(path).size;
+      if (size < offset) offset = 0; // the file was replaced
+      if (size > offset) {
+        const buffer = Buffer.alloc(size - offset);
+        const fd = openSync(path, 'r');
+        try {
+          readSync(fd, buffer, 0, buffer.length, offset);
+        } finally {
+          closeSync(fd);
+        }
+        offset = size;
+        const text = partial + buffer.toString('utf8');
+        const lastNewline = text.lastIndexOf('\n');
+        partial = text.slice(lastNewline + 1);
+        for (const event of parseLines(text.slice(0, lastNewline + 1))) if (matchesFilter(event, filter)) onEvent(event);
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

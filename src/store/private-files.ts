@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+// Windows has no POSIX modes: chmod only toggles read-only and stat reports 0666.
+export const posixModes = process.platform !== 'win32';
+
+export function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // mkdir's mode is filtered by the umask and ignored for a directory that already exists.
+  if (posixModes) chmodSync(dir, 0o700);
+}
+
+/**
+ * Writes through a temporary file, fsync and a rename (then fsyncs the directory), so readers never
+ * see half a file and a crash never loses a file that was reported written. The mode is set at
+ * creation and again with chmod, since the umask filters the first.
+ */
+export function writeFileAtomically(path: string, data: string | Buffer, mode: number): void {
+  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  try {
+    const fd = openSync(temporary, 'wx', mode);
+    try {
+      let offset = 0;
+      while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
+      if (posixModes) chmodSync(temporary, mode);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+  syncDirectory(dirname(path));
+}
+
+export function writePrivateFile(path: string, data: string | Buffer): void {
+  writeFileAtomically(path, data, 0o600);
+}
+
+function syncDirectory(dir: string): void {
+  if (!posixModes) return;
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,101 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Finding } from '../scan/types.js';
+import { ensurePrivateDir, writePrivateFile } from './private-files.js';
+
+/** What is kept next to each quarantined original. */
+export interface QuarantineRecord {
+  id: string;
+  time: string;
+  listener?: string;
+  upstream?: string;
+  user?: string;
+  mailbox?: string;
+  uid?: number;
+  section?: string;
+  messageId?: string;
+  subject?: string;
+  verdict: string;
+  detections: Finding[];
+  action: string;
+  sha256: string;
+  size: number;
+}
+
+export type QuarantineInput = Omit<QuarantineRecord, 'id' | 'time' | 'sha256' | 'size'>;
+
+const ID_PATTERN = /^\d{8}T\d{6}Z-[0-9a-f]{8}$/;
+
+/** Originals of rewritten or blocked messages: <dir>/<id>.eml with <id>.json, both 0600 and fsynced. */
+export class Quarantine {
+  constructor(readonly dir: string) {}
+
+  /** Stores the original before anything rewritten is relayed; throws if it cannot be made durable. */
+  store(original: Buffer, input: QuarantineInput, now = new Date()): QuarantineRecord {
+    ensurePrivateDir(this.dir);
+    const id = `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(4).toString('hex')}`;
+    const record: QuarantineRecord = {
+      id,
+      time: now.toISOString(),
+      ...input,
+      sha256: createHash('sha256').update(original).digest('hex'),
+      size: original.length,
+    };
+    writePrivateFile(this.emlPath(id), original);
+    writePrivateFile(this.jsonPath(id), `${JSON.stringify(record, null, 2)}\n`);
+    return record;
+  }
+
+  list(): QuarantineRecord[] {
+    if (!existsSync(this.dir)) return [];
+    return readdirSync(this.dir)
+      .filter((name) => name.endsWith('.json') && ID_PATTERN.test(name.slice(0, -5)))
+      .map((name) => JSON.parse(readFileSync(join(this.dir, name), 'utf8')) as QuarantineRecord)
+      .sort((a, b) => a.time.localeCompare(b.time));
+  }
+
+  get(id: string): QuarantineRecord {
+    return JSON.parse(readFileSync(this.jsonPath(this.checked(id)), 'utf8')) as QuarantineRecord;
+  }
+
+  original(id: string): Buffer {
+    return readFileSync(this.emlPath(this.checked(id)));
+  }
+
+  exportTo(id: string, file: string): void {
+    copyFileSync(this.emlPath(this.checked(id)), file);
+  }
+
+  delete(id: string): void {
+    this.checked(id);
+    rmSync(this.emlPath(id), { force: true });
+    rmSync(this.jsonPath(id), { force: true });
+  }
+
+  /** Deletes entries older than maxAgeMs; returns how many. */
+  purge(maxAgeMs: number, now = Date.now()): number {
+    const old = this.list().filter((record) => now - Date.parse(record.time) > maxAgeMs);
+    for (const record of old) this.delete(record.id);
+    return old.length;
+  }
+
+  private checked(id: string): string {
+    if (!ID_PATTERN.test(id) || !existsSync(this.jsonPath(id))) throw new QuarantineError(`no quarantined message with id ${id} (see: inboxguard quarantine list)`);
+    return id;
+  }
+
+  private emlPath(id: string): string {
+    return join(this.dir, `${id}.eml`);
+  }
+
+  private jsonPath(id: string): string {
+    return join(this.dir, `${id}.json`);
+  }
+}
+
+export class QuarantineError extends Error {}
+
+export function quarantineDir(dataDir: string): string {
+  return join(dataDir, 'quarantine');
+}
