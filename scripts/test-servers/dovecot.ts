@@ -36,6 +36,12 @@ export type { DovecotPorts, DovecotUser } from './dovecot-config.js';
 
 export const DOVECOT_PACKAGES = 'dovecot-imapd dovecot-pop3d';
 
+/** Makes Dovecot advertise COMPRESS=DEFLATE (RFC 4978), which the proxy must hide from clients. */
+export const COMPRESS_DEFLATE_CONFIG = `protocol imap {
+  mail_plugins = $mail_plugins imap_zlib
+}
+`;
+
 export interface DovecotOptions {
   /** Mail users; default alice/secret. */
   users?: DovecotUser[];
@@ -43,6 +49,8 @@ export interface DovecotOptions {
   certKind?: CertKind;
   /** Messages to put in each user's INBOX before the server starts, in UID order. */
   messages?: Record<string, Buffer[]>;
+  /** Dovecot configuration appended to the generated file (e.g. COMPRESS_DEFLATE_CONFIG). */
+  extraConfig?: string;
   /** How long to wait for all four listeners to greet; default 10 s. */
   startTimeoutMs?: number;
   /**
@@ -214,7 +222,7 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<DovecotSe
       }
       const [imap, imaps, pop3, pop3s] = picked;
       ports = { imap, imaps, pop3, pop3s };
-      const config = dovecotConfig({ dir, instanceName, ports, certPath: pki.certPath, keyPath: pki.keyPath });
+      const config = dovecotConfig({ dir, instanceName, ports, certPath: pki.certPath, keyPath: pki.keyPath, extraConfig: opts.extraConfig });
       writeFileSync(configPath, `${config}login_greeting = ${greeting}\n`);
       // Fresh logs per attempt, so a failure is judged (and reported) by this attempt's lines.
       writeFileSync(logPath, '');

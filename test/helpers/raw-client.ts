@@ -105,6 +105,11 @@ export class RawClient {
     return this.received;
   }
 
+  /** Forgets what was received so far, so long sessions do not re-scan old text. */
+  clear(): void {
+    this.received = '';
+  }
+
   close(): void {
     this.socket.destroy();
   }
