@@ -27,6 +27,7 @@ export interface EngineRelayOptions {
 interface Body {
   spool: BodySpool;
   context: BodyContext;
+  /** Set once the engine has been told the outcome (by the scanner, or by the timeout policy). */
   result?: BodyScanResult;
 }
 
@@ -122,6 +123,7 @@ class EngineRelay implements Relay {
       }
       case 'event':
         this.options.log.info(output.event, output.event.type);
+        if (output.event.type === 'scan-timeout') this.settleTimedOut(Number(output.event.bodyId));
         return;
       case 'close':
         this.options.log.info({ reason: output.reason }, 'protocol engine closed the session');
@@ -145,13 +147,23 @@ class EngineRelay implements Relay {
           return { changed: false };
         },
       )
-      .then((result) => {
-        if (this.ended) return;
-        body.result = result;
-        const size = result.changed ? result.content.length : spool.size;
-        this.options.engine.scanned(bodyId, { size, changed: result.changed });
-        this.pump();
-      });
+      .then((result) => this.settle(bodyId, body, result));
+  }
+
+  private settle(bodyId: number, body: Body, result: BodyScanResult): void {
+    if (this.ended || body.result) return;
+    body.result = result;
+    const size = result.changed ? result.content.length : body.spool.size;
+    this.options.engine.scanned(bodyId, { size, changed: result.changed });
+    this.pump();
+  }
+
+  private settleTimedOut(bodyId: number): void {
+    const body = this.bodies.get(bodyId);
+    if (!body || body.result) return;
+    const result = this.options.scanner.timedOut?.(body.spool, body.context) ?? { changed: false };
+    this.options.log.warn({ section: body.context.section, seq: body.context.seq, changed: result.changed }, 'scan took too long for the client; settled by the scan.onError policy');
+    queueMicrotask(() => this.settle(bodyId, body, result));
   }
 
   private writeBody(output: Extract<EngineOutput, { kind: 'bodyToClient' }>): void {

@@ -16,4 +16,9 @@ export type BodyScanResult =
 /** What the protocol sessions call for every intercepted body. */
 export interface BodyScanner {
   scan(body: SpooledBody, context: BodyContext): Promise<BodyScanResult>;
+  /**
+   * The client cannot wait any longer for this body's verdict (POP3 has no keep-alive): decide now,
+   * following scan.onError. The late verdict of scan() is then ignored. Default: deliver unchanged.
+   */
+  timedOut?(body: SpooledBody, context: BodyContext): BodyScanResult;
 }
