@@ -72,6 +72,6 @@ function decodeWords(value: string): string {
 }
 
 function transferEncodingOf(value: string): string {
-  const withoutComments = value.replace(/\([^)]*\)/g, '');
-  return withoutComments.trim().toLowerCase() || '7bit';
+  // A token never contains "(", so whatever follows one is a comment.
+  return value.split('(', 1)[0].trim().toLowerCase() || '7bit';
 }

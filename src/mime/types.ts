@@ -76,3 +76,13 @@ export interface WalkResult {
   /** Set when the structure is broken or a limit was hit; what could be found is still in `parts`. */
   malformed?: string;
 }
+
+/** The defaults with every limit the caller set (undefined entries keep their default). */
+export function resolveWalkLimits(limits: Partial<WalkLimits> = {}): WalkLimits {
+  const resolved: WalkLimits = { ...DEFAULT_WALK_LIMITS };
+  for (const key of Object.keys(resolved) as (keyof WalkLimits)[]) {
+    const value = limits[key];
+    if (value !== undefined) resolved[key] = value;
+  }
+  return resolved;
+}

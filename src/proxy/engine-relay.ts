@@ -8,7 +8,7 @@ import { BodySpool, sliceChunks } from './body-spool.js';
 import { OrderedWriter } from './ordered-writer.js';
 import type { Relay, RelayStats } from './relay.js';
 
-const HIGH_WATER_BYTES = 1024 * 1024;
+const HIGH_WATER_BYTES = 4 * 1024 * 1024;
 const ENGINE_QUEUE_LIMIT_BYTES = 8 * 1024 * 1024;
 const TICK_MS = 1000;
 const CLOSE_GRACE_MS = 5_000;
