@@ -7,6 +7,7 @@ import { registerConfigCommands } from './config-commands.js';
 import { registerEventsCommand } from './events-commands.js';
 import { registerListenerCommands } from './listeners-commands.js';
 import { registerQuarantineCommands } from './quarantine-commands.js';
+import { registerScanCommand } from './scan-command.js';
 import { registerStartCommand } from './start-command.js';
 
 const program = new Command()
@@ -24,6 +25,7 @@ registerListenerCommands(program);
 registerConfigCommands(program);
 registerQuarantineCommands(program);
 registerEventsCommand(program);
+registerScanCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -7,7 +7,8 @@ import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { readConfigOrDefaults } from '../config/store.js';
 import { startProxy } from '../proxy/proxy.js';
-import { noScanning } from '../scan/no-scanning.js';
+import { createScanSetup } from '../scan/create-pipeline.js';
+import { quarantineDir } from '../store/quarantine.js';
 import { createLogger, logFilePath } from '../store/log.js';
 import { UserError } from '../user-error.js';
 import { describeCaForClient, describeListenerForClient } from './client-instructions.js';
@@ -24,7 +25,8 @@ export function registerStartCommand(program: Command): void {
       const { ca, created } = await initCa(context.dataDir);
       const log = createLogger({ dataDir: context.dataDir, console: true });
       const certificates = new LeafIssuer(ca, context.dataDir);
-      const proxy = await startProxy(config, { certificates, scanner: noScanning, log });
+      const scanning = await createScanSetup(config, context.dataDir, log);
+      const proxy = await startProxy(config, { certificates, scanner: scanning.pipeline, log });
 
       console.log(`inboxguard ${created ? '(created a new root CA) ' : ''}is running. Set up your mail client with:`);
       for (const listener of proxy.listeners) {
@@ -34,11 +36,13 @@ export function registerStartCommand(program: Command): void {
         }
       }
       console.log(describeCaForClient(describeCa(ca)));
+      console.log(`Scanning with: ${scanning.description}; quarantine: ${quarantineDir(context.dataDir)}; events: inboxguard events --follow`);
       console.log(`Log: ${logFilePath(context.dataDir)}. Stop with Ctrl-C.`);
 
       const stop = async (signal: string): Promise<void> => {
         log.info({ signal }, 'stopping');
         await proxy.close();
+        await scanning.close();
         log.flush();
         process.exit(0);
       };

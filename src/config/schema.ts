@@ -10,6 +10,8 @@ const hostPort = (allowAnyPort: boolean) =>
     }
   });
 
+const MiB = 1024 * 1024;
+
 export const tlsModeSchema = z.enum(['implicit', 'starttls', 'none']);
 export const protocolSchema = z.enum(['imap', 'pop3', 'auto']);
 
@@ -64,17 +66,47 @@ export const configSchema = z
       .default({ applications: [], ips: [] }),
     scan: z
       .object({
-        engines: z.array(z.enum(['builtin', 'clamd'])).default(['builtin']),
+        engines: z.array(z.enum(['builtin', 'clamd'])).min(1).default(['builtin']),
         onError: z.enum(['pass', 'block']).default('pass'),
-        memoryBufferBytes: z.number().int().positive().default(16 * 1024 * 1024),
-        maxMessageBytes: z.number().int().positive().default(256 * 1024 * 1024),
+        memoryBufferBytes: z.number().int().positive().default(16 * MiB),
+        maxMessageBytes: z.number().int().positive().default(256 * MiB),
+        /** Messages scanned at the same time (each may hold up to maxMessageBytes in memory). */
+        maxConcurrentScans: z.number().int().positive().default(2),
+        /** Extra directories of ClamAV-format signatures (.hdb .hsb .ndb) for the builtin engine; <data-dir>/signatures is always read. */
+        signatureDirs: z.array(z.string()).default([]),
+        clamd: z
+          .object({
+            /** host:port or the path of clamd's local socket. */
+            address: z.string().min(1).default('127.0.0.1:3310'),
+            timeoutSeconds: z.number().positive().default(30),
+            maxConcurrent: z.number().int().positive().default(4),
+            /** clamd's StreamMaxLength; larger files get the verdict too-large from clamd. */
+            streamMaxLength: z.number().int().positive().default(25 * MiB),
+          })
+          .strict()
+          .prefault({}),
+        archive: z
+          .object({
+            maxDepth: z.number().int().positive().default(5),
+            maxFiles: z.number().int().positive().default(1000),
+            maxUnpackedBytes: z.number().int().positive().default(256 * MiB),
+            maxRatio: z.number().positive().default(100),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
-      .default({ engines: ['builtin'], onError: 'pass', memoryBufferBytes: 16 * 1024 * 1024, maxMessageBytes: 256 * 1024 * 1024 }),
+      .prefault({}),
     actions: z
-      .object({ infected: z.enum(['strip', 'replace-message', 'log-only']).default('strip') })
+      .object({
+        infected: z.enum(['strip', 'replace-message', 'log-only']).default('strip'),
+        /** Prefixed to the subject of a message whose parts were removed; empty for none. */
+        subjectTag: z.string().default('[inboxguard: attachment removed]'),
+        /** Add the X-InboxGuard header to clean messages too (changes their size). */
+        markClean: z.boolean().default(false),
+      })
       .strict()
-      .default({ infected: 'strip' }),
+      .prefault({}),
     rules: z
       .object({ transport: z.array(z.unknown()).default([]), mailboxScan: z.array(z.unknown()).default([]) })
       .strict()

@@ -36,7 +36,7 @@ export function isBlankLine(buffer: Buffer, lineStart: number, lineEnd: number):
 }
 
 export function isAscii(text: string): boolean {
-  for (let index = 0; index < text.length; index++) if (text.charCodeAt(index) > 0x7e) return false;
+  for (let index = 0; index < text.length; index++) if (text.charCodeAt(index) > 0x7f) return false;
   return true;
 }
 

@@ -19,9 +19,8 @@ export function describePart(buffer: Buffer, fields: readonly HeaderField[], def
   const contentType = contentTypeField ? parseStructured(rawFieldValue(buffer, contentTypeField)) : undefined;
   const disposition = dispositionField ? parseStructured(rawFieldValue(buffer, dispositionField)) : undefined;
 
-  const declaredType = contentType?.value.toLowerCase() ?? '';
   const info: PartHeaderInfo = {
-    contentType: contentType === undefined ? defaultType : /^[^/\s]+\/[^/\s]+$/.test(declaredType) ? declaredType : 'text/plain',
+    contentType: contentType === undefined ? defaultType : mediaTypeOf(contentType.value),
     params: contentType ? readableParams(contentType.params, contentType.decodedParams) : {},
     transferEncoding: encodingField ? transferEncodingOf(rawFieldValue(buffer, encodingField)) : '7bit',
   };
@@ -36,6 +35,12 @@ export function describePart(buffer: Buffer, fields: readonly HeaderField[], def
 }
 
 type Parsed = ReturnType<typeof libmime.parseHeaderValue>;
+
+/** An unreadable Content-Type means text/plain (RFC 2045 §5.2). */
+function mediaTypeOf(value: string): string {
+  const type = value.toLowerCase();
+  return /^[^/\s]+\/[^/\s]+$/.test(type) ? type : 'text/plain';
+}
 
 function parseStructured(value: string): Parsed {
   try {

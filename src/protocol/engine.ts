@@ -29,6 +29,9 @@ export interface BodyContext {
   decoded?: boolean;
   /** POP3 TOP: the content is headers plus a truncated body. */
   truncated?: boolean;
+  /** Filled in by the session: which listener and upstream the body came through. */
+  listener?: string;
+  upstream?: string;
 }
 
 export interface ProxyEvent {

@@ -20,6 +20,9 @@ export interface EngineRelayOptions {
   engine: ProtocolEngine;
   scanner: BodyScanner;
   memoryBufferBytes: number;
+  listener: string;
+  /** "host:port" of the upstream, for scan events. */
+  upstreamName: string;
   log: Logger;
   onEnd(reason: string): void;
 }
@@ -105,7 +108,10 @@ class EngineRelay implements Relay {
         this.options.upstream.write(output.bytes);
         return;
       case 'bodyBegin':
-        this.bodies.set(output.bodyId, { spool: new BodySpool(this.options.memoryBufferBytes), context: output.context });
+        this.bodies.set(output.bodyId, {
+          spool: new BodySpool(this.options.memoryBufferBytes),
+          context: { ...output.context, listener: this.options.listener, upstream: this.options.upstreamName },
+        });
         return;
       case 'bodyData':
         this.bodies.get(output.bodyId)?.spool.append(output.bytes);

@@ -182,7 +182,8 @@ export class Session {
     const sockets = { client: this.client, upstream: this.upstream as net.Socket, ready, log: this.log, onEnd: (reason: string) => this.close(reason) };
     if (!this.inspects()) return startRelay(sockets);
     const engine = createEngine(ready.protocol, settings, ready.greetingPending, listener.name);
-    return startEngineRelay({ ...sockets, engine, scanner, memoryBufferBytes: settings.scan.memoryBufferBytes });
+    const upstreamName = `${this.context.target.host}:${this.context.target.port}`;
+    return startEngineRelay({ ...sockets, engine, scanner, memoryBufferBytes: settings.scan.memoryBufferBytes, listener: listener.name, upstreamName });
   }
 
   /** Whether this session's content is parsed and scanned (exclusions and protocol switches come here). */

@@ -6,6 +6,7 @@ import { configSchema, type ListenerConfig } from '../../src/config/schema.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/proxy.js';
 import type { BodyScanner } from '../../src/scan/body-scanner.js';
 import { noScanning } from '../../src/scan/no-scanning.js';
+import { createScanSetup } from '../../src/scan/create-pipeline.js';
 import { createLogger, logFilePath } from '../../src/store/log.js';
 
 export type TestListener = Pick<ListenerConfig, 'name' | 'upstream'> & Partial<ListenerConfig>;
@@ -22,14 +23,17 @@ export interface TestProxy {
 }
 
 /** Runs the proxy in this process on free loopback ports with a throwaway data dir. */
-export async function startTestProxy(listeners: TestListener[], options: { scanner?: BodyScanner; settings?: Record<string, unknown> } = {}): Promise<TestProxy> {
+/** scanner 'pipeline': the production scan pipeline with this proxy's data dir (quarantine, events). */
+export async function startTestProxy(listeners: TestListener[], options: { scanner?: BodyScanner | 'pipeline'; settings?: Record<string, unknown> } = {}): Promise<TestProxy> {
   const dataDir = mkdtempSync(join(tmpdir(), 'inboxguard-proxy-'));
   const { ca } = await initCa(dataDir);
   const log = createLogger({ dataDir, console: false });
   const config = configSchema.parse({ ...options.settings, listeners: listeners.map((listener) => ({ listen: '127.0.0.1:0', ...listener })) });
   let proxy: RunningProxy;
+  const scanning = options.scanner === 'pipeline' ? await createScanSetup(config, dataDir, log) : undefined;
+  const scanner = scanning?.pipeline ?? (options.scanner === 'pipeline' ? undefined : options.scanner) ?? noScanning;
   try {
-    proxy = await startProxy(config, { certificates: new LeafIssuer(ca, dataDir), scanner: options.scanner ?? noScanning, log });
+    proxy = await startProxy(config, { certificates: new LeafIssuer(ca, dataDir), scanner, log });
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
@@ -51,6 +55,7 @@ export async function startTestProxy(listeners: TestListener[], options: { scann
     },
     async close() {
       await proxy.close();
+      await scanning?.close();
       await flush();
       rmSync(dataDir, { recursive: true, force: true });
     },

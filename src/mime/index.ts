@@ -1,0 +1,9 @@
+// MIME layer: walking messages into scannable parts, and byte-preserving rewrites.
+export { walkMessage, walkPart, type WalkPartOptions } from './walk-message.js';
+export { stripParts, type PartRemoval, type RewriteResult, type StripOptions } from './rewrite/strip-parts.js';
+export { stripSinglePart } from './rewrite/strip-single-part.js';
+export { replaceMessage, type ReplaceMessageOptions } from './rewrite/replace-message.js';
+export { addHeader } from './rewrite/add-header.js';
+export { tagSubject } from './rewrite/tag-subject.js';
+export { readEnvelope, type MessageEnvelope } from './envelope.js';
+export { DEFAULT_WALK_LIMITS, type ByteRange, type MimePart, type PartDescription, type WalkLimits, type WalkResult } from './types.js';

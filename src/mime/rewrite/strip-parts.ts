@@ -1,0 +1,130 @@
+// Replaces parts of a message by short text notices, keeping every other byte where it was and, when the
+// notices fit, the message's exact size (clients trust RFC822.SIZE and BODYSTRUCTURE sizes they cached).
+import { lineEndingOf, type LineEnding } from '../bytes.js';
+import { asciiNotice } from '../encode/notice.js';
+import { safeFileName } from '../encode/display-name.js';
+import { splitHeaderFields } from '../header-fields.js';
+import { leafPart, uuencodedParts } from '../part-view.js';
+import { buildTree, type MimeNode } from '../tree.js';
+import { resolveWalkLimits, type MimePart, type WalkLimits } from '../types.js';
+import { fitToLength, replacementEntity, type FittedBytes } from './replacement-entity.js';
+
+export interface PartRemoval {
+  /** A path from walkMessage: a leaf, a uuencoded block ("1#uu1"), or a container such as message/rfc822. */
+  partPath: string;
+  notice: string;
+}
+
+export interface StripOptions {
+  /**
+   * Bytes the caller will add elsewhere (a marking header, a subject tag): the largest replacement is
+   * made that much shorter, so that the final message can still keep the original size.
+   */
+  reserveBytes?: number;
+}
+
+export interface RewriteResult {
+  bytes: Buffer;
+  /** True when the result has exactly the original byte length (less reserveBytes). */
+  sizePreserved: boolean;
+}
+
+interface Splice {
+  start: number;
+  end: number;
+  build(targetLength: number): FittedBytes;
+}
+
+const UNLIMITED = { maxHeaderLines: Number.POSITIVE_INFINITY, maxHeaderBytes: Number.POSITIVE_INFINITY };
+const MIME_VERSION = 'mime-version';
+
+/**
+ * Removes parts. Throws when a path names no part of this message (paths must come from walkMessage
+ * with the same limits). With nothing to remove the message comes back as the same Buffer.
+ */
+export function stripParts(message: Buffer, removals: readonly PartRemoval[], limits: Partial<WalkLimits> = {}, options: StripOptions = {}): RewriteResult {
+  if (removals.length === 0) return { bytes: message, sizePreserved: true };
+  const tree = buildTree(message, resolveWalkLimits(limits));
+  const nodesByPath = new Map(tree.nodes.map((node) => [node.path, node]));
+  const splices = removals.map((removal) => spliceFor(message, nodesByPath, removal));
+  return applySplices(message, outermost(splices), options.reserveBytes ?? 0);
+}
+
+function spliceFor(message: Buffer, nodesByPath: Map<string, MimeNode>, removal: PartRemoval): Splice {
+  const [containerPath, uuSuffix] = removal.partPath.split('#');
+  const node = nodesByPath.get(containerPath);
+  if (node === undefined || node.path.endsWith('TEXT')) throw new Error(`no removable MIME part "${removal.partPath}" in this message`);
+  if (uuSuffix !== undefined) {
+    const block = uuencodedBlockOf(message, node, removal.partPath);
+    if (!block.insideEncodedText) return blockSplice(message, node, block, removal.notice);
+    return entitySplice(message, node, removal.notice, block.fileName);
+  }
+  return entitySplice(message, node, removal.notice, node.info.fileName);
+}
+
+function uuencodedBlockOf(message: Buffer, node: MimeNode, path: string): MimePart {
+  const block = node.kind === 'leaf' ? uuencodedParts(message, leafPart(message, node)).find((part) => part.path === path) : undefined;
+  if (block === undefined) throw new Error(`no removable MIME part "${path}" in this message`);
+  return block;
+}
+
+/** The whole entity (header and body) becomes a text/plain notice; a message header keeps its other fields. */
+function entitySplice(message: Buffer, node: MimeNode, notice: string, originalName: string | undefined): Splice {
+  const start = node.headerRange.start;
+  const end = node.bodyRange.end;
+  const eol = lineEndingOf(message, start);
+  const fileName = `${safeFileName(originalName, `part-${node.path}`)}.removed.txt`;
+  const keptFields = node.isMessageRoot ? messageFieldsKept(message, node, eol) : undefined;
+  // A container can end with its closing delimiter line; what follows must still start a line.
+  const endWithLineBreak = end > start && message[end - 1] === 0x0a;
+  return { start, end, build: (targetLength) => replacementEntity({ fileName, notice, eol, targetLength, keptFields, endWithLineBreak }) };
+}
+
+function messageFieldsKept(message: Buffer, node: MimeNode, eol: LineEnding): Buffer {
+  const { fields } = splitHeaderFields(message, node.headerRange.start, node.headerRange.end, UNLIMITED);
+  const kept = fields.filter((field) => !field.name.startsWith('content-'));
+  const chunks = kept.map((field) => {
+    const raw = message.subarray(field.start, field.end);
+    return raw[raw.length - 1] === 0x0a ? raw : Buffer.concat([raw, Buffer.from(eol, 'latin1')]);
+  });
+  if (!kept.some((field) => field.name === MIME_VERSION)) chunks.push(Buffer.from(`MIME-Version: 1.0${eol}`, 'latin1'));
+  return Buffer.concat(chunks);
+}
+
+/** A uuencoded block standing verbatim in a text body: its lines become notice lines in that body. */
+function blockSplice(message: Buffer, container: MimeNode, block: MimePart, notice: string): Splice {
+  const { start, end } = block.bodyRange;
+  const eol = lineEndingOf(message, start);
+  const utf8Body = container.info.charset === 'utf-8' && container.info.transferEncoding !== '7bit';
+  const text = utf8Body ? notice.replace(/\r?\n$/, '').split(/\r?\n/).map((line) => line.replace(/^-/, ' -')).join(eol) : asciiNotice(notice, eol);
+  return { start, end, build: (targetLength) => fitToLength(Buffer.from(text, 'utf8'), targetLength, eol) };
+}
+
+/** Drops splices that lie inside another one (removing "2" already removes "2.1"). */
+function outermost(splices: Splice[]): Splice[] {
+  const sorted = [...splices].sort((a, b) => a.start - b.start || b.end - a.end);
+  const kept: Splice[] = [];
+  for (const splice of sorted) {
+    const previous = kept[kept.length - 1];
+    if (previous !== undefined && splice.start < previous.end) continue;
+    if (previous !== undefined && splice.start === previous.start && splice.end === previous.end) continue;
+    kept.push(splice);
+  }
+  return kept;
+}
+
+function applySplices(message: Buffer, splices: readonly Splice[], reserveBytes: number): RewriteResult {
+  const chunks: Buffer[] = [];
+  let sizePreserved = true;
+  let position = 0;
+  const largest = splices.reduce<Splice | undefined>((best, splice) => (!best || splice.end - splice.start > best.end - best.start ? splice : best), undefined);
+  for (const splice of splices) {
+    chunks.push(message.subarray(position, splice.start));
+    const replacement = splice.build(splice.end - splice.start - (splice === largest ? reserveBytes : 0));
+    if (!replacement.fits) sizePreserved = false;
+    chunks.push(replacement.bytes);
+    position = splice.end;
+  }
+  chunks.push(message.subarray(position));
+  return { bytes: Buffer.concat(chunks), sizePreserved };
+}

@@ -1,0 +1,74 @@
+// The builtin content engine: EICAR, ClamAV hash (.hdb/.hsb) and body (.ndb) signatures, true file
+// type, and file-name/type heuristics. Hashing and the signature automaton share one pass over the
+// file, in slices that leave the event loop room to breathe.
+import type { ContentEngine, ContentInfo, FileFacts, Finding } from '../../types.js';
+import { findingLocation } from '../finding-location.js';
+import type { AhoCorasickOptions } from './body/aho-corasick.js';
+import { EICAR_NAME, isEicarTestFile } from './eicar.js';
+import { detectFileType } from './file-type/detect-file-type.js';
+import { HashPass } from './hash/hash-pass.js';
+import { heuristicNames } from './heuristics/run-heuristics.js';
+import { loadSignatures, type SignatureCount } from './signatures/load-signatures.js';
+import { shippedSignatureDir } from './signatures/shipped-signature-dir.js';
+import type { SignatureWarning } from './signatures/signature-warnings.js';
+import { unofficialName } from './signatures/virus-name.js';
+import { forEachSlice } from './slices.js';
+
+export interface BuiltinEngineOptions {
+  /** User signature directories, loaded after the shipped ones. */
+  signatureDirs: string[];
+  /** Load src/scan/signatures too (default true). */
+  includeShippedSignatures?: boolean;
+  /** Tuning for tests and benchmarks. */
+  automaton?: AhoCorasickOptions;
+}
+
+export interface BuiltinEngine extends ContentEngine {
+  readonly name: 'builtin';
+  facts(content: Buffer, info: ContentInfo): FileFacts;
+  readonly signatureCount: SignatureCount;
+  /** Lines and files skipped while loading, each with file and line. */
+  readonly warnings: readonly SignatureWarning[];
+  /** Valid signatures not loaded because their functionality level excludes this engine. */
+  readonly skippedByFlevel: number;
+  /** The directories loaded, shipped one first. */
+  readonly signatureDirs: readonly string[];
+}
+
+export async function createBuiltinEngine(options: BuiltinEngineOptions): Promise<BuiltinEngine> {
+  const dirs = [...(options.includeShippedSignatures === false ? [] : [shippedSignatureDir()]), ...options.signatureDirs];
+  const loaded = await loadSignatures(dirs, options.automaton);
+  loaded.bodies.prepare();
+  const { hashes, bodies } = loaded;
+
+  const facts = (content: Buffer, info: ContentInfo): FileFacts => detectFileType(content, info.fileName);
+
+  const scan = async (content: Buffer, info: ContentInfo): Promise<Finding[]> => {
+    const fileFacts = facts(content, info);
+    const hashPass = new HashPass(hashes.algorithmsFor(content.length));
+    const bodyScan = bodies.size > 0 ? bodies.startScan(content, fileFacts.detectedType) : undefined;
+    await forEachSlice(content.length, (start, end) => {
+      if (!hashPass.idle) hashPass.update(content.subarray(start, end));
+      bodyScan?.feed(start, end);
+    });
+
+    const location = findingLocation(info);
+    const signature = (name: string): Finding => ({ engine: 'builtin', name, kind: 'signature', location });
+    const findings: Finding[] = [];
+    if (isEicarTestFile(content)) findings.push(signature(EICAR_NAME));
+    const names = new Set([...(hashPass.idle ? [] : hashes.match(content.length, hashPass.digests())), ...(bodyScan?.names() ?? [])]);
+    for (const name of names) findings.push(signature(unofficialName(name)));
+    for (const name of heuristicNames(fileFacts, info)) findings.push({ engine: 'builtin', name, kind: 'heuristic', location });
+    return findings;
+  };
+
+  return {
+    name: 'builtin',
+    scan,
+    facts,
+    signatureCount: { ...loaded.count },
+    warnings: loaded.warnings,
+    skippedByFlevel: loaded.skippedByFlevel,
+    signatureDirs: dirs,
+  };
+}

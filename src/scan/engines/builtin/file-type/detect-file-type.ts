@@ -1,0 +1,42 @@
+// True file type from content: magic numbers and structure first, the name only to tell text
+// formats apart. See the individual modules for what each check looks at.
+import type { DetectedType, FileFacts } from '../../../types.js';
+import { isElf, isMachO, isPe } from './executables.js';
+import { archiveType, isDiskImage, isImage, isLnk, isOle, isRtf, isZip } from './magic.js';
+import { oleHasVbaProject } from './ole-storage.js';
+import { isPdf, pdfIsActive } from './pdf.js';
+import { looksLikeText, textType } from './text.js';
+import { zipEntryNames } from './zip-entries.js';
+
+const CONTENT_TYPES_ENTRY = '[content_types].xml';
+const VBA_PROJECT_ENTRY = 'vbaproject.bin';
+
+function zipFacts(content: Buffer): FileFacts {
+  const names = zipEntryNames(content).map((name) => name.toLowerCase());
+  if (!names.includes(CONTENT_TYPES_ENTRY)) return { detectedType: 'zip' };
+  const hasMacros = names.some((name) => name === VBA_PROJECT_ENTRY || name.endsWith(`/${VBA_PROJECT_ENTRY}`));
+  return { detectedType: 'ooxml', hasMacros };
+}
+
+function simpleType(content: Buffer): DetectedType | undefined {
+  if (isPe(content)) return 'pe';
+  if (isElf(content)) return 'elf';
+  if (isMachO(content)) return 'macho';
+  if (isLnk(content)) return 'lnk';
+  if (isRtf(content)) return 'rtf';
+  const archive = archiveType(content);
+  if (archive) return archive;
+  if (isImage(content)) return 'image';
+  if (isDiskImage(content)) return 'iso';
+  return undefined;
+}
+
+export function detectFileType(content: Buffer, fileName?: string): FileFacts {
+  const simple = simpleType(content);
+  if (simple) return { detectedType: simple };
+  if (isOle(content)) return { detectedType: 'ole', hasMacros: oleHasVbaProject(content) };
+  if (isZip(content)) return zipFacts(content);
+  if (isPdf(content)) return { detectedType: 'pdf', pdfActive: pdfIsActive(content) };
+  if (looksLikeText(content)) return { detectedType: textType(content, fileName) };
+  return { detectedType: 'unknown' };
+}

@@ -1,0 +1,103 @@
+// Content engine backed by a clamd daemon (INSTREAM over TCP or a Unix socket). Each scan opens its
+// own connection; at most maxConcurrent scans talk to clamd at once, the rest wait their turn.
+//
+// Size limit: when streamMaxLength (clamd's StreamMaxLength) is given, a larger file is not sent at
+// all and yields the 'limit' finding right away, saving the transfer that clamd would refuse anyway.
+// Without it the file is sent and clamd's "size limit exceeded" answer gives the same finding. clamd
+// closes the connection right after that answer, and the close can destroy the answer while we are
+// still writing; then a size probe (a chunk header alone, see instreamSizeProbe) asks again.
+import type { ContentEngine, ContentInfo, Finding } from '../../types.js';
+import { findingLocation } from '../finding-location.js';
+import { describeAddress, type ClamdAddress } from './clamd-address.js';
+import { ClamdDroppedError, ClamdError } from './clamd-errors.js';
+import { clamdExchange } from './clamd-exchange.js';
+import { command, DEFAULT_CHUNK_BYTES, instreamFrames, instreamSizeProbe } from './instream-frames.js';
+import { parseInstreamReply } from './instream-reply.js';
+import { Semaphore } from '../../semaphore.js';
+
+export const SIZE_LIMIT_FINDING = 'ClamAV.SizeLimitExceeded';
+const DEFAULT_MAX_CONCURRENT = 4;
+const DEFAULT_TIMEOUT_MS = 30_000;
+/** clamd answers an oversized chunk header at once; silence means the size was not the problem. */
+const SIZE_PROBE_TIMEOUT_MS = 2_000;
+
+export interface ClamdEngineOptions {
+  address: ClamdAddress;
+  /** Concurrent INSTREAM connections (default 4). */
+  maxConcurrent?: number;
+  /** Per scan, from the moment it gets its turn (default 30 s); ping and version use it too. */
+  timeoutMs?: number;
+  /** clamd's StreamMaxLength in bytes; larger files are reported as a limit finding without sending. */
+  streamMaxLength?: number;
+  chunkBytes?: number;
+}
+
+export interface ClamdEngine extends ContentEngine {
+  readonly name: 'clamd';
+  readonly address: ClamdAddress;
+  /** Resolves when clamd answers PING with PONG; rejects with the reason otherwise. */
+  ping(): Promise<void>;
+  /** clamd's VERSION line, e.g. "ClamAV 1.4.6/27000/...". */
+  version(): Promise<string>;
+  /** Scans talking to clamd now, scans waiting for a turn, and the most that ever talked at once. */
+  readonly load: { active: number; waiting: number; peak: number };
+}
+
+export function createClamdEngine(options: ClamdEngineOptions): ClamdEngine {
+  const { address } = options;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  const turns = new Semaphore(options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT);
+  let closed = false;
+
+  const scan = async (content: Buffer, info: ContentInfo): Promise<Finding[]> => {
+    if (closed) throw new ClamdError('the clamd engine is closed');
+    const location = findingLocation(info);
+    const limitFinding: Finding = { engine: 'clamd', name: SIZE_LIMIT_FINDING, kind: 'limit', location };
+    if (options.streamMaxLength !== undefined && content.length > options.streamMaxLength) return [limitFinding];
+    const release = await turns.acquire();
+    let reply: string;
+    try {
+      reply = await clamdExchange(address, instreamFrames(content, chunkBytes), timeoutMs);
+    } catch (err) {
+      if (err instanceof ClamdDroppedError && (await exceedsStreamLimit(content.length))) return [limitFinding];
+      throw err;
+    } finally {
+      release();
+    }
+    const result = parseInstreamReply(reply);
+    if (result.kind === 'size-limit') return [limitFinding];
+    if (result.kind === 'clean') return [];
+    return result.names.map((name) => ({ engine: 'clamd', name, kind: 'signature', location }));
+  };
+
+  const exceedsStreamLimit = async (length: number): Promise<boolean> => {
+    try {
+      const reply = await clamdExchange(address, instreamSizeProbe(length), Math.min(timeoutMs, SIZE_PROBE_TIMEOUT_MS));
+      return parseInstreamReply(reply).kind === 'size-limit';
+    } catch {
+      return false;
+    }
+  };
+
+  const ping = async (): Promise<void> => {
+    const reply = (await clamdExchange(address, [command('PING')], timeoutMs)).trim();
+    if (reply !== 'PONG') throw new ClamdError(`clamd at ${describeAddress(address)} answered PING with '${reply}'`);
+  };
+
+  const version = async (): Promise<string> => (await clamdExchange(address, [command('VERSION')], timeoutMs)).trim();
+
+  return {
+    name: 'clamd',
+    address,
+    scan,
+    ping,
+    version,
+    get load() {
+      return turns.stats;
+    },
+    close: async () => {
+      closed = true;
+    },
+  };
+}

@@ -1,0 +1,29 @@
+/** Counts permits; acquire() waits in FIFO order and resolves with the function that gives it back. */
+export class Semaphore {
+  private active = 0;
+  private peak = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly limit: number) {
+    if (!Number.isInteger(limit) || limit < 1) throw new Error(`Semaphore: limit must be a positive integer, got ${limit}`);
+  }
+
+  async acquire(): Promise<() => void> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    this.peak = Math.max(this.peak, this.active);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      // The permit passes straight to the next waiter; active stays the same.
+      if (next) next();
+      else this.active--;
+    };
+  }
+
+  get stats(): { active: number; waiting: number; peak: number } {
+    return { active: this.active, waiting: this.waiting.length, peak: this.peak };
+  }
+}

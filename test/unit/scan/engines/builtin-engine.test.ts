@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { createBuiltinEngine, EICAR_STRING, formatWarning, shippedSignatureDir, type BuiltinEngine } from '../../../../src/scan/engines/builtin/index.js';
+import { minimalPe } from './samples.js';
+import { NO_INFO, removeDir, signatureDir } from './signature-dirs.js';
+
+const md5 = (data: Buffer): string => createHash('md5').update(data).digest('hex');
+const sha1 = (data: Buffer): string => createHash('sha1').update(data).digest('hex');
+const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+const EICAR = Buffer.from(EICAR_STRING, 'latin1');
+
+async function names(engine: BuiltinEngine, content: Buffer, info = NO_INFO): Promise<string[]> {
+  return (await engine.scan(content, { ...info })).map((f) => f.name);
+}
+
+describe('builtin engine: shipped signatures', () => {
+  let engine: BuiltinEngine;
+  before(async () => {
+    engine = await createBuiltinEngine({ signatureDirs: [] });
+  });
+
+  it('finds src/scan/signatures and loads its three files', () => {
+    assert.match(shippedSignatureDir(), /src[\\/]scan[\\/]signatures$/);
+    assert.deepEqual(readdirSync(shippedSignatureDir()).filter((f) => /\.(hdb|hsb|ndb)$/.test(f)).sort(), ['test.hdb', 'test.hsb', 'test.ndb']);
+    assert.deepEqual(engine.signatureCount, { hdb: 2, hsb: 1, ndb: 1 });
+    assert.deepEqual(engine.warnings, []);
+  });
+
+  it('reports EICAR under its own name and every matching test signature, as clamd names them', async () => {
+    assert.deepEqual(await names(engine, EICAR), [
+      'Eicar-Test-Signature',
+      'Test.EICAR.MD5.UNOFFICIAL',
+      'Test.EICAR.SHA256.UNOFFICIAL',
+      'Test.EICAR.Body.UNOFFICIAL',
+    ]);
+  });
+
+  it('finds the EICAR body inside a larger file, but not the EICAR test file itself', async () => {
+    const padded = Buffer.concat([randomBytes(1000), EICAR, randomBytes(1000)]);
+    assert.deepEqual(await names(engine, padded), ['Test.EICAR.Body.UNOFFICIAL']);
+  });
+
+  it('returns findings with engine, kind and location', async () => {
+    const findings = await engine.scan(EICAR, { fileName: 'eicar.com', location: [], insideArchive: false });
+    assert.deepEqual(findings[0], { engine: 'builtin', name: 'Eicar-Test-Signature', kind: 'signature', location: ['eicar.com'] });
+    const inArchive = await engine.scan(EICAR, { fileName: 'eicar.com', location: ['a.zip', 'x/eicar.com'], insideArchive: true });
+    assert.deepEqual(inArchive[0].location, ['a.zip', 'x/eicar.com']);
+  });
+
+  it('clean content has no findings', async () => {
+    assert.deepEqual(await names(engine, randomBytes(10_000)), []);
+    assert.deepEqual(await names(engine, Buffer.alloc(0)), []);
+  });
+
+  it('adds heuristic findings and exposes the file facts', async () => {
+    const pe = minimalPe();
+    const info = { fileName: 'invoice.pdf.exe', declaredType: 'application/pdf', location: [], insideArchive: false };
+    const findings = await engine.scan(pe, info);
+    assert.deepEqual(
+      findings.map((f) => [f.name, f.kind]),
+      [
+        ['Heuristic.DoubleExtension', 'heuristic'],
+        ['Heuristic.TypeMismatch', 'heuristic'],
+      ],
+    );
+    assert.deepEqual(engine.facts(pe, info), { detectedType: 'pe' });
+  });
+});
+
+describe('builtin engine: user signature directories', () => {
+  const content = randomBytes(5000);
+  let dir: string;
+  let engine: BuiltinEngine;
+  before(async () => {
+    dir = signatureDir({
+      'user.hdb': [
+        '# comment',
+        '',
+        `${md5(content)}:${content.length}:User.MD5`,
+        `${sha1(content)}:${content.length}:User.SHA1.In.Hdb`,
+        `${md5(content)}:${content.length + 1}:User.WrongSize`,
+        'not a signature',
+        `${md5(content)}:*:User.AnySize`,
+        `${md5(content)}:${content.length}:User.Future:999`,
+      ].join('\r\n'),
+      'user.hsb': `${sha256(content)}:*:User.SHA256.AnySize:73\n${sha1(content)}:${content.length}:User.SHA1\n`,
+      'user.ndb': `User.Body:0:1000:${content.subarray(1000, 1020).toString('hex')}\nBroken:0:*:4142{x}\nUser.Unsupported:1:EP+0:41424344\n`,
+      'user.ldb': 'Logical;Target:0;0;41424344\n',
+      'notes.txt': 'ignored',
+    });
+    engine = await createBuiltinEngine({ signatureDirs: [dir], includeShippedSignatures: false });
+  });
+  after(() => removeDir(dir));
+
+  it('loads each file type, counting signatures per file type', () => {
+    assert.deepEqual(engine.signatureCount, { hdb: 3, hsb: 2, ndb: 1 });
+    assert.equal(engine.skippedByFlevel, 1);
+  });
+
+  it('keeps going past bad lines and says where they are', () => {
+    const warnings = engine.warnings.map(formatWarning);
+    assert.equal(warnings.length, 5, warnings.join('\n'));
+    assert.match(warnings[0], /user\.hdb:6: malformed signature: expected/);
+    assert.match(warnings[1], /user\.hdb:7: malformed signature: size '\*' needs a MinFL/);
+    assert.match(warnings[2], /user\.ldb: unsupported: \.ldb databases are not supported/);
+    assert.match(warnings[3], /user\.ndb:2: malformed signature: '\{x\}'/);
+    assert.match(warnings[4], /user\.ndb:3: unsupported: offset 'EP\+0'/);
+  });
+
+  it('matches by MD5, SHA1 and SHA256 (sized and any size) and by body', async () => {
+    assert.deepEqual(await names(engine, content), [
+      'User.MD5.UNOFFICIAL',
+      'User.SHA1.In.Hdb.UNOFFICIAL',
+      'User.SHA1.UNOFFICIAL',
+      'User.SHA256.AnySize.UNOFFICIAL',
+      'User.Body.UNOFFICIAL',
+    ]);
+  });
+
+  it('a one-byte change defeats the hashes; the body signature still sees its bytes', async () => {
+    const changed = Buffer.from(content);
+    changed[4999] ^= 1;
+    assert.deepEqual(await names(engine, changed), ['User.Body.UNOFFICIAL']);
+  });
+
+  it('a missing directory is an error that names it', async () => {
+    await assert.rejects(createBuiltinEngine({ signatureDirs: ['/nonexistent/sigs'] }), /signature directory \/nonexistent\/sigs does not exist/);
+  });
+});
+
+describe('builtin engine: large files', () => {
+  let dir: string;
+  let engine: BuiltinEngine;
+  before(async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 200; i++) lines.push(`Big.${i}:0:*:${randomBytes(6).toString('hex')}{-20}${randomBytes(4).toString('hex')}`);
+    const hashes: string[] = [];
+    for (let i = 0; i < 1000; i++) hashes.push(`${randomBytes(16).toString('hex')}:${50 * 1024 * 1024}:Big.Hash.${i}`);
+    dir = signatureDir({ 'big.ndb': `${lines.join('\n')}\nBig.Tail:0:EOF-8:5441494c5441494c\n`, 'big.hdb': hashes.join('\n') });
+    engine = await createBuiltinEngine({ signatureDirs: [dir] });
+  });
+  after(() => removeDir(dir));
+
+  it('scanning 50 MB leaves the event loop free (no gap much above the slice budget)', async () => {
+    const content = Buffer.alloc(50 * 1024 * 1024);
+    for (let i = 0; i < content.length; i += 4096) content.writeUInt32LE((i * 2654435761) >>> 0, i);
+    content.write('TAILTAIL', content.length - 8, 'latin1');
+    let last = performance.now();
+    let maxGap = 0;
+    const timer = setInterval(() => {
+      const now = performance.now();
+      maxGap = Math.max(maxGap, now - last);
+      last = now;
+    }, 10);
+    const started = performance.now();
+    const found = await names(engine, content);
+    const elapsed = performance.now() - started;
+    clearInterval(timer);
+    assert.deepEqual(found, ['Big.Tail.UNOFFICIAL']);
+    assert.ok(maxGap < 100, `event loop blocked for ${maxGap.toFixed(1)} ms (scan took ${elapsed.toFixed(0)} ms)`);
+  });
+});

@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { BodyDatabase } from '../../../../src/scan/engines/builtin/body/body-database.js';
+import { parseNdbLine, type NdbSignature } from '../../../../src/scan/engines/builtin/body/ndb-line.js';
+import type { DetectedType } from '../../../../src/scan/types.js';
+import { regExpMatches } from './reference-matchers.js';
+
+function signature(line: string): NdbSignature {
+  const result = parseNdbLine(line);
+  if (!result.ok || !result.value) throw new Error(`bad test signature ${line}`);
+  return result.value;
+}
+
+/** Names found in data by a database of the given lines, fed in slices of sliceBytes. */
+function scan(lines: string[], data: Buffer | string, detectedType: DetectedType = 'unknown', sliceBytes = 7): string[] {
+  const database = new BodyDatabase();
+  for (const line of lines) database.add(signature(line));
+  const buffer = Buffer.isBuffer(data) ? data : Buffer.from(data, 'latin1');
+  const bodyScan = database.startScan(buffer, detectedType);
+  for (let start = 0; start < buffer.length; start += sliceBytes) bodyScan.feed(start, Math.min(buffer.length, start + sliceBytes));
+  return bodyScan.names();
+}
+
+const hex = (text: string): string => Buffer.from(text, 'latin1').toString('hex');
+const DATA = 'HEADER--ABCDEFGHIJKLMNOPQRSTUVWXYZ--abcdefghij--0123456789--TAIL';
+
+/** [signature, expected] pairs, each checked against clamd 1.4 by hand with the same data. */
+const CASES: Array<[string, boolean]> = [
+  [`${hex('ABCD')}`, true],
+  ['4142??44', true],
+  ['41424?44', true],
+  ['4142?344', true],
+  ['4142?444', false],
+  [`${hex('ABCD')}*${hex('0123')}`, true],
+  [`${hex('0123')}*${hex('ABCD')}`, false],
+  [`${hex('ABCD')}{2}${hex('GH')}`, true],
+  [`${hex('ABCD')}{3}${hex('GH')}`, false],
+  [`${hex('ABCD')}{1-5}${hex('GH')}`, true],
+  [`${hex('ABCD')}{1-}${hex('GH')}`, true],
+  [`${hex('ABCD')}{-2}${hex('GH')}`, true],
+  [`${hex('ABCD')}{-1}${hex('GH')}`, false],
+  [`${hex('ABCD')}{200}${hex('GH')}`, false],
+  [`${hex('ABCD')}{0-200}${hex('EF')}`, true],
+  [`${hex('ABCD')}{0}${hex('EF')}`, true],
+  [`${hex('ABCD')}[1-3]47`, true],
+  ['4142(43|58)44', true],
+  ['4142(4344|5859)4546', true],
+  ['41424344(4546|5859)', true],
+  ['4142(43|5859)4445', true],
+  ['41424344(45??|58)4748', true],
+  ['41424344(58??|59)4748', false],
+  ['4142!(58|59)44', true],
+  ['4142!(43|59)44', false],
+  ['41424344!(5859|5a5a)4748', true],
+  ['41424344!(4546|5a5a)4748', false],
+  ['(41|42)424344', true],
+  ['??424344', true],
+  [`${hex('ABCD')}*${hex('JK')}*${hex('0123')}`, true],
+  [`${hex('ABCD')}*${hex('0123')}*${hex('JK')}`, false],
+];
+
+describe('.ndb wildcards (cases cross-checked with clamd)', () => {
+  for (const [pattern, expected] of CASES) {
+    it(`${pattern} ${expected ? 'matches' : 'does not match'}`, () => {
+      assert.deepEqual(scan([`W:0:*:${pattern}`], DATA), expected ? ['W'] : []);
+      assert.equal(regExpMatches(signature(`W:0:*:${pattern}`).tokens, { kind: 'any' }, Buffer.from(DATA, 'latin1')), expected);
+    });
+  }
+});
+
+describe('.ndb offsets', () => {
+  it('absolute offsets pin the first byte', () => {
+    assert.deepEqual(scan(['W:0:0:48454144'], DATA), ['W']);
+    assert.deepEqual(scan(['W:0:8:41424344'], DATA), ['W']);
+    assert.deepEqual(scan(['W:0:9:41424344'], DATA), []);
+    assert.deepEqual(scan(['W:0:6,3:41424344'], DATA), ['W']);
+    assert.deepEqual(scan(['W:0:5,2:41424344'], DATA), []);
+    assert.deepEqual(scan([`W:0:8:${hex('ABCD')}*${hex('TAIL')}`], DATA), ['W']);
+    assert.deepEqual(scan([`W:0:9:${hex('ABCD')}*${hex('TAIL')}`], DATA), []);
+  });
+
+  it('EOF-n counts back from the end', () => {
+    assert.deepEqual(scan(['W:0:EOF-4:5441494c'], DATA), ['W']);
+    assert.deepEqual(scan(['W:0:EOF-5:5441494c'], DATA), []);
+    assert.deepEqual(scan(['W:0:EOF-5,1:5441494c'], DATA), ['W']);
+    assert.deepEqual(scan(['W:0:EOF-999:5441494c'], DATA), []);
+  });
+});
+
+describe('.ndb target types', () => {
+  it('type 0 matches any file; typed signatures only their type', () => {
+    assert.deepEqual(scan(['W:1:*:41424344'], DATA, 'unknown'), []);
+    assert.deepEqual(scan(['W:1:*:41424344'], DATA, 'pe'), ['W']);
+    assert.deepEqual(scan(['W:0:*:41424344'], DATA, 'pdf'), ['W']);
+  });
+});
+
+describe('BodyDatabase', () => {
+  it('finds matches across slice boundaries and reports each name once', () => {
+    const data = `${'x'.repeat(100)}ABCDEFGH${'y'.repeat(100)}ABCDEFGH`;
+    for (const slice of [1, 3, 5, 8, 1000]) assert.deepEqual(scan(['A:0:*:4142434445464748', 'B:0:*:45464748'], data, 'unknown', slice), ['A', 'B']);
+  });
+
+  it('keeps signatures that share an anchor apart', () => {
+    assert.deepEqual(scan(['A:0:*:4142434445464748', 'B:0:*:414243444546474858', 'C:0:*:58??4142434445464748'], 'ABCDEFGHX'), ['A', 'B']);
+  });
+
+  it('rejects a signature without two plain bytes in a row', () => {
+    const database = new BodyDatabase();
+    assert.throws(() => database.add(signature('W:0:*:41??42??43')), /two consecutive plain hex bytes/);
+  });
+
+  it('does not slow down with the number of signatures (1,000 patterns over 4 MB)', () => {
+    const database = new BodyDatabase();
+    for (let i = 0; i < 1000; i++) database.add(signature(`S${i}:0:*:${(i * 7919).toString(16).padStart(8, '0')}c0ffee${i.toString(16).padStart(4, '0')}`));
+    const data = Buffer.alloc(4 << 20, 0x5a);
+    const started = performance.now();
+    const bodyScan = database.startScan(data, 'unknown');
+    bodyScan.feed(0, data.length);
+    assert.deepEqual(bodyScan.names(), []);
+    assert.ok(performance.now() - started < 2000, `took ${performance.now() - started} ms`);
+  });
+});
+
+// Random signatures in a small alphabet, random data in the same alphabet so that matches happen,
+// compared with a regular expression built from the same tokens.
+const ALPHABET = [0x41, 0x42, 0x43, 0x00];
+const byteHex = fc.constantFrom(...ALPHABET).map((b) => b.toString(16).padStart(2, '0'));
+const plainRun = fc.array(byteHex, { minLength: 2, maxLength: 4 }).map((bytes) => bytes.join(''));
+const element = fc.oneof(
+  plainRun,
+  byteHex,
+  fc.constant('??'),
+  byteHex.map((h) => `${h[0]}?`),
+  byteHex.map((h) => `?${h[1]}`),
+  fc.nat({ max: 3 }).map((n) => `{${n}}`),
+  fc.tuple(fc.nat({ max: 2 }), fc.nat({ max: 3 })).map(([a, b]) => `{${a}-${a + b}}`),
+  fc.nat({ max: 3 }).map((n) => `{-${n}}`),
+  fc.nat({ max: 3 }).map((n) => `{${n}-}`),
+  fc.constant('*'),
+  fc.array(fc.oneof(byteHex, plainRun, byteHex.map((h) => `${h}??`)), { minLength: 2, maxLength: 3 }).map((options) => `(${options.join('|')})`),
+  fc.integer({ min: 1, max: 2 }).chain((length) =>
+    fc.array(fc.array(byteHex, { minLength: length, maxLength: length }).map((b) => b.join('')), { minLength: 1, maxLength: 3 }).map((options) => `!(${options.join('|')})`),
+  ),
+);
+const hexSignature = fc
+  .tuple(plainRun, fc.array(element, { maxLength: 5 }), plainRun)
+  .map(([first, middle, last]) => [first, ...middle, last].join(''));
+const offsetText = fc.oneof(
+  fc.constant('*'),
+  fc.constant('*'),
+  fc.nat({ max: 20 }).map(String),
+  fc.tuple(fc.nat({ max: 20 }), fc.nat({ max: 10 })).map(([n, s]) => `${n},${s}`),
+  fc.nat({ max: 30 }).map((n) => `EOF-${n}`),
+);
+const data = fc.array(fc.constantFrom(...ALPHABET, 0x44), { maxLength: 120 }).map((bytes) => Buffer.from(bytes));
+
+describe('.ndb matching against a regular-expression reference', () => {
+  it('agrees on random signatures and data', () => {
+    fc.assert(
+      fc.property(hexSignature, offsetText, data, fc.integer({ min: 1, max: 16 }), (pattern, offset, content, slice) => {
+        const line = `R:0:${offset}:${pattern}`;
+        const parsedLine = signature(line);
+        const expected = regExpMatches(parsedLine.tokens, parsedLine.offset, content);
+        assert.deepEqual(scan([line], content, 'unknown', slice), expected ? ['R'] : [], line);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describe('.ndb matching on degenerate data', () => {
+  it('an anchor that occurs at every byte does not cost a check per byte', () => {
+    const data = Buffer.alloc(2 << 20, 0x41);
+    const started = performance.now();
+    assert.deepEqual(scan(['Run:0:*:41414141{0-1000}42', 'Star:0:*:41414141*4243'], data, 'unknown', 1 << 20), []);
+    data[data.length - 1] = 0x42;
+    assert.deepEqual(scan(['Run:0:*:41414141{0-1000}42', 'Star:0:*:41414141*4243'], data, 'unknown', 1 << 20), ['Run']);
+    assert.ok(performance.now() - started < 5000, `took ${performance.now() - started} ms`);
+  });
+});
