@@ -3,18 +3,26 @@
 import type { LineEnding } from '../bytes.js';
 
 const WIDTH = 76;
+const SPACE = 0x20;
 
-/** Exactly `length` bytes: a line break, then lines of spaces; fewer bytes than that are plain spaces. */
-export function padding(length: number, eol: LineEnding): string {
-  if (length <= 0) return '';
-  if (length <= eol.length) return ' '.repeat(length);
+/**
+ * Exactly `length` bytes: a line break, then lines of at most 76 spaces; fewer bytes than that are plain
+ * spaces. Written into one pre-filled buffer, because it can be as large as the attachment it replaces.
+ */
+export function padding(length: number, eol: LineEnding): Buffer {
+  if (length <= 0) return Buffer.alloc(0);
+  const filler = Buffer.alloc(length, SPACE);
+  if (length <= eol.length) return filler;
+  const lineBreak = Buffer.from(eol, 'latin1');
+  lineBreak.copy(filler, 0);
+  let position = eol.length;
   let remaining = length - eol.length;
-  const lines: string[] = [];
   while (remaining > WIDTH) {
     const width = Math.min(WIDTH, remaining - eol.length);
-    lines.push(' '.repeat(width));
+    position += width;
+    lineBreak.copy(filler, position);
+    position += eol.length;
     remaining -= width + eol.length;
   }
-  lines.push(' '.repeat(remaining));
-  return eol + lines.join(eol);
+  return filler;
 }

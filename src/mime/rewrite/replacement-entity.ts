@@ -19,7 +19,7 @@ export function fitToLength(content: Buffer, targetLength: number, eol: LineEndi
   const ending = Buffer.from(endWithLineBreak ? eol : '', 'latin1');
   const minimalLength = content.length + ending.length;
   if (minimalLength > targetLength) return { bytes: Buffer.concat([content, ending]), fits: false };
-  const filler = Buffer.from(padding(targetLength - minimalLength, eol), 'latin1');
+  const filler = padding(targetLength - minimalLength, eol);
   return { bytes: Buffer.concat([content, filler, ending]), fits: true };
 }
 

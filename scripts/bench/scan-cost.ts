@@ -1,0 +1,65 @@
+// What scanning costs inside the proxy: fetch time of a ~10 MB message whose zip attachment holds
+// EICAR (found, stripped, quarantined) versus the same message without it, through inboxguard with
+// the builtin engine, direct fetches alongside for reference. Prints JSON.
+// Usage: npm run build && node --import tsx scripts/bench/scan-cost.ts [--rounds N]
+import { startDovecot } from '../test-servers/dovecot.js';
+import { randomBytesFromSeed, withAttachments } from '../../test/helpers/messages.js';
+import { EICAR } from '../../test/unit/scan/archive/archive-builders.js';
+import { writeZip } from '../../test/unit/scan/archive/zip-writer.js';
+import { LeanImapClient, type ImapTarget } from './imap-client.js';
+import { startInboxguard } from './inboxguard-process.js';
+import { median } from './mailbox.js';
+
+const rounds = process.argv.includes('--rounds') ? Number(process.argv[process.argv.indexOf('--rounds') + 1]) : 7;
+const payload = randomBytesFromSeed(7 * 1024 * 1024, 11);
+const message = (withEicar: boolean) =>
+  withAttachments({
+    seed: 70,
+    subject: withEicar ? 'infected' : 'clean',
+    attachments: [{ filename: 'data.zip', contentType: 'application/zip', content: writeZip([...(withEicar ? [{ name: 'eicar.com', data: EICAR }] : []), { name: 'payload.bin', data: payload, method: 'store' as const }]) }],
+  });
+const clean = message(false);
+const infected = message(true);
+
+const dovecot = await startDovecot({ messages: { alice: [clean, infected] } });
+const guard = await startInboxguard(`localhost:${dovecot.ports.imaps}`, dovecot.caPath, ['--protocol', 'imap']);
+
+async function fetchMs(target: ImapTarget, uid: number): Promise<number> {
+  const client = await LeanImapClient.connect(target, 'alice', 'secret');
+  const started = process.hrtime.bigint();
+  await client.command(`UID FETCH ${uid} (BODY.PEEK[])`);
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  client.close();
+  return ms;
+}
+
+const targets = { direct: { port: dovecot.ports.imaps, ca: dovecot.caPem }, inboxguard: { port: guard.port, ca: guard.caPem } };
+const times: Record<string, number[]> = { directClean: [], directInfected: [], inboxguardClean: [], inboxguardInfected: [] };
+try {
+  await fetchMs(targets.direct, 1);
+  await fetchMs(targets.inboxguard, 1);
+  for (let round = 0; round < rounds; round++) {
+    times.directClean.push(await fetchMs(targets.direct, 1));
+    times.directInfected.push(await fetchMs(targets.direct, 2));
+    times.inboxguardClean.push(await fetchMs(targets.inboxguard, 1));
+    times.inboxguardInfected.push(await fetchMs(targets.inboxguard, 2));
+  }
+  const medians = Object.fromEntries(Object.entries(times).map(([name, values]) => [name, Math.round(median(values) * 10) / 10]));
+  console.log(
+    JSON.stringify(
+      {
+        benchmark: 'scan cost in the proxy: UID FETCH BODY.PEEK[] of one message, median ms',
+        messageMB: Math.round((infected.length / 1e6) * 10) / 10,
+        rounds,
+        medianMs: medians,
+        ratioInfectedToClean: Math.round((median(times.inboxguardInfected) / median(times.inboxguardClean)) * 1000) / 1000,
+        inboxguardPeakRssMiB: Math.round(guard.peakRssMiB() * 10) / 10,
+      },
+      null,
+      2,
+    ),
+  );
+} finally {
+  await guard.stop();
+  await dovecot.stop();
+}
