@@ -8,16 +8,14 @@
 //
 // As a script: `node --import tsx scripts/test-servers/clamd.ts` starts one with the shipped
 // signatures, prints its addresses as JSON and runs until Ctrl-C.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { shippedSignatureDir } from '../../src/scan/engines/builtin/signatures/shipped-signature-dir.js';
 import { clamdConfig, DEFAULT_STREAM_MAX_LENGTH, parseClamdSize } from './clamd-config.js';
 import { pingClamd } from './clamd-ping.js';
-import { spawnClamd, type RunningClamd } from './clamd-process.js';
+import { isMainModule, spawnServer, tailFile, type RunningServer } from './server-process.js';
 import { testfileHashSignatures } from './clamd-testfiles.js';
-import { tailFile } from './dovecot-process.js';
 import { findCommand } from './find-command.js';
 import { freePorts } from './free-ports.js';
 
@@ -89,7 +87,7 @@ function sleep(ms: number): Promise<void> {
 
 class AddressInUse extends Error {}
 
-async function waitUntilReady(running: RunningClamd, socketPath: string, deadline: number, describe: () => string): Promise<void> {
+async function waitUntilReady(running: RunningServer, socketPath: string, deadline: number, describe: () => string): Promise<void> {
   for (;;) {
     if (running.hasExited()) {
       const why = describe();
@@ -106,7 +104,7 @@ export async function startClamd(opts: ClamdOptions = {}): Promise<ClamdServer> 
   const binary = clamdBinary();
   if (!binary) throw new Error(`clamd is not installed (apt-get install ${CLAMD_PACKAGES})`);
   const dir = mkdtempSync(join(tempRoot(), 'ig-clamd-'));
-  let running: RunningClamd | undefined;
+  let running: RunningServer | undefined;
   try {
     const dbDir = join(dir, 'db');
     mkdirSync(dbDir);
@@ -125,7 +123,7 @@ export async function startClamd(opts: ClamdOptions = {}): Promise<ClamdServer> 
       writeFileSync(configPath, clamdConfig({ dir, port, socketPath, overrides: opts.config }));
       writeFileSync(logPath, '');
       writeFileSync(outputPath, '');
-      running = spawnClamd(binary, configPath, outputPath, dir);
+      running = spawnServer(binary, ['-c', configPath], outputPath, dir);
       const describe = (): string => `--- ${logPath} (tail) ---\n${tailFile(logPath)}\n--- clamd stdout/stderr (tail) ---\n${tailFile(outputPath)}`;
       try {
         await waitUntilReady(running, socketPath, deadline, describe);
@@ -160,15 +158,6 @@ export async function startClamd(opts: ClamdOptions = {}): Promise<ClamdServer> 
   }
 }
 
-function isMainModule(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
 
 async function main(): Promise<void> {
   const clamd = await startClamd();
@@ -197,7 +186,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', shutdown);
 }
 
-if (isMainModule()) {
+if (isMainModule(import.meta.url)) {
   main().catch((err: unknown) => {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);

@@ -10,10 +10,9 @@
 // prints its ports and CA path as JSON and runs until Ctrl-C.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   dovecotConfig,
   MAIL_GID,
@@ -24,7 +23,7 @@ import {
   type DovecotPorts,
   type DovecotUser,
 } from './dovecot-config.js';
-import { spawnDovecot, tailFile, type RunningDovecot } from './dovecot-process.js';
+import { isMainModule, spawnServer, tailFile, type RunningServer } from './server-process.js';
 import { findCommand } from './find-command.js';
 import { freePorts } from './free-ports.js';
 import { readGreeting } from './greeting.js';
@@ -113,7 +112,7 @@ class AddressInUse extends Error {}
 
 /** Waits until all four listeners greet with this instance's greeting. */
 async function waitUntilReady(
-  running: RunningDovecot,
+  running: RunningServer,
   ports: DovecotPorts,
   greeting: string,
   deadline: number,
@@ -188,7 +187,7 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<DovecotSe
   }
 
   const dir = mkdtempSync(join(tempRoot(), 'inboxguard-dovecot-'));
-  let running: RunningDovecot | undefined;
+  let running: RunningServer | undefined;
   try {
     // Dovecot's unprivileged processes (auth as 'dovecot', mail as 65534) must reach files here.
     chmodSync(dir, 0o755);
@@ -227,7 +226,7 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<DovecotSe
       // Fresh logs per attempt, so a failure is judged (and reported) by this attempt's lines.
       writeFileSync(logPath, '');
       writeFileSync(outputPath, '');
-      running = spawnDovecot(binary, configPath, outputPath, dir);
+      running = spawnServer(binary, ['-c', configPath, '-F'], outputPath, dir);
       const describe = (): string =>
         `--- ${logPath} (tail) ---\n${tailFile(logPath)}\n--- dovecot stdout/stderr (tail) ---\n${tailFile(outputPath)}`;
       try {
@@ -269,15 +268,6 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<DovecotSe
   }
 }
 
-function isMainModule(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
 
 async function main(): Promise<void> {
   const { mixedMailbox } = await import('../../test/helpers/messages.js');
@@ -308,7 +298,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', shutdown);
 }
 
-if (isMainModule()) {
+if (isMainModule(import.meta.url)) {
   main().catch((err: unknown) => {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);

@@ -1,4 +1,5 @@
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -46,6 +47,13 @@ export class BodySpool {
     if (this.file) return undefined;
     if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks)];
     return this.chunks[0] ?? Buffer.alloc(0);
+  }
+
+  /** The whole body as one buffer, read straight from the spill file when there is one (no second copy). */
+  async readAll(): Promise<Buffer> {
+    if (!this.file) return this.inMemory() as Buffer;
+    await this.finish();
+    return readFile(this.file.path);
   }
 
   /** Bytes [start, end) as a stream of chunks. Call after finish(). */

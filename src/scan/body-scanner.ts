@@ -5,6 +5,8 @@ export interface SpooledBody {
   readonly size: number;
   /** The whole body, when it is held in memory. */
   inMemory(): Buffer | undefined;
+  /** The whole body in one buffer (read from disk when it was spilled). */
+  readAll(): Promise<Buffer>;
   range(start?: number, end?: number): AsyncIterable<Buffer>;
 }
 

@@ -1,6 +1,7 @@
 import { readEnvelope } from '../mime/index.js';
 import type { BodyContext } from '../protocol/engine.js';
 import type { EventLog } from '../store/events.js';
+import type { MessageOrigin } from '../store/message-origin.js';
 import type { Quarantine, QuarantineRecord } from '../store/quarantine.js';
 import { applyDecision, markMessage, type Marking, type Rewritten } from './apply-decision.js';
 import type { BodyScanner, BodyScanResult, SpooledBody } from './body-scanner.js';
@@ -48,7 +49,7 @@ export class ScanPipeline implements BodyScanner {
     const started = performance.now();
     let bytes: Buffer | undefined;
     try {
-      bytes = await readWhole(body);
+      bytes = await body.readAll();
       const outcome = await this.evaluate(bytes, context, true);
       await this.record(bytes, context, outcome, started);
       return outcome.rewritten ? { changed: true, content: outcome.rewritten.bytes } : { changed: false };
@@ -97,12 +98,7 @@ export class ScanPipeline implements BodyScanner {
   private async quarantineInput(bytes: Buffer, shape: BodyShape, context: BodyContext, inspection: MessageInspection, decision: Decision) {
     const envelope = shape.kind === 'message' ? await readEnvelope(bytes).catch(() => undefined) : undefined;
     return {
-      listener: context.listener,
-      upstream: context.upstream,
-      user: context.user,
-      mailbox: context.mailbox,
-      uid: context.uid,
-      section: context.section,
+      ...this.where(context),
       messageId: envelope?.messageId,
       subject: envelope?.subject,
       verdict: inspection.verdict,
@@ -148,15 +144,7 @@ export class ScanPipeline implements BodyScanner {
     return { changed: true, content: rewritten.bytes };
   }
 
-  private where(context: BodyContext) {
+  private where(context: BodyContext): MessageOrigin {
     return { listener: context.listener, upstream: context.upstream, user: context.user, mailbox: context.mailbox, uid: context.uid, section: context.section };
   }
-}
-
-async function readWhole(body: SpooledBody): Promise<Buffer> {
-  const inMemory = body.inMemory();
-  if (inMemory) return inMemory;
-  const chunks: Buffer[] = [];
-  for await (const chunk of body.range()) chunks.push(chunk);
-  return Buffer.concat(chunks);
 }

@@ -1,19 +1,12 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Finding } from '../scan/types.js';
+import type { MessageOrigin } from './message-origin.js';
 import { ensurePrivateDir } from './private-files.js';
 
 /** One scan decision, as written to <dataDir>/logs/events.jsonl. */
-export interface ScanEvent {
+export interface ScanEvent extends MessageOrigin {
   time: string;
-  listener?: string;
-  upstream?: string;
-  user?: string;
-  mailbox?: string;
-  uid?: number;
-  section?: string;
-  messageId?: string;
-  subject?: string;
   verdict: string;
   detections: Finding[];
   actions: string[];

@@ -2,20 +2,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Finding } from '../scan/types.js';
+import type { MessageOrigin } from './message-origin.js';
 import { ensurePrivateDir, writePrivateFile } from './private-files.js';
 
 /** What is kept next to each quarantined original. */
-export interface QuarantineRecord {
+export interface QuarantineRecord extends MessageOrigin {
   id: string;
   time: string;
-  listener?: string;
-  upstream?: string;
-  user?: string;
-  mailbox?: string;
-  uid?: number;
-  section?: string;
-  messageId?: string;
-  subject?: string;
   verdict: string;
   detections: Finding[];
   action: string;

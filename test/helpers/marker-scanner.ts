@@ -14,9 +14,7 @@ export function markerScanner(replacement = 'X'.repeat(MARKER.length), delayMs =
     async scan(body: SpooledBody, context: BodyContext) {
       seen.push(context);
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-      const chunks: Buffer[] = [];
-      for await (const chunk of body.range()) chunks.push(chunk);
-      const content = Buffer.concat(chunks);
+      const content = await body.readAll();
       const text = content.toString('latin1');
       if (!text.includes(MARKER)) return { changed: false };
       return { changed: true, content: Buffer.from(text.split(MARKER).join(replacement), 'latin1') };

@@ -5,7 +5,7 @@ import { initCa, LeafIssuer } from '../../src/ca/index.js';
 import { configSchema, type ListenerConfig } from '../../src/config/schema.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/proxy.js';
 import type { BodyScanner } from '../../src/scan/body-scanner.js';
-import { noScanning } from '../../src/scan/no-scanning.js';
+import { noScanning } from './no-scanning.js';
 import { createScanSetup } from '../../src/scan/create-pipeline.js';
 import { createLogger, logFilePath } from '../../src/store/log.js';
 

@@ -1,24 +1,26 @@
-// One Dovecot master process in the foreground (`dovecot -c CONF -F`), in its own process group
-// so that it and its children can be killed together. Output goes to a file in the temp dir.
+// One test server in the foreground, in its own process group so that it and its children can be
+// killed together; output goes to a file in its temp dir; registered for cleanup when the test
+// process exits.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { killGroup, registerForCleanup, unregisterForCleanup } from './cleanup-on-exit.js';
 
-export interface RunningDovecot {
+export interface RunningServer {
   child: ChildProcess;
   pid: number;
-  /** Resolves with the exit code (or signal name) once the master has exited. */
+  /** Resolves with the exit code (or signal name) once the process has exited. */
   exited: Promise<string>;
   hasExited(): boolean;
-  /** SIGTERM the process group, wait up to graceMs for the master, then SIGKILL the group. */
+  /** SIGTERM the process group, wait up to graceMs, then SIGKILL the group. */
   stop(graceMs?: number): Promise<void>;
 }
 
-export function spawnDovecot(binary: string, configPath: string, outputPath: string, dir: string): RunningDovecot {
+export function spawnServer(binary: string, args: string[], outputPath: string, dir: string): RunningServer {
   const out = openSync(outputPath, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(binary, ['-c', configPath, '-F'], { detached: true, stdio: ['ignore', out, out] });
+    child = spawn(binary, args, { detached: true, stdio: ['ignore', out, out] });
   } finally {
     closeSync(out);
   }
@@ -41,7 +43,7 @@ export function spawnDovecot(binary: string, configPath: string, outputPath: str
 
   const stop = async (graceMs = 5000): Promise<void> => {
     if (!done) {
-      // SIGTERM to the whole group: the master alone waits about 1 s for its children, while
+      // SIGTERM to the whole group: Dovecot's master alone waits about 1 s for its children, while
       // master and children terminated together are gone in about 20 ms.
       killGroup(pid, 'SIGTERM');
       let timer: NodeJS.Timeout | undefined;
@@ -68,4 +70,15 @@ export function tailFile(path: string, lines = 30): string {
   const text = readFileSync(path, 'utf8').trimEnd();
   if (text === '') return `(${path} is empty)`;
   return text.split('\n').slice(-lines).join('\n');
+}
+
+/** True when the module at moduleUrl is the script node was started with. */
+export function isMainModule(moduleUrl: string): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(moduleUrl));
+  } catch {
+    return false;
+  }
 }

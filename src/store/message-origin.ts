@@ -1,0 +1,12 @@
+/** Where a scanned message came from, as recorded in events and quarantine entries. */
+export interface MessageOrigin {
+  listener?: string;
+  upstream?: string;
+  user?: string;
+  mailbox?: string;
+  uid?: number;
+  /** IMAP FETCH item or POP3 command, e.g. "BODY[]", "BODY[2]", "RETR". */
+  section?: string;
+  messageId?: string;
+  subject?: string;
+}
