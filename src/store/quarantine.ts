@@ -20,24 +20,38 @@ export type QuarantineInput = Omit<QuarantineRecord, 'id' | 'time' | 'sha256' | 
 
 const ID_PATTERN = /^\d{8}T\d{6}Z-[0-9a-f]{8}$/;
 
-/** Originals of rewritten or blocked messages: <dir>/<id>.eml with <id>.json, both 0600 and fsynced. */
+/**
+ * Originals of rewritten or blocked messages: <dir>/<id>.eml with <id>.json, both 0600 and fsynced.
+ * One copy per original: a message downloaded again (another client, another session) reuses it.
+ */
 export class Quarantine {
+  private bySha256: Map<string, QuarantineRecord> | undefined;
+
   constructor(readonly dir: string) {}
 
   /** Stores the original before anything rewritten is relayed; throws if it cannot be made durable. */
   store(original: Buffer, input: QuarantineInput, now = new Date()): QuarantineRecord {
+    const sha256 = createHash('sha256').update(original).digest('hex');
+    const known = this.index().get(sha256);
+    if (known && existsSync(this.emlPath(known.id))) return known;
     ensurePrivateDir(this.dir);
     const id = `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(4).toString('hex')}`;
     const record: QuarantineRecord = {
       id,
       time: now.toISOString(),
       ...input,
-      sha256: createHash('sha256').update(original).digest('hex'),
+      sha256,
       size: original.length,
     };
     writePrivateFile(this.emlPath(id), original);
     writePrivateFile(this.jsonPath(id), `${JSON.stringify(record, null, 2)}\n`);
+    this.index().set(sha256, record);
     return record;
+  }
+
+  private index(): Map<string, QuarantineRecord> {
+    this.bySha256 ??= new Map(this.list().map((record) => [record.sha256, record]));
+    return this.bySha256;
   }
 
   list(): QuarantineRecord[] {
@@ -62,6 +76,7 @@ export class Quarantine {
 
   delete(id: string): void {
     this.checked(id);
+    for (const [sha256, record] of this.index()) if (record.id === id) this.index().delete(sha256);
     rmSync(this.emlPath(id), { force: true });
     rmSync(this.jsonPath(id), { force: true });
   }

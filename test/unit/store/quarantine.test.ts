@@ -27,6 +27,16 @@ describe('quarantine', () => {
     assert.deepEqual(readdirSync(join(root, 'q1')).sort(), [`${record.id}.eml`, `${record.id}.json`]);
   });
 
+  it('keeps one copy per original: storing the same bytes again returns the existing entry', () => {
+    const quarantine = new Quarantine(join(root, 'q3'));
+    const first = quarantine.store(Buffer.from('same'), input);
+    const again = new Quarantine(join(root, 'q3')).store(Buffer.from('same'), { ...input, uid: 9 });
+    assert.equal(again.id, first.id);
+    assert.equal(quarantine.list().length, 1);
+    quarantine.delete(first.id);
+    assert.notEqual(quarantine.store(Buffer.from('same'), input).id, first.id, 'a deleted entry is written anew');
+  });
+
   it('lists, exports, deletes and purges by age; unknown or malicious ids are clear errors', () => {
     const quarantine = new Quarantine(join(root, 'q2'));
     const old = quarantine.store(Buffer.from('old'), input, new Date(Date.now() - 40 * 86_400_000));
