@@ -14,7 +14,7 @@ import { basename, join } from 'node:path';
 import { shippedSignatureDir } from '../../src/scan/engines/builtin/signatures/shipped-signature-dir.js';
 import { clamdConfig, DEFAULT_STREAM_MAX_LENGTH, parseClamdSize } from './clamd-config.js';
 import { pingClamd } from './clamd-ping.js';
-import { isMainModule, spawnServer, tailFile, type RunningServer } from './server-process.js';
+import { isMainModule, runUntilInterrupted, spawnServer, tailFile, type RunningServer } from './server-process.js';
 import { testfileHashSignatures } from './clamd-testfiles.js';
 import { findCommand } from './find-command.js';
 import { freePorts } from './free-ports.js';
@@ -158,37 +158,17 @@ export async function startClamd(opts: ClamdOptions = {}): Promise<ClamdServer> 
   }
 }
 
-
-async function main(): Promise<void> {
-  const clamd = await startClamd();
-  const info = {
-    host: clamd.host,
-    port: clamd.port,
-    socketPath: clamd.socketPath,
-    dir: clamd.dir,
-    log: clamd.logPath,
-    try: `clamdscan -c ${clamd.configPath} --stream FILE`,
-  };
-  process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
-  process.stderr.write('clamd is running; Ctrl-C stops it and removes its temp dir\n');
-  const keepAlive = setInterval(() => undefined, 1 << 30);
-  const shutdown = (): void => {
-    clearInterval(keepAlive);
-    clamd.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        process.stderr.write(`stopping clamd failed: ${String(err)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
-}
-
 if (isMainModule(import.meta.url)) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
+  void runUntilInterrupted('clamd', async () => {
+    const clamd = await startClamd();
+    const info = {
+      host: clamd.host,
+      port: clamd.port,
+      socketPath: clamd.socketPath,
+      dir: clamd.dir,
+      log: clamd.logPath,
+      try: `clamdscan -c ${clamd.configPath} --stream FILE`,
+    };
+    return { info, stop: () => clamd.stop() };
   });
 }

@@ -23,7 +23,7 @@ import {
   type DovecotPorts,
   type DovecotUser,
 } from './dovecot-config.js';
-import { isMainModule, spawnServer, tailFile, type RunningServer } from './server-process.js';
+import { isMainModule, runUntilInterrupted, spawnServer, tailFile, type RunningServer } from './server-process.js';
 import { findCommand } from './find-command.js';
 import { freePorts } from './free-ports.js';
 import { readGreeting } from './greeting.js';
@@ -268,39 +268,19 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<DovecotSe
   }
 }
 
-
-async function main(): Promise<void> {
-  const { mixedMailbox } = await import('../../test/helpers/messages.js');
-  const dovecot = await startDovecot({ messages: { alice: mixedMailbox(6) } });
-  const info = {
-    host: dovecot.host,
-    ports: dovecot.ports,
-    caPath: dovecot.caPath,
-    users: dovecot.users,
-    dir: dovecot.dir,
-    log: dovecot.logPath,
-    try: `curl --cacert ${dovecot.caPath} -u alice:secret 'imaps://localhost:${dovecot.ports.imaps}/INBOX;UID=1'`,
-  };
-  process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
-  process.stderr.write('dovecot is running; Ctrl-C stops it and removes its temp dir\n');
-  const keepAlive = setInterval(() => undefined, 1 << 30);
-  const shutdown = (): void => {
-    clearInterval(keepAlive);
-    dovecot.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        process.stderr.write(`stopping dovecot failed: ${String(err)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
-}
-
 if (isMainModule(import.meta.url)) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
+  void runUntilInterrupted('dovecot', async () => {
+    const { mixedMailbox } = await import('../../test/helpers/messages.js');
+    const dovecot = await startDovecot({ messages: { alice: mixedMailbox(6) } });
+    const info = {
+      host: dovecot.host,
+      ports: dovecot.ports,
+      caPath: dovecot.caPath,
+      users: dovecot.users,
+      dir: dovecot.dir,
+      log: dovecot.logPath,
+      try: `curl --cacert ${dovecot.caPath} -u alice:secret 'imaps://localhost:${dovecot.ports.imaps}/INBOX;UID=1'`,
+    };
+    return { info, stop: () => dovecot.stop() };
   });
 }

@@ -82,3 +82,29 @@ export function isMainModule(moduleUrl: string): boolean {
     return false;
   }
 }
+
+/** Script mode of a launcher: print what to connect to, keep running until Ctrl-C, then stop. */
+export async function runUntilInterrupted(name: string, start: () => Promise<{ info: object; stop(): Promise<void> }>): Promise<void> {
+  let server: { info: object; stop(): Promise<void> };
+  try {
+    server = await start();
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+  process.stdout.write(`${JSON.stringify(server.info, null, 2)}\n`);
+  process.stderr.write(`${name} is running; Ctrl-C stops it and removes its temp dir\n`);
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  const shutdown = (): void => {
+    clearInterval(keepAlive);
+    server.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`stopping ${name} failed: ${String(err)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
