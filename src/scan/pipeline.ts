@@ -77,16 +77,20 @@ export class ScanPipeline implements BodyScanner {
     }
     const detections = inspection.findings.map((finding) => finding.name);
     if (!act) return { inspection, decision, rewritten: applyDecision(bytes, shape, decision, marking, undefined, detections) };
-    let quarantined: QuarantineRecord | undefined;
+    const origin = await this.quarantineInput(bytes, shape, context, inspection, decision);
     try {
-      quarantined = this.options.quarantine.store(bytes, await this.quarantineInput(bytes, shape, context, inspection, decision));
+      // The rewrite (CPU) runs while the original is written and fsynced (thread pool); nothing rewritten
+      // leaves before the original is durable.
+      const { record, durable } = this.options.quarantine.begin(bytes, origin);
+      const rewritten = applyDecision(bytes, shape, decision, marking, record.id, detections);
+      await durable;
+      return { inspection, decision, quarantined: record, rewritten };
     } catch (error) {
       // Never rewrite blind: without a kept original, scan.onError decides.
       const note = `quarantine write failed (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); handled by scan.onError=${this.options.policy.onError}`;
       if (this.options.policy.onError === 'pass') return { inspection, decision: { action: 'deliver', mark: false }, note };
       return { inspection, decision, rewritten: applyDecision(bytes, shape, { action: 'block', reason: 'it could not be kept safely' }, marking, undefined, detections), note };
     }
-    return { inspection, decision, quarantined, rewritten: applyDecision(bytes, shape, decision, marking, quarantined.id, detections) };
   }
 
   private marking(verdict: Verdict, decision: Decision): Marking {

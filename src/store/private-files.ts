@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 // Windows has no POSIX modes: chmod only toggles read-only and stat reports 0666.
@@ -39,6 +40,32 @@ export function writeFileAtomically(path: string, data: string | Buffer, mode: n
 
 export function writePrivateFile(path: string, data: string | Buffer): void {
   writeFileAtomically(path, data, 0o600);
+}
+
+/** writePrivateFile without blocking the event loop: the writes and fsyncs run on libuv's thread pool. */
+export async function writePrivateFileAsync(path: string, data: Buffer | string): Promise<void> {
+  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    const file = await open(temporary, 'wx', 0o600);
+    try {
+      await file.writeFile(data);
+      if (posixModes) await file.chmod(0o600);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+  if (!posixModes) return;
+  const dir = await open(dirname(path), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
 }
 
 function syncDirectory(dir: string): void {

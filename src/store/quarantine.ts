@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'nod
 import { join } from 'node:path';
 import type { Finding } from '../scan/types.js';
 import type { MessageOrigin } from './message-origin.js';
-import { ensurePrivateDir, writePrivateFile } from './private-files.js';
+import { ensurePrivateDir, writePrivateFileAsync } from './private-files.js';
 
 /** What is kept next to each quarantined original. */
 export interface QuarantineRecord extends MessageOrigin {
@@ -25,15 +25,18 @@ const ID_PATTERN = /^\d{8}T\d{6}Z-[0-9a-f]{8}$/;
  * One copy per original: a message downloaded again (another client, another session) reuses it.
  */
 export class Quarantine {
-  private bySha256: Map<string, QuarantineRecord> | undefined;
+  private bySha256: Map<string, { record: QuarantineRecord; durable: Promise<void> }> | undefined;
 
   constructor(readonly dir: string) {}
 
-  /** Stores the original before anything rewritten is relayed; throws if it cannot be made durable. */
-  store(original: Buffer, input: QuarantineInput, now = new Date()): QuarantineRecord {
+  /**
+   * Starts storing the original: the record (with its id, for the notice) is known at once, `durable`
+   * resolves once both files are fsynced — await it before relaying anything rewritten.
+   */
+  begin(original: Buffer, input: QuarantineInput, now = new Date()): { record: QuarantineRecord; durable: Promise<void> } {
     const sha256 = createHash('sha256').update(original).digest('hex');
     const known = this.index().get(sha256);
-    if (known && existsSync(this.emlPath(known.id))) return known;
+    if (known) return known;
     ensurePrivateDir(this.dir);
     const id = `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(4).toString('hex')}`;
     const record: QuarantineRecord = {
@@ -43,14 +46,25 @@ export class Quarantine {
       sha256,
       size: original.length,
     };
-    writePrivateFile(this.emlPath(id), original);
-    writePrivateFile(this.jsonPath(id), `${JSON.stringify(record, null, 2)}\n`);
-    this.index().set(sha256, record);
+    const durable = (async () => {
+      await writePrivateFileAsync(this.emlPath(id), original);
+      await writePrivateFileAsync(this.jsonPath(id), `${JSON.stringify(record, null, 2)}\n`);
+    })();
+    const entry = { record, durable };
+    this.index().set(sha256, entry); // a second download of the same original while this one is written shares it
+    durable.catch(() => this.index().delete(sha256));
+    return entry;
+  }
+
+  /** Stores the original and resolves once it is durable; rejects if it cannot be. */
+  async store(original: Buffer, input: QuarantineInput, now = new Date()): Promise<QuarantineRecord> {
+    const { record, durable } = this.begin(original, input, now);
+    await durable;
     return record;
   }
 
-  private index(): Map<string, QuarantineRecord> {
-    this.bySha256 ??= new Map(this.list().map((record) => [record.sha256, record]));
+  private index(): Map<string, { record: QuarantineRecord; durable: Promise<void> }> {
+    this.bySha256 ??= new Map(this.list().map((record) => [record.sha256, { record, durable: Promise.resolve() }]));
     return this.bySha256;
   }
 
@@ -76,7 +90,7 @@ export class Quarantine {
 
   delete(id: string): void {
     this.checked(id);
-    for (const [sha256, record] of this.index()) if (record.id === id) this.index().delete(sha256);
+    for (const [sha256, entry] of this.index()) if (entry.record.id === id) this.index().delete(sha256);
     rmSync(this.emlPath(id), { force: true });
     rmSync(this.jsonPath(id), { force: true });
   }

@@ -14,8 +14,8 @@ const detections = [{ engine: 'builtin' as const, name: 'Eicar-Test-Signature', 
 describe('inboxguard quarantine and events', () => {
   it('quarantine list/show/export/delete/purge', async () => {
     const quarantine = new Quarantine(quarantineDir(home));
-    const old = quarantine.store(Buffer.from('Subject: old\r\n\r\nx\r\n'), { verdict: 'infected', detections, action: 'strip', subject: 'old' }, new Date(Date.now() - 40 * 86_400_000));
-    const fresh = quarantine.store(Buffer.from('Subject: new\r\n\r\ny\r\n'), { verdict: 'infected', detections, action: 'strip', subject: 'new' });
+    const old = await quarantine.store(Buffer.from('Subject: old\r\n\r\nx\r\n'), { verdict: 'infected', detections, action: 'strip', subject: 'old' }, new Date(Date.now() - 40 * 86_400_000));
+    const fresh = await quarantine.store(Buffer.from('Subject: new\r\n\r\ny\r\n'), { verdict: 'infected', detections, action: 'strip', subject: 'new' });
     const listed = await runCli(['quarantine', 'list'], home);
     assert.match(listed.stdout, new RegExp(`${old.id} .*strip .*Eicar-Test-Signature  old`));
     assert.deepEqual((JSON.parse((await runCli(['quarantine', 'list', '--json'], home)).stdout) as { id: string }[]).map((record) => record.id), [old.id, fresh.id]);

@@ -14,10 +14,10 @@ after(() => rmSync(root, { recursive: true, force: true }));
 const input = { verdict: 'infected', detections: [{ engine: 'builtin' as const, name: 'Eicar-Test-Signature', kind: 'signature' as const, location: ['eicar.com'] }], action: 'strip', subject: 'hello' };
 
 describe('quarantine', () => {
-  it('stores the original with metadata, 0600 files in a 0700 dir, no temp files left', () => {
+  it('stores the original with metadata, 0600 files in a 0700 dir, no temp files left', async () => {
     const quarantine = new Quarantine(join(root, 'q1'));
     const original = Buffer.from('Subject: hello\r\n\r\nbody\r\n');
-    const record = quarantine.store(original, input, new Date('2026-01-02T03:04:05.678Z'));
+    const record = await quarantine.store(original, input, new Date('2026-01-02T03:04:05.678Z'));
     assert.match(record.id, /^20260102T030405Z-[0-9a-f]{8}$/);
     assert.equal(record.sha256, createHash('sha256').update(original).digest('hex'));
     assert.deepEqual(quarantine.original(record.id), original);
@@ -27,20 +27,20 @@ describe('quarantine', () => {
     assert.deepEqual(readdirSync(join(root, 'q1')).sort(), [`${record.id}.eml`, `${record.id}.json`]);
   });
 
-  it('keeps one copy per original: storing the same bytes again returns the existing entry', () => {
+  it('keeps one copy per original: storing the same bytes again returns the existing entry', async () => {
     const quarantine = new Quarantine(join(root, 'q3'));
-    const first = quarantine.store(Buffer.from('same'), input);
-    const again = new Quarantine(join(root, 'q3')).store(Buffer.from('same'), { ...input, uid: 9 });
+    const first = await quarantine.store(Buffer.from('same'), input);
+    const again = await new Quarantine(join(root, 'q3')).store(Buffer.from('same'), { ...input, uid: 9 });
     assert.equal(again.id, first.id);
     assert.equal(quarantine.list().length, 1);
     quarantine.delete(first.id);
-    assert.notEqual(quarantine.store(Buffer.from('same'), input).id, first.id, 'a deleted entry is written anew');
+    assert.notEqual((await quarantine.store(Buffer.from('same'), input)).id, first.id, 'a deleted entry is written anew');
   });
 
-  it('lists, exports, deletes and purges by age; unknown or malicious ids are clear errors', () => {
+  it('lists, exports, deletes and purges by age; unknown or malicious ids are clear errors', async () => {
     const quarantine = new Quarantine(join(root, 'q2'));
-    const old = quarantine.store(Buffer.from('old'), input, new Date(Date.now() - 40 * 86_400_000));
-    const fresh = quarantine.store(Buffer.from('new'), input);
+    const old = await quarantine.store(Buffer.from('old'), input, new Date(Date.now() - 40 * 86_400_000));
+    const fresh = await quarantine.store(Buffer.from('new'), input);
     assert.deepEqual(quarantine.list().map((record) => record.id), [old.id, fresh.id]);
     quarantine.exportTo(fresh.id, join(root, 'out.eml'));
     assert.equal(readFileSync(join(root, 'out.eml'), 'utf8'), 'new');
