@@ -25,7 +25,7 @@ export function registerStartCommand(program: Command): void {
       const { ca, created } = await initCa(context.dataDir);
       const log = createLogger({ dataDir: context.dataDir, console: true });
       const certificates = new LeafIssuer(ca, context.dataDir);
-      const scanning = await createScanSetup(config, context.dataDir, log);
+      const scanning = await createScanSetup(config, context.dataDir, log, config.scan.engines, { workers: true });
       const proxy = await startProxy(config, { certificates, scanner: scanning.pipeline, log });
 
       console.log(`inboxguard ${created ? '(created a new root CA) ' : ''}is running. Set up your mail client with:`);

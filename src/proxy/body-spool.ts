@@ -1,5 +1,10 @@
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { sharedBuffer } from '../scan/shared-buffer.js';
+
+/** Copy step between yields when assembling a body, so other sessions are served in between. */
+const ASSEMBLY_STEP_BYTES = 4 * 1024 * 1024;
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -49,11 +54,38 @@ export class BodySpool {
     return this.chunks[0] ?? Buffer.alloc(0);
   }
 
-  /** The whole body as one buffer, read straight from the spill file when there is one (no second copy). */
+  /**
+   * The whole body as one buffer on shared memory (a scan worker reads it without a copy): assembled
+   * in steps that yield to the event loop, or read from the spill file by the thread pool.
+   */
   async readAll(): Promise<Buffer> {
-    if (!this.file) return this.inMemory() as Buffer;
-    await this.finish();
-    return readFile(this.file.path);
+    const whole = sharedBuffer(this.bytes);
+    if (this.file) {
+      await this.finish();
+      const handle = await open(this.file.path, 'r');
+      try {
+        for (let offset = 0; offset < whole.length; ) {
+          const { bytesRead } = await handle.read(whole, offset, Math.min(ASSEMBLY_STEP_BYTES, whole.length - offset), offset);
+          if (bytesRead === 0) throw new Error('spool file is shorter than the body');
+          offset += bytesRead;
+        }
+      } finally {
+        await handle.close();
+      }
+      return whole;
+    }
+    let offset = 0;
+    let sinceYield = 0;
+    for (const chunk of this.chunks) {
+      chunk.copy(whole, offset);
+      offset += chunk.length;
+      sinceYield += chunk.length;
+      if (sinceYield >= ASSEMBLY_STEP_BYTES) {
+        sinceYield = 0;
+        await nextTurn();
+      }
+    }
+    return whole;
   }
 
   /** Bytes [start, end) as a stream of chunks. Call after finish(). */

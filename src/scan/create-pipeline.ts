@@ -7,15 +7,25 @@ import { Quarantine, quarantineDir } from '../store/quarantine.js';
 import { defaultArchiveLimits } from './archive/index.js';
 import { createBuiltinEngine, formatWarning, type BuiltinEngine } from './engines/builtin/index.js';
 import { createClamdEngine, describeAddress, type ClamdAddress, type ClamdEngine } from './engines/clamd/index.js';
+import { createEvaluator } from './evaluate.js';
+import type { FileInspector } from './inspect-file.js';
 import { ScanPipeline } from './pipeline.js';
-import type { ContentEngine } from './types.js';
+import type { PolicySettings } from './policy.js';
+import type { EngineName } from './types.js';
+import { ScanWorkerPool } from './worker-pool.js';
 
 export interface ScanSetup {
   pipeline: ScanPipeline;
-  engines: ContentEngine[];
   /** One line for people, e.g. "builtin (4 signatures), clamd at 127.0.0.1:3310". */
   description: string;
   close(): Promise<void>;
+}
+
+/** What a scan worker needs to build the same engines as the main thread. */
+export interface ScanWorkerData {
+  config: Config;
+  dataDir: string;
+  engineNames: EngineName[];
 }
 
 export function userSignatureDir(dataDir: string): string {
@@ -29,9 +39,13 @@ export function parseClamdAddress(text: string): ClamdAddress {
   return { host: match[1], port: Number(match[2]) };
 }
 
-/** Builds the configured engines and the pipeline around them; warns about anything that will not work. */
-export async function createScanSetup(config: Config, dataDir: string, log?: Logger, engineNames = config.scan.engines): Promise<ScanSetup> {
-  const engines: ContentEngine[] = [];
+export function policyFrom(config: Config): PolicySettings {
+  return { infected: config.actions.infected, onError: config.scan.onError, subjectTag: config.actions.subjectTag, markClean: config.actions.markClean };
+}
+
+/** The configured engines wrapped for inspection; warns about signature lines skipped and an unreachable clamd. */
+export async function createInspector(config: Config, dataDir: string, engineNames: readonly EngineName[], log?: Logger) {
+  const engines: (BuiltinEngine | ClamdEngine)[] = [];
   let builtin: BuiltinEngine | undefined;
   if (engineNames.includes('builtin')) {
     const userDir = userSignatureDir(dataDir);
@@ -44,31 +58,51 @@ export async function createScanSetup(config: Config, dataDir: string, log?: Log
   if (engineNames.includes('clamd')) {
     const { address, timeoutSeconds, maxConcurrent, streamMaxLength } = config.scan.clamd;
     clamd = createClamdEngine({ address: parseClamdAddress(address), timeoutMs: timeoutSeconds * 1000, maxConcurrent, streamMaxLength });
-    try {
-      await clamd.ping();
-      log?.debug({ clamd: describeAddress(clamd.address), version: await clamd.version() }, 'clamd engine ready');
-    } catch (error) {
-      log?.warn({ clamd: describeAddress(clamd.address), reason: (error as Error).message }, `clamd does not answer; messages are handled by scan.onError=${config.scan.onError} until it does`);
+    if (log) {
+      try {
+        await clamd.ping();
+        log.debug({ clamd: describeAddress(clamd.address), version: await clamd.version() }, 'clamd engine ready');
+      } catch (error) {
+        log.warn({ clamd: describeAddress(clamd.address), reason: (error as Error).message }, `clamd does not answer; messages are handled by scan.onError=${config.scan.onError} until it does`);
+      }
     }
     engines.push(clamd);
   }
+  const inspector: FileInspector = {
+    engines,
+    archiveLimits: { ...defaultArchiveLimits, ...config.scan.archive },
+    facts: builtin ? (content, info) => (builtin as BuiltinEngine).facts(content, info) : undefined,
+  };
+  const description = [
+    ...(builtin ? [`builtin (${Object.values(builtin.signatureCount).reduce((sum, count) => sum + count, 0)} signatures)`] : []),
+    ...(clamd ? [`clamd at ${describeAddress(clamd.address)}`] : []),
+  ].join(', ');
+  return { inspector, description, close: () => Promise.all(engines.map((engine) => engine.close?.())).then(() => undefined) };
+}
+
+/**
+ * The scan pipeline as the proxy runs it: with `workers`, the CPU side runs in
+ * scan.maxConcurrentScans worker threads so the event loop is never held by a large message;
+ * without, in this thread (inboxguard scan, tests).
+ */
+export async function createScanSetup(config: Config, dataDir: string, log?: Logger, engineNames: EngineName[] = config.scan.engines, options: { workers?: boolean } = {}): Promise<ScanSetup> {
+  const engines = await createInspector(config, dataDir, engineNames, log);
+  const policy = policyFrom(config);
+  const pool = options.workers ? new ScanWorkerPool(config.scan.maxConcurrentScans, { config, dataDir, engineNames }) : undefined;
   const pipeline = new ScanPipeline({
-    inspector: { engines, archiveLimits: { ...defaultArchiveLimits, ...config.scan.archive }, facts: builtin ? (content, info) => builtin.facts(content, info) : undefined },
-    policy: { infected: config.actions.infected, onError: config.scan.onError, subjectTag: config.actions.subjectTag, markClean: config.actions.markClean },
+    evaluate: pool ? (bytes, context) => pool.evaluate(bytes, context) : createEvaluator(engines.inspector, policy),
+    engineNames,
+    policy,
     quarantine: new Quarantine(quarantineDir(dataDir)),
     events: new EventLog(eventsPath(dataDir)),
     maxConcurrentScans: config.scan.maxConcurrentScans,
   });
-  const described = [
-    ...(builtin ? [`builtin (${Object.values(builtin.signatureCount).reduce((sum, count) => sum + count, 0)} signatures)`] : []),
-    ...(clamd ? [`clamd at ${describeAddress(clamd.address)}`] : []),
-  ];
   return {
     pipeline,
-    engines,
-    description: described.join(', '),
+    description: engines.description,
     close: async () => {
-      await Promise.all(engines.map((engine) => engine.close?.()));
+      await pool?.close();
+      await engines.close();
     },
   };
 }

@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Finding } from '../scan/types.js';
 import type { MessageOrigin } from './message-origin.js';
+import { QUARANTINE_ID_PATTERN, quarantineIdFor } from './quarantine-id.js';
 import { ensurePrivateDir, writePrivateFileAsync } from './private-files.js';
 
 /** What is kept next to each quarantined original. */
@@ -18,41 +19,38 @@ export interface QuarantineRecord extends MessageOrigin {
 
 export type QuarantineInput = Omit<QuarantineRecord, 'id' | 'time' | 'sha256' | 'size'>;
 
-const ID_PATTERN = /^\d{8}T\d{6}Z-[0-9a-f]{8}$/;
 
 /**
  * Originals of rewritten or blocked messages: <dir>/<id>.eml with <id>.json, both 0600 and fsynced.
- * One copy per original: a message downloaded again (another client, another session) reuses it.
+ * The id is derived from the content, so a message downloaded again (another client, another session)
+ * is kept once.
  */
 export class Quarantine {
-  private bySha256: Map<string, { record: QuarantineRecord; durable: Promise<void> }> | undefined;
+  private readonly pending = new Map<string, { record: QuarantineRecord; durable: Promise<void> }>();
 
   constructor(readonly dir: string) {}
 
   /**
-   * Starts storing the original: the record (with its id, for the notice) is known at once, `durable`
-   * resolves once both files are fsynced — await it before relaying anything rewritten.
+   * Starts storing the original: the record is known at once, `durable` resolves once both files are
+   * fsynced — await it before relaying anything rewritten.
    */
-  begin(original: Buffer, input: QuarantineInput, now = new Date()): { record: QuarantineRecord; durable: Promise<void> } {
-    const sha256 = createHash('sha256').update(original).digest('hex');
-    const known = this.index().get(sha256);
-    if (known) return known;
+  begin(original: Buffer, input: QuarantineInput, now = new Date(), sha256 = createHash('sha256').update(original).digest('hex')): { record: QuarantineRecord; durable: Promise<void> } {
+    const id = quarantineIdFor(sha256);
+    const inFlight = this.pending.get(id);
+    if (inFlight) return inFlight;
+    if (existsSync(this.jsonPath(id)) && existsSync(this.emlPath(id))) return { record: this.get(id), durable: Promise.resolve() };
     ensurePrivateDir(this.dir);
-    const id = `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(4).toString('hex')}`;
-    const record: QuarantineRecord = {
-      id,
-      time: now.toISOString(),
-      ...input,
-      sha256,
-      size: original.length,
-    };
+    const record: QuarantineRecord = { id, time: now.toISOString(), ...input, sha256, size: original.length };
     const durable = (async () => {
       await writePrivateFileAsync(this.emlPath(id), original);
       await writePrivateFileAsync(this.jsonPath(id), `${JSON.stringify(record, null, 2)}\n`);
     })();
     const entry = { record, durable };
-    this.index().set(sha256, entry); // a second download of the same original while this one is written shares it
-    durable.catch(() => this.index().delete(sha256));
+    this.pending.set(id, entry); // a second download of the same original while this one is written shares it
+    void durable.then(
+      () => this.pending.delete(id),
+      () => this.pending.delete(id),
+    );
     return entry;
   }
 
@@ -63,15 +61,10 @@ export class Quarantine {
     return record;
   }
 
-  private index(): Map<string, { record: QuarantineRecord; durable: Promise<void> }> {
-    this.bySha256 ??= new Map(this.list().map((record) => [record.sha256, { record, durable: Promise.resolve() }]));
-    return this.bySha256;
-  }
-
   list(): QuarantineRecord[] {
     if (!existsSync(this.dir)) return [];
     return readdirSync(this.dir)
-      .filter((name) => name.endsWith('.json') && ID_PATTERN.test(name.slice(0, -5)))
+      .filter((name) => name.endsWith('.json') && QUARANTINE_ID_PATTERN.test(name.slice(0, -5)))
       .map((name) => JSON.parse(readFileSync(join(this.dir, name), 'utf8')) as QuarantineRecord)
       .sort((a, b) => a.time.localeCompare(b.time));
   }
@@ -90,7 +83,6 @@ export class Quarantine {
 
   delete(id: string): void {
     this.checked(id);
-    for (const [sha256, entry] of this.index()) if (entry.record.id === id) this.index().delete(sha256);
     rmSync(this.emlPath(id), { force: true });
     rmSync(this.jsonPath(id), { force: true });
   }
@@ -103,7 +95,7 @@ export class Quarantine {
   }
 
   private checked(id: string): string {
-    if (!ID_PATTERN.test(id) || !existsSync(this.jsonPath(id))) throw new QuarantineError(`no quarantined message with id ${id} (see: inboxguard quarantine list)`);
+    if (!QUARANTINE_ID_PATTERN.test(id) || !existsSync(this.jsonPath(id))) throw new QuarantineError(`no quarantined message with id ${id} (see: inboxguard quarantine list)`);
     return id;
   }
 

@@ -30,7 +30,7 @@ export async function startTestProxy(listeners: TestListener[], options: { scann
   const log = createLogger({ dataDir, console: false });
   const config = configSchema.parse({ ...options.settings, listeners: listeners.map((listener) => ({ listen: '127.0.0.1:0', ...listener })) });
   let proxy: RunningProxy;
-  const scanning = options.scanner === 'pipeline' ? await createScanSetup(config, dataDir, log) : undefined;
+  const scanning = options.scanner === 'pipeline' ? await createScanSetup(config, dataDir, log, config.scan.engines, { workers: true }) : undefined;
   const scanner = scanning?.pipeline ?? (options.scanner === 'pipeline' ? undefined : options.scanner) ?? noScanning;
   try {
     proxy = await startProxy(config, { certificates: new LeafIssuer(ca, dataDir), scanner, log });
