@@ -1,8 +1,7 @@
 // Turns what the envelope reader and the scanner produce into the facts rules see.
 import type { MessageEnvelope } from '../mime/envelope.js';
-import { hasBidiControls } from '../scan/engines/builtin/heuristics/bidi-file-name.js';
-import { hasDoubleExtension, DOUBLE_EXTENSION } from '../scan/engines/builtin/heuristics/double-extension.js';
-import { BIDI_FILE_NAME } from '../scan/engines/builtin/heuristics/bidi-file-name.js';
+import { BIDI_FILE_NAME, hasBidiControls } from '../scan/engines/builtin/heuristics/bidi-file-name.js';
+import { DOUBLE_EXTENSION, hasDoubleExtension } from '../scan/engines/builtin/heuristics/double-extension.js';
 import type { MessageInspection, PartReport } from '../scan/inspect-message.js';
 import type { AttachmentFacts, FilteringFacts, ResultFacts } from './facts.js';
 

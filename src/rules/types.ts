@@ -1,6 +1,4 @@
 // The parsed, validated form of a rule. Produced by parseRules from the YAML shape; evaluated by evaluateLevel.
-import type { Verdict } from '../scan/types.js';
-
 export const LEVELS = ['filtering', 'attachment', 'result'] as const;
 export type Level = (typeof LEVELS)[number];
 
@@ -50,8 +48,6 @@ export interface Rule {
   conditions: readonly Condition[];
   actions: readonly Action[];
 }
-
-export type { Verdict };
 
 export function isAnyCondition(condition: Condition): condition is AnyCondition {
   return 'any' in condition;

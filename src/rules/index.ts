@@ -1,0 +1,16 @@
+export type { Action, ActionType, AnyCondition, Condition, ConditionValue, FieldCondition, Level, NotCondition, Operator, Rule } from './types.js';
+export { LEVELS, OPERATORS } from './types.js';
+export type { AttachmentFacts, FactsByLevel, FilteringFacts, ResultFacts } from './facts.js';
+export { attachmentFacts, filteringFacts, resultFacts, type ConnectionFacts } from './build-facts.js';
+export { FIELDS, DETECTED_TYPES, ENGINES, VERDICTS, extensionOf, type FieldType } from './fields.js';
+export { OPERATORS_BY_TYPE } from './operators.js';
+export { ACTION_LEVELS } from './actions.js';
+export { ruleSchema, type RawRule, type RawCondition, type RawAction } from './schema.js';
+export { parseRules, RuleError } from './parse-rules.js';
+export { ensureIds, type EnsuredIds } from './ensure-ids.js';
+export { generateRuleId } from './rule-id.js';
+export { evaluateLevel, type AppliedRule, type LevelOutcome, type TraceEntry } from './evaluate.js';
+export { describeCondition } from './describe.js';
+export { globToRegExp } from './glob.js';
+export { parseSize } from './size.js';
+export { DEFAULT_RULES, defaultRules } from './defaults.js';

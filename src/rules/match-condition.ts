@@ -1,0 +1,72 @@
+// Decides whether one condition holds for the facts of its level, and says why not when it does not.
+import { describeCondition, describeFact } from './describe.js';
+import { fieldSpec, type FactValue, type FieldType } from './fields.js';
+import type { FactsByLevel } from './facts.js';
+import { globToRegExp } from './glob.js';
+import { ipMatches } from './ip.js';
+import { isAnyCondition, isNotCondition, type Condition, type FieldCondition, type Level } from './types.js';
+
+export type ConditionOutcome = { holds: true } | { holds: false; reason: string };
+
+const HOLDS: ConditionOutcome = { holds: true };
+
+export function matchCondition<L extends Level>(condition: Condition, level: L, facts: FactsByLevel[L]): ConditionOutcome {
+  if (isAnyCondition(condition)) {
+    if (condition.any.some((inner) => matchCondition(inner, level, facts).holds)) return HOLDS;
+    return { holds: false, reason: `none of ${describeCondition(condition)} held` };
+  }
+  if (isNotCondition(condition)) {
+    if (!matchCondition(condition.not, level, facts).holds) return HOLDS;
+    return { holds: false, reason: `${describeCondition(condition.not)} held, so ${describeCondition(condition)} did not` };
+  }
+  const spec = fieldSpec(level, condition.field);
+  // parseRules guarantees the field exists at the level; a hand-built rule that breaks this simply fails.
+  if (!spec) return { holds: false, reason: `${condition.field} is not a ${level}-level field` };
+  const fact = spec.read(facts, condition.headerName);
+  if (fieldHolds(condition, spec.type, fact)) return HOLDS;
+  return { holds: false, reason: `${describeCondition(condition)} did not hold (found ${describeFact(fact)})` };
+}
+
+function fieldHolds(condition: FieldCondition, type: FieldType, fact: FactValue): boolean {
+  const { op, value } = condition;
+  if (typeof fact === 'number') {
+    if (typeof value !== 'number') return false;
+    if (op === '>') return fact > value;
+    if (op === '<') return fact < value;
+    return op === 'is' ? fact === value : op === 'is-not' ? fact !== value : false;
+  }
+  if (typeof fact === 'boolean') return op === 'is-not' ? fact !== value : op === 'is' && fact === value;
+  if (op === 'is-not') return !fact.some((text) => textHolds({ ...condition, op: 'is' }, type, text));
+  return fact.some((text) => textHolds(condition, type, text));
+}
+
+function textHolds(condition: FieldCondition, type: FieldType, text: string): boolean {
+  const { op, value, caseSensitive } = condition;
+  const wanted = Array.isArray(value) ? value : [String(value)];
+  if (type === 'ip') return ipMatches(text, wanted);
+  const fold = (input: string) => (caseSensitive ? input : input.toLowerCase());
+  switch (op) {
+    case 'is':
+    case 'in':
+      return wanted.some((item) => fold(item) === fold(text));
+    case 'contains':
+      return fold(text).includes(fold(wanted[0]));
+    case 'matches':
+      return compiled(condition, () => new RegExp(wanted[0], caseSensitive ? '' : 'i')).test(text);
+    case 'glob':
+      return compiled(condition, () => globToRegExp(wanted[0], caseSensitive)).test(text);
+    default:
+      return false;
+  }
+}
+
+const patterns = new WeakMap<FieldCondition, RegExp>();
+
+function compiled(condition: FieldCondition, compile: () => RegExp): RegExp {
+  let pattern = patterns.get(condition);
+  if (!pattern) {
+    pattern = compile();
+    patterns.set(condition, pattern);
+  }
+  return pattern;
+}

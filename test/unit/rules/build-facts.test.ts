@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { attachmentFacts, evaluateLevel, filteringFacts, parseRules, resultFacts } from '../../../src/rules/index.js';
+import { readEnvelope } from '../../../src/mime/envelope.js';
+import type { MessageInspection, PartReport } from '../../../src/scan/inspect-message.js';
+
+const CRLF = '\r\n';
+const connection = { upstreamHost: 'imap.example.org', upstreamIp: '192.0.2.1', listener: 'main', user: 'me@example.org', application: 'Thunderbird' };
+
+describe('fact builders', () => {
+  it('filteringFacts from a real envelope', async () => {
+    const message = Buffer.from(
+      ['From: "Alice" <Alice@Example.ORG>', 'Sender: Bulk Mailer <bulk@lists.example.net>', 'To: bob@example.com, Team: carol@example.com;', 'Cc: dave@other.test', 'Subject: =?UTF-8?Q?Rechnung_f=C3=BCr_Mai?=', 'X-Mailer: Outlook', '', 'body'].join(CRLF),
+    );
+    const facts = filteringFacts(await readEnvelope(message), message.length, false, connection);
+    assert.deepEqual(facts.from, ['alice@example.org']);
+    assert.equal(facts.sender, 'bulk@lists.example.net');
+    assert.deepEqual(facts.to, ['bob@example.com', 'carol@example.com']);
+    assert.equal(facts.subject, 'Rechnung für Mai');
+    assert.equal(facts.listener, 'main');
+    const [rule] = parseRules(
+      [{ id: 'r-f', name: 'German invoices', level: 'filtering', conditions: [{ field: 'subject', op: 'contains', value: 'FÜR' }, { field: 'header', name: 'X-Mailer', op: 'is', value: 'outlook' }], actions: ['skip-scan'] }],
+      'rules',
+    );
+    assert.equal(evaluateLevel([rule], 'filtering', facts).applied.length, 1);
+  });
+
+  it('attachmentFacts from a part report', () => {
+    const part: PartReport = {
+      path: '2',
+      fileName: 'secret.zip',
+      declaredType: 'Application/ZIP',
+      facts: { detectedType: 'zip' },
+      findings: [{ engine: 'archive', name: 'Archive.Encrypted', kind: 'encrypted', location: ['secret.zip', 'a.docm'] }],
+      errors: [],
+      verdict: 'encrypted',
+    };
+    assert.deepEqual(attachmentFacts(part, 1234), {
+      fileName: 'secret.zip',
+      declaredType: 'application/zip',
+      detectedType: 'zip',
+      size: 1234,
+      insideArchive: false,
+      encrypted: true,
+      hasMacros: false,
+      doubleExtension: false,
+      bidiName: false,
+      partVerdict: 'encrypted',
+      detections: ['Archive.Encrypted'],
+    });
+  });
+
+  it('attachmentFacts computes name heuristics itself and handles a nameless part', () => {
+    const base: PartReport = { path: '1', declaredType: 'text/plain', findings: [], errors: [], verdict: 'clean' };
+    const nameless = attachmentFacts(base, 10);
+    assert.equal(nameless.fileName, undefined);
+    assert.equal(nameless.detectedType, undefined);
+    assert.equal(nameless.doubleExtension, false);
+    const disguised = attachmentFacts({ ...base, fileName: 'invoice.pdf.exe', facts: { detectedType: 'ole', hasMacros: true } }, 10);
+    assert.equal(disguised.doubleExtension, true);
+    assert.equal(disguised.hasMacros, true);
+    assert.equal(attachmentFacts({ ...base, fileName: 'photo_\u202Egpj.exe' }, 10).bidiName, true);
+  });
+
+  it('resultFacts collects detections and engines once each', () => {
+    const inspection: MessageInspection = {
+      verdict: 'infected',
+      parts: [],
+      findings: [
+        { engine: 'builtin', name: 'Eicar-Test-Signature', kind: 'signature', location: ['a'] },
+        { engine: 'clamd', name: 'Eicar-Test-Signature', kind: 'signature', location: ['a'] },
+        { engine: 'builtin', name: 'Heuristic.DoubleExtension', kind: 'heuristic', location: ['b'] },
+      ],
+      errors: [],
+    };
+    assert.deepEqual(resultFacts(inspection), { verdict: 'infected', detections: ['Eicar-Test-Signature', 'Heuristic.DoubleExtension'], engines: ['builtin', 'clamd'] });
+  });
+});
