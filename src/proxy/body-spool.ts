@@ -88,6 +88,12 @@ export class BodySpool {
     return whole;
   }
 
+  /** Bytes [start, end) of a body held in memory, as views of the chunks it arrived in (no copy). */
+  memoryRange(start = 0, end = this.bytes): Iterable<Buffer> {
+    if (this.file) throw new Error('the body was spilled to disk; use range()');
+    return sliceChunks(this.chunks, start, end);
+  }
+
   /** Bytes [start, end) as a stream of chunks. Call after finish(). */
   async *range(start = 0, end = this.bytes): AsyncGenerator<Buffer> {
     if (end <= start) return;

@@ -183,7 +183,7 @@ class EngineRelay implements Relay {
         ? sliceChunks([body.result.content], output.start ?? 0, output.end ?? body.result.content.length)
         : body.spool.spilled
           ? body.spool.range(output.start, output.end)
-          : sliceChunks([body.spool.inMemory() as Buffer], output.start ?? 0, output.end ?? body.spool.size);
+          : body.spool.memoryRange(output.start, output.end);
     const encoded = output.encoding === 'pop3-dot-stuffed' ? dotStuffed(source, output.end === undefined) : source;
     if (Symbol.asyncIterator in encoded) return this.clientWriter.writeSource(encoded);
     for (const chunk of encoded) this.clientWriter.write(chunk);
