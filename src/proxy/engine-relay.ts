@@ -6,7 +6,15 @@ import type { PreludeOutput } from '../protocol/prelude.js';
 import type { BodyScanner, BodyScanResult } from '../scan/body-scanner.js';
 import { BodySpool, sliceChunks } from './body-spool.js';
 import { OrderedWriter } from './ordered-writer.js';
-import type { Relay, RelayStats } from './relay.js';
+
+export interface RelayStats {
+  bytesFromClient: number;
+  bytesFromServer: number;
+}
+
+export interface Relay {
+  stats(): RelayStats;
+}
 
 const HIGH_WATER_BYTES = 4 * 1024 * 1024;
 const ENGINE_QUEUE_LIMIT_BYTES = 8 * 1024 * 1024;
@@ -124,7 +132,7 @@ class EngineRelay implements Relay {
         const body = this.bodies.get(output.bodyId);
         this.bodies.delete(output.bodyId);
         // Released bodies may still be streaming to the client; free them once the writer is done with them.
-        if (body) void this.whenWritten().then(() => body.spool.dispose());
+        if (body) void this.clientWriter.whenIdle().then(() => body.spool.dispose());
         return;
       }
       case 'event':
@@ -201,18 +209,8 @@ class EngineRelay implements Relay {
     else if (!upstreamFull && client.isPaused()) client.resume();
   }
 
-  private whenWritten(): Promise<void> {
-    return new Promise((resolve) => {
-      const check = (): void => {
-        if (!this.clientWriter.busy || this.ended) resolve();
-        else setTimeout(check, 20);
-      };
-      check();
-    });
-  }
-
   private endClientWhenWritten(reason = 'upstream closed the connection'): void {
-    void this.whenWritten().then(() => {
+    void this.clientWriter.whenIdle().then(() => {
       this.options.client.end();
       setTimeout(() => this.finish(reason), CLOSE_GRACE_MS).unref();
     });

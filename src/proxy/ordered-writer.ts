@@ -8,6 +8,7 @@ export class OrderedWriter {
   private queue: (Buffer | AsyncIterable<Buffer>)[] = [];
   private streaming = false;
   private queuedBytes = 0;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly socket: Writable,
@@ -20,8 +21,10 @@ export class OrderedWriter {
     return this.queuedBytes + this.socket.writableLength;
   }
 
-  get busy(): boolean {
-    return this.streaming;
+  /** Resolves once everything queued so far has been handed to the socket (at once when nothing is queued). */
+  whenIdle(): Promise<void> {
+    if (!this.streaming) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   write(bytes: Buffer): void {
@@ -56,6 +59,9 @@ export class OrderedWriter {
       this.onError(error as Error);
     } finally {
       this.streaming = false;
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
       this.onIdle();
     }
   }

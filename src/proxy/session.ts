@@ -7,8 +7,7 @@ import { acceptClientTls, type CertificateSource } from './client-tls.js';
 import { assumedProtocol, createPrelude, fatalLine } from './prelude-factory.js';
 import type { BodyScanner } from '../scan/body-scanner.js';
 import { createEngine, type EngineSettings } from './engine-factory.js';
-import { startEngineRelay } from './engine-relay.js';
-import { startRelay, type Relay } from './relay.js';
+import { startEngineRelay, type Relay } from './engine-relay.js';
 import { connectPlain, connectTls, UpstreamError, type UpstreamTarget } from './upstream.js';
 
 /** Longer than IMAP IDLE's 29-minute re-issue interval (RFC 2177), so idle clients are not cut off. */
@@ -179,16 +178,18 @@ export class Session {
 
   private startRelay(ready: Extract<PreludeOutput, { kind: 'ready' }>): Relay {
     const { settings, scanner, listener } = this.context;
-    const sockets = { client: this.client, upstream: this.upstream as net.Socket, ready, log: this.log, onEnd: (reason: string) => this.close(reason) };
-    if (!this.inspects()) return startRelay(sockets);
-    const engine = createEngine(ready.protocol, settings, ready.greetingPending, listener.name);
-    const upstreamName = `${this.context.target.host}:${this.context.target.port}`;
-    return startEngineRelay({ ...sockets, engine, scanner, memoryBufferBytes: settings.scan.memoryBufferBytes, listener: listener.name, upstreamName });
-  }
-
-  /** Whether this session's content is parsed and scanned (exclusions and protocol switches come here). */
-  private inspects(): boolean {
-    return true;
+    return startEngineRelay({
+      client: this.client,
+      upstream: this.upstream as net.Socket,
+      ready,
+      log: this.log,
+      onEnd: (reason: string) => this.close(reason),
+      engine: createEngine(ready.protocol, settings, ready.greetingPending, listener.name),
+      scanner,
+      memoryBufferBytes: settings.scan.memoryBufferBytes,
+      listener: listener.name,
+      upstreamName: `${this.context.target.host}:${this.context.target.port}`,
+    });
   }
 
   // The plain socket's data listener is removed synchronously, inside the data event that carried
