@@ -48,7 +48,12 @@ export function registerQuarantineCommands(program: Command): void {
     .description('delete quarantined messages older than a duration')
     .requiredOption('--older-than <duration>', 'e.g. 30d, 12h')
     .action((options: { olderThan: string }, command: Command) => {
-      const maxAge = userErrors(() => parseDuration(options.olderThan));
+      let maxAge: number;
+      try {
+        maxAge = parseDuration(options.olderThan);
+      } catch (error) {
+        throw new UserError(`--older-than: ${(error as Error).message}`);
+      }
       const removed = open(command).purge(maxAge);
       console.log(`Deleted ${removed} quarantined message${removed === 1 ? '' : 's'} older than ${options.olderThan}.`);
     });
@@ -63,7 +68,7 @@ function userErrors<T>(action: () => T): T {
   try {
     return action();
   } catch (error) {
-    if (error instanceof QuarantineError || /duration/.test((error as Error).message)) throw new UserError((error as Error).message);
+    if (error instanceof QuarantineError) throw new UserError(error.message);
     throw error;
   }
 }

@@ -1,5 +1,5 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Finding } from '../scan/types.js';
 import type { MessageOrigin } from './message-origin.js';
 import { ensurePrivateDir } from './private-files.js';
@@ -25,11 +25,16 @@ export function eventsPath(dataDir: string): string {
 
 /** Appends scan events as JSON lines (0600), one synchronous write per event so none is lost on a crash. */
 export class EventLog {
+  private dirReady = false;
+
   constructor(private readonly path: string) {}
 
   append(event: Omit<ScanEvent, 'time'>, now = new Date()): ScanEvent {
     const full: ScanEvent = { time: now.toISOString(), ...event, subject: truncate(event.subject) };
-    ensurePrivateDir(join(this.path, '..'));
+    if (!this.dirReady) {
+      ensurePrivateDir(dirname(this.path));
+      this.dirReady = true;
+    }
     const fd = openSync(this.path, 'a', 0o600);
     try {
       writeSync(fd, `${JSON.stringify(full)}\n`);
