@@ -5,5 +5,6 @@ export { stripSinglePart } from './rewrite/strip-single-part.js';
 export { replaceMessage, type ReplaceMessageOptions } from './rewrite/replace-message.js';
 export { addHeader } from './rewrite/add-header.js';
 export { tagSubject } from './rewrite/tag-subject.js';
+export { readTopHeader, type TopHeader } from './rewrite/top-header.js';
 export { readEnvelope, type MessageEnvelope } from './envelope.js';
 export { DEFAULT_WALK_LIMITS, type ByteRange, type MimePart, type PartDescription, type WalkLimits, type WalkResult } from './types.js';

@@ -1,4 +1,4 @@
-import { addHeader, replaceMessage, tagSubject } from '../mime/index.js';
+import { addHeader, readTopHeader, replaceMessage, tagSubject } from '../mime/index.js';
 import type { BodyShape } from './body-shape.js';
 import { messageNotice, partNotice } from './notice.js';
 import type { Decision } from './policy.js';
@@ -20,7 +20,9 @@ export function applyDecision(original: Buffer, shape: BodyShape, decision: Excl
     const removals = decision.parts.map((part) => ({ partPath: part.path, notice: partNotice(part, quarantineId) }));
     if (!shape.canMark) return shape.strip(removals, 0);
     // The notice padding absorbs what the header and the subject tag add, so the size can stay the same.
-    const growth = markMessage(original, marking).length - original.length;
+    // Marking only touches the header block, so marking that block alone measures the growth.
+    const header = original.subarray(0, readTopHeader(original).bodyStart);
+    const growth = markMessage(header, marking).length - header.length;
     const stripped = shape.strip(removals, growth);
     const marked = markMessage(stripped.bytes, marking);
     return { bytes: marked, sizePreserved: marked.length === original.length };
