@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { DEFAULT_RULES } from '../rules/defaults.js';
+import { ensureIds } from '../rules/ensure-ids.js';
+import { parseRules, RuleError } from '../rules/parse-rules.js';
 import { isLoopbackHost, parseHostPort } from './address.js';
 
 const hostPort = (allowAnyPort: boolean) =>
@@ -11,6 +14,24 @@ const hostPort = (allowAnyPort: boolean) =>
   });
 
 const MiB = 1024 * 1024;
+
+/** A layer's rules: the shipped defaults when the setting is absent; an explicit [] means no rules. */
+const ruleList = (where: string) =>
+  z
+    .array(z.unknown())
+    .default(() => structuredClone([...DEFAULT_RULES]))
+    .superRefine((raw, ctx) => {
+      try {
+        // Rules written by hand may lack ids; they get theirs when the file is loaded for use.
+        parseRules(ensureIds(raw).rules, where);
+      } catch (error) {
+        if (!(error instanceof RuleError)) throw error;
+        if (error.index === undefined) return ctx.addIssue({ code: 'custom', message: error.message });
+        // The path already names the list and position: keep the rule's name and the problem.
+        const message = error.message.slice(`${where}[${error.index}]`.length).replace(/^:\s*/, '');
+        ctx.addIssue({ code: 'custom', path: [error.index], message });
+      }
+    });
 
 export const tlsModeSchema = z.enum(['implicit', 'starttls', 'none']);
 export const protocolSchema = z.enum(['imap', 'pop3', 'auto']);
@@ -107,10 +128,11 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Kept in their YAML form so CLI edits write back what the user wrote; parsed by rules/ where used. */
     rules: z
-      .object({ transport: z.array(z.unknown()).default([]), mailboxScan: z.array(z.unknown()).default([]) })
+      .object({ transport: ruleList('rules.transport'), mailboxScan: ruleList('rules.mailboxScan') })
       .strict()
-      .default({ transport: [], mailboxScan: [] }),
+      .prefault({}),
     imap: z.object({ keepaliveSeconds: z.number().positive().default(15) }).strict().default({ keepaliveSeconds: 15 }),
     pop3: z.object({ maxHoldSeconds: z.number().positive().default(20) }).strict().default({ maxHoldSeconds: 20 }),
   })

@@ -2,7 +2,7 @@ import net from 'node:net';
 import type { Logger } from 'pino';
 import type { ListenerConfig } from '../config/schema.js';
 import type { BodyScanner } from '../scan/body-scanner.js';
-import type { EngineSettings } from './engine-factory.js';
+import type { LiveConfig } from '../config/live-config.js';
 import { parseHostPort } from '../config/address.js';
 import { UserError } from '../user-error.js';
 import type { CertificateSource } from './client-tls.js';
@@ -20,7 +20,7 @@ let sessionCounter = 0;
 /** Listens for mail clients on one address and runs a Session for each connection. */
 export interface ListenerServices {
   certificates: CertificateSource;
-  settings: EngineSettings;
+  live: LiveConfig;
   scanner: BodyScanner;
   log: Logger;
 }

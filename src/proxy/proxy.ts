@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Config } from '../config/schema.js';
+import type { LiveConfig } from '../config/live-config.js';
 import type { BodyScanner } from '../scan/body-scanner.js';
 import type { CertificateSource } from './client-tls.js';
 import { startListener, type RunningListener } from './listener.js';
@@ -15,10 +15,11 @@ export interface ProxyServices {
   log: Logger;
 }
 
-export async function startProxy(config: Config, services: ProxyServices): Promise<RunningProxy> {
+/** Listeners are started from the configuration as it is now; everything else is read from `live` per connection. */
+export async function startProxy(live: LiveConfig, services: ProxyServices): Promise<RunningProxy> {
   const listeners: RunningListener[] = [];
   try {
-    for (const listener of config.listeners) listeners.push(await startListener(listener, { ...services, settings: config }));
+    for (const listener of live.current.listeners) listeners.push(await startListener(listener, { ...services, live }));
   } catch (error) {
     await Promise.all(listeners.map((listener) => listener.close()));
     throw error;

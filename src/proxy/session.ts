@@ -6,7 +6,8 @@ import type { Prelude, PreludeOutput } from '../protocol/prelude.js';
 import { acceptClientTls, type CertificateSource } from './client-tls.js';
 import { assumedProtocol, createPrelude, fatalLine } from './prelude-factory.js';
 import type { BodyScanner } from '../scan/body-scanner.js';
-import { createEngine, type EngineSettings } from './engine-factory.js';
+import type { LiveConfig } from '../config/live-config.js';
+import { createEngine } from './engine-factory.js';
 import { startEngineRelay, type Relay } from './engine-relay.js';
 import { connectPlain, connectTls, UpstreamError, type UpstreamTarget } from './upstream.js';
 
@@ -19,7 +20,8 @@ export interface SessionContext {
   listener: ListenerConfig;
   target: UpstreamTarget;
   certificates: CertificateSource;
-  settings: EngineSettings;
+  /** Read when the relay starts, so a reload applies to new sessions and never disturbs this one. */
+  live: LiveConfig;
   scanner: BodyScanner;
   log: Logger;
   onClosed(session: Session): void;
@@ -177,7 +179,8 @@ export class Session {
   }
 
   private startRelay(ready: Extract<PreludeOutput, { kind: 'ready' }>): Relay {
-    const { settings, scanner, listener } = this.context;
+    const { scanner, listener } = this.context;
+    const settings = this.context.live.current;
     return startEngineRelay({
       client: this.client,
       upstream: this.upstream as net.Socket,

@@ -6,6 +6,14 @@ import { RuleProblem, validateRule } from './validate-rule.js';
 
 export class RuleError extends Error {
   override name = 'RuleError';
+
+  /** Position of the offending rule in its list, when the problem is inside one rule. */
+  constructor(
+    message: string,
+    readonly index?: number,
+  ) {
+    super(message);
+  }
 }
 
 /** `where` names the list in messages, e.g. "rules.transport". Every rule must have an id (see ensureIds). */
@@ -17,17 +25,17 @@ export function parseRules(raw: unknown, where: string): Rule[] {
     const parsed = ruleSchema.safeParse(entry);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new RuleError(`${label}: ${located(issue.path, issueMessage(issue))}`);
+      throw new RuleError(`${label}: ${located(issue.path, issueMessage(issue))}`, index);
     }
     const { id } = parsed.data;
-    if (id === undefined) throw new RuleError(`${label}: id: missing (ids are added by ensureIds when the rules are loaded)`);
+    if (id === undefined) throw new RuleError(`${label}: id: missing (ids are added by ensureIds when the rules are loaded)`, index);
     const earlier = ids.get(id);
-    if (earlier !== undefined) throw new RuleError(`${label}: id: "${id}" is already used by ${where}[${earlier}]`);
+    if (earlier !== undefined) throw new RuleError(`${label}: id: "${id}" is already used by ${where}[${earlier}]`, index);
     ids.set(id, index);
     try {
       return validateRule({ ...parsed.data, id });
     } catch (error) {
-      if (error instanceof RuleProblem) throw new RuleError(`${label}: ${located(error.path, error.message)}`);
+      if (error instanceof RuleProblem) throw new RuleError(`${label}: ${located(error.path, error.message)}`, index);
       throw error;
     }
   });

@@ -1,13 +1,15 @@
+import { isDeepStrictEqual } from 'node:util';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { LiveConfig } from '../config/live-config.js';
 import type { Config } from '../config/schema.js';
 import { EventLog, eventsPath } from '../store/events.js';
 import { Quarantine, quarantineDir } from '../store/quarantine.js';
 import { defaultArchiveLimits } from './archive/index.js';
 import { createBuiltinEngine, formatWarning, type BuiltinEngine } from './engines/builtin/index.js';
 import { createClamdEngine, describeAddress, type ClamdAddress, type ClamdEngine } from './engines/clamd/index.js';
-import { createEvaluator } from './evaluate.js';
+import { createEvaluator, type Evaluator } from './evaluate.js';
 import type { FileInspector } from './inspect-file.js';
 import { ScanPipeline } from './pipeline.js';
 import type { PolicySettings } from './policy.js';
@@ -16,6 +18,8 @@ import { ScanWorkerPool } from './worker-pool.js';
 
 export interface ScanSetup {
   pipeline: ScanPipeline;
+  /** Applies scan settings, actions and rules of every later configuration (hot reload). */
+  follow(live: LiveConfig): void;
   /** One line for people, e.g. "builtin (4 signatures), clamd at 127.0.0.1:3310". */
   description: string;
   close(): Promise<void>;
@@ -86,21 +90,45 @@ export async function createInspector(config: Config, dataDir: string, engineNam
  * without, in this thread (inboxguard scan, tests).
  */
 export async function createScanSetup(config: Config, dataDir: string, log?: Logger, engineNames: EngineName[] = config.scan.engines, options: { workers?: boolean } = {}): Promise<ScanSetup> {
-  const engines = await createInspector(config, dataDir, engineNames, log);
-  const policy = policyFrom(config);
+  let engines = await createInspector(config, dataDir, engineNames, log);
   const pool = options.workers ? new ScanWorkerPool(config.scan.maxConcurrentScans, { config, dataDir, engineNames }) : undefined;
+  const evaluatorFor = (current: Config, inspector: FileInspector): Evaluator =>
+    pool ? (bytes, context) => pool.evaluate(bytes, context) : createEvaluator(inspector, policyFrom(current));
   const pipeline = new ScanPipeline({
-    evaluate: pool ? (bytes, context) => pool.evaluate(bytes, context) : createEvaluator(engines.inspector, policy),
+    evaluate: evaluatorFor(config, engines.inspector),
     engineNames,
-    policy,
+    policy: policyFrom(config),
     quarantine: new Quarantine(quarantineDir(dataDir)),
     events: new EventLog(eventsPath(dataDir)),
     maxConcurrentScans: config.scan.maxConcurrentScans,
   });
+  let unfollow: (() => void) | undefined;
   return {
     pipeline,
     description: engines.description,
+    follow(live) {
+      unfollow?.();
+      unfollow = live.onChange((next, previous) => {
+        if (isDeepStrictEqual([next.scan, next.actions, next.rules], [previous.scan, previous.actions, previous.rules])) return;
+        const names = next.scan.engines;
+        if (pool) {
+          pool.update({ config: next, dataDir, engineNames: names });
+          pipeline.reconfigure({ evaluate: evaluatorFor(next, engines.inspector), engineNames: names, policy: policyFrom(next) });
+          return;
+        }
+        void createInspector(next, dataDir, names, log).then(
+          (fresh) => {
+            const old = engines;
+            engines = fresh;
+            pipeline.reconfigure({ evaluate: evaluatorFor(next, fresh.inspector), engineNames: names, policy: policyFrom(next) });
+            void old.close();
+          },
+          (error: Error) => log?.error({ reason: error.message }, 'new scan settings could not be applied; the previous ones stay in force'),
+        );
+      });
+    },
     close: async () => {
+      unfollow?.();
       await pool?.close();
       await engines.close();
     },

@@ -41,8 +41,13 @@ export interface ScanOutcome {
 export class ScanPipeline implements BodyScanner {
   private readonly slots: Semaphore;
 
-  constructor(private readonly options: PipelineOptions) {
+  constructor(private options: PipelineOptions) {
     this.slots = new Semaphore(options.maxConcurrentScans);
+  }
+
+  /** Hot reload: scans that start from now on use these settings; running ones finish with theirs. */
+  reconfigure(changes: Pick<PipelineOptions, 'evaluate' | 'engineNames' | 'policy'>): void {
+    this.options = { ...this.options, ...changes };
   }
 
   async scan(body: SpooledBody, context: BodyContext): Promise<BodyScanResult> {

@@ -3,22 +3,49 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { BodyContext } from '../protocol/engine.js';
 import { createInspector, policyFrom, type ScanWorkerData } from './create-pipeline.js';
-import { createEvaluator, type Evaluation } from './evaluate.js';
+import { createEvaluator, type Evaluation, type Evaluator } from './evaluate.js';
 import { toSharedBuffer } from './shared-buffer.js';
 
-interface Request {
-  id: number;
-  bytes: Uint8Array;
-  context: BodyContext;
+type Request = { type: 'scan'; id: number; bytes: Uint8Array; context: BodyContext } | { type: 'config'; data: ScanWorkerData };
+
+interface Built {
+  evaluate: Evaluator;
+  close(): Promise<void>;
+  /** Scans still running with this configuration; its engines close after them. */
+  running: Set<Promise<unknown>>;
 }
 
-const { config, dataDir, engineNames } = workerData as ScanWorkerData;
-const { inspector } = await createInspector(config, dataDir, engineNames);
-const evaluate = createEvaluator(inspector, policyFrom(config));
+async function build(data: ScanWorkerData): Promise<Built> {
+  const { inspector, close } = await createInspector(data.config, data.dataDir, data.engineNames);
+  return { evaluate: createEvaluator(inspector, policyFrom(data.config)), close, running: new Set() };
+}
+
+// Scans wait for a configuration being built, so each one runs wholly with one configuration.
+let current = build(workerData as ScanWorkerData);
+
+function replaceConfiguration(data: ScanWorkerData): void {
+  const previous = current;
+  // A configuration whose engines cannot be built leaves the previous one in force.
+  const next = build(data).catch(() => previous);
+  current = next;
+  void Promise.all([previous, next]).then(async ([old, fresh]) => {
+    if (old === fresh) return;
+    await Promise.allSettled(old.running);
+    await old.close();
+  });
+}
+
+function scan(built: Built, bytes: Buffer, context: BodyContext): Promise<Evaluation> {
+  const running = built.evaluate(bytes, context);
+  built.running.add(running);
+  void running.finally(() => built.running.delete(running)).catch(() => undefined);
+  return running;
+}
 
 parentPort?.on('message', (request: Request) => {
+  if (request.type === 'config') return replaceConfiguration(request.data);
   const bytes = Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength);
-  evaluate(bytes, request.context).then(
+  current.then((built) => scan(built, bytes, request.context)).then(
     (evaluation) => parentPort?.postMessage({ id: request.id, ok: true, evaluation: withSharedBytes(evaluation) }),
     (error: Error) => parentPort?.postMessage({ id: request.id, ok: false, message: error.message }),
   );

@@ -23,9 +23,15 @@ export class ScanWorkerPool {
 
   constructor(
     private readonly size: number,
-    private readonly data: ScanWorkerData,
+    private data: ScanWorkerData,
   ) {
     for (let index = 0; index < size; index++) this.idle.push(this.spawn());
+  }
+
+  /** New configuration for the workers (rules, engines, limits): messages already being scanned finish with the old one. */
+  update(data: ScanWorkerData): void {
+    this.data = data;
+    for (const worker of [...this.idle, ...this.busy.keys()]) worker.postMessage({ type: 'config', data });
   }
 
   evaluate(bytes: Buffer, context: BodyContext): Promise<Evaluation> {
@@ -48,7 +54,7 @@ export class ScanWorkerPool {
       const job = this.queue.shift() as Job;
       this.busy.set(worker, job);
       // Bytes on a SharedArrayBuffer (see BodySpool.readAll) are shared, not copied; others are cloned.
-      worker.postMessage({ id: job.id, bytes: job.bytes, context: job.context });
+      worker.postMessage({ type: 'scan', id: job.id, bytes: job.bytes, context: job.context });
     }
   }
 

@@ -2,7 +2,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initCa, LeafIssuer } from '../../src/ca/index.js';
-import { configSchema, type ListenerConfig } from '../../src/config/schema.js';
+import { stringify } from 'yaml';
+import { LiveConfig } from '../../src/config/live-config.js';
+import type { ListenerConfig } from '../../src/config/schema.js';
+import { loadConfigAssigningRuleIds } from '../../src/config/store.js';
+import { watchConfigFile, type ConfigWatcher } from '../../src/config/watch.js';
+import { writePrivateFile } from '../../src/store/private-files.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/proxy.js';
 import type { BodyScanner } from '../../src/scan/body-scanner.js';
 import { noScanning } from './no-scanning.js';
@@ -13,6 +18,11 @@ export type TestListener = Pick<ListenerConfig, 'name' | 'upstream'> & Partial<L
 
 export interface TestProxy {
   dataDir: string;
+  /** The configuration file the proxy watches (hot reload), as `inboxguard --config` would name it. */
+  configPath: string;
+  live: LiveConfig;
+  /** Re-reads the configuration file now instead of waiting for the watcher. */
+  reload(): boolean;
   /** The inboxguard root CA that clients must trust. */
   caPath: string;
   caPem: string;
@@ -28,12 +38,18 @@ export async function startTestProxy(listeners: TestListener[], options: { scann
   const dataDir = mkdtempSync(join(tmpdir(), 'inboxguard-proxy-'));
   const { ca } = await initCa(dataDir);
   const log = createLogger({ dataDir, console: false });
-  const config = configSchema.parse({ ...options.settings, listeners: listeners.map((listener) => ({ listen: '127.0.0.1:0', ...listener })) });
+  const configPath = join(dataDir, 'config.yaml');
+  writePrivateFile(configPath, stringify({ ...options.settings, listeners: listeners.map((listener) => ({ listen: '127.0.0.1:0', ...listener })) }));
+  const config = loadConfigAssigningRuleIds(configPath);
+  const live = new LiveConfig(config);
   let proxy: RunningProxy;
+  let watcher: ConfigWatcher | undefined;
   const scanning = options.scanner === 'pipeline' ? await createScanSetup(config, dataDir, log, config.scan.engines, { workers: true }) : undefined;
   const scanner = scanning?.pipeline ?? (options.scanner === 'pipeline' ? undefined : options.scanner) ?? noScanning;
   try {
-    proxy = await startProxy(config, { certificates: new LeafIssuer(ca, dataDir), scanner, log });
+    proxy = await startProxy(live, { certificates: new LeafIssuer(ca, dataDir), scanner, log });
+    watcher = watchConfigFile(configPath, live, log, { load: () => loadConfigAssigningRuleIds(configPath), intervalMs: 100 });
+    scanning?.follow(live);
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
@@ -41,6 +57,9 @@ export async function startTestProxy(listeners: TestListener[], options: { scann
   const flush = () => new Promise<void>((resolve) => log.flush(() => resolve()));
   return {
     dataDir,
+    configPath,
+    live,
+    reload: () => watcher?.reload() ?? false,
     caPath: ca.certPath,
     caPem: ca.certPem,
     port(name) {
@@ -54,6 +73,7 @@ export async function startTestProxy(listeners: TestListener[], options: { scann
       return readFileSync(logFilePath(dataDir), 'utf8');
     },
     async close() {
+      watcher?.stop();
       await proxy.close();
       await scanning?.close();
       await flush();
