@@ -32,6 +32,10 @@ export interface BodyContext {
   /** Filled in by the session: which listener and upstream the body came through. */
   listener?: string;
   upstream?: string;
+  /** The address the upstream connection actually went to. */
+  upstreamIp?: string;
+  /** The client application, when it was identified (process name or IMAP ID name). */
+  application?: string;
 }
 
 export interface ProxyEvent {

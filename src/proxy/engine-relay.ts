@@ -31,6 +31,9 @@ export interface EngineRelayOptions {
   listener: string;
   /** "host:port" of the upstream, for scan events. */
   upstreamName: string;
+  /** Facts about the connection that rules can test. */
+  upstreamIp?: string;
+  application?: string;
   log: Logger;
   onEnd(reason: string): void;
 }
@@ -118,7 +121,13 @@ class EngineRelay implements Relay {
       case 'bodyBegin':
         this.bodies.set(output.bodyId, {
           spool: new BodySpool(this.options.memoryBufferBytes),
-          context: { ...output.context, listener: this.options.listener, upstream: this.options.upstreamName },
+          context: {
+            ...output.context,
+            listener: this.options.listener,
+            upstream: this.options.upstreamName,
+            ...(this.options.upstreamIp ? { upstreamIp: this.options.upstreamIp } : {}),
+            ...(this.options.application ? { application: this.options.application } : {}),
+          },
         });
         return;
       case 'bodyData':

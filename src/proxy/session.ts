@@ -192,6 +192,7 @@ export class Session {
       memoryBufferBytes: settings.scan.memoryBufferBytes,
       listener: listener.name,
       upstreamName: `${this.context.target.host}:${this.context.target.port}`,
+      upstreamIp: this.upstream?.remoteAddress,
     });
   }
 
