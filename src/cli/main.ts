@@ -8,6 +8,7 @@ import { registerEventsCommand } from './events-commands.js';
 import { registerListenerCommands } from './listeners-commands.js';
 import { registerQuarantineCommands } from './quarantine-commands.js';
 import { registerScanCommand } from './scan-command.js';
+import { registerRulesTestCommand } from './rules-test-command.js';
 import { registerStartCommand } from './start-command.js';
 
 const program = new Command()
@@ -26,6 +27,7 @@ registerConfigCommands(program);
 registerQuarantineCommands(program);
 registerEventsCommand(program);
 registerScanCommand(program);
+registerRulesTestCommand(program.command('rules').description('rules that decide what happens to mail'));
 
 try {
   await program.parseAsync(process.argv);

@@ -29,7 +29,7 @@ export function registerStartCommand(program: Command): void {
       const { ca, created } = await initCa(context.dataDir);
       const log = createLogger({ dataDir: context.dataDir, console: true });
       const certificates = new LeafIssuer(ca, context.dataDir);
-      const scanning = await createScanSetup(config, context.dataDir, log, config.scan.engines, { workers: true });
+      const scanning = await createScanSetup(config, context.dataDir, log, config.scan.engines, { workers: true, countRuleHits: true });
       const live = new LiveConfig(config);
       const proxy = await startProxy(live, { certificates, scanner: scanning.pipeline, log });
       // Rules, exclusions and scan settings follow the file while the proxy runs; listeners from flags stay.

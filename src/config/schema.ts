@@ -120,7 +120,6 @@ export const configSchema = z
       .prefault({}),
     actions: z
       .object({
-        infected: z.enum(['strip', 'replace-message', 'log-only']).default('strip'),
         /** Prefixed to the subject of a message whose parts were removed; empty for none. */
         subjectTag: z.string().default('[inboxguard: attachment removed]'),
         /** Add the X-InboxGuard header to clean messages too (changes their size). */

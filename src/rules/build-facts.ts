@@ -29,22 +29,21 @@ export function filteringFacts(envelope: MessageEnvelope, size: number, hasAttac
   return facts;
 }
 
-/** `size` is the decoded size of the part, which PartReport does not carry. */
-export function attachmentFacts(part: PartReport, size: number): AttachmentFacts {
+export function attachmentFacts(part: Pick<PartReport, 'fileName' | 'declaredType' | 'size' | 'facts' | 'findings' | 'verdict' | 'scanned'>): AttachmentFacts {
   const names = part.findings.map((finding) => finding.name);
   const fileName = part.fileName ?? '';
   const facts: AttachmentFacts = {
     declaredType: part.declaredType.toLowerCase(),
-    size,
+    size: part.size,
     insideArchive: false,
     encrypted: part.findings.some((finding) => finding.kind === 'encrypted'),
     hasMacros: part.facts?.hasMacros === true,
     // Computed from the name too, so the rule works when only clamd scans.
     doubleExtension: names.includes(DOUBLE_EXTENSION) || hasDoubleExtension(fileName),
     bidiName: names.includes(BIDI_FILE_NAME) || hasBidiControls(fileName),
-    partVerdict: part.verdict,
     detections: names,
   };
+  if (part.scanned !== false) facts.partVerdict = part.verdict;
   if (part.fileName !== undefined) facts.fileName = part.fileName;
   if (part.facts) facts.detectedType = part.facts.detectedType;
   return facts;

@@ -14,7 +14,7 @@ export interface AppliedRule {
 export type TraceEntry =
   | { id: string; name: string; outcome: 'matched' }
   | { id: string; name: string; outcome: 'not-matched'; reason: string }
-  | { id: string; name: string; outcome: 'skipped'; reason: 'disabled' | 'not reached' };
+  | { id: string; name: string; outcome: 'skipped'; reason: 'disabled' | 'not reached' | 'scan skipped' };
 
 export interface LevelOutcome {
   applied: AppliedRule[];

@@ -34,8 +34,8 @@ export interface AttachmentFacts {
   hasMacros: boolean;
   doubleExtension: boolean;
   bidiName: boolean;
-  /** The part's own verdict from the scan. */
-  partVerdict: Verdict;
+  /** The part's own verdict from the scan; absent when the part was not scanned (skip-part-scan). */
+  partVerdict?: Verdict;
   /** Detection names found in this part. */
   detections: readonly string[];
 }

@@ -62,7 +62,7 @@ export const FIELDS: { [L in Level]: Record<string, FieldSpec<FactsByLevel[L]>> 
     'has-macros': { type: 'boolean', read: (facts) => facts.hasMacros },
     'double-extension': { type: 'boolean', read: (facts) => facts.doubleExtension },
     'bidi-name': { type: 'boolean', read: (facts) => facts.bidiName },
-    'part-verdict': { type: 'enum', values: VERDICTS, read: (facts) => [facts.partVerdict] },
+    'part-verdict': { type: 'enum', values: VERDICTS, read: (facts) => optional(facts.partVerdict) },
     detection: { type: 'text', read: (facts) => facts.detections },
   },
   result: {
@@ -80,6 +80,9 @@ export function extensionOf(fileName: string | undefined): string | undefined {
   if (dot <= 0 || dot === trimmed.length - 1) return undefined;
   return trimmed.slice(dot + 1).trim().toLowerCase();
 }
+
+/** Attachment fields known only once the part has been through the engines; the rest are known before. */
+export const SCAN_RESULT_FIELDS: ReadonlySet<string> = new Set(['part-verdict', 'detection', 'encrypted']);
 
 export function fieldSpec<L extends Level>(level: L, field: string): FieldSpec<FactsByLevel[L]> | undefined {
   const fields = FIELDS[level];

@@ -2,7 +2,7 @@ export type { Action, ActionType, AnyCondition, Condition, ConditionValue, Field
 export { LEVELS, OPERATORS } from './types.js';
 export type { AttachmentFacts, FactsByLevel, FilteringFacts, ResultFacts } from './facts.js';
 export { attachmentFacts, filteringFacts, resultFacts, type ConnectionFacts } from './build-facts.js';
-export { FIELDS, DETECTED_TYPES, ENGINES, VERDICTS, extensionOf, type FieldType } from './fields.js';
+export { FIELDS, SCAN_RESULT_FIELDS, DETECTED_TYPES, ENGINES, VERDICTS, extensionOf, type FieldType } from './fields.js';
 export { OPERATORS_BY_TYPE } from './operators.js';
 export { ACTION_LEVELS } from './actions.js';
 export { ruleSchema, type RawRule, type RawCondition, type RawAction } from './schema.js';
@@ -14,3 +14,4 @@ export { describeCondition } from './describe.js';
 export { globToRegExp } from './glob.js';
 export { parseSize } from './size.js';
 export { DEFAULT_RULES, defaultRules } from './defaults.js';
+export { needsScanResult, rulesBeforeScan } from './needs-scan.js';

@@ -1,21 +1,31 @@
 import { addHeader, readTopHeader, replaceMessage, tagSubject } from '../mime/index.js';
 import type { BodyShape } from './body-shape.js';
 import { messageNotice, partNotice } from './notice.js';
-import type { Decision } from './policy.js';
+import type { Disposition, RuleChanges } from './policy.js';
 
 export interface Rewritten {
   bytes: Buffer;
   sizePreserved: boolean;
 }
 
+/** What goes into the header block of a delivered whole message. */
 export interface Marking {
-  /** X-InboxGuard header value, e.g. "infected; engine=builtin,clamd; version=0.1.0". */
-  header: string;
-  subjectTag: string;
+  /** X-InboxGuard header value, e.g. "infected; engine=builtin,clamd; version=0.1.0"; none for an unmarked delivery. */
+  header?: string;
+  /** Subject tags, in the order they are applied (the last ends up first). */
+  subjectTags: string[];
+  /** Header fields asked for by rules. */
+  headers: RuleChanges['headers'];
 }
 
-/** Produces the bytes to deliver for a decision that changes the message (not plain delivery). */
-export function applyDecision(original: Buffer, shape: BodyShape, decision: Exclude<Decision, { action: 'deliver' }>, marking: Marking, quarantineId: string | undefined, detections: string[]): Rewritten {
+export const NO_MARKING: Marking = { subjectTags: [], headers: [] };
+
+export function marksAnything(marking: Marking): boolean {
+  return marking.header !== undefined || marking.subjectTags.length > 0 || marking.headers.length > 0;
+}
+
+/** Produces the bytes to deliver for a disposition that changes the content (not plain delivery). */
+export function applyDecision(original: Buffer, shape: BodyShape, decision: Exclude<Disposition, { action: 'deliver' }>, marking: Marking, quarantineId: string | undefined, detections: string[]): Rewritten {
   if (decision.action === 'strip') {
     const removals = decision.parts.map((part) => ({ partPath: part.path, notice: partNotice(part, quarantineId) }));
     if (!shape.canMark) return shape.strip(removals, 0);
@@ -29,12 +39,14 @@ export function applyDecision(original: Buffer, shape: BodyShape, decision: Excl
   }
   const notice = messageNotice(decision.reason, detections, quarantineId);
   if (shape.kind !== 'message') return shape.strip(shape.walk.parts.map((part) => ({ partPath: part.path, notice })), 0);
-  const replaced = addHeader(replaceMessage(original, notice), 'X-InboxGuard', marking.header);
+  const replaced = markMessage(replaceMessage(original, notice), marking);
   return { bytes: replaced, sizePreserved: replaced.length === original.length };
 }
 
-/** Adds the X-InboxGuard header (and the subject tag when given) to a whole message. */
-export function markMessage(message: Buffer, marking: Marking, tag = true): Buffer {
-  const tagged = tag && marking.subjectTag ? tagSubject(message, marking.subjectTag) : message;
-  return addHeader(tagged, 'X-InboxGuard', marking.header);
+/** Adds the subject tags, the rules' header fields and the X-InboxGuard header to a whole message. */
+export function markMessage(message: Buffer, marking: Marking): Buffer {
+  let marked = message;
+  for (const tag of marking.subjectTags) if (tag) marked = tagSubject(marked, tag);
+  for (const { name, value } of marking.headers) marked = addHeader(marked, name, value);
+  return marking.header === undefined ? marked : addHeader(marked, 'X-InboxGuard', marking.header);
 }

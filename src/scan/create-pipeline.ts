@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { LiveConfig } from '../config/live-config.js';
 import type { Config } from '../config/schema.js';
+import type { RuleLayer } from '../config/store.js';
+import { ensureIds, parseRules } from '../rules/index.js';
 import { EventLog, eventsPath } from '../store/events.js';
 import { Quarantine, quarantineDir } from '../store/quarantine.js';
+import { RuleHitStore } from '../store/rule-hits.js';
 import { defaultArchiveLimits } from './archive/index.js';
 import { createBuiltinEngine, formatWarning, type BuiltinEngine } from './engines/builtin/index.js';
 import { createClamdEngine, describeAddress, type ClamdAddress, type ClamdEngine } from './engines/clamd/index.js';
@@ -43,8 +46,12 @@ export function parseClamdAddress(text: string): ClamdAddress {
   return { host: match[1], port: Number(match[2]) };
 }
 
-export function policyFrom(config: Config): PolicySettings {
-  return { infected: config.actions.infected, onError: config.scan.onError, subjectTag: config.actions.subjectTag, markClean: config.actions.markClean };
+/** The proxy uses the transport rules; the mailbox scan (and its dry runs) its own. */
+export function policyFrom(config: Config, layer: RuleLayer = 'transport'): PolicySettings {
+  const where = `rules.${layer}`;
+  // The configuration was validated; ids missing from hand-written rules are only assigned on load for use.
+  const rules = parseRules(ensureIds(config.rules[layer]).rules, where);
+  return { onError: config.scan.onError, subjectTag: config.actions.subjectTag, markClean: config.actions.markClean, rules };
 }
 
 /** The configured engines wrapped for inspection; warns about signature lines skipped and an unreachable clamd. */
@@ -89,18 +96,28 @@ export async function createInspector(config: Config, dataDir: string, engineNam
  * scan.maxConcurrentScans worker threads so the event loop is never held by a large message;
  * without, in this thread (inboxguard scan, tests).
  */
-export async function createScanSetup(config: Config, dataDir: string, log?: Logger, engineNames: EngineName[] = config.scan.engines, options: { workers?: boolean } = {}): Promise<ScanSetup> {
+export async function createScanSetup(
+  config: Config,
+  dataDir: string,
+  log?: Logger,
+  engineNames: EngineName[] = config.scan.engines,
+  options: { workers?: boolean; countRuleHits?: boolean; layer?: RuleLayer } = {},
+): Promise<ScanSetup> {
   let engines = await createInspector(config, dataDir, engineNames, log);
+  const hitStore = options.countRuleHits ? RuleHitStore.open(dataDir) : undefined;
   const pool = options.workers ? new ScanWorkerPool(config.scan.maxConcurrentScans, { config, dataDir, engineNames }) : undefined;
+  const policyOf = (current: Config) => policyFrom(current, options.layer);
   const evaluatorFor = (current: Config, inspector: FileInspector): Evaluator =>
-    pool ? (bytes, context) => pool.evaluate(bytes, context) : createEvaluator(inspector, policyFrom(current));
+    pool ? (bytes, context) => pool.evaluate(bytes, context) : createEvaluator(inspector, policyOf(current));
   const pipeline = new ScanPipeline({
     evaluate: evaluatorFor(config, engines.inspector),
     engineNames,
-    policy: policyFrom(config),
+    policy: policyOf(config),
     quarantine: new Quarantine(quarantineDir(dataDir)),
     events: new EventLog(eventsPath(dataDir)),
     maxConcurrentScans: config.scan.maxConcurrentScans,
+    ruleHits: hitStore ? { store: hitStore, layer: options.layer ?? 'transport' } : undefined,
+    log,
   });
   let unfollow: (() => void) | undefined;
   return {
@@ -113,14 +130,14 @@ export async function createScanSetup(config: Config, dataDir: string, log?: Log
         const names = next.scan.engines;
         if (pool) {
           pool.update({ config: next, dataDir, engineNames: names });
-          pipeline.reconfigure({ evaluate: evaluatorFor(next, engines.inspector), engineNames: names, policy: policyFrom(next) });
+          pipeline.reconfigure({ evaluate: evaluatorFor(next, engines.inspector), engineNames: names, policy: policyOf(next) });
           return;
         }
         void createInspector(next, dataDir, names, log).then(
           (fresh) => {
             const old = engines;
             engines = fresh;
-            pipeline.reconfigure({ evaluate: evaluatorFor(next, fresh.inspector), engineNames: names, policy: policyFrom(next) });
+            pipeline.reconfigure({ evaluate: evaluatorFor(next, fresh.inspector), engineNames: names, policy: policyOf(next) });
             void old.close();
           },
           (error: Error) => log?.error({ reason: error.message }, 'new scan settings could not be applied; the previous ones stay in force'),
@@ -129,6 +146,7 @@ export async function createScanSetup(config: Config, dataDir: string, log?: Log
     },
     close: async () => {
       unfollow?.();
+      hitStore?.close();
       await pool?.close();
       await engines.close();
     },

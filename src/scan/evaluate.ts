@@ -1,14 +1,33 @@
 import { createHash } from 'node:crypto';
+import { readEnvelope } from '../mime/index.js';
 import type { BodyContext } from '../protocol/engine.js';
+import { evaluateLevel, filteringFacts, resultFacts, type LevelOutcome, type Rule, type TraceEntry } from '../rules/index.js';
+import type { RuleHit } from '../store/rule-hits.js';
 import { quarantineIdFor } from '../store/quarantine-id.js';
-import { applyDecision, markMessage, type Marking, type Rewritten } from './apply-decision.js';
-import { shapeOf } from './body-shape.js';
+import { applyDecision, markMessage, marksAnything, type Marking, type Rewritten } from './apply-decision.js';
+import { shapeOf, type BodyShape } from './body-shape.js';
 import type { FileInspector } from './inspect-file.js';
 import { inspectMessage, type MessageInspection } from './inspect-message.js';
 import { decide, type Decision, type PolicySettings } from './policy.js';
 import type { Verdict } from './types.js';
 
 export const INBOXGUARD_VERSION = '0.1.0';
+
+/** A rule that applied, for events and counters; attachment rules name the part. */
+export interface RuleApplication {
+  id: string;
+  name: string;
+  level: Rule['level'];
+  actions: string[];
+  part?: string;
+}
+
+/** Every rule in evaluation order with what became of it; what `inboxguard rules test` prints. */
+export interface RuleTrace {
+  filtering: TraceEntry[];
+  attachments: { part: string; fileName?: string; scanned: boolean; trace: TraceEntry[] }[];
+  result: TraceEntry[];
+}
 
 /** Everything the CPU side of a scan produces; plain data, so it can cross a worker boundary. */
 export interface Evaluation {
@@ -17,38 +36,94 @@ export interface Evaluation {
   /** The bytes to deliver; absent when the original goes out unchanged. */
   rewritten?: Rewritten;
   sha256: string;
-  /** Set when the rewrite names a quarantine entry that must exist before delivery. */
+  /** Set when the original must be kept in quarantine (before delivery, when the rewrite names it). */
   quarantineId?: string;
+  rules: RuleApplication[];
+  /** Hits to count, per rule: attachment rules once per part. */
+  hits: RuleHit[];
+  trace: RuleTrace;
 }
 
 export type Evaluator = (bytes: Buffer, context: BodyContext) => Promise<Evaluation>;
 
-/** Walks, inspects, decides and renders in this thread. The proxy runs it in worker threads. */
+/** Runs the three rule levels and the engines, decides and renders, in this thread. The proxy runs it in worker threads. */
 export function createEvaluator(inspector: FileInspector, policy: PolicySettings): Evaluator {
+  const engineNames = inspector.engines.map((engine) => engine.name);
   return async (bytes, context) => {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const shape = shapeOf(bytes, context);
-    const inspection = await inspectMessage(shape, context, inspector);
-    const decision = decide(inspection, policy);
-    const marking = markingFor(inspector.engines.map((engine) => engine.name), policy, inspection.verdict, decision);
+    const filtering = evaluateLevel(policy.rules, 'filtering', await filteringFactsOf(bytes, shape, context));
+    const scanSkipped = filtering.applied.some((rule) => rule.actions.some((action) => action.type === 'skip-scan'));
+    const inspection: MessageInspection = scanSkipped
+      ? { verdict: 'clean', parts: [], findings: [], errors: [] }
+      : await inspectMessage(shape, context, inspector, policy.rules);
+    const result = scanSkipped ? skippedLevel(policy.rules, 'result') : evaluateLevel(policy.rules, 'result', resultFacts(inspection));
+    const decision = decide(inspection, { filtering, result }, policy);
+    const { rules, hits } = applications(filtering, inspection, result);
+    const trace: RuleTrace = {
+      filtering: filtering.trace,
+      attachments: inspection.parts.map((part) => ({ part: part.path, fileName: part.fileName, scanned: part.scanned, trace: part.rules.trace })),
+      result: result.trace,
+    };
+    const base = { inspection, decision, sha256, rules, hits, trace };
+    const marking = markingFor(engineNames, policy, inspection.verdict, decision);
+    const keepsOriginal = decision.action !== 'deliver' || decision.keepCopy;
+    const quarantineId = keepsOriginal ? quarantineIdFor(sha256) : undefined;
     if (decision.action === 'deliver') {
-      if (!decision.mark || !shape.canMark) return { inspection, decision, sha256 };
-      return { inspection, decision, sha256, rewritten: { bytes: markMessage(bytes, marking, false), sizePreserved: false } };
+      if (!shape.canMark || !marksAnything(marking)) return { ...base, quarantineId };
+      return { ...base, quarantineId, rewritten: { bytes: markMessage(bytes, marking), sizePreserved: false } };
     }
-    const quarantineId = quarantineIdFor(sha256);
     const detections = inspection.findings.map((finding) => finding.name);
-    return { inspection, decision, sha256, quarantineId, rewritten: applyDecision(bytes, shape, decision, marking, quarantineId, detections) };
+    return { ...base, quarantineId, rewritten: applyDecision(bytes, shape, decision, marking, quarantineId, detections) };
   };
+}
+
+/** Header facts exist only for whole messages; a single part or BODY[TEXT] has none. */
+async function filteringFactsOf(bytes: Buffer, shape: BodyShape, context: BodyContext) {
+  const envelope = shape.kind === 'message' ? await readEnvelope(bytes).catch(() => undefined) : undefined;
+  const hasAttachments = shape.walk.parts.some((part) => part.fileName !== undefined || part.disposition === 'attachment');
+  const [upstreamHost] = (context.upstream ?? '').split(/:(?=\d+$)/);
+  return filteringFacts(envelope ?? { from: [], to: [], cc: [], replyTo: [], headers: [] }, bytes.length, hasAttachments, {
+    upstreamHost: upstreamHost.replace(/^\[|\]$/g, ''),
+    listener: context.listener ?? '',
+    ...(context.upstreamIp ? { upstreamIp: context.upstreamIp } : {}),
+    ...(context.user ? { user: context.user } : {}),
+    ...(context.application ? { application: context.application } : {}),
+  });
+}
+
+function skippedLevel(rules: readonly Rule[], level: Rule['level']): LevelOutcome {
+  return { applied: [], trace: rules.filter((rule) => rule.level === level).map(({ id, name }) => ({ id, name, outcome: 'skipped', reason: 'scan skipped' })) };
+}
+
+function applications(filtering: LevelOutcome, inspection: MessageInspection, result: LevelOutcome): { rules: RuleApplication[]; hits: RuleHit[] } {
+  const rules: RuleApplication[] = [
+    ...filtering.applied.map((rule) => application(rule, 'filtering')),
+    ...inspection.parts.flatMap((part) => part.rules.applied.map((rule) => ({ ...application(rule, 'attachment'), part: part.fileName ?? `part ${part.path}` }))),
+    ...result.applied.map((rule) => application(rule, 'result')),
+  ];
+  const counts = new Map<string, number>();
+  for (const rule of rules) counts.set(rule.id, (counts.get(rule.id) ?? 0) + 1);
+  return { rules, hits: [...counts].map(([ruleId, count]) => ({ ruleId, count })) };
+}
+
+function application(rule: LevelOutcome['applied'][number], level: Rule['level']): RuleApplication {
+  return { id: rule.id, name: rule.name, level, actions: rule.actions.map((action) => action.type) };
 }
 
 /** A message withheld without a kept original (quarantine failed, scan failed or timed out, with onError=block). */
 export function renderBlocked(bytes: Buffer, context: BodyContext, reason: string, verdict: Verdict, engineNames: readonly string[], policy: PolicySettings): Buffer {
-  const decision: Decision = { action: 'block', reason };
+  const decision: Decision = { action: 'block', reason, keepCopy: false, changes: { headers: [], subjectTags: [] } };
   return applyDecision(bytes, shapeOf(bytes, context), decision, markingFor(engineNames, policy, verdict, decision), undefined, []).bytes;
 }
 
 function markingFor(engineNames: readonly string[], policy: PolicySettings, verdict: Verdict, decision: Decision): Marking {
-  const engines = engineNames.join(',');
+  const rulesAsked = { headers: decision.changes.headers, subjectTags: decision.changes.subjectTags };
+  if (decision.scanSkippedBy) return { ...rulesAsked, header: `not-scanned; rule=${decision.scanSkippedBy.id}; version=${INBOXGUARD_VERSION}` };
+  if (decision.action === 'deliver' && !decision.mark) return rulesAsked;
   const action = decision.action === 'deliver' ? '' : `; action=${decision.action}`;
-  return { header: `${verdict}; engine=${engines}; version=${INBOXGUARD_VERSION}${action}`, subjectTag: policy.subjectTag };
+  const header = `${verdict}; engine=${engineNames.join(',')}; version=${INBOXGUARD_VERSION}${action}`;
+  // The configured tag marks messages whose parts were removed; rules' tags come on top.
+  const subjectTags = decision.action === 'strip' && policy.subjectTag ? [policy.subjectTag, ...rulesAsked.subjectTags] : rulesAsked.subjectTags;
+  return { header, subjectTags, headers: rulesAsked.headers };
 }

@@ -19,8 +19,8 @@ export interface FileInspector {
  * Runs every engine on one file, and, when it is an archive, every engine except clamd on each file
  * inside (clamd unpacks archives itself, so it already saw them).
  */
-export async function inspectFile(content: Buffer, info: ContentInfo, inspector: FileInspector): Promise<FileInspection> {
-  const result: FileInspection = { findings: [], errors: [], facts: inspector.facts?.(content, info) };
+export async function inspectFile(content: Buffer, info: ContentInfo, inspector: FileInspector, facts = inspector.facts?.(content, info)): Promise<FileInspection> {
+  const result: FileInspection = { findings: [], errors: [], facts };
   await runEngines(inspector.engines, content, info, result);
   if (archiveKind(content, info.fileName)) {
     const unpackers = inspector.engines.filter((engine) => engine.name !== 'clamd');

@@ -1,4 +1,5 @@
 import type { BodyContext } from '../protocol/engine.js';
+import { attachmentFacts, evaluateLevel, rulesBeforeScan, type LevelOutcome, type Rule } from '../rules/index.js';
 import type { BodyShape } from './body-shape.js';
 import { inspectFile, type FileInspector } from './inspect-file.js';
 import type { FileFacts, Finding, Verdict } from './types.js';
@@ -8,10 +9,16 @@ export interface PartReport {
   path: string;
   fileName?: string;
   declaredType: string;
+  /** Decoded size in bytes. */
+  size: number;
   facts?: FileFacts;
   findings: Finding[];
   errors: string[];
   verdict: Verdict;
+  /** False when an attachment rule kept the part from the engines (skip-part-scan). */
+  scanned: boolean;
+  /** What the attachment rules decided for this part. */
+  rules: LevelOutcome;
 }
 
 export interface MessageInspection {
@@ -22,23 +29,41 @@ export interface MessageInspection {
   errors: string[];
 }
 
-/** Runs the engines over every part (decoded) of a fetched body. */
-export async function inspectMessage(shape: BodyShape, context: BodyContext, inspector: FileInspector): Promise<MessageInspection> {
+/**
+ * Runs the attachment rules and the engines over every part (decoded) of a fetched body. A part is
+ * scanned unless a rule decided before the scan (skip-part-scan) that it should not be; the rules are
+ * then evaluated with what the scan found.
+ */
+export async function inspectMessage(shape: BodyShape, context: BodyContext, inspector: FileInspector, rules: readonly Rule[] = []): Promise<MessageInspection> {
   const parts: PartReport[] = [];
+  const beforeScan = rulesBeforeScan(rules);
   for (const part of shape.walk.parts) {
     const location = [part.fileName ?? `part ${part.path}`];
-    const inspected = await inspectFile(part.decode(), { fileName: part.fileName, declaredType: part.contentType, location, insideArchive: false }, inspector);
-    // A TOP reply cuts the message short on purpose: broken encodings at its end are expected.
-    if (part.malformed && !context.truncated) inspected.findings.push({ engine: 'mime', name: 'MIME.Malformed', kind: 'malformed', location: [...location, part.malformed] });
-    parts.push({
+    const content = part.decode();
+    const info = { fileName: part.fileName, declaredType: part.contentType, location, insideArchive: false };
+    const facts = inspector.facts?.(content, info);
+    const report: PartReport = {
       path: part.path,
       fileName: part.fileName,
       declaredType: part.contentType,
-      facts: inspected.facts,
-      findings: inspected.findings,
-      errors: inspected.errors,
-      verdict: verdictOf(inspected.findings, inspected.errors),
-    });
+      size: content.length,
+      facts,
+      findings: [],
+      errors: [],
+      verdict: 'clean',
+      scanned: false,
+      rules: { applied: [], trace: [] },
+    };
+    const early = evaluateLevel(beforeScan, 'attachment', attachmentFacts(report));
+    const skipScan = early.applied.some((rule) => rule.actions.some((action) => action.type === 'skip-part-scan'));
+    if (!skipScan) {
+      const inspected = await inspectFile(content, info, inspector, facts);
+      // A TOP reply cuts the message short on purpose: broken encodings at its end are expected.
+      if (part.malformed && !context.truncated) inspected.findings.push({ engine: 'mime', name: 'MIME.Malformed', kind: 'malformed', location: [...location, part.malformed] });
+      Object.assign(report, { findings: inspected.findings, errors: inspected.errors, verdict: verdictOf(inspected.findings, inspected.errors), scanned: true });
+    }
+    report.rules = evaluateLevel(rules, 'attachment', attachmentFacts(report));
+    parts.push(report);
   }
   const structural: Finding[] =
     shape.walk.malformed && !context.truncated ? [{ engine: 'mime', name: 'MIME.Malformed', kind: 'malformed', location: [shape.walk.malformed] }] : [];

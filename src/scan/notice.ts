@@ -1,9 +1,11 @@
 import type { PartReport } from './inspect-message.js';
+import { removingRule } from './policy.js';
 
 /** The text that stands where a removed part was. Short, so that it fits inside small attachments. */
 export function partNotice(part: PartReport, quarantineId: string | undefined): string {
-  const detection = part.findings.find((finding) => finding.kind === 'signature' || finding.kind === 'limit') ?? part.findings[0];
-  const what = detection ? `${detection.name} (${detection.engine})` : part.verdict;
+  const detection = part.findings.find((finding) => finding.kind === 'signature' || finding.kind === 'limit');
+  const rule = removingRule(part);
+  const what = detection ? `${detection.name} (${detection.engine})` : rule ? `rule "${rule.name}"` : part.findings[0] ? `${part.findings[0].name} (${part.findings[0].engine})` : part.verdict;
   return [
     `inboxguard removed "${part.fileName ?? `part ${part.path}`}": ${what}.`,
     ...(quarantineId ? [`Original kept in quarantine as ${quarantineId}.`] : []),

@@ -1,11 +1,13 @@
+import type { Logger } from 'pino';
 import { readEnvelope } from '../mime/index.js';
 import type { BodyContext } from '../protocol/engine.js';
 import type { EventLog } from '../store/events.js';
 import type { MessageOrigin } from '../store/message-origin.js';
 import type { Quarantine, QuarantineRecord } from '../store/quarantine.js';
+import type { RuleHitStore } from '../store/rule-hits.js';
 import type { Rewritten } from './apply-decision.js';
 import type { BodyScanner, BodyScanResult, SpooledBody } from './body-scanner.js';
-import { renderBlocked, type Evaluation, type Evaluator } from './evaluate.js';
+import { renderBlocked, type Evaluation, type Evaluator, type RuleApplication, type RuleTrace } from './evaluate.js';
 import type { MessageInspection } from './inspect-message.js';
 import { actionNames, type Decision, type PolicySettings } from './policy.js';
 import { Semaphore } from './semaphore.js';
@@ -20,6 +22,9 @@ export interface PipelineOptions {
   policy: PolicySettings;
   quarantine: Quarantine;
   events: EventLog;
+  /** Where the hit counters of the rules go (the proxy's: rules.transport). */
+  ruleHits?: { store: RuleHitStore; layer: string };
+  log?: Logger;
   /** Messages scanned at the same time; each holds its body in memory while scanned. */
   maxConcurrentScans: number;
 }
@@ -27,6 +32,8 @@ export interface PipelineOptions {
 export interface ScanOutcome {
   inspection: MessageInspection;
   decision: Decision;
+  rules: RuleApplication[];
+  trace: RuleTrace;
   /** The bytes to deliver; undefined when the original goes out unchanged. */
   rewritten?: Rewritten;
   quarantined?: QuarantineRecord;
@@ -70,21 +77,41 @@ export class ScanPipeline implements BodyScanner {
     return this.failed(body.inMemory(), context, 'timeout', 'the scan took longer than the client can wait', performance.now());
   }
 
-  /** Evaluates; with `act` it also keeps the original in quarantine when the message changes. */
+  /**
+   * Evaluates; with `act` it also keeps the original in quarantine when a rule asks for it or the
+   * message changes, and counts the rules' hits. Without `act` (dry runs) nothing is written anywhere.
+   */
   async evaluate(bytes: Buffer, context: BodyContext, act: boolean): Promise<ScanOutcome> {
     const evaluation = await this.options.evaluate(bytes, context);
-    const { inspection, decision, rewritten } = evaluation;
-    if (!act || !evaluation.quarantineId || !rewritten) return { inspection, decision, rewritten };
+    const { inspection, decision, rewritten, rules, trace } = evaluation;
+    const outcome: ScanOutcome = { inspection, decision, rewritten, rules, trace };
+    if (!act) return outcome;
+    this.countHits(evaluation);
+    if (!evaluation.quarantineId) return outcome;
     try {
       const { record, durable } = this.options.quarantine.begin(bytes, await this.origin(bytes, context, evaluation), new Date(), evaluation.sha256);
       await durable;
-      return { inspection, decision, rewritten, quarantined: record };
+      return { ...outcome, quarantined: record };
     } catch (error) {
+      const note = `quarantine write failed (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
+      // Delivered as it is anyway: only the copy a quarantine rule asked for is missing.
+      if (decision.action === 'deliver') return { ...outcome, note };
       // Never rewrite blind: without a kept original, scan.onError decides.
-      const note = `quarantine write failed (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); handled by scan.onError=${this.options.policy.onError}`;
-      if (this.options.policy.onError === 'pass') return { inspection, decision: { action: 'deliver', mark: false }, note };
+      const handled = `${note}; handled by scan.onError=${this.options.policy.onError}`;
+      if (this.options.policy.onError === 'pass') return { ...outcome, decision: { ...decision, action: 'deliver', mark: false }, rewritten: undefined, note: handled };
       const blocked = renderBlocked(bytes, context, 'it could not be kept safely', inspection.verdict, this.options.engineNames, this.options.policy);
-      return { inspection, decision, rewritten: { bytes: blocked, sizePreserved: blocked.length === bytes.length }, note };
+      return { ...outcome, rewritten: { bytes: blocked, sizePreserved: blocked.length === bytes.length }, note: handled };
+    }
+  }
+
+  private countHits(evaluation: Evaluation): void {
+    const { ruleHits } = this.options;
+    if (!ruleHits || evaluation.hits.length === 0) return;
+    try {
+      ruleHits.store.record(ruleHits.layer, evaluation.hits);
+    } catch (error) {
+      // A counter that cannot be written must not cost the message; the event still names the rules.
+      this.options.log?.warn({ reason: (error as Error).message }, 'rule hit counters could not be written');
     }
   }
 
@@ -96,7 +123,7 @@ export class ScanPipeline implements BodyScanner {
       subject: envelope?.subject,
       verdict: evaluation.inspection.verdict,
       detections: evaluation.inspection.findings,
-      action: evaluation.decision.action,
+      action: evaluation.decision.action === 'deliver' && evaluation.decision.keepCopy ? 'quarantine' : evaluation.decision.action,
     };
   }
 
@@ -106,9 +133,10 @@ export class ScanPipeline implements BodyScanner {
       ...where(context),
       messageId: envelope?.messageId,
       subject: envelope?.subject,
-      verdict: outcome.inspection.verdict,
+      verdict: outcome.decision.scanSkippedBy ? 'not-scanned' : outcome.inspection.verdict,
       detections: outcome.inspection.findings,
       actions: actionNames(outcome.decision),
+      rules: outcome.rules.length > 0 ? outcome.rules : undefined,
       bytes: bytes.length,
       scanMs: Math.round(performance.now() - started),
       quarantineId: outcome.quarantined?.id,

@@ -14,6 +14,8 @@ export interface ScanEvent extends MessageOrigin {
   scanMs: number;
   quarantineId?: string;
   sizePreserved?: boolean;
+  /** Rules that applied to the message (attachment rules name their part). */
+  rules?: { id: string; name: string; level: string; actions: string[]; part?: string }[];
   note?: string;
 }
 

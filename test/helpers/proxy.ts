@@ -44,7 +44,7 @@ export async function startTestProxy(listeners: TestListener[], options: { scann
   const live = new LiveConfig(config);
   let proxy: RunningProxy;
   let watcher: ConfigWatcher | undefined;
-  const scanning = options.scanner === 'pipeline' ? await createScanSetup(config, dataDir, log, config.scan.engines, { workers: true }) : undefined;
+  const scanning = options.scanner === 'pipeline' ? await createScanSetup(config, dataDir, log, config.scan.engines, { workers: true, countRuleHits: true }) : undefined;
   const scanner = scanning?.pipeline ?? (options.scanner === 'pipeline' ? undefined : options.scanner) ?? noScanning;
   try {
     proxy = await startProxy(live, { certificates: new LeafIssuer(ca, dataDir), scanner, log });

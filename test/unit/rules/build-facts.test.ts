@@ -34,8 +34,11 @@ describe('fact builders', () => {
       findings: [{ engine: 'archive', name: 'Archive.Encrypted', kind: 'encrypted', location: ['secret.zip', 'a.docm'] }],
       errors: [],
       verdict: 'encrypted',
+      size: 1234,
+      scanned: true,
+      rules: { applied: [], trace: [] },
     };
-    assert.deepEqual(attachmentFacts(part, 1234), {
+    assert.deepEqual(attachmentFacts(part), {
       fileName: 'secret.zip',
       declaredType: 'application/zip',
       detectedType: 'zip',
@@ -51,15 +54,20 @@ describe('fact builders', () => {
   });
 
   it('attachmentFacts computes name heuristics itself and handles a nameless part', () => {
-    const base: PartReport = { path: '1', declaredType: 'text/plain', findings: [], errors: [], verdict: 'clean' };
-    const nameless = attachmentFacts(base, 10);
+    const base: PartReport = { path: '1', declaredType: 'text/plain', findings: [], errors: [], verdict: 'clean', size: 10, scanned: true, rules: { applied: [], trace: [] } };
+    const nameless = attachmentFacts(base);
     assert.equal(nameless.fileName, undefined);
     assert.equal(nameless.detectedType, undefined);
     assert.equal(nameless.doubleExtension, false);
-    const disguised = attachmentFacts({ ...base, fileName: 'invoice.pdf.exe', facts: { detectedType: 'ole', hasMacros: true } }, 10);
+    const disguised = attachmentFacts({ ...base, fileName: 'invoice.pdf.exe', facts: { detectedType: 'ole', hasMacros: true } });
     assert.equal(disguised.doubleExtension, true);
     assert.equal(disguised.hasMacros, true);
-    assert.equal(attachmentFacts({ ...base, fileName: 'photo_\u202Egpj.exe' }, 10).bidiName, true);
+    assert.equal(attachmentFacts({ ...base, fileName: 'photo_\u202Egpj.exe' }).bidiName, true);
+  });
+
+  it('attachmentFacts of a part kept from the engines has no verdict', () => {
+    const facts = attachmentFacts({ declaredType: 'text/plain', findings: [], verdict: 'clean', size: 3, scanned: false });
+    assert.equal(facts.partVerdict, undefined);
   });
 
   it('resultFacts collects detections and engines once each', () => {

@@ -29,8 +29,8 @@ describe('default rules', () => {
       { fileName, declaredType, location: [fileName], insideArchive: false },
       { engines: [builtin], archiveLimits: defaultArchiveLimits, facts: (bytes, info) => builtin.facts(bytes, info) },
     );
-    const part: PartReport = { path: '2', fileName, declaredType, facts: inspection.facts, findings: inspection.findings, errors: inspection.errors, verdict: verdictOf(inspection.findings, inspection.errors) };
-    return attachmentFacts(part, content.length);
+    const part: PartReport = { path: '2', fileName, declaredType, facts: inspection.facts, findings: inspection.findings, errors: inspection.errors, verdict: verdictOf(inspection.findings, inspection.errors), size: content.length, scanned: true, rules: { applied: [], trace: [] } };
+    return attachmentFacts(part);
   }
 
   it('parse, with fixed ids', () => {
