@@ -28,7 +28,7 @@ const ruleList = (where: string) =>
         if (!(error instanceof RuleError)) throw error;
         if (error.index === undefined) return ctx.addIssue({ code: 'custom', message: error.message });
         // The path already names the list and position: keep the rule's name and the problem.
-        const message = error.message.slice(`${where}[${error.index}]`.length).replace(/^:\s*/, '');
+        const message = error.message.slice(`${where}[${error.index}]`.length).replace(/^:?\s*/, '');
         ctx.addIssue({ code: 'custom', path: [error.index], message });
       }
     });

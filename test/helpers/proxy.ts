@@ -34,8 +34,13 @@ export interface TestProxy {
 
 /** Runs the proxy in this process on free loopback ports with a throwaway data dir. */
 /** scanner 'pipeline': the production scan pipeline with this proxy's data dir (quarantine, events). */
-export async function startTestProxy(listeners: TestListener[], options: { scanner?: BodyScanner | 'pipeline'; settings?: Record<string, unknown> } = {}): Promise<TestProxy> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'inboxguard-proxy-'));
+/** dataDir: reuse a data dir (a restart); it is then left in place on close. */
+export async function startTestProxy(
+  listeners: TestListener[],
+  options: { scanner?: BodyScanner | 'pipeline'; settings?: Record<string, unknown>; dataDir?: string } = {},
+): Promise<TestProxy> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'inboxguard-proxy-'));
+  const ownsDataDir = options.dataDir === undefined;
   const { ca } = await initCa(dataDir);
   const log = createLogger({ dataDir, console: false });
   const configPath = join(dataDir, 'config.yaml');
@@ -51,7 +56,7 @@ export async function startTestProxy(listeners: TestListener[], options: { scann
     watcher = watchConfigFile(configPath, live, log, { load: () => loadConfigAssigningRuleIds(configPath), intervalMs: 100 });
     scanning?.follow(live);
   } catch (error) {
-    rmSync(dataDir, { recursive: true, force: true });
+    if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
   const flush = () => new Promise<void>((resolve) => log.flush(() => resolve()));
@@ -77,7 +82,7 @@ export async function startTestProxy(listeners: TestListener[], options: { scann
       await proxy.close();
       await scanning?.close();
       await flush();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
