@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readEnvelope } from '../mime/index.js';
+import { readEnvelope, type MessageEnvelope } from '../mime/index.js';
 import type { BodyContext } from '../protocol/engine.js';
 import { evaluateLevel, filteringFacts, resultFacts, type LevelOutcome, type Rule, type TraceEntry } from '../rules/index.js';
 import type { RuleHit } from '../store/rule-hits.js';
@@ -38,10 +38,17 @@ export interface Evaluation {
   sha256: string;
   /** Set when the original must be kept in quarantine (before delivery, when the rewrite names it). */
   quarantineId?: string;
+  /** From the top-level header (whole messages only), for events and the quarantine index. */
+  headline: Headline;
   rules: RuleApplication[];
   /** Hits to count, per rule: attachment rules once per part. */
   hits: RuleHit[];
   trace: RuleTrace;
+}
+
+export interface Headline {
+  messageId?: string;
+  subject?: string;
 }
 
 export type Evaluator = (bytes: Buffer, context: BodyContext) => Promise<Evaluation>;
@@ -52,7 +59,9 @@ export function createEvaluator(inspector: FileInspector, policy: PolicySettings
   return async (bytes, context) => {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const shape = shapeOf(bytes, context);
-    const filtering = evaluateLevel(policy.rules, 'filtering', await filteringFactsOf(bytes, shape, context));
+    const envelope = shape.kind === 'message' ? await readEnvelope(bytes).catch(() => undefined) : undefined;
+    const headline: Headline = { messageId: envelope?.messageId, subject: envelope?.subject };
+    const filtering = evaluateLevel(policy.rules, 'filtering', filteringFactsOf(envelope, bytes, shape, context));
     const scanSkipped = filtering.applied.some((rule) => rule.actions.some((action) => action.type === 'skip-scan'));
     const inspection: MessageInspection = scanSkipped
       ? { verdict: 'clean', parts: [], findings: [], errors: [] }
@@ -65,7 +74,7 @@ export function createEvaluator(inspector: FileInspector, policy: PolicySettings
       attachments: inspection.parts.map((part) => ({ part: part.path, fileName: part.fileName, scanned: part.scanned, trace: part.rules.trace })),
       result: result.trace,
     };
-    const base = { inspection, decision, sha256, rules, hits, trace };
+    const base = { inspection, decision, sha256, headline, rules, hits, trace };
     const marking = markingFor(engineNames, policy, inspection.verdict, decision);
     const keepsOriginal = decision.action !== 'deliver' || decision.keepCopy;
     const quarantineId = keepsOriginal ? quarantineIdFor(sha256) : undefined;
@@ -79,8 +88,7 @@ export function createEvaluator(inspector: FileInspector, policy: PolicySettings
 }
 
 /** Header facts exist only for whole messages; a single part or BODY[TEXT] has none. */
-async function filteringFactsOf(bytes: Buffer, shape: BodyShape, context: BodyContext) {
-  const envelope = shape.kind === 'message' ? await readEnvelope(bytes).catch(() => undefined) : undefined;
+function filteringFactsOf(envelope: MessageEnvelope | undefined, bytes: Buffer, shape: BodyShape, context: BodyContext) {
   const hasAttachments = shape.walk.parts.some((part) => part.fileName !== undefined || part.disposition === 'attachment');
   const [upstreamHost] = (context.upstream ?? '').split(/:(?=\d+$)/);
   return filteringFacts(envelope ?? { from: [], to: [], cc: [], replyTo: [], headers: [] }, bytes.length, hasAttachments, {

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import { readEnvelope } from '../mime/index.js';
 import type { BodyContext } from '../protocol/engine.js';
 import type { EventLog } from '../store/events.js';
 import type { MessageOrigin } from '../store/message-origin.js';
@@ -7,7 +6,7 @@ import type { Quarantine, QuarantineRecord } from '../store/quarantine.js';
 import type { RuleHitStore } from '../store/rule-hits.js';
 import type { Rewritten } from './apply-decision.js';
 import type { BodyScanner, BodyScanResult, SpooledBody } from './body-scanner.js';
-import { renderBlocked, type Evaluation, type Evaluator, type RuleApplication, type RuleTrace } from './evaluate.js';
+import { renderBlocked, type Evaluation, type Evaluator, type Headline, type RuleApplication, type RuleTrace } from './evaluate.js';
 import type { MessageInspection } from './inspect-message.js';
 import { actionNames, type Decision, type PolicySettings } from './policy.js';
 import { Semaphore } from './semaphore.js';
@@ -32,6 +31,7 @@ export interface PipelineOptions {
 export interface ScanOutcome {
   inspection: MessageInspection;
   decision: Decision;
+  headline: Headline;
   rules: RuleApplication[];
   trace: RuleTrace;
   /** The bytes to deliver; undefined when the original goes out unchanged. */
@@ -64,7 +64,7 @@ export class ScanPipeline implements BodyScanner {
     try {
       bytes = await body.readAll();
       const outcome = await this.evaluate(bytes, context, true);
-      await this.record(bytes, context, outcome, started);
+      this.record(bytes, context, outcome, started);
       return outcome.rewritten ? { changed: true, content: outcome.rewritten.bytes } : { changed: false };
     } catch (error) {
       return this.failed(bytes, context, 'error', `scan failed: ${(error as Error).message}`, started);
@@ -83,13 +83,13 @@ export class ScanPipeline implements BodyScanner {
    */
   async evaluate(bytes: Buffer, context: BodyContext, act: boolean): Promise<ScanOutcome> {
     const evaluation = await this.options.evaluate(bytes, context);
-    const { inspection, decision, rewritten, rules, trace } = evaluation;
-    const outcome: ScanOutcome = { inspection, decision, rewritten, rules, trace };
+    const { inspection, decision, rewritten, headline, rules, trace } = evaluation;
+    const outcome: ScanOutcome = { inspection, decision, rewritten, headline, rules, trace };
     if (!act) return outcome;
     this.countHits(evaluation);
     if (!evaluation.quarantineId) return outcome;
     try {
-      const { record, durable } = this.options.quarantine.begin(bytes, await this.origin(bytes, context, evaluation), new Date(), evaluation.sha256);
+      const { record, durable } = this.options.quarantine.begin(bytes, origin(context, evaluation), new Date(), evaluation.sha256);
       await durable;
       return { ...outcome, quarantined: record };
     } catch (error) {
@@ -115,24 +115,11 @@ export class ScanPipeline implements BodyScanner {
     }
   }
 
-  private async origin(bytes: Buffer, context: BodyContext, evaluation: Evaluation) {
-    const envelope = hasHeader(context) ? await readEnvelope(bytes).catch(() => undefined) : undefined;
-    return {
-      ...where(context),
-      messageId: envelope?.messageId,
-      subject: envelope?.subject,
-      verdict: evaluation.inspection.verdict,
-      detections: evaluation.inspection.findings,
-      action: evaluation.decision.action === 'deliver' && evaluation.decision.keepCopy ? 'quarantine' : evaluation.decision.action,
-    };
-  }
-
-  private async record(bytes: Buffer, context: BodyContext, outcome: ScanOutcome, started: number): Promise<void> {
-    const envelope = outcome.quarantined ?? (hasHeader(context) ? await readEnvelope(bytes).catch(() => undefined) : undefined);
+  private record(bytes: Buffer, context: BodyContext, outcome: ScanOutcome, started: number): void {
     this.options.events.append({
       ...where(context),
-      messageId: envelope?.messageId,
-      subject: envelope?.subject,
+      messageId: outcome.headline.messageId,
+      subject: outcome.headline.subject,
       verdict: outcome.decision.scanSkippedBy ? 'not-scanned' : outcome.inspection.verdict,
       detections: outcome.inspection.findings,
       actions: actionNames(outcome.decision),
@@ -167,6 +154,13 @@ function where(context: BodyContext): MessageOrigin {
   return { listener: context.listener, upstream: context.upstream, user: context.user, mailbox: context.mailbox, uid: context.uid, section: context.section };
 }
 
-function hasHeader(context: BodyContext): boolean {
-  return !context.isPart && !/TEXT\]?$/.test(context.section);
+function origin(context: BodyContext, evaluation: Evaluation) {
+  return {
+    ...where(context),
+    messageId: evaluation.headline.messageId,
+    subject: evaluation.headline.subject,
+    verdict: evaluation.inspection.verdict,
+    detections: evaluation.inspection.findings,
+    action: evaluation.decision.action === 'deliver' && evaluation.decision.keepCopy ? 'quarantine' : evaluation.decision.action,
+  };
 }
