@@ -72,6 +72,7 @@ function summary(input: string, bytes: Buffer, outcome: ScanOutcome) {
     verdict: outcome.inspection.verdict,
     detections: outcome.inspection.findings,
     action: outcome.decision.action,
+    rules: outcome.rules,
     parts: outcome.inspection.parts.map((part) => ({ path: part.path, fileName: part.fileName, type: part.declaredType, detectedType: part.facts?.detectedType, verdict: part.verdict })),
     changed: outcome.rewritten !== undefined,
     bytes: bytes.length,
@@ -84,6 +85,7 @@ function readable(input: string, bytes: Buffer, outcome: ScanOutcome): string {
   const lines = [`${input}: ${outcome.inspection.verdict.toUpperCase()}`];
   for (const finding of outcome.inspection.findings) lines.push(`  ${finding.name} (${finding.engine}, ${finding.kind}) in ${finding.location.join(' / ')}`);
   for (const error of outcome.inspection.errors) lines.push(`  error: ${error}`);
+  for (const rule of outcome.rules) lines.push(`  rule ${rule.id} "${rule.name}" (${rule.level}${rule.part ? `, ${rule.part}` : ''}): ${rule.actions.join(', ')}`);
   const decision = outcome.decision;
   if (decision.action === 'strip') lines.push(`  would remove: ${decision.parts.map((part) => part.fileName ?? `part ${part.path}`).join(', ')}`);
   else if (decision.action === 'replace-message' || decision.action === 'block') lines.push(`  would replace the whole message (${decision.reason})`);
