@@ -111,11 +111,13 @@ function changes(outcome: ScanOutcome): string[] {
   const out: string[] = [];
   if (decision.action === 'strip') out.push(`remove ${decision.parts.map((part) => `"${part.fileName ?? `part ${part.path}`}"`).join(', ')} (replaced by a notice)`);
   else if (decision.action === 'replace-message' || decision.action === 'block') out.push(`replace the whole message with a notice (${decision.reason})`);
-  else out.push(outcome.rewritten ? 'deliver it with header changes' : 'deliver it unchanged');
+  else if (!outcome.rewritten) out.push('deliver it unchanged');
+  else if (decision.scanSkippedBy) out.push('deliver it unscanned, marked X-InboxGuard: not-scanned');
+  else if (decision.mark) out.push('deliver it marked with an X-InboxGuard header');
+  else out.push("deliver it with the rules' header changes");
   if (decision.keepCopy || decision.action !== 'deliver') out.push('keep the original in quarantine');
   for (const header of decision.changes.headers) out.push(`add header ${header.name}: ${header.value}`);
   for (const tag of decision.changes.subjectTags) out.push(`tag the subject with ${tag}`);
-  if (decision.scanSkippedBy) out.push('mark it X-InboxGuard: not-scanned');
   for (const rule of outcome.rules) if (rule.actions.includes('log')) out.push(`log rule ${rule.id}${rule.part ? ` for ${rule.part}` : ''}`);
   return out;
 }
