@@ -7,6 +7,7 @@ import { registerConfigCommands } from './config-commands.js';
 import { registerEventsCommand } from './events-commands.js';
 import { registerListenerCommands } from './listeners-commands.js';
 import { registerQuarantineCommands } from './quarantine-commands.js';
+import { registerRulesCommands } from './rules-commands.js';
 import { registerScanCommand } from './scan-command.js';
 import { registerStartCommand } from './start-command.js';
 
@@ -26,6 +27,7 @@ registerConfigCommands(program);
 registerQuarantineCommands(program);
 registerEventsCommand(program);
 registerScanCommand(program);
+registerRulesCommands(program);
 
 try {
   await program.parseAsync(process.argv);
