@@ -7,8 +7,9 @@ import { registerConfigCommands } from './config-commands.js';
 import { registerEventsCommand } from './events-commands.js';
 import { registerListenerCommands } from './listeners-commands.js';
 import { registerQuarantineCommands } from './quarantine-commands.js';
-import { registerScanCommand } from './scan-command.js';
+import { registerRulesCommands } from './rules-commands.js';
 import { registerRulesTestCommand } from './rules-test-command.js';
+import { registerScanCommand } from './scan-command.js';
 import { registerStartCommand } from './start-command.js';
 
 const program = new Command()
@@ -27,7 +28,7 @@ registerConfigCommands(program);
 registerQuarantineCommands(program);
 registerEventsCommand(program);
 registerScanCommand(program);
-registerRulesTestCommand(program.command('rules').description('rules that decide what happens to mail'));
+registerRulesTestCommand(registerRulesCommands(program));
 
 try {
   await program.parseAsync(process.argv);

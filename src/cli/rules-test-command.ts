@@ -2,16 +2,17 @@
 // evaluation order and what it did. Nothing is written: no quarantine copy, no event, no hit counted.
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { readConfigOrDefaults, type RuleLayer } from '../config/store.js';
+import { readConfigOrDefaults } from '../config/store.js';
 import type { BodyContext } from '../protocol/engine.js';
 import type { TraceEntry } from '../rules/index.js';
 import { createScanSetup } from '../scan/create-pipeline.js';
 import type { ScanOutcome } from '../scan/pipeline.js';
 import { UserError } from '../user-error.js';
 import { cliContext } from './context.js';
+import { addLayerOption, layerName, parseLayerOption } from './rules-commands.js';
 
 interface TestOptions {
-  layer: string;
+  layer?: string;
   out?: string;
   json?: boolean;
   listener?: string;
@@ -20,13 +21,8 @@ interface TestOptions {
   application?: string;
 }
 
-const LAYERS: Record<string, RuleLayer> = { transport: 'transport', 'mailbox-scan': 'mailboxScan' };
-
 export function registerRulesTestCommand(rules: Command): void {
-  rules
-    .command('test <file>')
-    .description('dry run: evaluate the rules on a message (.eml or - for standard input) and show each rule, the verdict and the changes; writes nothing')
-    .option('--layer <layer>', 'transport or mailbox-scan', 'transport')
+  addLayerOption(rules.command('test <file>').description('dry run: evaluate the rules on a message (.eml or - for standard input) and show each rule, the verdict and the changes; writes nothing'))
     .option('--out <file>', 'write the message as it would be delivered')
     .option('--json', 'machine-readable output')
     .option('--listener <name>', 'listener name the filtering rules see')
@@ -34,15 +30,14 @@ export function registerRulesTestCommand(rules: Command): void {
     .option('--user <name>', 'login name the filtering rules see')
     .option('--application <name>', 'client application the filtering rules see')
     .action(async (file: string, options: TestOptions, command: Command) => {
-      const layer = LAYERS[options.layer];
-      if (!layer) throw new UserError(`--layer: unknown layer "${options.layer}" (transport, mailbox-scan)`);
+      const layer = parseLayerOption(options.layer);
       const bytes = readMessage(file);
       const context = cliContext(command);
       const config = readConfigOrDefaults(context.configPath);
       const setup = await createScanSetup(config, context.dataDir, undefined, config.scan.engines, { layer });
       try {
         const outcome = await setup.pipeline.evaluate(bytes, bodyContext(options), false);
-        console.log(options.json ? JSON.stringify(summary(file, options.layer, bytes, outcome), null, 2) : readable(file, options.layer, bytes, outcome));
+        console.log(options.json ? JSON.stringify(summary(file, layerName(layer), bytes, outcome), null, 2) : readable(file, layerName(layer), bytes, outcome));
         if (options.out) writeFileSync(options.out, outcome.rewritten?.bytes ?? bytes);
       } finally {
         await setup.close();

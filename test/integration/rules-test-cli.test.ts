@@ -94,7 +94,7 @@ describe('inboxguard rules test', () => {
   it('bad input: one line, exit 2', async () => {
     const { dataDir, messagePath } = setup();
     for (const [args, pattern] of [
-      [['rules', 'test', messagePath, '--layer', 'desktop'], /^inboxguard: --layer: unknown layer "desktop" \(transport, mailbox-scan\)$/],
+      [['rules', 'test', messagePath, '--layer', 'desktop'], /^inboxguard: --layer desktop: expected transport or mailbox-scan$/],
       [['rules', 'test', join(dataDir, 'missing.eml')], /^inboxguard: .*missing\.eml: cannot read: ENOENT$/],
     ] as const) {
       const result = await runCli([...args], dataDir);
