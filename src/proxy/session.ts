@@ -48,7 +48,7 @@ export class Session {
   ) {
     this.client = rawClient;
     this.log = context.log.child({ session: context.id, listener: context.listener.name });
-    this.protocol = assumedProtocol(context.listener.protocol, context.target.port);
+    this.protocol = assumedProtocol(context.listener.protocol, context.target.port, context.live.current.tlsPorts);
   }
 
   async start(): Promise<void> {
