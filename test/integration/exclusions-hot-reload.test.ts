@@ -253,6 +253,7 @@ describe('exclusions and protocol switches, changed from the CLI while the proxy
   it('the IDLE session opened before all these changes is still open and usable', async () => {
     assert.equal(idlerClosed, false);
     const status = await idler.status('INBOX', { messages: true });
+    assert.ok(status, 'STATUS answered');
     assert.equal(status.messages, 1);
     await idling;
     assert.equal(idlerClosed, false);
