@@ -50,6 +50,8 @@ export interface DovecotOptions {
   messages?: Record<string, Buffer[]>;
   /** Dovecot configuration appended to the generated file (e.g. COMPRESS_DEFLATE_CONFIG). */
   extraConfig?: string;
+  /** Dovecot's `listen` (comma-separated addresses); default 127.0.0.1. Must include 127.0.0.1, where readiness is checked. */
+  listen?: string;
   /** How long to wait for all four listeners to greet; default 10 s. */
   startTimeoutMs?: number;
   /**
@@ -221,7 +223,7 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<DovecotSe
       }
       const [imap, imaps, pop3, pop3s] = picked;
       ports = { imap, imaps, pop3, pop3s };
-      const config = dovecotConfig({ dir, instanceName, ports, certPath: pki.certPath, keyPath: pki.keyPath, extraConfig: opts.extraConfig });
+      const config = dovecotConfig({ dir, instanceName, ports, certPath: pki.certPath, keyPath: pki.keyPath, extraConfig: opts.extraConfig, listen: opts.listen });
       writeFileSync(configPath, `${config}login_greeting = ${greeting}\n`);
       // Fresh logs per attempt, so a failure is judged (and reported) by this attempt's lines.
       writeFileSync(logPath, '');

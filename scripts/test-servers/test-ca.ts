@@ -129,6 +129,9 @@ function leafSpec(kind: CertKind): LeafSpec {
   const localhost: LeafSpec['altNames'] = [
     { type: 2, value: 'localhost' },
     { type: 7, ip: '127.0.0.1' },
+    // Second loopback upstreams for the exclusion tests (Dovecot can listen on these too).
+    { type: 7, ip: '127.0.0.2' },
+    { type: 7, ip: '::1' },
   ];
   switch (kind) {
     case 'valid':

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { formatHostPort, parseHostPort } from '../config/address.js';
 import { defaultsForUpstreamPort } from '../config/port-defaults.js';
-import { listenerSchema, type ListenerConfig } from '../config/schema.js';
+import { listenerSchema, type ListenerConfig, type TlsPorts } from '../config/schema.js';
 import { UserError } from '../user-error.js';
 
 export interface ListenerFlags {
@@ -28,14 +28,14 @@ export function addListenerFlags(command: Command, upstreamRequired: boolean): C
 }
 
 /** A validated listener from command-line flags, with defaults taken from the upstream port. */
-export function listenerFromFlags(flags: ListenerFlags): ListenerConfig {
+export function listenerFromFlags(flags: ListenerFlags, tlsPorts?: TlsPorts): ListenerConfig {
   let upstreamPort: number;
   try {
     upstreamPort = parseHostPort(flags.upstream).port;
   } catch (error) {
     throw new UserError(`--upstream: ${(error as Error).message}`);
   }
-  const defaults = defaultsForUpstreamPort(upstreamPort);
+  const defaults = defaultsForUpstreamPort(upstreamPort, tlsPorts);
   const candidate = {
     name: flags.name ?? `listener-${upstreamPort}`,
     listen: flags.listen ?? formatHostPort({ host: '127.0.0.1', port: defaults.listenPort }),

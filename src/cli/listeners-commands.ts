@@ -12,7 +12,7 @@ export function registerListenerCommands(program: Command): void {
     .action((flags: ListenerFlags, command: Command) => {
       const { configPath } = cliContext(command);
       const config = readConfigOrDefaults(configPath);
-      const listener = listenerFromFlags(flags);
+      const listener = listenerFromFlags(flags, config.tlsPorts);
       if (config.listeners.some((existing) => existing.name === listener.name)) {
         throw new UserError(`a listener named ${listener.name} already exists; remove it first or pick another --name`);
       }

@@ -5,7 +5,10 @@ import { UserError } from '../user-error.js';
 import { registerCaCommands } from './ca-commands.js';
 import { registerConfigCommands } from './config-commands.js';
 import { registerEventsCommand } from './events-commands.js';
+import { registerExcludeCommands } from './exclude-commands.js';
 import { registerListenerCommands } from './listeners-commands.js';
+import { registerPortsCommands } from './ports-commands.js';
+import { registerProtocolsCommands } from './protocols-commands.js';
 import { registerQuarantineCommands } from './quarantine-commands.js';
 import { registerRulesCommands } from './rules-commands.js';
 import { registerRulesTestCommand } from './rules-test-command.js';
@@ -29,6 +32,9 @@ registerQuarantineCommands(program);
 registerEventsCommand(program);
 registerScanCommand(program);
 registerRulesTestCommand(registerRulesCommands(program));
+registerExcludeCommands(program);
+registerProtocolsCommands(program);
+registerPortsCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -63,7 +63,7 @@ export function registerStartCommand(program: Command): void {
 
 function effectiveConfig(flags: Partial<ListenerFlags>, configPath: string): Config {
   const base = loadConfigAssigningRuleIds(configPath);
-  if (flags.upstream) return { ...base, listeners: [listenerFromFlags(flags as ListenerFlags)] };
+  if (flags.upstream) return { ...base, listeners: [listenerFromFlags(flags as ListenerFlags, base.tlsPorts)] };
   if (base.listeners.length === 0) {
     throw new UserError(`no listeners in ${configPath}; pass --upstream HOST:PORT, or add one with: inboxguard listeners add --name NAME --upstream HOST:PORT`);
   }

@@ -1,4 +1,4 @@
-import type { ProtocolSetting, TlsMode } from './schema.js';
+import { DEFAULT_TLS_PORTS, type ProtocolSetting, type TlsMode } from './schema.js';
 
 export interface PortDefaults {
   protocol: ProtocolSetting;
@@ -9,15 +9,31 @@ export interface PortDefaults {
   listenPort: number;
 }
 
-const wellKnown: Record<number, PortDefaults> = {
-  993: { protocol: 'imap', upstreamTls: 'implicit', tls: 'implicit', listenPort: 10993 },
-  585: { protocol: 'imap', upstreamTls: 'implicit', tls: 'implicit', listenPort: 10585 },
-  143: { protocol: 'imap', upstreamTls: 'starttls', tls: 'starttls', listenPort: 10143 },
-  995: { protocol: 'pop3', upstreamTls: 'implicit', tls: 'implicit', listenPort: 10995 },
-  110: { protocol: 'pop3', upstreamTls: 'starttls', tls: 'starttls', listenPort: 10110 },
-};
+/** The `tlsPorts` setting: ports taken as implicit-TLS IMAP and POP3. */
+export interface ImplicitTlsPorts {
+  readonly imaps: readonly number[];
+  readonly pop3s: readonly number[];
+}
+
+const STARTTLS_PORTS: Readonly<Record<number, 'imap' | 'pop3'>> = { 143: 'imap', 110: 'pop3' };
+
+function implicitTlsProtocol(port: number, tlsPorts: ImplicitTlsPorts): 'imap' | 'pop3' | undefined {
+  if (tlsPorts.imaps.includes(port)) return 'imap';
+  if (tlsPorts.pop3s.includes(port)) return 'pop3';
+  return undefined;
+}
+
+/** The protocol implied by a destination port: the implicit-TLS ports of `tlsPorts`, then 143 (IMAP) and 110 (POP3). */
+export function protocolForPort(port: number, tlsPorts: ImplicitTlsPorts = DEFAULT_TLS_PORTS): 'imap' | 'pop3' | undefined {
+  return implicitTlsProtocol(port, tlsPorts) ?? STARTTLS_PORTS[port];
+}
 
 /** Sensible listener settings derived from the upstream port (993 → IMAP over TLS, and so on). */
-export function defaultsForUpstreamPort(port: number): PortDefaults {
-  return wellKnown[port] ?? { protocol: 'auto', upstreamTls: 'implicit', tls: 'implicit', listenPort: 10000 + (port % 10000) };
+export function defaultsForUpstreamPort(port: number, tlsPorts: ImplicitTlsPorts = DEFAULT_TLS_PORTS): PortDefaults {
+  const listenPort = 10000 + (port % 10000);
+  const implicit = implicitTlsProtocol(port, tlsPorts);
+  if (implicit) return { protocol: implicit, upstreamTls: 'implicit', tls: 'implicit', listenPort };
+  const starttls = STARTTLS_PORTS[port];
+  if (starttls) return { protocol: starttls, upstreamTls: 'starttls', tls: 'starttls', listenPort };
+  return { protocol: 'auto', upstreamTls: 'implicit', tls: 'implicit', listenPort };
 }

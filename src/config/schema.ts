@@ -3,6 +3,7 @@ import { DEFAULT_RULES } from '../rules/defaults.js';
 import { ensureIds } from '../rules/ensure-ids.js';
 import { parseRules, RuleError } from '../rules/parse-rules.js';
 import { isLoopbackHost, parseHostPort } from './address.js';
+import { parseIpExclusion } from './ip-exclusion-entry.js';
 
 const hostPort = (allowAnyPort: boolean) =>
   z.string().superRefine((value, ctx) => {
@@ -32,6 +33,22 @@ const ruleList = (where: string) =>
         ctx.addIssue({ code: 'custom', path: [error.index], message });
       }
     });
+
+const ipExclusion = z.string().superRefine((value, ctx) => {
+  const parsed = parseIpExclusion(value);
+  if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
+});
+
+const applicationExclusion = z
+  .string()
+  .refine((value) => value.trim() !== '', 'an application is an executable path, an executable name or an IMAP ID name, not empty');
+
+const portList = (defaults: number[]) =>
+  z
+    .array(z.number().int('a port is a whole number').min(1, 'ports are 1-65535').max(65535, 'ports are 1-65535'))
+    .default(() => [...defaults]);
+
+export const DEFAULT_TLS_PORTS = { imaps: [585, 993], pop3s: [995] } as const;
 
 export const tlsModeSchema = z.enum(['implicit', 'starttls', 'none']);
 export const protocolSchema = z.enum(['imap', 'pop3', 'auto']);
@@ -77,14 +94,21 @@ export const listenerSchema = z
 export const configSchema = z
   .object({
     listeners: z.array(listenerSchema).default([]),
+    /** false: mail transport protection off for every connection; the relay keeps running. */
+    enabled: z.boolean().default(true),
     protocols: z
       .object({ imap: z.boolean().default(true), imaps: z.boolean().default(true), pop3: z.boolean().default(true), pop3s: z.boolean().default(true) })
       .strict()
       .default({ imap: true, imaps: true, pop3: true, pop3s: true }),
     exclusions: z
-      .object({ applications: z.array(z.string()).default([]), ips: z.array(z.string()).default([]) })
+      .object({ applications: z.array(applicationExclusion).default([]), ips: z.array(ipExclusion).default([]) })
       .strict()
-      .default({ applications: [], ips: [] }),
+      .prefault({}),
+    /** Ports taken as implicit-TLS IMAP / POP3 where the protocol is inferred from a destination port. */
+    tlsPorts: z
+      .object({ imaps: portList([...DEFAULT_TLS_PORTS.imaps]), pop3s: portList([...DEFAULT_TLS_PORTS.pop3s]) })
+      .strict()
+      .prefault({}),
     scan: z
       .object({
         engines: z.array(z.enum(['builtin', 'clamd'])).min(1).default(['builtin']),
@@ -147,6 +171,7 @@ export const configSchema = z
   });
 
 export type Config = z.output<typeof configSchema>;
+export type TlsPorts = Config['tlsPorts'];
 export type ListenerConfig = z.output<typeof listenerSchema>;
 export type TlsMode = z.output<typeof tlsModeSchema>;
 export type ProtocolSetting = z.output<typeof protocolSchema>;

@@ -3,6 +3,7 @@ import { parseFetchCommand, type FetchCommand } from './fetch-command.js';
 import { LineFramer, type FramerSink } from './line-framer.js';
 import { literalAtLineEnd, type LiteralHeader } from './literal-header.js';
 import type { FetchPlan, FetchRequest } from './partial-fetch.js';
+import { IdCollector, type ClientId } from './id-command.js';
 import { saslIdentity } from './sasl-identity.js';
 
 // Follows the client's side of the conversation (RFC 3501 §2.2, §6; RFC 7888 LITERAL+/-): tags,
@@ -32,6 +33,8 @@ export interface CommandTrackerHooks {
   commandSent(record: CommandRecord): void;
   planFetch(tag: string, line: Buffer, command: FetchCommand): FetchPlan;
   overlongLine(): void;
+  /** The client identified itself with ID (RFC 2971). */
+  clientId(id: ClientId): void;
 }
 
 type Mode = 'command' | 'idle' | 'authenticate';
@@ -60,6 +63,8 @@ export class CommandTracker implements FramerSink {
   private auth: AuthExchange | undefined;
   private captureParts: Buffer[] = [];
   private captureLength = 0;
+  /** Collects an ID command that continues after literals. */
+  private id: IdCollector | undefined;
 
   constructor(private readonly hooks: CommandTrackerHooks) {
     this.framer = new LineFramer(this, MAX_LINE);
@@ -84,6 +89,7 @@ export class CommandTracker implements FramerSink {
       // The server refused the command before its `+`; the client will not send the literal.
       this.framer.cancelLiteral();
       this.current = undefined;
+      this.id = undefined;
       this.resetCapture();
     }
   }
@@ -108,6 +114,7 @@ export class CommandTracker implements FramerSink {
 
   onLiteralData(chunk: Buffer): void {
     this.hooks.toServer(chunk);
+    this.id?.literal(chunk);
     if (this.current?.capture && this.captureLength < MAX_CAPTURE) {
       const take = chunk.subarray(0, MAX_CAPTURE - this.captureLength);
       this.captureParts.push(Buffer.from(take));
@@ -116,6 +123,7 @@ export class CommandTracker implements FramerSink {
   }
 
   onLiteralEnd(): void {
+    this.id?.literalEnd();
     const current = this.current;
     if (current?.capture) {
       const value = Buffer.concat(this.captureParts).toString('utf8');
@@ -138,9 +146,11 @@ export class CommandTracker implements FramerSink {
   private continuation(line: Buffer): number {
     const current = this.current;
     this.hooks.toServer(line);
+    this.id?.text(line);
     const literal = literalAtLineEnd(line, true);
     if (!current || !literal) {
       this.current = undefined;
+      this.finishId();
       return -1;
     }
     current.syncLiteral = !literal.nonSync;
@@ -194,6 +204,11 @@ export class CommandTracker implements FramerSink {
       case 'AUTHENTICATE':
         this.startAuthentication(record, line, argsStart);
         break;
+      case 'ID':
+        if (uid) break;
+        this.id = new IdCollector();
+        this.id.text(line.subarray(argsStart));
+        break;
       case 'IDLE':
         this.mode = 'idle';
         this.idleTag = tag;
@@ -214,9 +229,24 @@ export class CommandTracker implements FramerSink {
 
   private afterForward(record: CommandRecord, literal: LiteralHeader | null, capture: CommandInProgress['capture']): number {
     if (record.tag !== '') this.hooks.commandSent(record);
-    if (!literal) return -1;
+    if (!literal) {
+      this.finishId();
+      return -1;
+    }
     this.current = { record, capture, syncLiteral: !literal.nonSync };
     return literal.size;
+  }
+
+  /** Bytes of an incomplete command line, taken away (the engine forwards them itself from now on). */
+  takePartialLine(): Buffer | undefined {
+    return this.framer.takePartialLine();
+  }
+
+  private finishId(): void {
+    const collector = this.id;
+    this.id = undefined;
+    const id = collector?.finish();
+    if (id) this.hooks.clientId(id);
   }
 
   private startAuthentication(record: CommandRecord, line: Buffer, argsStart: number): void {

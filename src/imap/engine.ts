@@ -49,6 +49,7 @@ export class ImapEngine implements ProtocolEngine {
   private now: number | undefined;
   private serverEnded = false;
   private closed = false;
+  private passThroughState: 'off' | 'requested' | 'on' = 'off';
   private readonly environment: FetchEnvironment;
 
   constructor(options: ImapEngineOptions) {
@@ -64,6 +65,7 @@ export class ImapEngine implements ProtocolEngine {
       commandSent: (record) => this.commandSent(record),
       planFetch: (tag, line, command) => this.planFetch(tag, line, command),
       overlongLine: () => this.close('the client sent an overlong line'),
+      clientId: (id) => this.event({ type: 'imap-id', protocol: 'imap', ...id }),
     });
     this.serverFramer = new LineFramer(this.serverSink(), MAX_SERVER_LINE);
     this.environment = {
@@ -86,12 +88,52 @@ export class ImapEngine implements ProtocolEngine {
 
   fromClient(bytes: Buffer): void {
     if (this.closed) return;
+    if (this.passThroughState === 'on') return void this.out.push({ kind: 'toServer', bytes });
     this.tracker.push(bytes);
+    this.enterPassThroughWhenDue();
   }
 
   fromServer(bytes: Buffer): void {
     if (this.closed || this.serverEnded) return;
+    if (this.passThroughState === 'on') return void this.out.push({ kind: 'toClient', bytes });
     this.serverFramer.push(bytes);
+    this.enterPassThroughWhenDue();
+  }
+
+  /**
+   * Stops inspecting: from the first moment when no body is held or being received, no response the
+   * engine changes is under way (a FETCH it planned, an answer it owes), every byte from either side
+   * is forwarded unchanged, in the order it arrives. Bytes of an incomplete line buffered at that
+   * moment go out first, unchanged. An 'imap-pass-through' event marks the moment. Used when the
+   * client turns out to be an excluded application (IMAP ID).
+   */
+  passThrough(): void {
+    if (this.passThroughState !== 'off' || this.closed) return;
+    this.passThroughState = 'requested';
+    this.enterPassThroughWhenDue();
+  }
+
+  get passingThrough(): boolean {
+    return this.passThroughState === 'on';
+  }
+
+  private enterPassThroughWhenDue(): void {
+    if (this.passThroughState !== 'requested' || this.closed) return;
+    const quiet =
+      this.atResponseBoundary() &&
+      this.queue.idle &&
+      this.pendingBodies.size === 0 &&
+      this.localAnswers.length === 0 &&
+      !this.outstanding.some((record) => record.fetch !== undefined);
+    if (!quiet) return;
+    this.passThroughState = 'on';
+    const clientPartial = this.tracker.takePartialLine();
+    const serverPartial = this.serverFramer.takePartialLine();
+    this.serverFramer.stop();
+    this.bodies.releaseAll();
+    this.event({ type: 'imap-pass-through', protocol: 'imap' });
+    if (clientPartial) this.out.push({ kind: 'toServer', bytes: clientPartial });
+    if (serverPartial) this.out.push({ kind: 'toClient', bytes: serverPartial });
   }
 
   scanned(bodyId: number, outcome: ScanOutcome): void {
@@ -103,11 +145,12 @@ export class ImapEngine implements ProtocolEngine {
     // A verdict before bodyEnd (a session racing ahead) is applied when the body is complete.
     if (entry.body.complete) entry.response.scanned(entry.body);
     this.closeIfServerDone();
+    this.enterPassThroughWhenDue();
   }
 
   tick(nowMs: number): void {
     this.now = nowMs;
-    if (this.closed) return;
+    if (this.closed || this.passThroughState === 'on') return;
     const held = this.queue.heldResponse();
     if (!held) return;
     held.heldSince ??= nowMs;
@@ -125,6 +168,7 @@ export class ImapEngine implements ProtocolEngine {
       this.close('the client closed the connection');
       return;
     }
+    if (this.passThroughState === 'on') return this.close('the server closed the connection');
     this.serverEnded = true;
     if (this.fetchResponse) {
       this.fetchResponse.abort();

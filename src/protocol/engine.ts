@@ -86,6 +86,8 @@ export interface ProtocolEngine {
   drain(): EngineOutput[];
   /** Client-bound bytes queued behind a held body; the session stops reading the server while this is large. */
   readonly queuedClientBytes: number;
+  /** Stop inspecting as soon as nothing is held; from then on bytes pass unchanged (IMAP only, see imap/engine.ts). */
+  passThrough?(): void;
 }
 
 export interface EngineOptions {

@@ -36,6 +36,8 @@ export interface EngineRelayOptions {
   application?: string;
   log: Logger;
   onEnd(reason: string): void;
+  /** The client named itself (IMAP ID); true means stop inspecting this session. */
+  onClientId?(name: string): boolean;
 }
 
 interface Body {
@@ -59,8 +61,10 @@ class EngineRelay implements Relay {
   private readonly counters: RelayStats = { bytesFromClient: 0, bytesFromServer: 0 };
   private readonly ticker: NodeJS.Timeout;
   private ended = false;
+  private application: string | undefined;
 
   constructor(private readonly options: EngineRelayOptions) {
+    this.application = options.application;
     const { client, upstream, ready, engine } = options;
     this.clientWriter = new OrderedWriter(client, (error) => this.finish(`writing to the client failed: ${error.message}`), () => this.updateFlow());
     this.ticker = setInterval(() => {
@@ -107,8 +111,16 @@ class EngineRelay implements Relay {
 
   private pump(): void {
     if (this.ended) return;
-    for (const output of this.options.engine.drain()) this.handle(output);
+    // Handling an output may make the engine produce more (pass-through), so drain until it is empty.
+    for (let outputs = this.options.engine.drain(); outputs.length > 0 && !this.ended; outputs = this.options.engine.drain()) {
+      for (const output of outputs) this.handle(output);
+    }
     this.updateFlow();
+  }
+
+  private clientIdentified(name: string): void {
+    this.application ??= name;
+    if (this.options.onClientId?.(name)) this.options.engine.passThrough?.();
   }
 
   private handle(output: EngineOutput): void {
@@ -126,7 +138,7 @@ class EngineRelay implements Relay {
             listener: this.options.listener,
             upstream: this.options.upstreamName,
             ...(this.options.upstreamIp ? { upstreamIp: this.options.upstreamIp } : {}),
-            ...(this.options.application ? { application: this.options.application } : {}),
+            ...(this.application ? { application: this.application } : {}),
           },
         });
         return;
@@ -147,6 +159,7 @@ class EngineRelay implements Relay {
       case 'event':
         this.options.log.info(output.event, output.event.type);
         if (output.event.type === 'scan-timeout') this.settleTimedOut(Number(output.event.bodyId));
+        if (output.event.type === 'imap-id' && typeof output.event.name === 'string') this.clientIdentified(output.event.name);
         return;
       case 'close':
         this.options.log.info({ reason: output.reason }, 'protocol engine closed the session');

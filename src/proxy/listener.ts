@@ -6,6 +6,8 @@ import type { LiveConfig } from '../config/live-config.js';
 import { parseHostPort } from '../config/address.js';
 import { UserError } from '../user-error.js';
 import type { CertificateSource } from './client-tls.js';
+import type { LookupClient } from './client-process/index.js';
+import type { LiveExcludedIps } from './excluded-ips.js';
 import { Session } from './session.js';
 import { upstreamTarget } from './upstream.js';
 
@@ -22,6 +24,8 @@ export interface ListenerServices {
   certificates: CertificateSource;
   live: LiveConfig;
   scanner: BodyScanner;
+  excludedIps: LiveExcludedIps;
+  lookupClient: LookupClient;
   log: Logger;
 }
 

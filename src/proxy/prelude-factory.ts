@@ -1,3 +1,4 @@
+import { protocolForPort, type ImplicitTlsPorts } from '../config/port-defaults.js';
 import type { ProtocolSetting } from '../config/schema.js';
 import type { Protocol } from '../protocol/engine.js';
 import { ImapPrelude, imapFatalLine } from '../imap/prelude.js';
@@ -11,9 +12,9 @@ export function createPrelude(protocol: ProtocolSetting, options: PreludeOptions
 }
 
 /** The protocol to speak to the client when something fails before the greeting tells us. */
-export function assumedProtocol(protocol: ProtocolSetting, upstreamPort: number): Protocol {
+export function assumedProtocol(protocol: ProtocolSetting, upstreamPort: number, tlsPorts?: ImplicitTlsPorts): Protocol {
   if (protocol !== 'auto') return protocol;
-  return upstreamPort === 995 || upstreamPort === 110 ? 'pop3' : 'imap';
+  return protocolForPort(upstreamPort, tlsPorts) ?? 'imap';
 }
 
 export function fatalLine(protocol: Protocol, text: string): Buffer {

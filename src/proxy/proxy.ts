@@ -3,6 +3,8 @@ import type { LiveConfig } from '../config/live-config.js';
 import type { BodyScanner } from '../scan/body-scanner.js';
 import type { CertificateSource } from './client-tls.js';
 import { startListener, type RunningListener } from './listener.js';
+import { platformLookup, type LookupClient } from './client-process/index.js';
+import { LiveExcludedIps, resolveWithDns, type Resolve } from './excluded-ips.js';
 
 export interface RunningProxy {
   listeners: RunningListener[];
@@ -13,20 +15,27 @@ export interface ProxyServices {
   certificates: CertificateSource;
   scanner: BodyScanner;
   log: Logger;
+  /** Defaults: this OS's process lookup, and DNS for excluded host names (tests replace them). */
+  lookupClient?: LookupClient;
+  resolve?: Resolve;
 }
 
 /** Listeners are started from the configuration as it is now; everything else is read from `live` per connection. */
 export async function startProxy(live: LiveConfig, services: ProxyServices): Promise<RunningProxy> {
   const listeners: RunningListener[] = [];
+  const excludedIps = new LiveExcludedIps(live, services.resolve ?? resolveWithDns, services.log);
+  const shared = { ...services, live, excludedIps, lookupClient: services.lookupClient ?? platformLookup() };
   try {
-    for (const listener of live.current.listeners) listeners.push(await startListener(listener, { ...services, live }));
+    for (const listener of live.current.listeners) listeners.push(await startListener(listener, shared));
   } catch (error) {
+    excludedIps.stop();
     await Promise.all(listeners.map((listener) => listener.close()));
     throw error;
   }
   return {
     listeners,
     close: async () => {
+      excludedIps.stop();
       await Promise.all(listeners.map((listener) => listener.close()));
     },
   };

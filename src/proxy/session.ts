@@ -7,8 +7,14 @@ import { acceptClientTls, type CertificateSource } from './client-tls.js';
 import { assumedProtocol, createPrelude, fatalLine } from './prelude-factory.js';
 import type { BodyScanner } from '../scan/body-scanner.js';
 import type { LiveConfig } from '../config/live-config.js';
+import type { Config } from '../config/schema.js';
+import { applicationExclusion, decideInspection, transportKind } from './inspection.js';
+import { describeApplication } from './application-match.js';
+import { lookupClientApplication, type ClientApplication, type ClientLookup, type LookupClient } from './client-process/index.js';
+import type { LiveExcludedIps } from './excluded-ips.js';
 import { createEngine } from './engine-factory.js';
 import { startEngineRelay, type Relay } from './engine-relay.js';
+import { startPipeRelay } from './pipe-relay.js';
 import { connectPlain, connectTls, UpstreamError, type UpstreamTarget } from './upstream.js';
 
 /** Longer than IMAP IDLE's 29-minute re-issue interval (RFC 2177), so idle clients are not cut off. */
@@ -23,9 +29,13 @@ export interface SessionContext {
   /** Read when the relay starts, so a reload applies to new sessions and never disturbs this one. */
   live: LiveConfig;
   scanner: BodyScanner;
+  excludedIps: LiveExcludedIps;
+  lookupClient: LookupClient;
   log: Logger;
   onClosed(session: Session): void;
 }
+
+type Ready = Extract<PreludeOutput, { kind: 'ready' }>;
 
 /**
  * One client connection: accepts client TLS, opens and verifies the upstream leg, runs the prelude
@@ -41,6 +51,10 @@ export class Session {
   private readonly log: Logger;
   private protocol: Protocol;
   private readonly sockets = new Set<net.Socket>();
+  /** The configuration this connection works with, taken when it was accepted. */
+  private readonly settings: Config;
+  private application: Promise<ClientLookup> | undefined;
+  private ipExclusion: Promise<string | undefined> = Promise.resolve(undefined);
 
   constructor(
     private readonly rawClient: net.Socket,
@@ -48,13 +62,16 @@ export class Session {
   ) {
     this.client = rawClient;
     this.log = context.log.child({ session: context.id, listener: context.listener.name });
-    this.protocol = assumedProtocol(context.listener.protocol, context.target.port);
+    this.settings = context.live.current;
+    this.protocol = assumedProtocol(context.listener.protocol, context.target.port, this.settings.tlsPorts);
   }
 
   async start(): Promise<void> {
     const { listener, target } = this.context;
     this.track(this.rawClient, 'client');
     this.log.info({ client: `${this.rawClient.remoteAddress}:${this.rawClient.remotePort}`, upstream: `${target.host}:${target.port}` }, 'connection accepted');
+    // Runs while both legs negotiate; the decision waits for it only at the end of the prelude.
+    this.application = lookupClientApplication(this.context.lookupClient, this.rawClient);
     if (target.insecureSkipVerify) {
       this.log.warn({ upstream: target.host }, 'upstream certificate verification is DISABLED for this listener (insecureSkipVerify)');
     }
@@ -75,6 +92,8 @@ export class Session {
     }
     this.track(this.upstream, 'upstream');
     if (this.closed) return;
+    const upstreamIp = this.upstream.remoteAddress;
+    if (upstreamIp) this.ipExclusion = this.context.excludedIps.current.match(upstreamIp).catch(() => undefined);
     this.logUpstreamTls();
     this.runPrelude();
   }
@@ -174,13 +193,38 @@ export class Session {
         this.prelude = undefined;
         this.protocol = output.protocol;
         this.log.debug({ protocol: output.protocol }, 'negotiation finished, relaying');
-        this.relay = this.startRelay(output);
+        // Nothing is read while the inspection is decided; the relay resumes both sockets.
+        this.client.pause();
+        this.upstream?.pause();
+        void this.decideAndRelay(output);
     }
   }
 
-  private startRelay(ready: Extract<PreludeOutput, { kind: 'ready' }>): Relay {
+  private async decideAndRelay(ready: Ready): Promise<void> {
+    const [lookup, ipExclusion] = await Promise.all([this.application ?? { unknown: 'not looked up' }, this.ipExclusion]);
+    if (this.closed) return;
+    const kind = transportKind(ready.protocol, this.context.listener.tls);
+    const process = 'application' in lookup ? lookup.application : undefined;
+    const inspection = decideInspection(this.settings, { kind, ipExclusion, application: { process } });
+    this.log.info(
+      {
+        protocol: kind,
+        upstreamIp: this.upstream?.remoteAddress,
+        ...('application' in lookup ? { application: lookup.application } : { applicationUnknown: lookup.unknown }),
+        inspection: inspection.reason,
+      },
+      'connection relayed',
+    );
+    this.relay = inspection.inspect ? this.startEngineRelay(ready, process ? describeApplication(process) : undefined, process) : this.startPipeRelay(ready);
+  }
+
+  private startPipeRelay(ready: Ready): Relay {
+    return startPipeRelay({ client: this.client, upstream: this.upstream as net.Socket, ready, onEnd: (reason) => this.close(reason) });
+  }
+
+  private startEngineRelay(ready: Ready, application: string | undefined, process: ClientApplication | undefined): Relay {
     const { scanner, listener } = this.context;
-    const settings = this.context.live.current;
+    const settings = this.settings;
     return startEngineRelay({
       client: this.client,
       upstream: this.upstream as net.Socket,
@@ -193,7 +237,17 @@ export class Session {
       listener: listener.name,
       upstreamName: `${this.context.target.host}:${this.context.target.port}`,
       upstreamIp: this.upstream?.remoteAddress,
+      application,
+      onClientId: (name) => this.clientIdentified(name, process),
     });
+  }
+
+  /** IMAP ID arrived: an application excluded by that name is relayed without inspection from now on. */
+  private clientIdentified(name: string, process: ClientApplication | undefined): boolean {
+    const reason = applicationExclusion(this.settings, { process, imapIdName: name });
+    if (!reason) return false;
+    this.log.info({ imapIdName: name, inspection: reason }, 'inspection switched off');
+    return true;
   }
 
   // The plain socket's data listener is removed synchronously, inside the data event that carried

@@ -125,6 +125,12 @@ export class EngineDriver {
     return this;
   }
 
+  passThrough(): this {
+    this.engine.passThrough();
+    this.pump();
+    return this;
+  }
+
   tick(now: number): this {
     this.engine.tick(now);
     this.pump();

@@ -1,0 +1,93 @@
+// The client's ID command (RFC 2971): `tag ID ("name" "Thunderbird" "version" "115.0")` or `tag ID NIL`.
+// Field names and values are strings (quoted or literals) or NIL. The collector is fed the command's
+// text after "ID " and any literal content, in order, and tells the name field once the command ends.
+import { BACKSLASH, CR, DQUOTE, LF, LPAREN, RPAREN, SP, quotedEnd, unquote } from './ascii.js';
+
+const MAX_ID_BYTES = 8 * 1024;
+
+export interface ClientId {
+  name?: string;
+  version?: string;
+}
+
+type Token = { kind: 'open' } | { kind: 'close' } | { kind: 'nil' } | { kind: 'string'; value: string };
+
+export class IdCollector {
+  private readonly tokens: Token[] = [];
+  private literalParts: Buffer[] = [];
+  private bytes = 0;
+  private broken = false;
+
+  /** A line of the command (the first one from after "ID "), with its CRLF and any literal header at the end. */
+  text(segment: Buffer): void {
+    if (!this.count(segment.length)) return;
+    let i = 0;
+    const limit = segment.length;
+    while (i < limit && !this.broken) {
+      const byte = segment[i];
+      if (byte === SP || byte === CR || byte === LF) i++;
+      else if (byte === LPAREN) {
+        this.tokens.push({ kind: 'open' });
+        i++;
+      } else if (byte === RPAREN) {
+        this.tokens.push({ kind: 'close' });
+        i++;
+      } else if (byte === DQUOTE) {
+        const end = quotedEnd(segment, i, limit);
+        if (end < 0) return this.fail();
+        this.tokens.push({ kind: 'string', value: unquote(segment, i, end).toString('utf8') });
+        i = end;
+      } else if (byte === 0x7b /* { */) {
+        // The literal announced here arrives through literal(); the header itself ends the line.
+        return;
+      } else {
+        let end = i;
+        while (end < limit && ![SP, CR, LF, LPAREN, RPAREN, DQUOTE, BACKSLASH].includes(segment[end])) end++;
+        const atom = segment.toString('latin1', i, end);
+        this.tokens.push(atom.toUpperCase() === 'NIL' ? { kind: 'nil' } : { kind: 'string', value: atom });
+        i = end === i ? i + 1 : end;
+      }
+    }
+  }
+
+  literal(chunk: Buffer): void {
+    if (!this.count(chunk.length)) return;
+    this.literalParts.push(Buffer.from(chunk));
+  }
+
+  literalEnd(): void {
+    if (this.broken) return;
+    this.tokens.push({ kind: 'string', value: Buffer.concat(this.literalParts).toString('utf8') });
+    this.literalParts = [];
+  }
+
+  /** The fields, or undefined when the command was not a well-formed ID. */
+  finish(): ClientId | undefined {
+    if (this.broken) return undefined;
+    const tokens = this.tokens;
+    if (tokens.length === 1 && tokens[0].kind === 'nil') return {};
+    if (tokens.length < 2 || tokens[0].kind !== 'open' || tokens[tokens.length - 1].kind !== 'close') return undefined;
+    const inner = tokens.slice(1, -1);
+    if (inner.length % 2 !== 0) return undefined;
+    const id: ClientId = {};
+    for (let i = 0; i < inner.length; i += 2) {
+      const key = inner[i];
+      const value = inner[i + 1];
+      if (key.kind !== 'string' || (value.kind !== 'string' && value.kind !== 'nil')) return undefined;
+      const field = key.value.toLowerCase();
+      if ((field === 'name' || field === 'version') && value.kind === 'string' && id[field] === undefined) id[field] = value.value;
+    }
+    return id;
+  }
+
+  private count(n: number): boolean {
+    this.bytes += n;
+    if (this.bytes > MAX_ID_BYTES) this.fail();
+    return !this.broken;
+  }
+
+  private fail(): void {
+    this.broken = true;
+    this.literalParts = [];
+  }
+}
