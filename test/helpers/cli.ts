@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -33,4 +34,13 @@ export function startCli(args: string[], dataDir: string): ChildProcess {
     env: { ...process.env, INBOXGUARD_HOME: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+/** A refused command: exit 2, exactly one line on stderr starting with "inboxguard:", no stack trace. */
+export function assertRefused(result: CliResult, pattern: RegExp): void {
+  assert.equal(result.code, 2, `exit 2 expected, got ${result.code}; stdout: ${result.stdout} stderr: ${result.stderr}`);
+  const lines = result.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, `one line expected, got: ${result.stderr}`);
+  assert.match(lines[0], /^inboxguard: /);
+  assert.match(lines[0], pattern);
 }

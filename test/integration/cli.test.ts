@@ -4,7 +4,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { runCli, startCli } from '../helpers/cli.js';
+import { assertRefused, runCli, startCli } from '../helpers/cli.js';
 
 const dirs: string[] = [];
 function dataDir(): string {
@@ -14,14 +14,6 @@ function dataDir(): string {
 }
 after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
-/** A user error is exactly one line on stderr, starting with "inboxguard:", and never a stack trace. */
-function assertOneLineError(stderr: string, pattern: RegExp): void {
-  const lines = stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, `one line expected, got: ${stderr}`);
-  assert.match(lines[0], /^inboxguard: /);
-  assert.match(lines[0], pattern);
-  assert.doesNotMatch(stderr, /\n\s+at /);
-}
 
 describe('inboxguard CLI', () => {
   it('ca init creates a 0600 key in a 0700 directory and is idempotent; show and export work', async () => {
@@ -62,8 +54,7 @@ describe('inboxguard CLI', () => {
     const listeners = JSON.parse(listed.stdout) as { name: string; listen: string; protocol: string }[];
     assert.deepEqual(listeners.map((l) => [l.name, l.listen, l.protocol]), [['work', '127.0.0.1:10993', 'imap']]);
     const duplicate = await runCli(['listeners', 'add', '--name', 'work', '--upstream', 'imap.example.com:993'], home);
-    assert.equal(duplicate.code, 2);
-    assertOneLineError(duplicate.stderr, /already exists/);
+    assertRefused(duplicate, /already exists/);
     assert.equal((await runCli(['config', 'validate'], home)).code, 0);
     assert.equal((await runCli(['config', 'path'], home)).stdout.trim(), join(home, 'config.yaml'));
     assert.match((await runCli(['config', 'show'], home)).stdout, /upstream: imap\.example\.com:993/);
@@ -76,13 +67,11 @@ describe('inboxguard CLI', () => {
     const file = join(home, 'bad.yaml');
     writeFileSync(file, 'listeners:\n  - name: x\n    listen: 127.0.0.1:10993\n    upstream: imap.example.com:99999\n');
     const result = await runCli(['config', 'validate', file], home);
-    assert.equal(result.code, 2);
-    assertOneLineError(result.stderr, new RegExp(`${file.replace(/[.]/g, '\\.')}:4: listeners\\.0\\.upstream: port 99999`));
+    assertRefused(result, new RegExp(`${file.replace(/[.]/g, '\\.')}:4: listeners\\.0\\.upstream: port 99999`));
     const start = await runCli(['--config', file, 'start'], home);
-    assert.equal(start.code, 2);
-    assertOneLineError(start.stderr, /:4: listeners\.0\.upstream/);
+    assertRefused(start, /:4: listeners\.0\.upstream/);
     const missing = await runCli(['config', 'validate', join(home, 'nope.yaml')], home);
-    assertOneLineError(missing.stderr, /cannot read config file: ENOENT/);
+    assertRefused(missing, /cannot read config file: ENOENT/);
   });
 
   it('start: a port in use, an unknown upstream host and a missing --upstream are one-line errors', async () => {
@@ -92,19 +81,16 @@ describe('inboxguard CLI', () => {
     const port = (busy.address() as net.AddressInfo).port;
     try {
       const inUse = await runCli(['start', '--listen', `127.0.0.1:${port}`, '--upstream', '127.0.0.1:993'], home);
-      assert.equal(inUse.code, 2);
-      assertOneLineError(inUse.stderr, new RegExp(`127\\.0\\.0\\.1:${port} is already in use`));
+        assertRefused(inUse, new RegExp(`127\\.0\\.0\\.1:${port} is already in use`));
     } finally {
       busy.close();
     }
     const unknown = await runCli(['start', '--upstream', 'no-such-host.invalid:993'], home);
-    assert.equal(unknown.code, 2);
-    assertOneLineError(unknown.stderr, /cannot resolve upstream host no-such-host\.invalid/);
+    assertRefused(unknown, /cannot resolve upstream host no-such-host\.invalid/);
     const nothing = await runCli(['start'], home);
-    assert.equal(nothing.code, 2);
-    assertOneLineError(nothing.stderr, /no listeners/);
+    assertRefused(nothing, /no listeners/);
     const remote = await runCli(['start', '--listen', '0.0.0.0:0', '--upstream', '127.0.0.1:993'], home);
-    assertOneLineError(remote.stderr, /--listen: .*allowRemote/);
+    assertRefused(remote, /--listen: .*allowRemote/);
   });
 
   it('start creates the CA, prints what to enter in the mail client, and stops cleanly on SIGTERM', async () => {

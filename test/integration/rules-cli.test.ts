@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { RuleHitStore } from '../../src/store/rule-hits.js';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { assertRefused, runCli, type CliResult } from '../helpers/cli.js';
 
 const dirs: string[] = [];
 function dataDir(): string {
@@ -20,14 +20,6 @@ function assertOk(result: CliResult): void {
   assert.equal(result.code, 0, `exit ${result.code}; stderr: ${result.stderr}`);
 }
 
-/** A refused command: exit 2, exactly one line on stderr starting with "inboxguard:", no stack trace. */
-function assertRefused(result: CliResult, pattern: RegExp): void {
-  assert.equal(result.code, 2, `exit 2 expected, got ${result.code}; stdout: ${result.stdout}`);
-  const lines = result.stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, `one line expected, got: ${result.stderr}`);
-  assert.match(lines[0], /^inboxguard: /);
-  assert.match(lines[0], pattern);
-}
 
 interface Listed {
   level: string;

@@ -10,7 +10,7 @@ import { DEFAULT_RULES } from '../../src/rules/index.js';
 import { eventsPath } from '../../src/store/events.js';
 import { quarantineDir } from '../../src/store/quarantine.js';
 import { RuleHitStore } from '../../src/store/rule-hits.js';
-import { runCli } from '../helpers/cli.js';
+import { assertRefused, runCli } from '../helpers/cli.js';
 import { withAttachments } from '../helpers/messages.js';
 import { EICAR } from '../unit/scan/archive/archive-builders.js';
 import { minimalPe } from '../unit/scan/engines/samples.js';
@@ -97,10 +97,7 @@ describe('inboxguard rules test', () => {
       [['rules', 'test', messagePath, '--layer', 'desktop'], /^inboxguard: --layer desktop: expected transport or mailbox-scan$/],
       [['rules', 'test', join(dataDir, 'missing.eml')], /^inboxguard: .*missing\.eml: cannot read: ENOENT$/],
     ] as const) {
-      const result = await runCli([...args], dataDir);
-      assert.equal(result.code, 2);
-      assert.match(result.stderr.trimEnd(), pattern);
-      assert.equal(result.stderr.trimEnd().split('\n').length, 1);
+      assertRefused(await runCli([...args], dataDir), pattern);
     }
   });
 });

@@ -4,15 +4,8 @@ import { parseIpExclusion } from '../../../src/config/ip-exclusion-entry.js';
 import { parseConfigText } from '../../../src/config/load.js';
 import { defaultsForUpstreamPort, protocolForPort } from '../../../src/config/port-defaults.js';
 import { assumedProtocol } from '../../../src/proxy/prelude-factory.js';
+import { configErrorOf } from './config-error.js';
 
-function errorOf(text: string): string {
-  try {
-    parseConfigText(text, 'cfg.yaml');
-  } catch (error) {
-    return (error as Error).message;
-  }
-  assert.fail('expected a validation error');
-}
 
 describe('exclusions, protocol switches and TLS ports in the config file', () => {
   it('defaults: protection on, every protocol on, nothing excluded, TLS ports 585/993 and 995', () => {
@@ -29,13 +22,13 @@ describe('exclusions, protocol switches and TLS ports in the config file', () =>
   });
 
   it('bad IP entries are reported with the file line and a clear reason', () => {
-    assert.equal(errorOf('exclusions:\n  ips:\n    - 10.0.0.0/33\n'), 'cfg.yaml:3: exclusions.ips.0: "10.0.0.0/33": the prefix length must be 0-32 for IPv4');
-    assert.match(errorOf('exclusions:\n  ips: ["::/129"]\n'), /prefix length must be 0-128 for IPv6/);
-    assert.match(errorOf('exclusions:\n  ips: [10.0.0.9-10.0.0.1]\n'), /range "10.0.0.9-10.0.0.1" starts after it ends/);
-    assert.match(errorOf('exclusions:\n  ips: ["10.0.0.1-::1"]\n'), /must end with an IPv4 address/);
-    assert.match(errorOf('exclusions:\n  ips: [10.0.0.300]\n'), /is not an IP address, CIDR block \(10.0.0.0\/8\), range \(10.0.0.1-10.0.0.9\) or host name/);
-    assert.match(errorOf('exclusions:\n  ips: ["bad_name!"]\n'), /is not an IP address/);
-    assert.match(errorOf('exclusions:\n  ips: [""]\n'), /empty entry/);
+    assert.equal(configErrorOf('exclusions:\n  ips:\n    - 10.0.0.0/33\n'), 'cfg.yaml:3: exclusions.ips.0: "10.0.0.0/33": the prefix length must be 0-32 for IPv4');
+    assert.match(configErrorOf('exclusions:\n  ips: ["::/129"]\n'), /prefix length must be 0-128 for IPv6/);
+    assert.match(configErrorOf('exclusions:\n  ips: [10.0.0.9-10.0.0.1]\n'), /range "10.0.0.9-10.0.0.1" starts after it ends/);
+    assert.match(configErrorOf('exclusions:\n  ips: ["10.0.0.1-::1"]\n'), /must end with an IPv4 address/);
+    assert.match(configErrorOf('exclusions:\n  ips: [10.0.0.300]\n'), /is not an IP address, CIDR block \(10.0.0.0\/8\), range \(10.0.0.1-10.0.0.9\) or host name/);
+    assert.match(configErrorOf('exclusions:\n  ips: ["bad_name!"]\n'), /is not an IP address/);
+    assert.match(configErrorOf('exclusions:\n  ips: [""]\n'), /empty entry/);
   });
 
   it('host names are told apart from addresses', () => {
@@ -45,10 +38,10 @@ describe('exclusions, protocol switches and TLS ports in the config file', () =>
   });
 
   it('tlsPorts and applications are checked', () => {
-    assert.match(errorOf('tlsPorts:\n  imaps: [70000]\n'), /cfg.yaml:2: tlsPorts.imaps.0: ports are 1-65535/);
-    assert.match(errorOf('tlsPorts:\n  pop3s: [-5]\n'), /tlsPorts.pop3s.0: ports are 1-65535/);
-    assert.match(errorOf('exclusions:\n  applications: ["  "]\n'), /exclusions.applications.0: an application is/);
-    assert.match(errorOf('enabled: maybe\n'), /enabled/);
+    assert.match(configErrorOf('tlsPorts:\n  imaps: [70000]\n'), /cfg.yaml:2: tlsPorts.imaps.0: ports are 1-65535/);
+    assert.match(configErrorOf('tlsPorts:\n  pop3s: [-5]\n'), /tlsPorts.pop3s.0: ports are 1-65535/);
+    assert.match(configErrorOf('exclusions:\n  applications: ["  "]\n'), /exclusions.applications.0: an application is/);
+    assert.match(configErrorOf('enabled: maybe\n'), /enabled/);
   });
 
   it('protocol inference from ports follows tlsPorts', () => {

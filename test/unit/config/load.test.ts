@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseConfigText } from '../../../src/config/load.js';
 import { listenerFromFlags } from '../../../src/cli/listener-flags.js';
+import { configErrorOf } from './config-error.js';
 
 const valid = `listeners:
   - name: work
@@ -14,14 +15,6 @@ scan:
   onError: block
 `;
 
-function errorOf(text: string): string {
-  try {
-    parseConfigText(text, 'cfg.yaml');
-  } catch (error) {
-    return (error as Error).message;
-  }
-  assert.fail('expected a validation error');
-}
 
 describe('config file', () => {
   it('accepts the documented shape and fills defaults', () => {
@@ -38,33 +31,33 @@ describe('config file', () => {
   });
 
   it('names file, line and field for a bad value', () => {
-    assert.equal(errorOf(valid.replace('10993', '99999')), 'cfg.yaml:3: listeners.0.listen: port 99999 in "127.0.0.1:99999" is out of range 1-65535');
+    assert.equal(configErrorOf(valid.replace('10993', '99999')), 'cfg.yaml:3: listeners.0.listen: port 99999 in "127.0.0.1:99999" is out of range 1-65535');
   });
 
   it('names the line of an unknown setting', () => {
-    assert.match(errorOf(valid.replace('    upstreamTls: implicit', '    upstreamTls: implicit\n    upstreamTsl: none')), /^cfg\.yaml:8: listeners\.0\.upstreamTsl: unknown setting "upstreamTsl"$/);
+    assert.match(configErrorOf(valid.replace('    upstreamTls: implicit', '    upstreamTls: implicit\n    upstreamTsl: none')), /^cfg\.yaml:8: listeners\.0\.upstreamTsl: unknown setting "upstreamTsl"$/);
   });
 
   it('names the line of a YAML syntax error', () => {
-    assert.match(errorOf('listeners:\n  - name: [oops\n'), /^cfg\.yaml:\d+: invalid YAML: /);
+    assert.match(configErrorOf('listeners:\n  - name: [oops\n'), /^cfg\.yaml:\d+: invalid YAML: /);
   });
 
   it('rejects a bad enum value with its line', () => {
-    assert.match(errorOf(valid.replace('protocol: imap', 'protocol: smtp')), /^cfg\.yaml:4: listeners\.0\.protocol: /);
+    assert.match(configErrorOf(valid.replace('protocol: imap', 'protocol: smtp')), /^cfg\.yaml:4: listeners\.0\.protocol: /);
   });
 
   it('refuses a STARTTLS client side over a plaintext upstream (a downgrade)', () => {
-    assert.match(errorOf(valid.replace('tls: implicit', 'tls: starttls').replace('upstreamTls: implicit', 'upstreamTls: none')), /downgrade/);
+    assert.match(configErrorOf(valid.replace('tls: implicit', 'tls: starttls').replace('upstreamTls: implicit', 'upstreamTls: none')), /downgrade/);
   });
 
   it('requires allowRemote for a non-loopback listen address', () => {
-    assert.match(errorOf(valid.replace('127.0.0.1:10993', '0.0.0.0:10993')), /^cfg\.yaml:3: listeners\.0\.listen: .*allowRemote/);
+    assert.match(configErrorOf(valid.replace('127.0.0.1:10993', '0.0.0.0:10993')), /^cfg\.yaml:3: listeners\.0\.listen: .*allowRemote/);
     assert.doesNotThrow(() => parseConfigText(valid.replace('127.0.0.1:10993', '0.0.0.0:10993').replace('    protocol: imap', '    allowRemote: true\n    protocol: imap'), 'c'));
   });
 
   it('rejects duplicate listener names', () => {
     const twice = `${valid.split('scan:')[0]}  - name: work\n    listen: 127.0.0.1:10994\n    upstream: b.example:993\n`;
-    assert.match(errorOf(twice), /used twice/);
+    assert.match(configErrorOf(twice), /used twice/);
   });
 });
 
