@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { describeCa, exportCa, initCa, loadCa, type CaDescription, type CaExportFormat } from '../ca/index.js';
+import type { CaDescription, CaExportFormat } from '../ca/index.js';
 import { UserError } from '../user-error.js';
 import { cliContext } from './context.js';
 
@@ -12,6 +12,7 @@ export function registerCaCommands(program: Command): void {
     .option('--force', 'replace an existing CA (mail clients must then trust the new one)')
     .action(async (options: { force?: boolean }, command: Command) => {
       const { dataDir } = cliContext(command);
+      const { describeCa, initCa } = await import('../ca/index.js');
       const result = await initCa(dataDir, { force: options.force });
       console.log(result.created ? 'Created a new root CA.' : 'A root CA already exists; nothing changed (use --force to replace it).');
       printDescription(describeCa(result.ca));
@@ -19,16 +20,18 @@ export function registerCaCommands(program: Command): void {
 
   ca.command('show')
     .description('print the CA subject, fingerprint, validity and file paths')
-    .action((_options: unknown, command: Command) => {
-      printDescription(describeCa(requireCa(cliContext(command).dataDir)));
+    .action(async (_options: unknown, command: Command) => {
+      const { describeCa } = await import('../ca/index.js');
+      printDescription(describeCa(await requireCa(cliContext(command).dataDir)));
     });
 
   ca.command('export')
     .description('write the CA certificate for installing it in a mail client or trust store')
     .addOption(new Option('--format <format>', 'pem or der').choices(['pem', 'der']).default('pem'))
     .option('--out <file>', 'write to this file instead of standard output')
-    .action((options: { format: CaExportFormat; out?: string }, command: Command) => {
-      const bytes = exportCa(requireCa(cliContext(command).dataDir), options.format);
+    .action(async (options: { format: CaExportFormat; out?: string }, command: Command) => {
+      const { exportCa } = await import('../ca/index.js');
+      const bytes = exportCa(await requireCa(cliContext(command).dataDir), options.format);
       if (!options.out) {
         if (options.format === 'der' && process.stdout.isTTY) throw new UserError('DER is binary; use --out FILE or redirect standard output');
         process.stdout.write(bytes);
@@ -39,7 +42,8 @@ export function registerCaCommands(program: Command): void {
     });
 }
 
-function requireCa(dataDir: string) {
+async function requireCa(dataDir: string) {
+  const { loadCa } = await import('../ca/index.js');
   const ca = loadCa(dataDir);
   if (!ca) throw new UserError(`no root CA in ${dataDir}; create one with: inboxguard ca init`);
   return ca;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { resolveDataDir } from '../ca/index.js';
+import { resolveDataDir } from '../ca/datadir.js';
 import { defaultConfigPath } from '../config/store.js';
 
 /** Settings every command shares: where the data dir and the config file are. */

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { CaError } from '../ca/index.js';
+import { CaError } from '../ca/ca-error.js';
 import { UserError } from '../user-error.js';
 import { registerCaCommands } from './ca-commands.js';
 import { registerConfigCommands } from './config-commands.js';
@@ -24,6 +24,7 @@ const program = new Command()
   .showHelpAfterError()
   .exitOverride();
 
+// Commands import their heavy parts (CA, proxy, scanning) only when they run, so every command starts quickly.
 registerStartCommand(program);
 registerCaCommands(program);
 registerListenerCommands(program);

@@ -5,7 +5,6 @@ import type { Command } from 'commander';
 import { readConfigOrDefaults } from '../config/store.js';
 import type { BodyContext } from '../protocol/engine.js';
 import type { TraceEntry } from '../rules/index.js';
-import { createScanSetup } from '../scan/create-pipeline.js';
 import type { ScanOutcome } from '../scan/pipeline.js';
 import { UserError } from '../user-error.js';
 import { cliContext } from './context.js';
@@ -34,6 +33,7 @@ export function registerRulesTestCommand(rules: Command): void {
       const bytes = readMessage(file);
       const context = cliContext(command);
       const config = readConfigOrDefaults(context.configPath);
+      const { createScanSetup } = await import('../scan/create-pipeline.js');
       const setup = await createScanSetup(config, context.dataDir, undefined, config.scan.engines, { layer });
       try {
         const outcome = await setup.pipeline.evaluate(bytes, bodyContext(options), false);

@@ -2,7 +2,6 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { readConfigOrDefaults } from '../config/store.js';
-import { createScanSetup } from '../scan/create-pipeline.js';
 import type { ScanOutcome } from '../scan/pipeline.js';
 import { UserError } from '../user-error.js';
 import { cliContext } from './context.js';
@@ -23,6 +22,7 @@ export function registerScanCommand(program: Command): void {
       const engineNames = options.engines ? parseEngines(options.engines) : config.scan.engines;
       const inputs = listInputs(path);
       if (options.out && inputs.length !== 1) throw new UserError('--out needs exactly one input message');
+      const { createScanSetup } = await import('../scan/create-pipeline.js');
       const setup = await createScanSetup(config, context.dataDir, undefined, engineNames);
       let exitCode = 0;
       try {

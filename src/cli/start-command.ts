@@ -2,18 +2,10 @@ import { lookup } from 'node:dns/promises';
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
-import { describeCa, initCa, LeafIssuer } from '../ca/index.js';
-import { parseHostPort, isLoopbackHost } from '../config/address.js';
-import { LiveConfig } from '../config/live-config.js';
+import { parseHostPort } from '../config/address.js';
 import type { Config } from '../config/schema.js';
 import { loadConfigAssigningRuleIds } from '../config/store.js';
-import { watchConfigFile } from '../config/watch.js';
-import { startProxy } from '../proxy/proxy.js';
-import { createScanSetup } from '../scan/create-pipeline.js';
-import { quarantineDir } from '../store/quarantine.js';
-import { createLogger, logFilePath } from '../store/log.js';
 import { UserError } from '../user-error.js';
-import { describeCaForClient, describeListenerForClient } from './client-instructions.js';
 import { cliContext } from './context.js';
 import { addListenerFlags, listenerFromFlags, type ListenerFlags } from './listener-flags.js';
 
@@ -26,38 +18,8 @@ export function registerStartCommand(program: Command): void {
       if (explicitConfig && !existsSync(context.configPath)) throw new UserError(`${context.configPath}: cannot read config file: ENOENT`);
       const config = effectiveConfig(flags, context.configPath);
       await checkUpstreamsResolve(config);
-      const { ca, created } = await initCa(context.dataDir);
-      const log = createLogger({ dataDir: context.dataDir, console: true });
-      const certificates = new LeafIssuer(ca, context.dataDir);
-      const scanning = await createScanSetup(config, context.dataDir, log, config.scan.engines, { workers: true, countRuleHits: true });
-      const live = new LiveConfig(config);
-      const proxy = await startProxy(live, { certificates, scanner: scanning.pipeline, log });
-      // Rules, exclusions and scan settings follow the file while the proxy runs; listeners from flags stay.
-      const watcher = watchConfigFile(context.configPath, live, log, { load: () => effectiveConfig(flags, context.configPath) });
-      scanning.follow(live);
-      process.on('SIGHUP', () => watcher.reload());
-      // Before the banner: whoever reads it may stop the proxy at once.
-      const stop = async (signal: string): Promise<void> => {
-        log.info({ signal }, 'stopping');
-        watcher.stop();
-        await proxy.close();
-        await scanning.close();
-        log.flush();
-        process.exit(0);
-      };
-      process.once('SIGINT', () => void stop('SIGINT'));
-      process.once('SIGTERM', () => void stop('SIGTERM'));
-
-      console.log(`inboxguard ${created ? '(created a new root CA) ' : ''}is running. Set up your mail client with:`);
-      for (const listener of proxy.listeners) {
-        console.log(describeListenerForClient(listener.config, listener.address));
-        if (!isLoopbackHost(listener.address.address)) {
-          console.log(`  WARNING: ${listener.config.name} accepts connections from other machines (${listener.address.address}).`);
-        }
-      }
-      console.log(describeCaForClient(describeCa(ca)));
-      console.log(`Scanning with: ${scanning.description}; quarantine: ${quarantineDir(context.dataDir)}; events: inboxguard events --follow`);
-      console.log(`Log: ${logFilePath(context.dataDir)}. Stop with Ctrl-C.`);
+      const { runProxy } = await import('./run-proxy.js');
+      await runProxy(config, context, () => effectiveConfig(flags, context.configPath));
     });
 }
 
