@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { RuleHitStore } from '../../src/store/rule-hits.js';
 import { assertRefused, runCli, type CliResult } from '../helpers/cli.js';
+import type { ListedRule } from '../../src/cli/rules-listing.js';
 
 const dirs: string[] = [];
 function dataDir(): string {
@@ -20,16 +21,8 @@ function assertOk(result: CliResult): void {
   assert.equal(result.code, 0, `exit ${result.code}; stderr: ${result.stderr}`);
 }
 
-
-interface Listed {
-  level: string;
-  position: number;
-  id: string;
-  name: string;
-  enabled: boolean;
-  hits: number;
-  lastHit: string | null;
-}
+/** `rules list --json` prints ListedRule objects. */
+type Listed = ListedRule;
 
 async function listJson(home: string, ...extra: string[]): Promise<Listed[]> {
   const result = await runCli(['rules', 'list', '--json', ...extra], home);
