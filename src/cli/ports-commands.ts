@@ -2,16 +2,14 @@ import type { Command } from 'commander';
 import { DEFAULT_TLS_PORTS } from '../config/schema.js';
 import { readConfigOrDefaults } from '../config/store.js';
 import { UserError } from '../user-error.js';
-import { addToList, removeFromList } from './config-list-edit.js';
+import { addToList, removeFromList, splitListArguments } from './config-list-edit.js';
 import { cliContext } from './context.js';
 
 const KINDS = { imaps: 'implicit-TLS IMAP', pop3s: 'implicit-TLS POP3' } as const;
 
 /** "993,1993" or several arguments; each a whole number 1-65535. */
 export function parsePorts(values: string[]): number[] {
-  const pieces = values.flatMap((value) => value.split(',')).map((value) => value.trim());
-  if (pieces.length === 0 || pieces.some((piece) => piece === '')) throw new UserError('ports: an empty entry; give ports like 993 or 993,1993');
-  return pieces.map((piece) => {
+  return splitListArguments(values, 'ports: an empty entry; give ports like 993 or 993,1993').map((piece) => {
     const port = Number(piece);
     if (!/^\d+$/.test(piece) || port < 1 || port > 65535) throw new UserError(`ports: "${piece}" is not a port; ports are whole numbers 1-65535`);
     return port;
