@@ -2,8 +2,10 @@
 import { describeCondition, describeFact } from './describe.js';
 import { fieldSpec, type FactValue, type FieldType } from './fields.js';
 import type { FactsByLevel } from './facts.js';
-import { globToRegExp } from './glob.js';
+import { boundFact, MAX_NAME_CHARS, MAX_TEXT_FACT_CHARS } from './fact-bounds.js';
+import { compileGlob } from './glob.js';
 import { ipMatches } from './ip.js';
+import { compileUserRegex } from './pattern.js';
 import { isAnyCondition, isNotCondition, type Condition, type FieldCondition, type Level } from './types.js';
 
 export type ConditionOutcome = { holds: true } | { holds: false; reason: string };
@@ -36,8 +38,10 @@ function fieldHolds(condition: FieldCondition, type: FieldType, fact: FactValue)
     return op === 'is' ? fact === value : op === 'is-not' ? fact !== value : false;
   }
   if (typeof fact === 'boolean') return op === 'is-not' ? fact !== value : op === 'is' && fact === value;
-  if (op === 'is-not') return !fact.some((text) => textHolds({ ...condition, op: 'is' }, type, text));
-  return fact.some((text) => textHolds(condition, type, text));
+  const max = condition.field === 'file-name' || type === 'extension' ? MAX_NAME_CHARS : MAX_TEXT_FACT_CHARS;
+  const texts = fact.map((text) => boundFact(text, max));
+  if (op === 'is-not') return !texts.some((text) => textHolds({ ...condition, op: 'is' }, type, text));
+  return texts.some((text) => textHolds(condition, type, text));
 }
 
 function textHolds(condition: FieldCondition, type: FieldType, text: string): boolean {
@@ -52,17 +56,21 @@ function textHolds(condition: FieldCondition, type: FieldType, text: string): bo
     case 'contains':
       return fold(text).includes(fold(wanted[0]));
     case 'matches':
-      return compiled(condition, () => new RegExp(wanted[0], caseSensitive ? '' : 'i')).test(text);
+      return compiled(condition, () => compileUserRegex(wanted[0], caseSensitive)).test(text);
     case 'glob':
-      return compiled(condition, () => globToRegExp(wanted[0], caseSensitive)).test(text);
+      return compiled(condition, () => compileGlob(wanted[0], caseSensitive)).test(text);
     default:
       return false;
   }
 }
 
-const patterns = new WeakMap<FieldCondition, RegExp>();
+interface Pattern {
+  test(text: string): boolean;
+}
 
-function compiled(condition: FieldCondition, compile: () => RegExp): RegExp {
+const patterns = new WeakMap<FieldCondition, Pattern>();
+
+function compiled(condition: FieldCondition, compile: () => Pattern): Pattern {
   let pattern = patterns.get(condition);
   if (!pattern) {
     pattern = compile();

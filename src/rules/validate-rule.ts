@@ -1,9 +1,10 @@
 // Level-dependent checks on a rule that already has the right shape, and normalisation into a Rule.
 import { ACTION_LEVELS } from './actions.js';
 import { fieldSpec, levelsHavingField, FIELDS, type FieldSpec, type FieldType } from './fields.js';
-import { globToRegExp } from './glob.js';
+import { compileGlob } from './glob.js';
 import { isValidIpOrCidr } from './ip.js';
 import { OPERATORS_BY_TYPE } from './operators.js';
+import { compileUserRegex } from './pattern.js';
 import type { RawAction, RawCondition, RawFieldCondition, RawRule } from './schema.js';
 import type { Path } from './path.js';
 import { parseSize } from './size.js';
@@ -80,15 +81,16 @@ function normaliseText(value: unknown, op: Operator, type: FieldType, values: re
   const text = String(value);
   if (op === 'matches') {
     try {
-      new RegExp(text, caseSensitive ? '' : 'i');
+      compileUserRegex(text, caseSensitive);
     } catch (error) {
-      throw new RuleProblem(path, `bad regular expression ${JSON.stringify(text)}: ${(error as Error).message}`);
+      // RE2 syntax: no backreferences (\1) and no lookaround ((?=…), (?!…), (?<=…), (?<!…)).
+      throw new RuleProblem(path, `bad regular expression ${JSON.stringify(text)} (RE2 syntax, no backreferences or lookaround): ${(error as Error).message}`);
     }
     return text;
   }
   if (op === 'glob') {
     try {
-      globToRegExp(text, caseSensitive);
+      compileGlob(text, caseSensitive);
     } catch {
       throw new RuleProblem(path, `bad glob pattern ${JSON.stringify(text)}`);
     }

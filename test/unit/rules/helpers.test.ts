@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { extensionOf, globToRegExp, parseSize } from '../../../src/rules/index.js';
+import { compileGlob, extensionOf, parseSize } from '../../../src/rules/index.js';
 import { ipMatches, isValidIpOrCidr } from '../../../src/rules/ip.js';
 
-describe('globToRegExp', () => {
-  const glob = (pattern: string, name: string, caseSensitive = false) => globToRegExp(pattern, caseSensitive).test(name);
+describe('compileGlob', () => {
+  const glob = (pattern: string, name: string, caseSensitive = false) => compileGlob(pattern, caseSensitive).test(name);
   it('supports *, ? and classes, anchored, case-insensitive', () => {
     assert.equal(glob('*.exe', 'A.EXE'), true);
     assert.equal(glob('*.exe', 'a.exe.txt'), false);
@@ -22,7 +22,16 @@ describe('globToRegExp', () => {
     assert.equal(glob('*', 'line\nbreak'), true);
   });
   it('rejects an invalid class', () => {
-    assert.throws(() => globToRegExp('[z-a]'), SyntaxError);
+    assert.throws(() => compileGlob('[z-a]'), SyntaxError);
+  });
+  it('folds case inside classes and ranges unless case-sensitive', () => {
+    assert.equal(glob('[A-Z]*.TXT', 'readme.txt'), true);
+    assert.equal(glob('[A-Z]*.TXT', 'readme.txt', true), false);
+    assert.equal(glob('[!a-z]*', 'Readme', false), false);
+    assert.equal(glob('[]x]', ']'), true, 'a ] right after [ belongs to the class');
+  });
+  it('takes a surrogate pair as one character', () => {
+    assert.equal(glob('?.txt', '\u{1F600}.txt'), true);
   });
 });
 

@@ -67,11 +67,21 @@ describe('parseRules validation', () => {
   });
 
   it('bad regular expression, also inside any and not', () => {
-    assert.match(problem({ conditions: [{ field: 'file-name', op: 'matches', value: '(' }] }), /^rules\.transport\[0\] "Strip executables": conditions\[0\]\.value: bad regular expression "\(": Invalid regular expression/);
+    assert.match(problem({ conditions: [{ field: 'file-name', op: 'matches', value: '(' }] }), /^rules\.transport\[0\] "Strip executables": conditions\[0\]\.value: bad regular expression "\(" \(RE2 syntax, no backreferences or lookaround\): error parsing regexp: missing closing \)/);
     assert.match(
       problem({ conditions: [{ any: [{ field: 'extension', op: 'is', value: 'x' }, { not: { field: 'file-name', op: 'matches', value: '[a' } }] }] }),
       /conditions\[0\]\.any\[1\]\.not\.value: bad regular expression/,
     );
+  });
+
+  it('rejects backreferences and lookaround, which a linear-time engine cannot run', () => {
+    for (const pattern of ['(a)\\1', 'x(?=y)', 'x(?!y)', '(?<=y)x', '(?<!y)x']) {
+      assert.match(
+        problem({ conditions: [{ field: 'file-name', op: 'matches', value: pattern }] }),
+        /conditions\[0\]\.value: bad regular expression .* \(RE2 syntax, no backreferences or lookaround\): error parsing regexp: /,
+        pattern,
+      );
+    }
   });
 
   it('bad CIDR and bad IP', () => {
