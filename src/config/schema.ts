@@ -117,6 +117,8 @@ export const configSchema = z
         maxMessageBytes: z.number().int().positive().default(256 * MiB),
         /** Messages scanned at the same time (each may hold up to maxMessageBytes in memory). */
         maxConcurrentScans: z.number().int().positive().default(2),
+        /** Deadline of one message's scan, waiting for a slot included; then scan.onError decides (verdict timeout). */
+        timeoutSeconds: z.number().positive().default(120),
         /** Extra directories of ClamAV-format signatures (.hdb .hsb .ndb) for the builtin engine; <data-dir>/signatures is always read. */
         signatureDirs: z.array(z.string()).default([]),
         clamd: z

@@ -14,7 +14,7 @@ import { createBuiltinEngine, formatWarning, type BuiltinEngine } from './engine
 import { createClamdEngine, describeAddress, type ClamdAddress, type ClamdEngine } from './engines/clamd/index.js';
 import { createEvaluator, type Evaluator } from './evaluate.js';
 import type { FileInspector } from './inspect-file.js';
-import { ScanPipeline } from './pipeline.js';
+import { ScanPipeline, type CancellableEvaluator } from './pipeline.js';
 import type { PolicySettings } from './policy.js';
 import type { EngineName } from './types.js';
 import { ScanWorkerPool } from './worker-pool.js';
@@ -101,14 +101,14 @@ export async function createScanSetup(
   dataDir: string,
   log?: Logger,
   engineNames: EngineName[] = config.scan.engines,
-  options: { workers?: boolean; countRuleHits?: boolean; layer?: RuleLayer } = {},
+  options: { workers?: boolean; countRuleHits?: boolean; layer?: RuleLayer; /** Tests: a fault-injecting worker entry. */ workerEntry?: URL } = {},
 ): Promise<ScanSetup> {
   let engines = await createInspector(config, dataDir, engineNames, log);
   const hitStore = options.countRuleHits ? RuleHitStore.open(dataDir) : undefined;
-  const pool = options.workers ? new ScanWorkerPool(config.scan.maxConcurrentScans, { config, dataDir, engineNames }) : undefined;
+  const pool = options.workers ? new ScanWorkerPool(config.scan.maxConcurrentScans, { config, dataDir, engineNames }, options.workerEntry) : undefined;
   const policyOf = (current: Config) => policyFrom(current, options.layer);
-  const evaluatorFor = (current: Config, inspector: FileInspector): Evaluator =>
-    pool ? (bytes, context) => pool.evaluate(bytes, context) : createEvaluator(inspector, policyOf(current));
+  const evaluatorFor = (current: Config, inspector: FileInspector): Evaluator | CancellableEvaluator =>
+    pool ? (bytes, context, signal) => pool.evaluate(bytes, context, signal) : createEvaluator(inspector, policyOf(current));
   const pipeline = new ScanPipeline({
     evaluate: evaluatorFor(config, engines.inspector),
     engineNames,
@@ -116,6 +116,7 @@ export async function createScanSetup(
     quarantine: new Quarantine(quarantineDir(dataDir)),
     events: new EventLog(eventsPath(dataDir)),
     maxConcurrentScans: config.scan.maxConcurrentScans,
+    timeoutSeconds: config.scan.timeoutSeconds,
     ruleHits: hitStore ? { store: hitStore, layer: options.layer ?? 'transport' } : undefined,
     log,
   });
@@ -130,14 +131,14 @@ export async function createScanSetup(
         const names = next.scan.engines;
         if (pool) {
           pool.update({ config: next, dataDir, engineNames: names });
-          pipeline.reconfigure({ evaluate: evaluatorFor(next, engines.inspector), engineNames: names, policy: policyOf(next) });
+          pipeline.reconfigure({ evaluate: evaluatorFor(next, engines.inspector), engineNames: names, policy: policyOf(next), timeoutSeconds: next.scan.timeoutSeconds });
           return;
         }
         void createInspector(next, dataDir, names, log).then(
           (fresh) => {
             const old = engines;
             engines = fresh;
-            pipeline.reconfigure({ evaluate: evaluatorFor(next, fresh.inspector), engineNames: names, policy: policyOf(next) });
+            pipeline.reconfigure({ evaluate: evaluatorFor(next, fresh.inspector), engineNames: names, policy: policyOf(next), timeoutSeconds: next.scan.timeoutSeconds });
             void old.close();
           },
           (error: Error) => log?.error({ reason: error.message }, 'new scan settings could not be applied; the previous ones stay in force'),

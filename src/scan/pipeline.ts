@@ -6,6 +6,7 @@ import type { Quarantine, QuarantineRecord } from '../store/quarantine.js';
 import type { RuleHitStore } from '../store/rule-hits.js';
 import type { Rewritten } from './apply-decision.js';
 import type { BodyScanner, BodyScanResult, SpooledBody } from './body-scanner.js';
+import { ScanTimeoutError, withDeadline } from './deadline.js';
 import { renderBlocked, type Evaluation, type Evaluator, type Headline, type RuleApplication, type RuleTrace } from './evaluate.js';
 import type { MessageInspection } from './inspect-message.js';
 import { actionNames, type Decision, type PolicySettings } from './policy.js';
@@ -14,9 +15,14 @@ import type { EngineName, Verdict } from './types.js';
 
 export { INBOXGUARD_VERSION } from './evaluate.js';
 
+/** An Evaluator that can be told to give up (the worker pool terminates the worker running it). */
+export type CancellableEvaluator = (bytes: Buffer, context: BodyContext, signal: AbortSignal) => ReturnType<Evaluator>;
+
 export interface PipelineOptions {
   /** The CPU side of a scan: in this thread, or in worker threads. */
-  evaluate: Evaluator;
+  evaluate: Evaluator | CancellableEvaluator;
+  /** scan.timeoutSeconds: the deadline of one message, waiting for a scan slot included. */
+  timeoutSeconds: number;
   engineNames: readonly EngineName[];
   policy: PolicySettings;
   quarantine: Quarantine;
@@ -53,23 +59,39 @@ export class ScanPipeline implements BodyScanner {
   }
 
   /** Hot reload: scans that start from now on use these settings; running ones finish with theirs. */
-  reconfigure(changes: Pick<PipelineOptions, 'evaluate' | 'engineNames' | 'policy'>): void {
+  reconfigure(changes: Pick<PipelineOptions, 'evaluate' | 'engineNames' | 'policy' | 'timeoutSeconds'>): void {
     this.options = { ...this.options, ...changes };
   }
 
+  /**
+   * Settles by scan.timeoutSeconds at the latest: at the deadline the message is handled by
+   * scan.onError (verdict timeout), its scan slot is given back and its evaluation cancelled.
+   */
   async scan(body: SpooledBody, context: BodyContext): Promise<BodyScanResult> {
-    const release = await this.slots.acquire();
     const started = performance.now();
     let bytes: Buffer | undefined;
+    let release: (() => void) | undefined;
     try {
-      bytes = await body.readAll();
-      const outcome = await this.evaluate(bytes, context, true);
-      this.record(bytes, context, outcome, started);
-      return outcome.rewritten ? { changed: true, content: outcome.rewritten.bytes } : { changed: false };
+      return await withDeadline(this.options.timeoutSeconds, async (signal) => {
+        release = await this.slots.acquire(signal);
+        try {
+          signal.throwIfAborted();
+          bytes = await body.readAll();
+          const outcome = await this.evaluateWithin(bytes, context, true, signal);
+          signal.throwIfAborted();
+          this.record(bytes, context, outcome, started);
+          return outcome.rewritten ? { changed: true, content: outcome.rewritten.bytes } : ({ changed: false } as const);
+        } finally {
+          release();
+        }
+      });
     } catch (error) {
+      if (error instanceof ScanTimeoutError) {
+        // An evaluation that ignores the signal (this thread) must not keep the slot from later messages.
+        release?.();
+        return this.failed(bytes ?? body.inMemory(), context, 'timeout', error.message, started);
+      }
       return this.failed(bytes, context, 'error', `scan failed: ${(error as Error).message}`, started);
-    } finally {
-      release();
     }
   }
 
@@ -81,8 +103,13 @@ export class ScanPipeline implements BodyScanner {
    * Evaluates; with `act` it also keeps the original in quarantine when a rule asks for it or the
    * message changes, and counts the rules' hits. Without `act` (dry runs) nothing is written anywhere.
    */
-  async evaluate(bytes: Buffer, context: BodyContext, act: boolean): Promise<ScanOutcome> {
-    const evaluation = await this.options.evaluate(bytes, context);
+  evaluate(bytes: Buffer, context: BodyContext, act: boolean): Promise<ScanOutcome> {
+    return withDeadline(this.options.timeoutSeconds, (signal) => this.evaluateWithin(bytes, context, act, signal));
+  }
+
+  private async evaluateWithin(bytes: Buffer, context: BodyContext, act: boolean, signal: AbortSignal): Promise<ScanOutcome> {
+    const evaluation = await this.options.evaluate(bytes, context, signal);
+    signal.throwIfAborted();
     const { inspection, decision, rewritten, headline, rules, trace } = evaluation;
     const outcome: ScanOutcome = { inspection, decision, rewritten, headline, rules, trace };
     if (!act) return outcome;

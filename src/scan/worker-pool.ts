@@ -2,8 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { BodyContext } from '../protocol/engine.js';
 import type { ScanWorkerData } from './create-pipeline.js';
 import type { Evaluation } from './evaluate.js';
-
-type Reply = { id: number; ok: true; evaluation: Evaluation } | { id: number; ok: false; message: string };
+import type { ScanReply } from './scan-service.js';
 
 interface Job {
   id: number;
@@ -13,19 +12,39 @@ interface Job {
   reject(error: Error): void;
 }
 
-/** A fixed number of scan workers; each takes one message at a time, the rest wait in order. */
+export interface WorkerPoolStats {
+  /** Workers started, the first ones included: every replacement adds one. */
+  started: number;
+  /** Workers terminated because their job was cancelled (deadline). */
+  cancelled: number;
+  /** Workers that threw or exited on their own. */
+  crashed: number;
+}
+
+/**
+ * A fixed number of scan workers; each takes one message at a time, the rest wait in order.
+ * A job can be cancelled (its deadline): waiting, it leaves the queue; running, its worker is
+ * terminated and replaced, so a scan that never ends never holds a worker from later messages.
+ */
 export class ScanWorkerPool {
   private readonly idle: Worker[] = [];
   private readonly busy = new Map<Worker, Job>();
   private readonly queue: Job[] = [];
   private nextId = 0;
   private closed = false;
+  private readonly counts: WorkerPoolStats = { started: 0, cancelled: 0, crashed: 0 };
 
+  /** `entry`: the worker's module; tests pass a fault-injecting one. */
   constructor(
     private readonly size: number,
     private data: ScanWorkerData,
+    private readonly entry: URL = new URL(import.meta.url.endsWith('.ts') ? './scan-worker.ts' : './scan-worker.js', import.meta.url),
   ) {
     for (let index = 0; index < size; index++) this.idle.push(this.spawn());
+  }
+
+  get stats(): WorkerPoolStats {
+    return { ...this.counts };
   }
 
   /** New configuration for the workers (rules, engines, limits): messages already being scanned finish with the old one. */
@@ -34,10 +53,20 @@ export class ScanWorkerPool {
     for (const worker of [...this.idle, ...this.busy.keys()]) worker.postMessage({ type: 'config', data });
   }
 
-  evaluate(bytes: Buffer, context: BodyContext): Promise<Evaluation> {
+  /** Rejects with the signal's reason when it aborts first. */
+  evaluate(bytes: Buffer, context: BodyContext, signal?: AbortSignal): Promise<Evaluation> {
     if (this.closed) return Promise.reject(new Error('scan workers are stopped'));
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: ++this.nextId, bytes, context, resolve, reject });
+      const job: Job = { id: ++this.nextId, bytes, context, resolve, reject };
+      if (signal) {
+        const onAbort = () => this.cancel(job, signal.reason as Error);
+        signal.addEventListener('abort', onAbort, { once: true });
+        const settle = () => signal.removeEventListener('abort', onAbort);
+        job.resolve = (evaluation) => (settle(), resolve(evaluation));
+        job.reject = (error) => (settle(), reject(error));
+      }
+      this.queue.push(job);
       this.dispatch();
     });
   }
@@ -48,22 +77,45 @@ export class ScanWorkerPool {
     await Promise.all([...this.idle, ...this.busy.keys()].map((worker) => worker.terminate()));
   }
 
+  private cancel(job: Job, reason: Error): void {
+    const queued = this.queue.indexOf(job);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      job.reject(reason);
+      return;
+    }
+    const worker = [...this.busy].find(([, running]) => running === job)?.[0];
+    if (!worker) return;
+    this.busy.delete(worker);
+    this.counts.cancelled++;
+    job.reject(reason);
+    // Its 'exit' finds no job and no idle slot for it, so it is not replaced twice.
+    void worker.terminate();
+    if (this.closed) return;
+    this.idle.push(this.spawn());
+    this.dispatch();
+  }
+
   private dispatch(): void {
     while (this.idle.length > 0 && this.queue.length > 0) {
       const worker = this.idle.pop() as Worker;
       const job = this.queue.shift() as Job;
       this.busy.set(worker, job);
+      // A worker holds the process open only while someone waits for its answer.
+      worker.ref();
       // Bytes on a SharedArrayBuffer (see BodySpool.readAll) are shared, not copied; others are cloned.
       worker.postMessage({ type: 'scan', id: job.id, bytes: job.bytes, context: job.context });
     }
   }
 
   private spawn(): Worker {
-    const worker = startWorker(this.data);
-    worker.on('message', (reply: Reply) => {
+    this.counts.started++;
+    const worker = startWorker(this.entry, this.data);
+    worker.on('message', (reply: ScanReply) => {
       const job = this.busy.get(worker);
       if (!job || job.id !== reply.id) return;
       this.busy.delete(worker);
+      worker.unref();
       this.idle.push(worker);
       if (reply.ok) job.resolve(reviveBuffers(reply.evaluation));
       else job.reject(new Error(reply.message));
@@ -83,19 +135,18 @@ export class ScanWorkerPool {
     if (idleIndex >= 0) this.idle.splice(idleIndex, 1);
     job?.reject(error);
     if (this.closed || (!job && idleIndex < 0)) return;
+    this.counts.crashed++;
     this.idle.push(this.spawn());
     this.dispatch();
   }
 }
 
-function startWorker(data: ScanWorkerData): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
+function startWorker(entry: URL, data: ScanWorkerData): Worker {
+  if (entry.pathname.endsWith('.ts')) {
     // Running from source (tests, development): load the TypeScript entry through tsx.
-    const entry = new URL('./scan-worker.ts', here).href;
-    return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`, { eval: true, workerData: data });
+    return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData: data });
   }
-  return new Worker(new URL('./scan-worker.js', here), { workerData: data });
+  return new Worker(entry, { workerData: data });
 }
 
 /** Buffers arrive from the worker as Uint8Arrays. */
