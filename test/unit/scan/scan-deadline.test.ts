@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { LiveConfig } from '../../../src/config/live-config.js';
 import { configSchema, type Config } from '../../../src/config/schema.js';
+import type { BodyContext } from '../../../src/protocol/engine.js';
 import type { SpooledBody } from '../../../src/scan/body-scanner.js';
 import { createInspector, createScanSetup, policyFrom } from '../../../src/scan/create-pipeline.js';
 import { ScanTimeoutError } from '../../../src/scan/deadline.js';
@@ -104,7 +105,7 @@ describe('scan deadline in this thread (no workers)', () => {
     const real = createEvaluator(engines.inspector, policyFrom(settings));
     const calls = { started: 0 };
     const held: Array<() => void> = [];
-    const faultInjectingEvaluator = (bytes: Buffer, context: typeof CONTEXT): Promise<Evaluation> =>
+    const faultInjectingEvaluator = (bytes: Buffer, context: BodyContext): Promise<Evaluation> =>
       ++calls.started <= holds ? new Promise<Evaluation>((resolve) => held.push(() => resolve(real(bytes, context)))) : real(bytes, context);
     const options = { evaluate: faultInjectingEvaluator, engineNames: ['builtin' as const], policy: policyFrom(settings) };
     const pipeline = new ScanPipeline({
