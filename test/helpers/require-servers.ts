@@ -3,6 +3,7 @@
 //
 //   const skip = requireDovecot();            // string (skip reason) or false
 //   test('imap fetch through the proxy', { skip }, async () => { ... });
+import { existsSync } from 'node:fs';
 import { findCommand } from '../../scripts/test-servers/find-command.js';
 import { DOVECOT_PACKAGES } from '../../scripts/test-servers/dovecot.js';
 
@@ -30,6 +31,12 @@ function missing(what: string, remedy: string): string {
 export function requireCommand(name: string, debianPackages: string): string | false {
   if (findCommand(name)) return false;
   return missing(`${name} not installed`, `apt-get install ${debianPackages}`);
+}
+
+/** false when the file or directory exists (e.g. clamav-testfiles' samples); otherwise as requireCommand. */
+export function requireFile(path: string, debianPackage: string): string | false {
+  if (existsSync(path)) return false;
+  return missing(`${path} missing`, `apt-get install ${debianPackage}`);
 }
 
 /** dovecot + doveadm installed and we are root (Dovecot drops to uid 65534 for mail). */

@@ -1,4 +1,4 @@
-import { inspectArchive, defaultArchiveLimits, type ArchiveInfo, type ArchiveLimits } from '../../../../src/scan/archive/index.js';
+import { inspectArchive, defaultArchiveLimits, inflateMeter, INFLATE_CHUNK_BYTES, type ArchiveInfo, type ArchiveLimits } from '../../../../src/scan/archive/index.js';
 import type { ContentInfo, Finding } from '../../../../src/scan/types.js';
 
 export interface Delivered {
@@ -27,20 +27,19 @@ export function findingNames(inspection: Inspection): string[] {
   return inspection.findings.map((finding) => finding.name);
 }
 
-/** Runs `work` while sampling RSS; returns its result and the largest RSS growth seen. */
-export async function measuringRss<T>(work: () => Promise<T>): Promise<{ result: T; rssGrowth: number }> {
-  const before = process.memoryUsage().rss;
-  let peak = before;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 2);
-  try {
-    const result = await work();
-    peak = Math.max(peak, process.memoryUsage().rss);
-    return { result, rssGrowth: peak - before };
-  } finally {
-    clearInterval(sampler);
-  }
+/** Runs `work` and counts the inflating it caused: calls and bytes produced (kept or dropped at a cap). */
+export async function countingInflate<T>(work: () => Promise<T>): Promise<{ result: T; inflatedBytes: number; inflateCalls: number }> {
+  const before = { ...inflateMeter };
+  const result = await work();
+  return { result, inflatedBytes: inflateMeter.bytes - before.bytes, inflateCalls: inflateMeter.calls - before.calls };
+}
+
+/**
+ * The most a walk may inflate under `limits`: the total budget, plus what one inflate produces past
+ * its cap before it notices (one chunk) for every inflate started.
+ */
+export function inflateBound(limits: ArchiveLimits, inflateCalls: number): number {
+  return limits.maxUnpackedBytes + inflateCalls * INFLATE_CHUNK_BYTES;
 }
 
 export const MiB = 1024 * 1024;

@@ -75,8 +75,19 @@ export class BodyDatabase {
  */
 const LOCAL_CHECK_BUDGET = 1000;
 
+/** The verification work of one scan: what degenerate data can make grow, counted for tests. */
+export interface BodyScanWork {
+  /** Anchor occurrences the automaton reported. */
+  anchorHits: number;
+  /** Checks of a signature around one anchor occurrence. */
+  localChecks: number;
+  /** Evaluations of a signature over the whole file. */
+  wholeFileChecks: number;
+}
+
 export class BodyScan {
   private state = 0;
+  readonly work: BodyScanWork = { anchorHits: 0, localChecks: 0, wholeFileChecks: 0 };
   private readonly failedChecks = new Map<number, number>();
   private readonly matched = new Set<number>();
   /** Signatures already settled by a whole-file evaluation (matched or not). */
@@ -102,6 +113,7 @@ export class BodyScan {
   }
 
   private verify(anchorId: number, end: number): void {
+    this.work.anchorHits++;
     for (const index of this.signaturesByAnchor[anchorId]) {
       if (this.matched.has(index) || this.settled.has(index)) continue;
       const signature = this.signatures[index];
@@ -109,6 +121,7 @@ export class BodyScan {
       if (signature.offset.kind === 'any') {
         const failed = this.failedChecks.get(index) ?? 0;
         if (failed < LOCAL_CHECK_BUDGET) {
+          this.work.localChecks++;
           if (!matchesAroundAnchor(signature.pattern, this.data, end)) {
             this.failedChecks.set(index, failed + 1);
             continue;
@@ -120,6 +133,7 @@ export class BodyScan {
         }
       }
       this.settled.add(index);
+      this.work.wholeFileChecks++;
       if (matchesWholeFile(signature.pattern, signature.offset, this.data)) this.matched.add(index);
     }
   }
