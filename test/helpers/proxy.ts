@@ -37,7 +37,7 @@ export interface TestProxy {
 /** dataDir: reuse a data dir (a restart); it is then left in place on close. */
 export async function startTestProxy(
   listeners: TestListener[],
-  options: { scanner?: BodyScanner | 'pipeline'; settings?: Record<string, unknown>; dataDir?: string } = {},
+  options: { scanner?: BodyScanner | 'pipeline'; settings?: Record<string, unknown>; dataDir?: string; /** With 'pipeline': a fault-injecting scan worker entry. */ workerEntry?: URL } = {},
 ): Promise<TestProxy> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'inboxguard-proxy-'));
   const ownsDataDir = options.dataDir === undefined;
@@ -49,7 +49,7 @@ export async function startTestProxy(
   const live = new LiveConfig(config);
   let proxy: RunningProxy;
   let watcher: ConfigWatcher | undefined;
-  const scanning = options.scanner === 'pipeline' ? await createScanSetup(config, dataDir, log, config.scan.engines, { workers: true, countRuleHits: true }) : undefined;
+  const scanning = options.scanner === 'pipeline' ? await createScanSetup(config, dataDir, log, config.scan.engines, { workers: true, countRuleHits: true, workerEntry: options.workerEntry }) : undefined;
   const scanner = scanning?.pipeline ?? (options.scanner === 'pipeline' ? undefined : options.scanner) ?? noScanning;
   try {
     proxy = await startProxy(live, { certificates: new LeafIssuer(ca, dataDir), scanner, log });
