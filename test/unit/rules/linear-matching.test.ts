@@ -2,6 +2,7 @@
 // is bounded by the input, counted in steps (never timed).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { compileGlob, compileUserRegex, evaluateLevel, MAX_NAME_CHARS, MAX_TEXT_FACT_CHARS } from '../../../src/rules/index.js';
 import { boundFact } from '../../../src/rules/fact-bounds.js';
 import { attachment, filtering, rule } from './facts-fixtures.js';
@@ -29,6 +30,51 @@ describe('glob matching on hostile names', () => {
   });
 });
 
+/** The former RegExp translation of a glob (backtracking), kept only as a reference on short inputs. */
+function referenceGlob(glob: string, caseSensitive: boolean): RegExp {
+  let source = '';
+  for (let index = 0; index < glob.length; index++) {
+    const char = glob[index];
+    if (char === '*') source += '.*';
+    else if (char === '?') source += '.';
+    else if (char === '[') {
+      const close = glob.indexOf(']', index + 2);
+      if (close === -1) {
+        source += '\\[';
+        continue;
+      }
+      let body = glob.slice(index + 1, close);
+      const negated = body.startsWith('!') || body.startsWith('^');
+      if (negated) body = body.slice(1);
+      source += `[${negated ? '^' : ''}${body.replace(/[\\\]^]/g, '\\$&')}]`;
+      index = close;
+    } else source += char.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`, caseSensitive ? 's' : 'is');
+}
+
+describe('glob matching agrees with the former RegExp form', () => {
+  it('on random globs and names over a small alphabet', () => {
+    const globChar = fc.constantFrom('a', 'B', 'b', '.', '*', '?', '[', ']', '!', '^', '-', '\\', '+', '(', '\n');
+    const nameChar = fc.constantFrom('a', 'A', 'b', 'B', '.', '[', ']', '!', '-', '\\', '+', '(', '\n');
+    fc.assert(
+      fc.property(fc.array(globChar, { maxLength: 8 }), fc.array(nameChar, { maxLength: 10 }), fc.boolean(), (globChars, nameChars, caseSensitive) => {
+        const glob = globChars.join('');
+        const name = nameChars.join('');
+        let reference: RegExp;
+        try {
+          reference = referenceGlob(glob, caseSensitive);
+        } catch {
+          assert.throws(() => compileGlob(glob, caseSensitive), SyntaxError, glob);
+          return;
+        }
+        assert.equal(compileGlob(glob, caseSensitive).test(name), reference.test(name), `${JSON.stringify(glob)} on ${JSON.stringify(name)}`);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});
+
 describe('user regexes on hostile text', () => {
   it('nested quantifiers that make a backtracking engine exponential answer correctly on RE2', () => {
     const text = `${'a'.repeat(4000)}!`;
@@ -36,6 +82,17 @@ describe('user regexes on hostile text', () => {
     assert.equal(compileUserRegex('^(a|a)*$', false).test(text), false);
     assert.equal(compileUserRegex('(a*)*b', false).test(text), false);
     assert.equal(compileUserRegex('^(a+)+!$', false).test(text), true);
+  });
+
+  it('agrees with JavaScript RegExp on the syntax rules use (classes, escapes, anchors, groups, counts)', () => {
+    const patterns = ['^invoice', 'pdf$', '\\d{4}', '^\\w+@example\\.(org|com)$', '\\bfree\\b', '[^a-z0-9]', '(?:re|fwd?):\\s*', 'a.c', 'x{2,3}y', '^$', '\\.exe$', '[A-F]{2}-\\d+'];
+    const inputs = ['Invoice 2026', 'report.PDF', 'alice@example.org', 'bob@example.net', 'get it FREE now', 'freedom', 'Re: hello', 'FWD:x', 'abc', 'a\nc', 'xxxy', 'xy', '', 'setup.EXE', 'ab-12', 'AB-12'];
+    for (const pattern of patterns) {
+      for (const caseSensitive of [false, true]) {
+        const expected = new RegExp(pattern, caseSensitive ? '' : 'i');
+        for (const input of inputs) assert.equal(compileUserRegex(pattern, caseSensitive).test(input), expected.test(input), `/${pattern}/ on ${JSON.stringify(input)}`);
+      }
+    }
   });
 
   it('is not a JavaScript RegExp', () => {
