@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { BodyContext } from '../protocol/engine.js';
 import type { ScanWorkerData } from './create-pipeline.js';
 import type { Evaluation } from './evaluate.js';
-import type { ScanReply } from './scan-service.js';
+import type { ScanReply } from './scan-worker.js';
 
 interface Job {
   id: number;
@@ -38,7 +38,7 @@ export class ScanWorkerPool {
   constructor(
     private readonly size: number,
     private data: ScanWorkerData,
-    private readonly entry: URL = new URL(import.meta.url.endsWith('.ts') ? './scan-worker.ts' : './scan-worker.js', import.meta.url),
+    private readonly entry: URL = new URL(import.meta.url.endsWith('.ts') ? './scan-worker-entry.ts' : './scan-worker-entry.js', import.meta.url),
   ) {
     for (let index = 0; index < size; index++) this.idle.push(this.spawn());
   }

@@ -1,9 +1,9 @@
-// Fault injection: a scan worker entry that behaves like the real one (scan-service.ts) except for
+// Fault injection: a scan worker entry that behaves like the real one (scan-worker.ts) except for
 // messages carrying `X-Fault-Injection: hang | throw | exit`, which make it never answer, throw out of
 // its message handler, or exit — faults a real worker only shows by accident.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ScanWorkerData } from '../../src/scan/create-pipeline.js';
-import { serveScans, type ScanPort, type ScanRequest } from '../../src/scan/scan-service.js';
+import { serveScans, type ScanPort, type ScanRequest } from '../../src/scan/scan-worker.js';
 
 export const FAULT_HEADER = 'X-Fault-Injection';
 export type InjectedFault = 'hang' | 'throw' | 'exit';
