@@ -2,6 +2,8 @@ import type net from 'node:net';
 import type { Logger } from 'pino';
 import { DotStuffer } from '../pop3/dot-stuffing.js';
 import type { BodyContext, EngineOutput, ProtocolEngine } from '../protocol/engine.js';
+import { memoryLimits } from '../protocol/limits.js';
+import { processMemory, type SessionMemory } from '../protocol/memory-budget.js';
 import type { PreludeOutput } from '../protocol/prelude.js';
 import type { BodyScanner, BodyScanResult } from '../scan/body-scanner.js';
 import { BodySpool, sliceChunks } from './body-spool.js';
@@ -62,9 +64,15 @@ class EngineRelay implements Relay {
   private readonly ticker: NodeJS.Timeout;
   private ended = false;
   private application: string | undefined;
+  private readonly memory: SessionMemory;
+  private readonly unspillableBodyBytes: number;
 
   constructor(private readonly options: EngineRelayOptions) {
     this.application = options.application;
+    const limits = memoryLimits(options.memoryBufferBytes);
+    this.memory = processMemory.openSession(limits);
+    this.memory.onRelief(() => this.updateFlow());
+    this.unspillableBodyBytes = limits.unspillableBodyBytes;
     const { client, upstream, ready, engine } = options;
     this.clientWriter = new OrderedWriter(client, (error) => this.finish(`writing to the client failed: ${error.message}`), () => this.updateFlow());
     this.ticker = setInterval(() => {
@@ -132,7 +140,7 @@ class EngineRelay implements Relay {
         return;
       case 'bodyBegin':
         this.bodies.set(output.bodyId, {
-          spool: new BodySpool(this.options.memoryBufferBytes),
+          spool: new BodySpool(this.options.memoryBufferBytes, { memory: this.memory, unspillableBytes: this.unspillableBodyBytes }),
           context: {
             ...output.context,
             listener: this.options.listener,
@@ -172,6 +180,7 @@ class EngineRelay implements Relay {
     const body = this.bodies.get(bodyId);
     if (!body) return;
     const { spool, context } = body;
+    this.memory.scanWaiting(1);
     spool
       .finish()
       .then(() => this.options.scanner.scan(spool, context))
@@ -183,7 +192,10 @@ class EngineRelay implements Relay {
           return { changed: false };
         },
       )
-      .then((result) => this.settle(bodyId, body, result));
+      .then((result) => {
+        this.memory.scanWaiting(-1);
+        this.settle(bodyId, body, result);
+      });
   }
 
   private settle(bodyId: number, body: Body, result: BodyScanResult): void {
@@ -223,7 +235,8 @@ class EngineRelay implements Relay {
   private updateFlow(): void {
     if (this.ended) return;
     const { client, upstream, engine } = this.options;
-    const clientFull = this.clientWriter.pendingBytes > HIGH_WATER_BYTES || engine.queuedClientBytes > ENGINE_QUEUE_LIMIT_BYTES;
+    this.memory.setQueuedClientBytes(engine.queuedClientBytes);
+    const clientFull = this.clientWriter.pendingBytes > HIGH_WATER_BYTES || engine.queuedClientBytes > ENGINE_QUEUE_LIMIT_BYTES || this.memory.pauseUpstream;
     if (clientFull && !upstream.isPaused()) upstream.pause();
     else if (!clientFull && upstream.isPaused()) upstream.resume();
     const upstreamFull = upstream.writableLength > HIGH_WATER_BYTES;
@@ -244,6 +257,7 @@ class EngineRelay implements Relay {
     clearInterval(this.ticker);
     for (const body of this.bodies.values()) body.spool.dispose();
     this.bodies.clear();
+    this.memory.close();
     this.options.onEnd(reason);
   }
 }
