@@ -17,11 +17,13 @@ export class ProcessMemory {
   private heldBytes = 0;
   private peakBytes = 0;
   private refusedBytes = 0;
+  private sessionPeakBytes = 0;
 
   constructor(readonly limit: number = PROCESS_MEMORY_BYTES) {}
 
-  get counters(): MemoryCounters {
-    return { held: this.heldBytes, peak: this.peakBytes, refused: this.refusedBytes };
+  /** `sessionPeak`: the most any one session ever held. */
+  get counters(): MemoryCounters & { sessionPeak: number } {
+    return { held: this.heldBytes, peak: this.peakBytes, refused: this.refusedBytes, sessionPeak: this.sessionPeakBytes };
   }
 
   /** A session's share, with the session budget and the other limits in `limits`. */
@@ -38,6 +40,11 @@ export class ProcessMemory {
   add(bytes: number): void {
     this.heldBytes += bytes;
     if (this.heldBytes > this.peakBytes) this.peakBytes = this.heldBytes;
+  }
+
+  /** @internal used by SessionMemory */
+  sessionHeld(bytes: number): void {
+    if (bytes > this.sessionPeakBytes) this.sessionPeakBytes = bytes;
   }
 
   /** @internal used by SessionMemory */
@@ -152,7 +159,10 @@ export class SessionMemory {
   private add(bytes: number): void {
     if (this.closed) return;
     this.heldBytes += bytes;
-    if (this.heldBytes > this.peakBytes) this.peakBytes = this.heldBytes;
+    if (this.heldBytes > this.peakBytes) {
+      this.peakBytes = this.heldBytes;
+      this.process.sessionHeld(this.heldBytes);
+    }
     this.process.add(bytes);
   }
 }

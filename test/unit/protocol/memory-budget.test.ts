@@ -24,7 +24,7 @@ describe('memory budgets', () => {
     assert.equal(second.reserve(600), false);
     assert.equal(second.reserve(500), true);
     assert.equal(second.underPressure, true);
-    assert.deepEqual(process.counters, { held: 1500, peak: 1500, refused: 600 });
+    assert.deepEqual(process.counters, { held: 1500, peak: 1500, refused: 600, sessionPeak: 1000 });
     first.close();
     assert.equal(process.counters.held, 500);
   });
