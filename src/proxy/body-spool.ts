@@ -28,6 +28,16 @@ export const nodeSpoolFiles: SpoolFiles = {
   removeDir: (dir) => rm(dir, { recursive: true, force: true }),
 };
 
+/** What the spools of this process have done, for the log and for tests (which assert on these, not on the disk). */
+export const spoolCounters = {
+  /** Bodies that started spilling to disk. */
+  spills: 0,
+  /** Spills the disk refused (full, unwritable); those bodies went on in memory or failed. */
+  spillFailures: 0,
+  /** Bodies lost because they could neither spill nor stay in memory. */
+  failedBodies: 0,
+};
+
 /** The body is lost: it could neither be spilled to disk nor kept in memory (or the spool was disposed). */
 export class SpoolFailedError extends Error {
   readonly code = 'SPOOL_FAILED';
@@ -210,6 +220,7 @@ export class BodySpool {
 
   private startSpill(): void {
     this.state = 'opening';
+    spoolCounters.spills++;
     this.memory.writing(this.memoryBytes);
     this.files.makeDir().then(
       (dir) => {
@@ -270,6 +281,7 @@ export class BodySpool {
   private spillFailed(error: Error): void {
     if (this.disposed || this.state === 'unspillable') return;
     this.state = 'unspillable';
+    spoolCounters.spillFailures++;
     this.spillError = (error as NodeJS.ErrnoException).code ?? error.message;
     this.file?.stream?.destroy();
     const unwritten = this.inFlight;
@@ -290,6 +302,7 @@ export class BodySpool {
 
   private fail(reason: string): void {
     if (this.failure) return;
+    spoolCounters.failedBodies++;
     this.failure = new SpoolFailedError(`message body of ${this.bytes}+ bytes lost: ${reason}`);
     this.memory.release(this.memoryBytes);
     this.chunks = [];

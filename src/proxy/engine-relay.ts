@@ -183,6 +183,8 @@ class EngineRelay implements Relay {
     this.memory.scanWaiting(1);
     spool
       .finish()
+      // A lost body (disk full and too large for memory) still goes to the scanner: its readAll() fails, and scan.onError decides, with an event.
+      .catch(() => undefined)
       .then(() => this.options.scanner.scan(spool, context))
       .then(
         (result) => result,
@@ -194,6 +196,8 @@ class EngineRelay implements Relay {
       )
       .then((result) => {
         this.memory.scanWaiting(-1);
+        // The original is gone; unless a replacement was decided, the session ends before a half-written literal.
+        if (spool.failed && !result.changed) return this.finish(`message body lost: ${spool.failed.message}`);
         this.settle(bodyId, body, result);
       });
   }
@@ -223,7 +227,7 @@ class EngineRelay implements Relay {
     const source: AsyncIterable<Buffer> | Iterable<Buffer> =
       body.result?.changed === true
         ? sliceChunks([body.result.content], output.start ?? 0, output.end ?? body.result.content.length)
-        : body.spool.spilled
+        : body.spool.spilled || body.spool.failed
           ? body.spool.range(output.start, output.end)
           : body.spool.memoryRange(output.start, output.end);
     const encoded = output.encoding === 'pop3-dot-stuffed' ? dotStuffed(source, output.end === undefined) : source;
