@@ -185,10 +185,10 @@ class EngineRelay implements Relay {
       .finish()
       // A lost body (disk full and too large for memory) still goes to the scanner: its readAll() fails, and scan.onError decides, with an event.
       .catch(() => undefined)
-      .then(() => this.options.scanner.scan(spool, context))
+      .then(() => (this.ended ? undefined : this.options.scanner.scan(spool, context)))
       .then(
         (result) => result,
-        (error: Error): BodyScanResult => {
+        (error: Error): BodyScanResult | undefined => {
           // The scanner owns the scan.onError policy; reaching this means it failed outright.
           this.options.log.error({ err: error, section: context.section }, 'scanner failed; delivering the message unchanged');
           return { changed: false };
@@ -196,6 +196,7 @@ class EngineRelay implements Relay {
       )
       .then((result) => {
         this.memory.scanWaiting(-1);
+        if (!result) return;
         // The original is gone; unless a replacement was decided, the session ends before a half-written literal.
         if (spool.failed && !result.changed) return this.finish(`message body lost: ${spool.failed.message}`);
         this.settle(bodyId, body, result);
