@@ -11,8 +11,6 @@ export const MIME_WALK_LIMITS = DEFAULT_WALK_LIMITS;
 export interface MemoryLimits {
   /** Bytes one session may hold in memory (spooled bodies, client bytes queued behind a held body). */
   sessionBytes: number;
-  /** Bytes all sessions together may hold in memory. */
-  processBytes: number;
   /**
    * Bytes of one body kept in memory when it cannot be spilled to disk (disk full, temp dir unwritable);
    * beyond this (or beyond a budget) that body fails, and only its session is affected.
@@ -27,13 +25,13 @@ export interface MemoryLimits {
 /** Held bodies per session, in units of scan.memoryBufferBytes (the engines keep up to 4 for partial fetches). */
 const SESSION_BODY_BUFFERS = 8;
 
+/** Bytes all sessions together may hold in memory. */
 export const PROCESS_MEMORY_BYTES = 512 * MiB;
 
 /** The memory budgets for a proxy whose bodies spill to disk above `memoryBufferBytes` (scan.memoryBufferBytes). */
 export function memoryLimits(memoryBufferBytes: number): MemoryLimits {
   return {
     sessionBytes: SESSION_BODY_BUFFERS * memoryBufferBytes,
-    processBytes: PROCESS_MEMORY_BYTES,
     unspillableBodyBytes: 2 * memoryBufferBytes,
     diskWriteWindowBytes: 4 * MiB,
     scansWaiting: 8,

@@ -79,11 +79,6 @@ export class SessionMemory {
     return { held: this.heldBytes, peak: this.peakBytes, refused: this.refusedBytes, writing: this.writingBytes, scansWaiting: this.waitingScans };
   }
 
-  /** True when more bytes would be kept in memory now only by going over a budget. */
-  get underPressure(): boolean {
-    return this.heldBytes >= this.limits.sessionBytes || !this.process.fits(1);
-  }
-
   /** True when the session, or the process, holds more than its budget. */
   get overBudget(): boolean {
     return this.heldBytes > this.limits.sessionBytes || !this.process.fits(0);
