@@ -33,7 +33,7 @@ export function memoryLimits(memoryBufferBytes: number): MemoryLimits {
   return {
     sessionBytes: SESSION_BODY_BUFFERS * memoryBufferBytes,
     unspillableBodyBytes: 2 * memoryBufferBytes,
-    diskWriteWindowBytes: 4 * MiB,
+    diskWriteWindowBytes: Math.min(4 * MiB, memoryBufferBytes),
     scansWaiting: 8,
   };
 }
