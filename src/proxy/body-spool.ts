@@ -89,7 +89,7 @@ export class BodySpool {
     private readonly memoryLimit: number,
     options: BodySpoolOptions = {},
   ) {
-    this.memory = options.memory ?? new ProcessMemory(Number.POSITIVE_INFINITY).openSession({ sessionBytes: Number.POSITIVE_INFINITY, diskWriteWindowBytes: Number.POSITIVE_INFINITY, scansWaiting: Number.POSITIVE_INFINITY });
+    this.memory = options.memory ?? unbudgeted();
     this.unspillableBytes = options.unspillableBytes ?? 2 * memoryLimit;
     this.files = options.files ?? nodeSpoolFiles;
   }
@@ -364,6 +364,12 @@ export class BodySpool {
   private removeDir(dir: string): void {
     this.files.removeDir(dir).catch(() => undefined);
   }
+}
+
+/** Accounting without limits, for a spool used outside a session. */
+function unbudgeted(): SessionMemory {
+  const none = Number.POSITIVE_INFINITY;
+  return new ProcessMemory(none).openSession({ sessionBytes: none, diskWriteWindowBytes: none, scansWaiting: none });
 }
 
 export function* sliceChunks(chunks: Buffer[], start: number, end: number): Generator<Buffer> {
