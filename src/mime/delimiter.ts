@@ -20,15 +20,23 @@ export interface DelimiterLine<Owner> {
 
 const LF_DASH_DASH = Buffer.from('\n--', 'latin1');
 
+/** Counters a caller may pass to see how much matching was done. */
+export interface DelimiterWork {
+  delimiterCandidates: number;
+  boundaryComparisons: number;
+}
+
 /** The delimiter line at `lineStart`, if that line is one. */
-export function delimiterAt<Owner>(buffer: Buffer, lineStart: number, stack: readonly OpenBoundary<Owner>[]): DelimiterLine<Owner> | undefined {
+export function delimiterAt<Owner>(buffer: Buffer, lineStart: number, stack: readonly OpenBoundary<Owner>[], work?: DelimiterWork): DelimiterLine<Owner> | undefined {
   if (stack.length === 0 || buffer[lineStart] !== DASH || buffer[lineStart + 1] !== DASH) return undefined;
+  if (work) work.delimiterCandidates++;
   const valueStart = lineStart + 2;
   let best = -1;
   for (let index = stack.length - 1; index >= 0; index--) {
     const boundary = stack[index].boundary;
     if (best !== -1 && stack[best].boundary.length >= boundary.length) continue;
     if (valueStart + boundary.length > buffer.length) continue;
+    if (work) work.boundaryComparisons++;
     if (buffer.compare(boundary, 0, boundary.length, valueStart, valueStart + boundary.length) === 0) best = index;
   }
   if (best === -1) return undefined;
@@ -42,12 +50,12 @@ export function delimiterAt<Owner>(buffer: Buffer, lineStart: number, stack: rea
 }
 
 /** The first delimiter line starting at or after `from`, which must be the start of a line. */
-export function nextDelimiter<Owner>(buffer: Buffer, from: number, stack: readonly OpenBoundary<Owner>[]): DelimiterLine<Owner> | undefined {
+export function nextDelimiter<Owner>(buffer: Buffer, from: number, stack: readonly OpenBoundary<Owner>[], work?: DelimiterWork): DelimiterLine<Owner> | undefined {
   if (stack.length === 0) return undefined;
-  const atStart = delimiterAt(buffer, from, stack);
+  const atStart = delimiterAt(buffer, from, stack, work);
   if (atStart) return atStart;
   for (let hit = buffer.indexOf(LF_DASH_DASH, from); hit !== -1; hit = buffer.indexOf(LF_DASH_DASH, hit + 1)) {
-    const found = delimiterAt(buffer, hit + 1, stack);
+    const found = delimiterAt(buffer, hit + 1, stack, work);
     if (found) return found;
   }
   return undefined;

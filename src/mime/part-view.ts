@@ -29,7 +29,7 @@ export function partsOfTree(buffer: Buffer, tree: MimeTree, rootHeader?: Buffer)
       }
     }
   }
-  const result: WalkResult = { parts };
+  const result: WalkResult = { parts, work: tree.work };
   if (problems.length > 0) result.malformed = [...new Set(problems)].slice(0, MAX_REPORTED_PROBLEMS).join('; ');
   return result;
 }

@@ -9,7 +9,7 @@ import { isBlankLine, lineBreakBefore, nextLineStart } from './bytes.js';
 import { delimiterAt, nextDelimiter, type OpenBoundary } from './delimiter.js';
 import { splitHeaderFields, type HeaderField } from './header-fields.js';
 import { describePart, type PartHeaderInfo } from './part-header.js';
-import type { ByteRange, WalkLimits } from './types.js';
+import { emptyWalkWork, type ByteRange, type WalkLimits, type WalkWork } from './types.js';
 
 export type NodeKind = 'leaf' | 'multipart' | 'message';
 
@@ -34,6 +34,7 @@ export interface MimeTree {
   /** Every entity in message order. */
   nodes: MimeNode[];
   problems: string[];
+  work: WalkWork;
 }
 
 /** The top entity when its header is not part of the buffer (a single-part fetch such as BODY[2]). */
@@ -54,6 +55,7 @@ class TreeBuilder {
   private readonly nodes: MimeNode[] = [];
   private readonly problems: string[] = [];
   private readonly stack: OpenBoundary<MimeNode>[] = [];
+  private readonly work = emptyWalkWork();
 
   constructor(
     private readonly buffer: Buffer,
@@ -68,7 +70,7 @@ class TreeBuilder {
     for (const open of this.stack) this.report(open.owner, 'missing closing boundary');
     for (const entity of this.nodes) this.collapseEmptyMultipart(entity);
     assignPaths(root, detachedRoot?.path);
-    return { root, nodes: this.nodes, problems: this.problems };
+    return { root, nodes: this.nodes, problems: this.problems, work: this.work };
   }
 
   /** Starts the body of `node`; returns the next entity to enter, or undefined at the end of input. */
@@ -85,7 +87,7 @@ class TreeBuilder {
   /** Scans from `from` inside `current` for the delimiter that ends it or starts a sibling. */
   private continueFrom(current: MimeNode, from: number): MimeNode | undefined {
     for (;;) {
-      const delimiter = nextDelimiter(this.buffer, from, this.stack);
+      const delimiter = nextDelimiter(this.buffer, from, this.stack, this.work);
       if (delimiter === undefined) return undefined;
       const owner = delimiter.owner;
       let contentEnd = lineBreakBefore(this.buffer, delimiter.lineStart, from);
@@ -180,6 +182,8 @@ class TreeBuilder {
 
   private addNode(fields: Omit<MimeNode, 'path' | 'children' | 'problems'>): MimeNode {
     const node: MimeNode = { ...fields, path: '', children: [], problems: [] };
+    this.work.entities++;
+    if (node.depth > this.work.maxDepth) this.work.maxDepth = node.depth;
     node.parent?.children.push(node);
     this.nodes.push(node);
     return node;
@@ -212,7 +216,8 @@ class TreeBuilder {
   private findHeaderEnd(start: number): { headerEnd: number; bodyStart: number; endedByDelimiter: boolean } {
     const buffer = this.buffer;
     for (let lineStart = start; lineStart < buffer.length; ) {
-      if (delimiterAt(buffer, lineStart, this.stack)) {
+      this.work.headerLines++;
+      if (delimiterAt(buffer, lineStart, this.stack, this.work)) {
         const headerEnd = lineBreakBefore(buffer, lineStart, start);
         return { headerEnd, bodyStart: headerEnd, endedByDelimiter: true };
       }

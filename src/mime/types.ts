@@ -70,11 +70,34 @@ export interface MimePart extends PartDescription {
   decode(): Buffer;
 }
 
+/**
+ * The work a walk did, so tests can assert it stays bounded (linear in the input, capped by the limits)
+ * instead of timing it.
+ */
+export interface WalkWork {
+  /** MIME entities read (bounded by maxParts). */
+  entities: number;
+  /** Deepest nesting entered (bounded by maxDepth). */
+  maxDepth: number;
+  /** Header lines looked at while finding where headers end. */
+  headerLines: number;
+  /** Lines starting with "--" compared against the open boundaries. */
+  delimiterCandidates: number;
+  /** Boundary comparisons made for those lines (at most candidates × open boundaries, and those ≤ maxDepth). */
+  boundaryComparisons: number;
+}
+
+export function emptyWalkWork(): WalkWork {
+  return { entities: 0, maxDepth: 0, headerLines: 0, delimiterCandidates: 0, boundaryComparisons: 0 };
+}
+
 export interface WalkResult {
   /** Leaves and uuencoded blocks in message order. */
   parts: MimePart[];
   /** Set when the structure is broken or a limit was hit; what could be found is still in `parts`. */
   malformed?: string;
+  /** What the walk cost. */
+  work?: WalkWork;
 }
 
 /** The defaults with every limit the caller set (undefined entries keep their default). */

@@ -1,80 +1,163 @@
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { ProcessMemory, type SessionMemory } from '../protocol/memory-budget.js';
 import { sharedBuffer } from '../scan/shared-buffer.js';
 
 /** Copy step between yields when assembling a body, so other sessions are served in between. */
 const ASSEMBLY_STEP_BYTES = 4 * 1024 * 1024;
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+const READ_STEP_BYTES = 256 * 1024;
+
+/** What a spool needs from the file system; every call is asynchronous, so none blocks the event loop. */
+export interface SpoolFiles {
+  /** A new private (0700) directory for one body. */
+  makeDir(): Promise<string>;
+  /** A 0600 file for writing; its errors arrive as 'error' events. */
+  createWriteStream(path: string): Writable;
+  open(path: string): Promise<{ read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>; close(): Promise<void> }>;
+  removeDir(dir: string): Promise<void>;
+}
+
+export const nodeSpoolFiles: SpoolFiles = {
+  makeDir: () => mkdtemp(join(tmpdir(), 'inboxguard-spool-')),
+  createWriteStream: (path) => createWriteStream(path, { mode: 0o600, flags: 'wx' }),
+  open: (path) => open(path, 'r'),
+  removeDir: (dir) => rm(dir, { recursive: true, force: true }),
+};
+
+/** What the spools of this process have done, for the log and for tests (which assert on these, not on the disk). */
+export const spoolCounters = {
+  /** Bodies that started spilling to disk. */
+  spills: 0,
+  /** Spills the disk refused (full, unwritable); those bodies went on in memory or failed. */
+  spillFailures: 0,
+  /** Bodies lost because they could neither spill nor stay in memory. */
+  failedBodies: 0,
+};
+
+/** The body is lost: it could neither be spilled to disk nor kept in memory (or the spool was disposed). */
+export class SpoolFailedError extends Error {
+  readonly code = 'SPOOL_FAILED';
+}
+
+export interface BodySpoolOptions {
+  /** The session's memory budget; without it the body is accounted against a budget of its own. */
+  memory?: SessionMemory;
+  /** Bytes kept in memory when the body cannot be spilled; beyond them the spool fails. Default 2 × memoryLimit. */
+  unspillableBytes?: number;
+  files?: SpoolFiles;
+}
+
+type SpillState = 'memory' | 'opening' | 'file' | 'unspillable';
 
 /**
- * One message body as it arrives from the server: kept in memory up to memoryLimit bytes, then
- * spilled to a 0600 temp file (in a 0700 directory) that is removed on dispose().
+ * One message body as it arrives from the server: kept in memory up to memoryLimit bytes (and while the
+ * memory budget allows), then spilled to a 0600 temp file (in a 0700 directory) removed on dispose().
+ *
+ * When the disk refuses (full, unwritable), what is already in the file stays there and the rest is kept
+ * in memory up to a hard cap; beyond it, or beyond the budget, the spool fails: finish(), readAll() and
+ * range() reject with a SpoolFailedError. No file system error ever escapes as an unhandled event.
  */
 export class BodySpool {
-  private chunks: Buffer[] = [];
   private bytes = 0;
-  private file: { dir: string; path: string; stream: WriteStream } | undefined;
-  private finished: Promise<void> | undefined;
+  /** The body's tail held in memory, starting at body offset `memoryStart`. */
+  private chunks: Buffer[] = [];
+  private memoryBytes = 0;
+  private memoryStart = 0;
+  /** Chunks handed to the file stream and not yet confirmed written, in order. */
+  private inFlight: Buffer[] = [];
+  private inFlightBytes = 0;
+  /** Body bytes [0, fileBytes) are confirmed in the file. */
+  private fileBytes = 0;
+  private state: SpillState = 'memory';
+  private file: { dir: string; path: string; stream?: Writable } | undefined;
+  private streamEnded = false;
+  private finishing = false;
+  private failure: SpoolFailedError | undefined;
+  /** Why the disk refused, once it did. */
+  private spillError = '';
+  private disposed = false;
+  private waiters: { resolve(): void; reject(error: Error): void }[] = [];
+  private readonly memory: SessionMemory;
+  private readonly unspillableBytes: number;
+  private readonly files: SpoolFiles;
 
-  constructor(private readonly memoryLimit: number) {}
+  constructor(
+    private readonly memoryLimit: number,
+    options: BodySpoolOptions = {},
+  ) {
+    this.memory = options.memory ?? unbudgeted();
+    this.unspillableBytes = options.unspillableBytes ?? 2 * memoryLimit;
+    this.files = options.files ?? nodeSpoolFiles;
+  }
 
   get size(): number {
     return this.bytes;
   }
 
+  /** True when part of the body lives in a file (read it with range() / readAll()). */
   get spilled(): boolean {
-    return this.file !== undefined;
+    return this.fileBytes > 0 || this.state === 'file' || this.state === 'opening';
+  }
+
+  /** Set once the body is lost. */
+  get failed(): SpoolFailedError | undefined {
+    return this.failure;
   }
 
   append(bytes: Buffer): void {
     this.bytes += bytes.length;
-    if (this.file) {
-      this.file.stream.write(bytes);
-      return;
+    if (this.disposed || this.failure || bytes.length === 0) return;
+    switch (this.state) {
+      case 'file':
+        return this.writeToFile(bytes);
+      case 'opening':
+        // On its way to disk: counted as a write in flight, so the session stops reading while there are many.
+        this.memory.force(bytes.length);
+        this.memory.writing(bytes.length);
+        return this.keep(bytes);
+      case 'unspillable':
+        if (this.memoryBytes + bytes.length > this.unspillableBytes || !this.memory.reserve(bytes.length)) {
+          this.fail(`it could not be spilled to disk (${this.spillError}) and does not fit in memory`);
+          return;
+        }
+        return this.keep(bytes);
+      case 'memory': {
+        const reserved = this.memoryBytes + bytes.length <= this.memoryLimit && this.memory.reserve(bytes.length);
+        if (!reserved) this.memory.force(bytes.length);
+        this.keep(bytes);
+        if (!reserved) this.startSpill();
+        return;
+      }
     }
-    this.chunks.push(bytes);
-    if (this.bytes > this.memoryLimit) this.spill();
   }
 
-  /** Resolves when every appended byte is readable. */
+  /** Resolves when every appended byte is readable; rejects when the body is lost. */
   finish(): Promise<void> {
-    if (!this.finished) {
-      const file = this.file;
-      this.finished = file ? new Promise((resolve, reject) => file.stream.end((error?: Error | null) => (error ? reject(error) : resolve()))) : Promise.resolve();
-    }
-    return this.finished;
+    this.finishing = true;
+    this.endStreamWhenWritten();
+    return this.whenSettled();
   }
 
-  /** The whole body in memory (for scanners that need it); undefined once spilled. */
+  /** The whole body in memory (for scanners that need it); undefined once spilled or failed. */
   inMemory(): Buffer | undefined {
-    if (this.file) return undefined;
+    if (this.spilled || this.failure) return undefined;
     if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks)];
     return this.chunks[0] ?? Buffer.alloc(0);
   }
 
   /**
-   * The whole body as one buffer on shared memory (a scan worker reads it without a copy): assembled
-   * in steps that yield to the event loop, or read from the spill file by the thread pool.
+   * The whole body as one buffer on shared memory (a scan worker reads it without a copy): the part in
+   * the file read by the thread pool, the part in memory assembled in steps that yield to the event loop.
    */
   async readAll(): Promise<Buffer> {
+    await this.finish();
     const whole = sharedBuffer(this.bytes);
-    if (this.file) {
-      await this.finish();
-      const handle = await open(this.file.path, 'r');
-      try {
-        for (let offset = 0; offset < whole.length; ) {
-          const { bytesRead } = await handle.read(whole, offset, Math.min(ASSEMBLY_STEP_BYTES, whole.length - offset), offset);
-          if (bytesRead === 0) throw new Error('spool file is shorter than the body');
-          offset += bytesRead;
-        }
-      } finally {
-        await handle.close();
-      }
-      return whole;
-    }
-    let offset = 0;
+    if (this.fileBytes > 0) await this.readFile(whole, 0, this.fileBytes);
+    let offset = this.memoryStart;
     let sinceYield = 0;
     for (const chunk of this.chunks) {
       chunk.copy(whole, offset);
@@ -85,43 +168,208 @@ export class BodySpool {
         await nextTurn();
       }
     }
+    this.throwIfLost();
     return whole;
   }
 
   /** Bytes [start, end) of a body held in memory, as views of the chunks it arrived in (no copy). */
   memoryRange(start = 0, end = this.bytes): Iterable<Buffer> {
-    if (this.file) throw new Error('the body was spilled to disk; use range()');
+    if (this.spilled) throw new Error('the body was spilled to disk; use range()');
+    this.throwIfLost();
     return sliceChunks(this.chunks, start, end);
   }
 
-  /** Bytes [start, end) as a stream of chunks. Call after finish(). */
+  /** Bytes [start, end) as a stream of chunks. */
   async *range(start = 0, end = this.bytes): AsyncGenerator<Buffer> {
+    await this.finish();
     if (end <= start) return;
-    if (!this.file) {
-      yield* sliceChunks(this.chunks, start, end);
+    const fileEnd = Math.min(end, this.fileBytes);
+    for (let offset = start; offset < fileEnd; ) {
+      const piece = Buffer.alloc(Math.min(READ_STEP_BYTES, fileEnd - offset));
+      await this.readFile(piece, offset, fileEnd);
+      offset += piece.length;
+      yield piece;
+    }
+    if (end > this.memoryStart) {
+      const chunks = this.chunks;
+      this.throwIfLost();
+      yield* sliceChunks(chunks, Math.max(0, start - this.memoryStart), end - this.memoryStart);
+    }
+  }
+
+  /** Frees memory and removes the file; safe at any moment, also with writes or a directory creation pending. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.memory.release(this.memoryBytes + this.inFlightBytes);
+    this.memory.writing(-(this.inFlightBytes + (this.state === 'opening' ? this.memoryBytes : 0)));
+    this.chunks = [];
+    this.memoryBytes = 0;
+    this.inFlight = [];
+    this.inFlightBytes = 0;
+    this.file?.stream?.destroy();
+    if (this.file) this.removeDir(this.file.dir);
+    this.failure ??= new SpoolFailedError('the body was discarded (its session ended)');
+    this.settle();
+  }
+
+  private keep(bytes: Buffer): void {
+    this.chunks.push(bytes);
+    this.memoryBytes += bytes.length;
+  }
+
+  private startSpill(): void {
+    this.state = 'opening';
+    spoolCounters.spills++;
+    this.memory.writing(this.memoryBytes);
+    this.files.makeDir().then(
+      (dir) => {
+        if (this.disposed || this.failure) return this.removeDir(dir);
+        this.openFile(dir);
+      },
+      (error: Error) => this.spillFailed(error),
+    );
+  }
+
+  private openFile(dir: string): void {
+    const path = join(dir, 'body');
+    this.file = { dir, path };
+    let stream: Writable;
+    try {
+      stream = this.files.createWriteStream(path);
+    } catch (error) {
+      return this.spillFailed(error as Error);
+    }
+    this.file.stream = stream;
+    stream.on('error', (error: Error) => this.spillFailed(error));
+    stream.on('finish', () => {
+      this.streamEnded = true;
+      this.settle();
+    });
+    this.state = 'file';
+    const pending = this.chunks;
+    this.chunks = [];
+    this.memoryBytes = 0;
+    for (const chunk of pending) this.writeToFile(chunk, true);
+    this.endStreamWhenWritten();
+  }
+
+  /** `held`: the bytes are already accounted as held and being written (they waited for the file to open). */
+  private writeToFile(bytes: Buffer, held = false): void {
+    const stream = this.file?.stream;
+    if (!stream) return;
+    if (!held) {
+      this.memory.force(bytes.length);
+      this.memory.writing(bytes.length);
+    }
+    this.inFlight.push(bytes);
+    this.inFlightBytes += bytes.length;
+    stream.write(bytes, (error) => {
+      // A failed write also arrives as the stream's 'error' event, which takes the bytes back.
+      if (error || this.state !== 'file' || this.disposed) return;
+      const written = this.inFlight.shift();
+      if (!written) return;
+      this.inFlightBytes -= written.length;
+      this.fileBytes += written.length;
+      this.memory.writing(-written.length);
+      this.memory.release(written.length);
+      this.settle();
+    });
+  }
+
+  /** The disk refused: the unwritten bytes return to memory, and the rest of the body stays there too. */
+  private spillFailed(error: Error): void {
+    if (this.disposed || this.state === 'unspillable') return;
+    this.state = 'unspillable';
+    spoolCounters.spillFailures++;
+    this.spillError = (error as NodeJS.ErrnoException).code ?? error.message;
+    this.file?.stream?.destroy();
+    const unwritten = this.inFlight;
+    // In state 'opening' the bytes waiting for the file are in `chunks` (and nothing is in flight); in 'file', `chunks` is empty.
+    this.memory.writing(-(this.inFlightBytes + this.memoryBytes));
+    this.inFlight = [];
+    this.inFlightBytes = 0;
+    this.memoryStart = this.fileBytes;
+    // Bytes that were never handed to the file (state 'opening') are still in `chunks`, after nothing.
+    this.chunks = [...unwritten, ...this.chunks];
+    this.memoryBytes = this.chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+    if (this.memoryBytes > this.unspillableBytes || this.memory.overBudget) {
+      this.fail(`it could not be spilled to disk (${this.spillError}) and does not fit in memory`);
       return;
     }
-    await this.finish();
-    for await (const chunk of createReadStream(this.file.path, { start, end: end - 1, highWaterMark: 256 * 1024 })) yield chunk as Buffer;
+    this.settle();
   }
 
-  dispose(): void {
+  private fail(reason: string): void {
+    if (this.failure) return;
+    spoolCounters.failedBodies++;
+    this.failure = new SpoolFailedError(`message body of ${this.bytes}+ bytes lost: ${reason}`);
+    this.memory.release(this.memoryBytes);
     this.chunks = [];
-    if (this.file) {
-      const { dir, stream } = this.file;
-      stream.destroy();
-      rmSync(dir, { recursive: true, force: true });
+    this.memoryBytes = 0;
+    this.settle();
+  }
+
+  private endStreamWhenWritten(): void {
+    const stream = this.file?.stream;
+    if (this.finishing && this.state === 'file' && stream && !stream.writableEnded) stream.end();
+  }
+
+  private get settled(): boolean {
+    if (this.failure) return true;
+    if (this.state === 'opening') return false;
+    if (this.state === 'file') return this.inFlight.length === 0 && (!this.finishing || this.streamEnded);
+    return true;
+  }
+
+  private whenSettled(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.settled) return Promise.resolve();
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  private settle(): void {
+    if (!this.settled) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) {
+      if (this.failure) waiter.reject(this.failure);
+      else waiter.resolve();
     }
   }
 
-  private spill(): void {
-    const dir = mkdtempSync(join(tmpdir(), 'inboxguard-spool-'));
-    const path = join(dir, 'body');
-    const stream = createWriteStream(path, { mode: 0o600 });
-    for (const chunk of this.chunks) stream.write(chunk);
-    this.chunks = [];
-    this.file = { dir, path, stream };
+  private throwIfLost(): void {
+    if (this.failure) throw this.failure;
   }
+
+  /** Fills `into` from the file, starting at body offset `from` (and never reading past `fileEnd`). */
+  private async readFile(into: Buffer, from: number, fileEnd: number): Promise<void> {
+    const file = this.file;
+    this.throwIfLost();
+    if (!file) throw new Error('spool file missing');
+    const length = Math.min(into.length, fileEnd - from);
+    const handle = await this.files.open(file.path);
+    try {
+      for (let done = 0; done < length; ) {
+        const { bytesRead } = await handle.read(into, done, Math.min(ASSEMBLY_STEP_BYTES, length - done), from + done);
+        if (bytesRead === 0) throw new Error('spool file is shorter than the body');
+        done += bytesRead;
+      }
+    } finally {
+      await handle.close();
+    }
+    this.throwIfLost();
+  }
+
+  private removeDir(dir: string): void {
+    this.files.removeDir(dir).catch(() => undefined);
+  }
+}
+
+/** Accounting without limits, for a spool used outside a session. */
+function unbudgeted(): SessionMemory {
+  const none = Number.POSITIVE_INFINITY;
+  return new ProcessMemory(none).openSession({ sessionBytes: none, diskWriteWindowBytes: none, scansWaiting: none });
 }
 
 export function* sliceChunks(chunks: Buffer[], start: number, end: number): Generator<Buffer> {

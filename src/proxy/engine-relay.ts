@@ -2,6 +2,8 @@ import type net from 'node:net';
 import type { Logger } from 'pino';
 import { DotStuffer } from '../pop3/dot-stuffing.js';
 import type { BodyContext, EngineOutput, ProtocolEngine } from '../protocol/engine.js';
+import { memoryLimits } from '../protocol/limits.js';
+import { processMemory, type SessionMemory } from '../protocol/memory-budget.js';
 import type { PreludeOutput } from '../protocol/prelude.js';
 import type { BodyScanner, BodyScanResult } from '../scan/body-scanner.js';
 import { BodySpool, sliceChunks } from './body-spool.js';
@@ -62,9 +64,15 @@ class EngineRelay implements Relay {
   private readonly ticker: NodeJS.Timeout;
   private ended = false;
   private application: string | undefined;
+  private readonly memory: SessionMemory;
+  private readonly unspillableBodyBytes: number;
 
   constructor(private readonly options: EngineRelayOptions) {
     this.application = options.application;
+    const limits = memoryLimits(options.memoryBufferBytes);
+    this.memory = processMemory.openSession(limits);
+    this.memory.onRelief(() => this.updateFlow());
+    this.unspillableBodyBytes = limits.unspillableBodyBytes;
     const { client, upstream, ready, engine } = options;
     this.clientWriter = new OrderedWriter(client, (error) => this.finish(`writing to the client failed: ${error.message}`), () => this.updateFlow());
     this.ticker = setInterval(() => {
@@ -132,7 +140,7 @@ class EngineRelay implements Relay {
         return;
       case 'bodyBegin':
         this.bodies.set(output.bodyId, {
-          spool: new BodySpool(this.options.memoryBufferBytes),
+          spool: new BodySpool(this.options.memoryBufferBytes, { memory: this.memory, unspillableBytes: this.unspillableBodyBytes }),
           context: {
             ...output.context,
             listener: this.options.listener,
@@ -172,18 +180,27 @@ class EngineRelay implements Relay {
     const body = this.bodies.get(bodyId);
     if (!body) return;
     const { spool, context } = body;
+    this.memory.scanWaiting(1);
     spool
       .finish()
-      .then(() => this.options.scanner.scan(spool, context))
+      // A lost body (disk full and too large for memory) still goes to the scanner: its readAll() fails, and scan.onError decides, with an event.
+      .catch(() => undefined)
+      .then(() => (this.ended ? undefined : this.options.scanner.scan(spool, context)))
       .then(
         (result) => result,
-        (error: Error): BodyScanResult => {
+        (error: Error): BodyScanResult | undefined => {
           // The scanner owns the scan.onError policy; reaching this means it failed outright.
           this.options.log.error({ err: error, section: context.section }, 'scanner failed; delivering the message unchanged');
           return { changed: false };
         },
       )
-      .then((result) => this.settle(bodyId, body, result));
+      .then((result) => {
+        this.memory.scanWaiting(-1);
+        if (!result) return;
+        // The original is gone; unless a replacement was decided, the session ends before a half-written literal.
+        if (spool.failed && !result.changed) return this.finish(`message body lost: ${spool.failed.message}`);
+        this.settle(bodyId, body, result);
+      });
   }
 
   private settle(bodyId: number, body: Body, result: BodyScanResult): void {
@@ -211,7 +228,7 @@ class EngineRelay implements Relay {
     const source: AsyncIterable<Buffer> | Iterable<Buffer> =
       body.result?.changed === true
         ? sliceChunks([body.result.content], output.start ?? 0, output.end ?? body.result.content.length)
-        : body.spool.spilled
+        : body.spool.spilled || body.spool.failed
           ? body.spool.range(output.start, output.end)
           : body.spool.memoryRange(output.start, output.end);
     const encoded = output.encoding === 'pop3-dot-stuffed' ? dotStuffed(source, output.end === undefined) : source;
@@ -223,7 +240,8 @@ class EngineRelay implements Relay {
   private updateFlow(): void {
     if (this.ended) return;
     const { client, upstream, engine } = this.options;
-    const clientFull = this.clientWriter.pendingBytes > HIGH_WATER_BYTES || engine.queuedClientBytes > ENGINE_QUEUE_LIMIT_BYTES;
+    this.memory.setQueuedClientBytes(engine.queuedClientBytes);
+    const clientFull = this.clientWriter.pendingBytes > HIGH_WATER_BYTES || engine.queuedClientBytes > ENGINE_QUEUE_LIMIT_BYTES || this.memory.pauseUpstream;
     if (clientFull && !upstream.isPaused()) upstream.pause();
     else if (!clientFull && upstream.isPaused()) upstream.resume();
     const upstreamFull = upstream.writableLength > HIGH_WATER_BYTES;
@@ -244,6 +262,7 @@ class EngineRelay implements Relay {
     clearInterval(this.ticker);
     for (const body of this.bodies.values()) body.spool.dispose();
     this.bodies.clear();
+    this.memory.close();
     this.options.onEnd(reason);
   }
 }

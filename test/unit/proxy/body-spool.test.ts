@@ -1,0 +1,218 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { BodySpool, SpoolFailedError } from '../../../src/proxy/body-spool.js';
+import { ProcessMemory, type SessionMemory } from '../../../src/protocol/memory-budget.js';
+import { FaultInjectingSpoolFiles } from '../../helpers/fault-injecting-spool-files.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+function session(sessionBytes = Number.POSITIVE_INFINITY, processMemory = new ProcessMemory(Number.POSITIVE_INFINITY)): SessionMemory {
+  return processMemory.openSession({ sessionBytes, diskWriteWindowBytes: 4 * MiB, scansWaiting: 8 });
+}
+
+/** Appends in chunks with a turn of the event loop in between, as bodies arrive from a socket. */
+async function feed(spool: BodySpool, body: Buffer, chunkBytes = 64 * KiB): Promise<void> {
+  for (let offset = 0; offset < body.length; offset += chunkBytes) {
+    spool.append(body.subarray(offset, offset + chunkBytes));
+    await nextTurn();
+  }
+}
+
+async function collect(source: AsyncIterable<Buffer>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of source) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let turn = 0; turn < 2000 && !condition(); turn++) await sleep(1);
+  assert.ok(condition(), 'condition never became true');
+}
+
+// Any error that escapes (an unhandled 'error' event, a rejected promise nobody awaits) fails the test.
+const escaped: unknown[] = [];
+const onEscape = (error: unknown): void => {
+  escaped.push(error);
+};
+beforeEach(() => {
+  escaped.length = 0;
+  process.on('uncaughtException', onEscape);
+  process.on('unhandledRejection', onEscape);
+});
+afterEach(async () => {
+  await sleep(20);
+  process.off('uncaughtException', onEscape);
+  process.off('unhandledRejection', onEscape);
+  assert.deepEqual(escaped, [], 'no error escaped the spool');
+});
+
+describe('BodySpool in memory', () => {
+  it('keeps a small body in memory, accounted until dispose', async () => {
+    const memory = session();
+    const spool = new BodySpool(1 * MiB, { memory, files: new FaultInjectingSpoolFiles() });
+    const body = randomBytes(300 * KiB);
+    await feed(spool, body);
+    await spool.finish();
+    assert.equal(spool.spilled, false);
+    assert.equal(spool.size, body.length);
+    assert.ok(spool.inMemory()?.equals(body));
+    assert.ok(Buffer.concat([...spool.memoryRange(1000, 2000)]).equals(body.subarray(1000, 2000)));
+    assert.ok((await spool.readAll()).equals(body));
+    assert.ok((await collect(spool.range(5, body.length - 5))).equals(body.subarray(5, body.length - 5)));
+    assert.equal(memory.counters.held, body.length);
+    spool.dispose();
+    assert.equal(memory.counters.held, 0);
+  });
+});
+
+describe('BodySpool spilling to disk', () => {
+  it('spills above its memory limit to a 0600 file in a 0700 directory, gives the memory back, and removes the file on dispose', async () => {
+    const files = new FaultInjectingSpoolFiles();
+    const memory = session();
+    const spool = new BodySpool(256 * KiB, { memory, files });
+    const body = randomBytes(3 * MiB + 17);
+    await feed(spool, body, 100 * KiB);
+    await spool.finish();
+    assert.equal(spool.spilled, true);
+    assert.equal(spool.inMemory(), undefined);
+    assert.throws(() => spool.memoryRange(), /spilled/);
+    const [dir] = files.dirs;
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
+    assert.equal(statSync(join(dir, 'body')).mode & 0o777, 0o600);
+    assert.equal(memory.counters.held, 0, 'everything written is no longer held');
+    assert.ok((await spool.readAll()).equals(body));
+    assert.ok((await collect(spool.range(123_456, 2 * MiB + 99))).equals(body.subarray(123_456, 2 * MiB + 99)));
+    assert.ok((await collect(spool.range())).equals(body));
+    spool.dispose();
+    await until(() => files.removed.includes(dir));
+    assert.equal(existsSync(dir), false);
+  });
+
+  it('spills sooner when the session budget refuses, and never holds much more than the budget', async () => {
+    const memory = session(512 * KiB);
+    const kept = new BodySpool(16 * MiB, { memory, files: new FaultInjectingSpoolFiles() });
+    await feed(kept, randomBytes(400 * KiB));
+    const files = new FaultInjectingSpoolFiles();
+    const spool = new BodySpool(16 * MiB, { memory, files });
+    const body = randomBytes(2 * MiB);
+    await feed(spool, body);
+    await spool.finish();
+    assert.equal(kept.spilled, false);
+    assert.equal(spool.spilled, true, 'a body far below memoryBufferBytes spilled because the budget was used up');
+    assert.ok(memory.counters.refused > 0);
+    // The chunk that was refused is in memory until the file is open; disk writes in flight are bounded by the window.
+    assert.ok(memory.counters.peak <= 512 * KiB + 64 * KiB + memory.limits.diskWriteWindowBytes, `peak ${memory.counters.peak}`);
+    assert.ok((await spool.readAll()).equals(body));
+    assert.equal(memory.counters.held, 400 * KiB);
+    kept.dispose();
+    spool.dispose();
+  });
+
+  it('spills when the process budget is used up by another session', async () => {
+    const processMemory = new ProcessMemory(1 * MiB);
+    const first = new BodySpool(16 * MiB, { memory: session(Number.POSITIVE_INFINITY, processMemory), files: new FaultInjectingSpoolFiles() });
+    await feed(first, randomBytes(1 * MiB));
+    const second = new BodySpool(16 * MiB, { memory: session(Number.POSITIVE_INFINITY, processMemory), files: new FaultInjectingSpoolFiles() });
+    await feed(second, randomBytes(100 * KiB));
+    await Promise.all([first.finish(), second.finish()]);
+    assert.equal(first.spilled, false);
+    assert.equal(second.spilled, true);
+    assert.equal(processMemory.counters.held, 1 * MiB);
+    first.dispose();
+    second.dispose();
+    assert.equal(processMemory.counters.held, 0);
+  });
+});
+
+describe('BodySpool when the disk fails (fault-injecting files)', () => {
+  it('dispose while writes are pending: nothing escapes, memory is given back, the directory is removed', async () => {
+    const files = new FaultInjectingSpoolFiles({ holdWrites: true });
+    const memory = session();
+    const spool = new BodySpool(64 * KiB, { memory, files });
+    await feed(spool, randomBytes(2 * MiB));
+    const finished = spool.finish();
+    await until(() => files.writesStarted > 0);
+    assert.ok(memory.counters.writing > 0, 'writes are pending');
+    spool.dispose();
+    await assert.rejects(finished, SpoolFailedError);
+    files.release();
+    await until(() => files.removed.length === 1);
+    assert.equal(memory.counters.held, 0);
+    assert.equal(memory.counters.writing, 0);
+    await assert.rejects(spool.readAll(), SpoolFailedError);
+  });
+
+  it('dispose at any moment of a spill to the real disk never raises ERR_STREAM_DESTROYED', async () => {
+    for (let turns = 0; turns < 6; turns++) {
+      const memory = session();
+      const spool = new BodySpool(64 * KiB, { memory });
+      const body = randomBytes(4 * MiB);
+      for (let offset = 0; offset < body.length; offset += 256 * KiB) spool.append(body.subarray(offset, offset + 256 * KiB));
+      void spool.finish().catch(() => undefined);
+      for (let turn = 0; turn < turns; turn++) await nextTurn();
+      spool.dispose();
+      spool.append(Buffer.from('after dispose'));
+      assert.equal(memory.counters.held, 0);
+    }
+  });
+
+  it('a full disk keeps the unwritten rest in memory (under the hard cap): the body reads back whole', async () => {
+    const files = new FaultInjectingSpoolFiles({ diskBytes: 1 * MiB + 5 });
+    const memory = session();
+    const spool = new BodySpool(256 * KiB, { memory, files, unspillableBytes: 8 * MiB });
+    const body = randomBytes(3 * MiB);
+    await feed(spool, body, 50 * KiB);
+    await spool.finish();
+    assert.equal(spool.failed, undefined);
+    assert.ok((await spool.readAll()).equals(body));
+    assert.ok((await collect(spool.range(1 * MiB - 10, 1 * MiB + 10))).equals(body.subarray(1 * MiB - 10, 1 * MiB + 10)));
+    assert.ok((await collect(spool.range())).equals(body));
+    assert.ok(memory.counters.held <= 2 * MiB + 50 * KiB, 'only what did not reach the disk is held');
+    assert.ok(memory.counters.held >= 2 * MiB - 50 * KiB);
+    spool.dispose();
+    assert.equal(memory.counters.held, 0);
+  });
+
+  it('a full disk and a body beyond the hard cap: the spool fails with a clear error, nothing escapes', async () => {
+    const files = new FaultInjectingSpoolFiles({ diskBytes: 512 * KiB });
+    const memory = session();
+    const spool = new BodySpool(256 * KiB, { memory, files, unspillableBytes: 1 * MiB });
+    await feed(spool, randomBytes(4 * MiB), 32 * KiB);
+    await assert.rejects(spool.finish(), (error: Error) => error instanceof SpoolFailedError && /could not be spilled to disk \(ENOSPC\)/.test(error.message));
+    await assert.rejects(spool.readAll(), SpoolFailedError);
+    await assert.rejects(collect(spool.range()), SpoolFailedError);
+    assert.equal(spool.size, 4 * MiB);
+    assert.equal(memory.counters.held, 0, 'a failed body holds nothing');
+    spool.dispose();
+  });
+
+  it('an unwritable temp dir keeps the body in memory up to the hard cap, and fails it beyond', async () => {
+    const small = new BodySpool(64 * KiB, { memory: session(), files: new FaultInjectingSpoolFiles({ makeDirFails: 'EACCES' }), unspillableBytes: 1 * MiB });
+    const fits = randomBytes(900 * KiB);
+    await feed(small, fits);
+    await small.finish();
+    assert.equal(small.spilled, false);
+    assert.ok((await small.readAll()).equals(fits));
+    assert.ok(small.inMemory()?.equals(fits));
+
+    const memory = session();
+    const large = new BodySpool(64 * KiB, { memory, files: new FaultInjectingSpoolFiles({ makeDirFails: 'EACCES' }), unspillableBytes: 1 * MiB });
+    await feed(large, randomBytes(2 * MiB));
+    await assert.rejects(large.finish(), /EACCES/);
+    assert.equal(memory.counters.held, 0);
+  });
+
+  it('a session over its budget fails a body that cannot spill instead of holding more', async () => {
+    const memory = session(256 * KiB);
+    const spool = new BodySpool(64 * KiB, { memory, files: new FaultInjectingSpoolFiles({ makeDirFails: 'ENOSPC' }), unspillableBytes: 16 * MiB });
+    await feed(spool, randomBytes(1 * MiB), 16 * KiB);
+    await assert.rejects(spool.finish(), SpoolFailedError);
+    assert.ok(memory.counters.peak <= 256 * KiB + 16 * KiB * 2, `peak ${memory.counters.peak}`);
+    assert.equal(memory.counters.held, 0);
+  });
+});
