@@ -36,6 +36,7 @@ export interface ScanOutcome {
   trace: RuleTrace;
   /** The bytes to deliver; undefined when the original goes out unchanged. */
   rewritten?: Rewritten;
+  decorationDropped?: Evaluation['decorationDropped'];
   quarantined?: QuarantineRecord;
   note?: string;
 }
@@ -83,8 +84,8 @@ export class ScanPipeline implements BodyScanner {
    */
   async evaluate(bytes: Buffer, context: BodyContext, act: boolean): Promise<ScanOutcome> {
     const evaluation = await this.options.evaluate(bytes, context);
-    const { inspection, decision, rewritten, headline, rules, trace } = evaluation;
-    const outcome: ScanOutcome = { inspection, decision, rewritten, headline, rules, trace };
+    const { inspection, decision, rewritten, decorationDropped, headline, rules, trace } = evaluation;
+    const outcome: ScanOutcome = { inspection, decision, rewritten, decorationDropped, headline, rules, trace };
     if (!act) return outcome;
     this.countHits(evaluation);
     if (!evaluation.quarantineId) return outcome;
@@ -128,6 +129,7 @@ export class ScanPipeline implements BodyScanner {
       scanMs: Math.round(performance.now() - started),
       quarantineId: outcome.quarantined?.id,
       sizePreserved: outcome.rewritten?.sizePreserved,
+      decorationDropped: outcome.decorationDropped,
       note: outcome.note ?? (outcome.inspection.errors.length > 0 ? outcome.inspection.errors.join('; ') : undefined),
     });
   }
