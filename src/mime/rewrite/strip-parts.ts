@@ -87,8 +87,9 @@ function entitySplice(message: Buffer, node: MimeNode, removal: PartRemoval, ori
   const fileName = `${safeFileName(originalName, `part-${node.path}`)}.removed.txt`;
   const bareKeptFields = node.isMessageRoot ? messageFieldsKept(message, node, eol) : undefined;
   const keptFields = bareKeptFields && withMimeVersion(message, node, bareKeptFields, eol);
-  // A container can end with its closing delimiter line; what follows must still start a line.
-  const endWithLineBreak = end > start && message[end - 1] === 0x0a;
+  // A container can end with its closing delimiter line; what follows must still start a line. (A leaf ends
+  // before the line break that opens the next delimiter.)
+  const endWithLineBreak = node.kind !== 'leaf' && end > start && message[end - 1] === 0x0a;
   const notices = ladderOf(removal);
   return { start, end, build: (targetLength) => replacementEntity({ fileName, notices, eol, targetLength, keptFields, bareKeptFields, endWithLineBreak }) };
 }
