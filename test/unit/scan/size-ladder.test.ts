@@ -117,6 +117,30 @@ describe('an infected attachment of any size keeps the message size', () => {
   });
 });
 
+describe('the order in which decoration yields', () => {
+  it('subject tags first, then the rules\' header fields, then X-InboxGuard', async () => {
+    const route = { id: 'r-route', name: 'route', level: 'filtering', conditions: [], actions: [{ 'add-header': { name: 'X-Route', value: 'work' } }, { 'tag-subject': '[ext]' }] };
+    const removeByName = { id: 'r-by-name', name: 'by name', level: 'attachment', conditions: [{ field: 'file-name', op: 'glob', value: '*.com' }], actions: ['delete-attachment'] };
+    const dir = mkdtempSync(join(tmpdir(), 'inboxguard-size-ladder-order-'));
+    dirs.push(dir);
+    const setup = await createScanSetup(configSchema.parse({ rules: { transport: [route, removeByName] } }), dir, undefined, ['builtin'], {});
+    try {
+      const seen: string[] = [];
+      for (let size = 1; size <= 400; size++) {
+        const original = infected(size);
+        const outcome = await setup.pipeline.evaluate(original, CONTEXT, false);
+        assert.equal(outcome.rewritten?.bytes.length, original.length, `size ${size}`);
+        const dropped = (outcome.decorationDropped?.dropped ?? []).join(' | ');
+        if (seen.at(-1) !== dropped) seen.push(dropped);
+      }
+      const tags = `subject tag "${TAG}" | subject tag "[ext]"`;
+      assert.deepEqual(seen, [`${tags} | header X-Route | header X-InboxGuard`, `${tags} | header X-Route`, tags, '']);
+    } finally {
+      await setup.close();
+    }
+  });
+});
+
 describe('a withheld message keeps its size', () => {
   it('a blocked message of any size down to its kept header fields and one line break', () => {
     const policy = { onError: 'block' as const, subjectTag: TAG, markClean: false, rules: [] };
