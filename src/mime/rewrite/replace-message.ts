@@ -41,5 +41,7 @@ function candidatesFor(message: Buffer, notices: NoticeLadder): { form: NoticeFo
   if (notices.short !== undefined) candidates.push({ form: 'short', content: withNotice(notices.short) });
   const texts = fallbackTexts(notices, eol);
   texts.forEach((text, index) => candidates.push({ form: index === 0 && notices.minimal !== undefined ? 'minimal' : 'bare', content: bare(text) }));
+  // The kept fields are a subset of the original header: alone (a message without a body) they always fit.
+  candidates.push({ form: 'bare', content: kept });
   return candidates;
 }

@@ -1,6 +1,6 @@
 // Builds the bytes that take the place of a removed part, padded to the exact length of what they replace.
 // Size outranks the notice: when the full notice does not fit, the replacement shrinks in steps
-// (see NoticeForm) down to a part with an empty header, which fits any part of two bytes or more.
+// (see NoticeForm) down to a part with an empty header, and below two bytes to padding alone.
 import type { LineEnding } from '../bytes.js';
 import { asciiNotice, encodeNotice } from '../encode/notice.js';
 import { padding } from '../encode/padding.js';
@@ -91,7 +91,8 @@ export function replacementEntity(options: ReplacementEntityOptions): FittedRepl
   if (notices.short !== undefined) candidates.push({ form: 'short', content: named(notices.short, true) });
   if (notices.minimal !== undefined) candidates.push({ form: 'minimal', content: plain(`Content-Type: text/plain${eol}`, minimalText) });
   for (const text of notices.minimal === undefined ? [minimalText, ...bareTexts] : bareTexts) candidates.push({ form: 'bare', content: plain('', text) });
-  // Below the length of one line break only a part without the empty line is left: padding alone.
-  if (bareKept.length === 0 && !options.endWithLineBreak) candidates.push({ form: 'bare', content: Buffer.alloc(0) });
+  // Last, the kept fields alone (nothing for a part): an entity may lack the empty line and the body
+  // (RFC 2046 §5.1.1, RFC 5322 §3.5), so this fits whatever it replaces.
+  if (!options.endWithLineBreak) candidates.push({ form: 'bare', content: bareKept });
   return firstFitting(candidates, options.targetLength, eol, options.endWithLineBreak);
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { stripParts, walkMessage, type MimePart } from '../../../src/mime/index.js';
+import { replaceMessageKeepingSize, stripParts, walkMessage, type MimePart } from '../../../src/mime/index.js';
 import { EICAR, base64Lines, lines, message, richMessage, uuencodeLines } from './messages.js';
 
 /** Short enough to fit in place of the tiny EICAR attachment, which is what size preservation is about. */
@@ -223,6 +223,25 @@ describe('stripParts', () => {
       assert.equal(after.malformed, undefined, partPath);
       assert.equal(after.parts.at(-1)!.decode().toString(), 'last');
       if (partPath === '1') assert.deepEqual(after.parts.map((part) => part.path), paths);
+    }
+  });
+});
+
+describe('replacements never grow the message', () => {
+  it('a header-only message replaced whole keeps its size: the kept fields alone, padded', () => {
+    const original = Buffer.from('From: a@example.com\r\nSubject: all of it is kept\r\nDate: Mon, 01 Jan 2024 12:00:00 +0000\r\n', 'latin1');
+    const replaced = replaceMessageKeepingSize(original, { full: 'inboxguard withheld this message.', minimal: 'Withheld by inboxguard: q-1' });
+    assert.deepEqual([replaced.sizePreserved, replaced.noticeForms, replaced.bytes.length], [true, ['bare'], original.length]);
+    assert.ok(replaced.bytes.equals(original), 'nothing but kept fields: there is no body to withhold');
+  });
+
+  it('a part of one byte or none is replaced by padding alone', () => {
+    for (const part of ['', 'x']) {
+      const original = message(lines('Content-Type: multipart/mixed; boundary=b', '', '--b', part, '--b', '', 'kept', '--b--', ''));
+      const { bytes, sizePreserved } = stripParts(original, [{ partPath: '1', notice: LONG_NOTICE }]);
+      assert.equal(sizePreserved, true);
+      assert.equal(bytes.length, original.length);
+      assert.equal(walkMessage(bytes).parts.at(-1)?.decode().toString(), 'kept');
     }
   });
 });
