@@ -40,7 +40,7 @@ export function marksAnything(marking: Marking): boolean {
  * result has the original's exact size: a client may have learned it (RFC822.SIZE, POP3 LIST) before the
  * body and read only that many bytes. Decoration yields first, in steps: the short notice, then no subject
  * tag, then no rule headers, then no X-InboxGuard header; only then the notice shrinks to a minimal and
- * finally a bare part (an empty header and what fits of one line), which fits any part of two bytes.
+ * finally a bare part (an empty header and what fits of one line, or padding alone), which fits any part.
  */
 export function applyDecision(original: Buffer, shape: BodyShape, decision: Exclude<Disposition, { action: 'deliver' }>, marking: Marking, quarantineId: string | undefined, detections: string[]): Rewritten {
   let render: (reserveBytes: number) => RewriteResult;
