@@ -106,13 +106,15 @@ function changes(outcome: ScanOutcome): string[] {
   const out: string[] = [];
   if (decision.action === 'strip') out.push(`remove ${decision.parts.map((part) => `"${part.fileName ?? `part ${part.path}`}"`).join(', ')} (replaced by a notice)`);
   else if (decision.action === 'replace-message' || decision.action === 'block') out.push(`replace the whole message with a notice (${decision.reason})`);
-  else if (!outcome.rewritten) out.push('deliver it unchanged');
-  else if (decision.scanSkippedBy) out.push('deliver it unscanned, marked X-InboxGuard: not-scanned');
-  else if (decision.mark) out.push('deliver it marked with an X-InboxGuard header');
-  else out.push("deliver it with the rules' header changes");
+  else out.push(decision.scanSkippedBy ? 'deliver it unscanned and unchanged' : 'deliver it unchanged');
   if (decision.keepCopy || decision.action !== 'deliver') out.push('keep the original in quarantine');
   for (const header of decision.changes.headers) out.push(`add header ${header.name}: ${header.value}`);
   for (const tag of decision.changes.subjectTags) out.push(`tag the subject with ${tag}`);
+  const dropped = outcome.decorationDropped;
+  if (dropped) {
+    const steps = [...(dropped.dropped.length > 0 ? [`leave out ${dropped.dropped.join(', ')}`] : []), ...(dropped.notice ? [`use the ${dropped.notice} notice`] : [])];
+    out.push(`${steps.join(' and ')} to keep the size (the event records it)`);
+  }
   for (const rule of outcome.rules) if (rule.actions.includes('log')) out.push(`log rule ${rule.id}${rule.part ? ` for ${rule.part}` : ''}`);
   return out;
 }

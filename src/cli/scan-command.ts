@@ -89,7 +89,8 @@ function readable(input: string, bytes: Buffer, outcome: ScanOutcome): string {
   const decision = outcome.decision;
   if (decision.action === 'strip') lines.push(`  would remove: ${decision.parts.map((part) => part.fileName ?? `part ${part.path}`).join(', ')}`);
   else if (decision.action === 'replace-message' || decision.action === 'block') lines.push(`  would replace the whole message (${decision.reason})`);
-  else if (decision.mark) lines.push('  would deliver it marked with an X-InboxGuard header');
   if (outcome.rewritten) lines.push(`  size ${bytes.length} → ${outcome.rewritten.bytes.length} bytes${outcome.rewritten.sizePreserved ? ' (kept)' : ''}`);
+  const dropped = outcome.decorationDropped;
+  if (dropped) lines.push(`  left out to keep the size: ${[...dropped.dropped, ...(dropped.notice ? [`full notice (${dropped.notice} used)`] : [])].join(', ')}`);
   return lines.join('\n');
 }

@@ -2,7 +2,8 @@
 export { walkMessage, walkPart, type WalkPartOptions } from './walk-message.js';
 export { stripParts, type PartRemoval, type RewriteResult, type StripOptions } from './rewrite/strip-parts.js';
 export { stripSinglePart } from './rewrite/strip-single-part.js';
-export { replaceMessage, type ReplaceMessageOptions } from './rewrite/replace-message.js';
+export { replaceMessage, replaceMessageKeepingSize, type ReplaceMessageOptions } from './rewrite/replace-message.js';
+export type { NoticeForm, NoticeLadder } from './rewrite/replacement-entity.js';
 export { addHeader } from './rewrite/add-header.js';
 export { tagSubject } from './rewrite/tag-subject.js';
 export { readTopHeader, type TopHeader } from './rewrite/top-header.js';

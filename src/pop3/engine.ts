@@ -8,6 +8,7 @@ import type {
 import { filterCapabilityLine, filterMechanismLine, type FilteredLine } from './capability-filter.js';
 import { ClientOutput } from './client-output.js';
 import { CommandQueue, parseCommandLine, replyShapeFor, type Pop3Command } from './command-queue.js';
+import { deleTarget, DeliveredSizes } from './delivered-sizes.js';
 import { DotUnstuffer } from './dot-stuffing.js';
 import { HeldBody, type UnscannedReason } from './held-body.js';
 import { LineAssembler, LineTooLongError } from './line-assembler.js';
@@ -54,6 +55,7 @@ interface SaslExchange {
 
 interface TrackedCommand extends Pop3Command {
   login?: LoginAttempt;
+  deletes?: number;
 }
 
 function replyStatus(line: Buffer): ReplyStatus {
@@ -78,6 +80,7 @@ export class Pop3Engine implements ProtocolEngine {
   private readonly clientLine = new LineAssembler();
   private reply: ReplyReader = { kind: 'status' };
   private readonly awaitingScan = new Map<number, HeldBody>();
+  private readonly deliveredSizes = new DeliveredSizes();
   private sasl: SaslExchange | undefined;
   private nextBodyId = 1;
   private nowMs: number | undefined;
@@ -127,6 +130,7 @@ export class Pop3Engine implements ProtocolEngine {
     body.scanned();
     if (outcome.changed && outcome.size !== body.contentBytes) {
       this.event('body-size-changed', { ...this.bodyFields(body), from: body.contentBytes, to: outcome.size });
+      if (body.context.section === 'RETR' && body.context.seq !== undefined) this.deliveredSizes.record(body.context.seq, body.contentBytes, outcome.size);
     }
     this.client.flush(this.nowMs);
   }
@@ -204,7 +208,7 @@ export class Pop3Engine implements ProtocolEngine {
       return this.protocolError('client', 'too many commands in flight', 'too many pipelined commands');
     }
     const { keyword, args, text } = parseCommandLine(line);
-    const command: TrackedCommand = { keyword, reply: replyShapeFor(keyword, args) };
+    const command: TrackedCommand = { keyword, reply: replyShapeFor(keyword, args), ...deleTarget(keyword, args) };
     switch (keyword) {
       case 'USER':
         // The whole rest of the line: some servers accept user names with spaces.
@@ -309,13 +313,17 @@ export class Pop3Engine implements ProtocolEngine {
       return this.onSaslChallenge();
     }
     if (status === 'err' || shape.kind === 'single' || shape.kind === 'greeting' || shape.kind === 'sasl') {
-      this.client.send(line);
+      this.client.send(this.deliveredSizes.statusLine(command, line, status === 'ok'));
       this.noteLogin(command, status === 'ok');
       return this.finishReply();
     }
     switch (shape.kind) {
       case 'multi':
         this.client.send(line);
+        if (command.keyword === 'LIST' && this.deliveredSizes.changed) {
+          this.reply = { kind: 'filtered', reader: new MultiLineReader(), filter: (listed) => ({ line: this.deliveredSizes.listingLine(listed), removed: [] }), removed: [] };
+          return;
+        }
         this.reply =
           shape.filter === undefined
             ? { kind: 'passThrough', reader: new DotUnstuffer() }

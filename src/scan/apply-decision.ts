@@ -1,11 +1,22 @@
-import { addHeader, readTopHeader, replaceMessage, tagSubject } from '../mime/index.js';
+import { addHeader, readTopHeader, replaceMessageKeepingSize, tagSubject, type NoticeForm, type NoticeLadder, type RewriteResult } from '../mime/index.js';
 import type { BodyShape } from './body-shape.js';
-import { messageNotice, partNotice } from './notice.js';
+import { messageNotices, partNotices } from './notice.js';
 import type { Disposition, RuleChanges } from './policy.js';
 
 export interface Rewritten {
   bytes: Buffer;
   sizePreserved: boolean;
+  /** What was left out so that the client receives exactly the size it may already know. */
+  decorationDropped?: DecorationDropped;
+}
+
+/** For the event log: the decoration a delivery lacks, and why. */
+export interface DecorationDropped {
+  /** Decorations left out entirely, e.g. `subject tag "[inboxguard: attachment removed]"`, `header X-InboxGuard`. */
+  dropped: string[];
+  /** The smallest notice form used when it is not the full notice (short, minimal, bare). */
+  notice?: Exclude<NoticeForm, 'full'>;
+  reason: string;
 }
 
 /** What goes into the header block of a delivered whole message. */
@@ -24,23 +35,86 @@ export function marksAnything(marking: Marking): boolean {
   return marking.header !== undefined || marking.subjectTags.length > 0 || marking.headers.length > 0;
 }
 
-/** Produces the bytes to deliver for a disposition that changes the content (not plain delivery). */
+/**
+ * Produces the bytes to deliver for a disposition that changes the content (not plain delivery). The
+ * result has the original's exact size: a client may have learned it (RFC822.SIZE, POP3 LIST) before the
+ * body and read only that many bytes. Decoration yields first, in steps: the short notice, then no subject
+ * tag, then no rule headers, then no X-InboxGuard header; only then the notice shrinks to a minimal and
+ * finally a bare part (an empty header and what fits of one line, or padding alone), which fits any part.
+ */
 export function applyDecision(original: Buffer, shape: BodyShape, decision: Exclude<Disposition, { action: 'deliver' }>, marking: Marking, quarantineId: string | undefined, detections: string[]): Rewritten {
+  let render: (reserveBytes: number) => RewriteResult;
   if (decision.action === 'strip') {
-    const removals = decision.parts.map((part) => ({ partPath: part.path, notice: partNotice(part, quarantineId) }));
-    if (!shape.canMark) return shape.strip(removals, 0);
-    // The notice padding absorbs what the header and the subject tag add, so the size can stay the same.
-    // Marking only touches the header block, so marking that block alone measures the growth.
-    const header = original.subarray(0, readTopHeader(original).bodyStart);
-    const growth = markMessage(header, marking).length - header.length;
-    const stripped = shape.strip(removals, growth);
-    const marked = markMessage(stripped.bytes, marking);
-    return { bytes: marked, sizePreserved: marked.length === original.length };
+    const removals = decision.parts.map((part) => removal(part.path, partNotices(part, quarantineId)));
+    render = (reserveBytes) => shape.strip(removals, reserveBytes);
+  } else {
+    const notices = messageNotices(decision.reason, detections, quarantineId);
+    render = shape.kind === 'message' ? (reserveBytes) => replaceMessageKeepingSize(original, notices, reserveBytes) : () => shape.strip(shape.walk.parts.map((part) => removal(part.path, notices)), 0);
   }
-  const notice = messageNotice(decision.reason, detections, quarantineId);
-  if (shape.kind !== 'message') return shape.strip(shape.walk.parts.map((part) => ({ partPath: part.path, notice })), 0);
-  const replaced = markMessage(replaceMessage(original, notice), marking);
-  return { bytes: replaced, sizePreserved: replaced.length === original.length };
+  if (!shape.canMark) return withDrops(render(0), [], original.length);
+  const steps = decorationSteps(marking);
+  for (const [index, step] of steps.entries()) {
+    // Marking only touches the header block, so marking that block alone measures the growth.
+    const rendered = render(markingGrowth(original, step.marking));
+    const last = index === steps.length - 1;
+    if (!last && !(rendered.sizePreserved && (rendered.noticeForms ?? []).every(isNamed))) continue;
+    const marked = markMessage(rendered.bytes, step.marking);
+    return withDrops({ ...rendered, bytes: marked, sizePreserved: marked.length === original.length }, step.dropped, original.length);
+  }
+  throw new Error('unreachable: the last step always returns');
+}
+
+function removal(partPath: string, notices: NoticeLadder) {
+  return { partPath, notice: notices.full, shortNotice: notices.short, minimalNotice: notices.minimal };
+}
+
+function isNamed(form: NoticeForm): boolean {
+  return form === 'full' || form === 'short';
+}
+
+interface DecorationStep {
+  marking: Marking;
+  dropped: string[];
+}
+
+/** The marking, then the same with ever more decoration left out; the last step marks nothing. */
+function decorationSteps(marking: Marking): DecorationStep[] {
+  const steps: DecorationStep[] = [{ marking, dropped: [] }];
+  const step = (next: Partial<Marking>, dropped: string[]) => {
+    const previous = steps[steps.length - 1];
+    if (dropped.length > 0) steps.push({ marking: { ...previous.marking, ...next }, dropped: [...previous.dropped, ...dropped] });
+  };
+  step({ subjectTags: [] }, marking.subjectTags.filter(Boolean).map((tag) => `subject tag "${tag}"`));
+  step({ headers: [] }, marking.headers.map(({ name }) => `header ${name}`));
+  step({ header: undefined }, marking.header === undefined ? [] : ['header X-InboxGuard']);
+  return steps;
+}
+
+/** Every decoration of a marking, as DecorationDropped names them. */
+export function decorationsOf(marking: Marking): string[] {
+  return decorationSteps(marking).at(-1)?.dropped ?? [];
+}
+
+function markingGrowth(original: Buffer, marking: Marking): number {
+  if (!marksAnything(marking)) return 0;
+  const header = original.subarray(0, readTopHeader(original).bodyStart);
+  return markMessage(header, marking).length - header.length;
+}
+
+function withDrops(result: RewriteResult, dropped: string[], originalSize: number): Rewritten {
+  const rewritten: Rewritten = { bytes: result.bytes, sizePreserved: result.sizePreserved };
+  const smallest = smallestForm(result.noticeForms ?? []);
+  if (dropped.length === 0 && smallest === 'full') return rewritten;
+  const reason = result.sizePreserved
+    ? `the message keeps its size of ${originalSize} bytes, which the client may already know`
+    : `even the smallest replacement is larger than the ${originalSize} bytes it replaces`;
+  return { ...rewritten, decorationDropped: { dropped, ...(smallest === 'full' ? {} : { notice: smallest }), reason } };
+}
+
+const FORM_ORDER: NoticeForm[] = ['full', 'short', 'minimal', 'bare'];
+
+function smallestForm(forms: readonly NoticeForm[]): NoticeForm {
+  return forms.reduce<NoticeForm>((smallest, form) => (FORM_ORDER.indexOf(form) > FORM_ORDER.indexOf(smallest) ? form : smallest), 'full');
 }
 
 /** Adds the subject tags, the rules' header fields and the X-InboxGuard header to a whole message. */

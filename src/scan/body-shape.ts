@@ -34,7 +34,7 @@ function textShape(bytes: Buffer): BodyShape {
     canMark: false,
     strip: (removals) => {
       const result = stripParts(asMessage, removals);
-      return { bytes: result.bytes.subarray(header.length), sizePreserved: result.sizePreserved };
+      return { ...result, bytes: result.bytes.subarray(header.length) };
     },
   };
 }
@@ -56,8 +56,15 @@ function partShape(bytes: Buffer, context: BodyContext): BodyShape {
     kind: 'part',
     walk: walkPart(bytes, header),
     canMark: false,
-    strip: (removals) => stripSinglePart(bytes, encoding, removals.map((removal) => removal.notice).join('\n')),
+    strip: (removals) => stripSinglePart(bytes, encoding, removals.map((removal) => removal.notice).join('\n'), shorterNotices(removals)),
   };
+}
+
+/** The short, then the minimal notices of all removals, each joined into one notice. */
+function shorterNotices(removals: readonly PartRemoval[]): string[] {
+  const short = removals.map((removal) => removal.shortNotice ?? removal.notice).join('\n');
+  const minimal = removals.map((removal) => removal.minimalNotice ?? '').filter(Boolean).join(' ');
+  return minimal ? [short, minimal] : [short];
 }
 
 /** Without the part's MIME header (IMAP BODY[n]), base64 is recognised by its shape: every line of base64 alphabet. */

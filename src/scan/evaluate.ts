@@ -4,7 +4,7 @@ import type { BodyContext } from '../protocol/engine.js';
 import { evaluateLevel, filteringFacts, resultFacts, type LevelOutcome, type Rule, type TraceEntry } from '../rules/index.js';
 import type { RuleHit } from '../store/rule-hits.js';
 import { quarantineIdFor } from '../store/quarantine-id.js';
-import { applyDecision, markMessage, marksAnything, type Marking, type Rewritten } from './apply-decision.js';
+import { applyDecision, decorationsOf, marksAnything, type DecorationDropped, type Marking, type Rewritten } from './apply-decision.js';
 import { shapeOf, type BodyShape } from './body-shape.js';
 import type { FileInspector } from './inspect-file.js';
 import { inspectMessage, type MessageInspection } from './inspect-message.js';
@@ -12,6 +12,8 @@ import { decide, type Decision, type PolicySettings } from './policy.js';
 import type { Verdict } from './types.js';
 
 export const INBOXGUARD_VERSION = '0.1.0';
+
+const MARK_ONLY_REASON = 'a message delivered unchanged keeps its size, which the client may already know; the event records the marking instead';
 
 /** A rule that applied, for events and counters; attachment rules name the part. */
 export interface RuleApplication {
@@ -35,6 +37,8 @@ export interface Evaluation {
   decision: Decision;
   /** The bytes to deliver; absent when the original goes out unchanged. */
   rewritten?: Rewritten;
+  /** Decoration the rules or the settings asked for that the delivery lacks, for the event. */
+  decorationDropped?: DecorationDropped;
   sha256: string;
   /** Set when the original must be kept in quarantine (before delivery, when the rewrite names it). */
   quarantineId?: string;
@@ -80,10 +84,13 @@ export function createEvaluator(inspector: FileInspector, policy: PolicySettings
     const quarantineId = keepsOriginal ? quarantineIdFor(sha256) : undefined;
     if (decision.action === 'deliver') {
       if (!shape.canMark || !marksAnything(marking)) return { ...base, quarantineId };
-      return { ...base, quarantineId, rewritten: { bytes: markMessage(bytes, marking), sizePreserved: false } };
+      // A delivered message has no bytes to spare: any decoration would make it longer than the size the
+      // client may already hold, and a client reading up to that size would lose the end of the message.
+      return { ...base, quarantineId, decorationDropped: { dropped: decorationsOf(marking), reason: MARK_ONLY_REASON } };
     }
     const detections = inspection.findings.map((finding) => finding.name);
-    return { ...base, quarantineId, rewritten: applyDecision(bytes, shape, decision, marking, quarantineId, detections) };
+    const rewritten = applyDecision(bytes, shape, decision, marking, quarantineId, detections);
+    return { ...base, quarantineId, rewritten, decorationDropped: rewritten.decorationDropped };
   };
 }
 

@@ -42,6 +42,7 @@ export interface ScanOutcome {
   trace: RuleTrace;
   /** The bytes to deliver; undefined when the original goes out unchanged. */
   rewritten?: Rewritten;
+  decorationDropped?: Evaluation['decorationDropped'];
   quarantined?: QuarantineRecord;
   note?: string;
 }
@@ -110,8 +111,8 @@ export class ScanPipeline implements BodyScanner {
   private async evaluateWithin(bytes: Buffer, context: BodyContext, act: boolean, signal: AbortSignal): Promise<ScanOutcome> {
     const evaluation = await this.options.evaluate(bytes, context, signal);
     signal.throwIfAborted();
-    const { inspection, decision, rewritten, headline, rules, trace } = evaluation;
-    const outcome: ScanOutcome = { inspection, decision, rewritten, headline, rules, trace };
+    const { inspection, decision, rewritten, decorationDropped, headline, rules, trace } = evaluation;
+    const outcome: ScanOutcome = { inspection, decision, rewritten, decorationDropped, headline, rules, trace };
     if (!act) return outcome;
     this.countHits(evaluation);
     if (!evaluation.quarantineId) return outcome;
@@ -155,6 +156,7 @@ export class ScanPipeline implements BodyScanner {
       scanMs: Math.round(performance.now() - started),
       quarantineId: outcome.quarantined?.id,
       sizePreserved: outcome.rewritten?.sizePreserved,
+      decorationDropped: outcome.decorationDropped,
       note: outcome.note ?? (outcome.inspection.errors.length > 0 ? outcome.inspection.errors.join('; ') : undefined),
     });
   }

@@ -14,6 +14,8 @@ export interface ScanEvent extends MessageOrigin {
   scanMs: number;
   quarantineId?: string;
   sizePreserved?: boolean;
+  /** Decoration (subject tag, headers, the full notice) left out so that the size stays true, and why. */
+  decorationDropped?: { dropped: string[]; notice?: string; reason: string };
   /** Rules that applied to the message (attachment rules name their part). */
   rules?: { id: string; name: string; level: string; actions: string[]; part?: string }[];
   note?: string;

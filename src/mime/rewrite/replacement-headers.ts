@@ -9,10 +9,17 @@ export function replacementHeaderLines(fileName: string, transferEncoding: strin
     .join('');
 }
 
+/**
+ * The same for a 7bit ASCII notice when bytes are short: the defaults (charset us-ascii, 7bit; RFC 2045
+ * §5.2, §6.1) need no field.
+ */
+export function compactReplacementHeaderLines(fileName: string, eol: LineEnding): string {
+  return [contentTypeLine(fileName, eol, 'Content-Type: text/plain'), contentDispositionLine(fileName, eol)].map((line) => line + eol).join('');
+}
+
 const FOLD_AT = 76;
 
-function contentTypeLine(fileName: string, eol: LineEnding): string {
-  const head = 'Content-Type: text/plain; charset=utf-8';
+function contentTypeLine(fileName: string, eol: LineEnding, head = 'Content-Type: text/plain; charset=utf-8'): string {
   if (isAscii(fileName)) return joinParams([head, `name=${quoted(fileName)}`], eol);
   const words = libmime.encodeWord(fileName, 'B', 52).split(' ');
   return `${head};${eol} name="${words.join(`${eol}  `)}"`;

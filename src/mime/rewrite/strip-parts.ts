@@ -1,5 +1,6 @@
-// Replaces parts of a message by short text notices, keeping every other byte where it was and, when the
-// notices fit, the message's exact size (clients trust RFC822.SIZE and BODYSTRUCTURE sizes they cached).
+// Replaces parts of a message by short text notices, keeping every other byte where it was and the
+// message's exact size (clients trust RFC822.SIZE and BODYSTRUCTURE sizes they cached): a notice that does
+// not fit shrinks in steps (NoticeForm), down to a part with an empty header.
 import { lineEndingOf, type LineEnding } from '../bytes.js';
 import { asciiNotice } from '../encode/notice.js';
 import { safeFileName } from '../encode/display-name.js';
@@ -7,12 +8,16 @@ import { splitHeaderFields } from '../header-fields.js';
 import { leafPart, uuencodedParts } from '../part-view.js';
 import { buildTree, type MimeNode } from '../tree.js';
 import { resolveWalkLimits, type MimePart, type WalkLimits } from '../types.js';
-import { fitToLength, replacementEntity, type FittedBytes } from './replacement-entity.js';
+import { fallbackTexts, firstFitting, replacementEntity, type FittedReplacement, type NoticeForm } from './replacement-entity.js';
 
 export interface PartRemoval {
   /** A path from walkMessage: a leaf, a uuencoded block ("1#uu1"), or a container such as message/rfc822. */
   partPath: string;
   notice: string;
+  /** Used when the notice does not fit in the part's bytes. */
+  shortNotice?: string;
+  /** One ASCII line naming the quarantine id, for a minimal part when even the short notice does not fit. */
+  minimalNotice?: string;
 }
 
 export interface StripOptions {
@@ -27,12 +32,14 @@ export interface RewriteResult {
   bytes: Buffer;
   /** True when the result has exactly the original byte length (less reserveBytes). */
   sizePreserved: boolean;
+  /** The form each replacement took, in message order (absent when nothing was replaced). */
+  noticeForms?: NoticeForm[];
 }
 
 interface Splice {
   start: number;
   end: number;
-  build(targetLength: number): FittedBytes;
+  build(targetLength: number): FittedReplacement;
 }
 
 const UNLIMITED = { maxHeaderLines: Number.POSITIVE_INFINITY, maxHeaderBytes: Number.POSITIVE_INFINITY };
@@ -56,10 +63,14 @@ function spliceFor(message: Buffer, nodesByPath: Map<string, MimeNode>, removal:
   if (node === undefined || node.path.endsWith('TEXT')) throw new Error(`no removable MIME part "${removal.partPath}" in this message`);
   if (uuSuffix !== undefined) {
     const block = uuencodedBlockOf(message, node, removal.partPath);
-    if (!block.insideEncodedText) return blockSplice(message, node, block, removal.notice);
-    return entitySplice(message, node, removal.notice, block.fileName);
+    if (!block.insideEncodedText) return blockSplice(message, node, block, removal);
+    return entitySplice(message, node, removal, block.fileName);
   }
-  return entitySplice(message, node, removal.notice, node.info.fileName);
+  return entitySplice(message, node, removal, node.info.fileName);
+}
+
+function ladderOf(removal: PartRemoval) {
+  return { full: removal.notice, short: removal.shortNotice, minimal: removal.minimalNotice };
 }
 
 function uuencodedBlockOf(message: Buffer, node: MimeNode, path: string): MimePart {
@@ -69,35 +80,51 @@ function uuencodedBlockOf(message: Buffer, node: MimeNode, path: string): MimePa
 }
 
 /** The whole entity (header and body) becomes a text/plain notice; a message header keeps its other fields. */
-function entitySplice(message: Buffer, node: MimeNode, notice: string, originalName: string | undefined): Splice {
+function entitySplice(message: Buffer, node: MimeNode, removal: PartRemoval, originalName: string | undefined): Splice {
   const start = node.headerRange.start;
   const end = node.bodyRange.end;
   const eol = lineEndingOf(message, start);
   const fileName = `${safeFileName(originalName, `part-${node.path}`)}.removed.txt`;
-  const keptFields = node.isMessageRoot ? messageFieldsKept(message, node, eol) : undefined;
-  // A container can end with its closing delimiter line; what follows must still start a line.
-  const endWithLineBreak = end > start && message[end - 1] === 0x0a;
-  return { start, end, build: (targetLength) => replacementEntity({ fileName, notice, eol, targetLength, keptFields, endWithLineBreak }) };
+  const bareKeptFields = node.isMessageRoot ? messageFieldsKept(message, node, eol) : undefined;
+  const keptFields = bareKeptFields && withMimeVersion(message, node, bareKeptFields, eol);
+  // A container can end with its closing delimiter line; what follows must still start a line. (A leaf ends
+  // before the line break that opens the next delimiter.)
+  const endWithLineBreak = node.kind !== 'leaf' && end > start && message[end - 1] === 0x0a;
+  const notices = ladderOf(removal);
+  return { start, end, build: (targetLength) => replacementEntity({ fileName, notices, eol, targetLength, keptFields, bareKeptFields, endWithLineBreak }) };
 }
 
+/** The fields of a message header other than Content-*: what a replacement of the whole entity keeps. */
 function messageFieldsKept(message: Buffer, node: MimeNode, eol: LineEnding): Buffer {
   const { fields } = splitHeaderFields(message, node.headerRange.start, node.headerRange.end, UNLIMITED);
   const kept = fields.filter((field) => !field.name.startsWith('content-'));
-  const chunks = kept.map((field) => {
-    const raw = message.subarray(field.start, field.end);
-    return raw[raw.length - 1] === 0x0a ? raw : Buffer.concat([raw, Buffer.from(eol, 'latin1')]);
-  });
-  if (!kept.some((field) => field.name === MIME_VERSION)) chunks.push(Buffer.from(`MIME-Version: 1.0${eol}`, 'latin1'));
-  return Buffer.concat(chunks);
+  return Buffer.concat(
+    kept.map((field) => {
+      const raw = message.subarray(field.start, field.end);
+      return raw[raw.length - 1] === 0x0a ? raw : Buffer.concat([raw, Buffer.from(eol, 'latin1')]);
+    }),
+  );
+}
+
+/** A replacement with MIME header fields of its own needs MIME-Version (RFC 2045 §4). */
+function withMimeVersion(message: Buffer, node: MimeNode, kept: Buffer, eol: LineEnding): Buffer {
+  const { fields } = splitHeaderFields(message, node.headerRange.start, node.headerRange.end, UNLIMITED);
+  if (fields.some((field) => field.name === MIME_VERSION)) return kept;
+  return Buffer.concat([kept, Buffer.from(`MIME-Version: 1.0${eol}`, 'latin1')]);
 }
 
 /** A uuencoded block standing verbatim in a text body: its lines become notice lines in that body. */
-function blockSplice(message: Buffer, container: MimeNode, block: MimePart, notice: string): Splice {
+function blockSplice(message: Buffer, container: MimeNode, block: MimePart, removal: PartRemoval): Splice {
   const { start, end } = block.bodyRange;
   const eol = lineEndingOf(message, start);
   const utf8Body = container.info.charset === 'utf-8' && container.info.transferEncoding !== '7bit';
-  const text = utf8Body ? notice.replace(/\r?\n$/, '').split(/\r?\n/).map((line) => line.replace(/^-/, ' -')).join(eol) : asciiNotice(notice, eol);
-  return { start, end, build: (targetLength) => fitToLength(Buffer.from(text, 'utf8'), targetLength, eol) };
+  const asText = (notice: string) => (utf8Body ? notice.replace(/\r?\n$/, '').split(/\r?\n/).map((line) => line.replace(/^-/, ' -')).join(eol) : asciiNotice(notice, eol));
+  const candidates: { form: NoticeForm; content: Buffer }[] = [{ form: 'full', content: Buffer.from(asText(removal.notice), 'utf8') }];
+  if (removal.shortNotice !== undefined) candidates.push({ form: 'short', content: Buffer.from(asText(removal.shortNotice), 'utf8') });
+  const [minimal, ...bare] = fallbackTexts(ladderOf(removal), eol);
+  candidates.push({ form: removal.minimalNotice === undefined ? 'bare' : 'minimal', content: Buffer.from(minimal, 'latin1') });
+  for (const text of bare) candidates.push({ form: 'bare', content: Buffer.from(text, 'latin1') });
+  return { start, end, build: (targetLength) => firstFitting(candidates, targetLength, eol) };
 }
 
 /** Drops splices that lie inside another one (removing "2" already removes "2.1"). */
@@ -115,6 +142,7 @@ function outermost(splices: Splice[]): Splice[] {
 
 function applySplices(message: Buffer, splices: readonly Splice[], reserveBytes: number): RewriteResult {
   const chunks: Buffer[] = [];
+  const noticeForms: NoticeForm[] = [];
   let sizePreserved = true;
   let position = 0;
   const largest = splices.reduce<Splice | undefined>((best, splice) => (!best || splice.end - splice.start > best.end - best.start ? splice : best), undefined);
@@ -122,9 +150,10 @@ function applySplices(message: Buffer, splices: readonly Splice[], reserveBytes:
     chunks.push(message.subarray(position, splice.start));
     const replacement = splice.build(splice.end - splice.start - (splice === largest ? reserveBytes : 0));
     if (!replacement.fits) sizePreserved = false;
+    noticeForms.push(replacement.form);
     chunks.push(replacement.bytes);
     position = splice.end;
   }
   chunks.push(message.subarray(position));
-  return { bytes: Buffer.concat(chunks), sizePreserved };
+  return { bytes: Buffer.concat(chunks), sizePreserved, noticeForms };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { stripParts, walkMessage, type MimePart } from '../../../src/mime/index.js';
+import { replaceMessageKeepingSize, stripParts, walkMessage, type MimePart } from '../../../src/mime/index.js';
 import { EICAR, base64Lines, lines, message, richMessage, uuencodeLines } from './messages.js';
 
 /** Short enough to fit in place of the tiny EICAR attachment, which is what size preservation is about. */
@@ -100,15 +100,40 @@ describe('stripParts', () => {
     assert.equal(renamed.params.name, 'ärger.pdf.removed.txt');
   });
 
-  it('cannot keep the size when the part is smaller than the notice', () => {
+  it('keeps the size when the part is smaller than the notice: the replacement shrinks to a bare part', () => {
     const original = message(lines('Content-Type: multipart/mixed; boundary=b', '', '--b', '', 'tiny', '--b', '', 'kept', '--b--', ''));
-    const { bytes, sizePreserved } = stripParts(original, [{ partPath: '1', notice: LONG_NOTICE }]);
-    assert.equal(sizePreserved, false);
-    assert.ok(bytes.length > original.length);
+    const { bytes, sizePreserved, noticeForms } = stripParts(original, [{ partPath: '1', notice: LONG_NOTICE, shortNotice: 'Short.', minimalNotice: 'Removed by inboxguard: q-1' }]);
+    assert.equal(sizePreserved, true);
+    assert.deepEqual(noticeForms, ['bare']);
+    assert.equal(bytes.length, original.length);
     const after = walkMessage(bytes);
     assert.equal(after.malformed, undefined);
-    assert.ok(after.parts[0].decode().toString().startsWith(LONG_NOTICE.replace('\n', '\r\n')));
+    assert.equal(after.parts[0].contentType, 'text/plain');
+    assert.doesNotMatch(after.parts[0].decode().toString(), /tiny/);
     assert.equal(after.parts[1].decode().toString(), 'kept');
+  });
+
+  it('steps down from the full notice to the short notice, the minimal part and the bare part as the part shrinks', () => {
+    const notices = { notice: LONG_NOTICE, shortNotice: 'inboxguard removed this part: Eicar-Test-Signature.', minimalNotice: 'Removed by inboxguard: q-0123456789abcdef0123' };
+    const seen = new Map<string, number>();
+    for (let size = 0; size <= 400; size++) {
+      const content = 'x'.repeat(size);
+      const original = message(lines('Content-Type: multipart/mixed; boundary=b', '', '--b', 'Content-Type: application/octet-stream; name="a.exe"', '', content, '--b', '', 'kept', '--b--', ''));
+      const { bytes, sizePreserved, noticeForms } = stripParts(original, [{ partPath: '1', ...notices }]);
+      assert.equal(sizePreserved, true, `size ${size}`);
+      assert.equal(bytes.length, original.length, `size ${size}`);
+      const after = walkMessage(bytes);
+      assert.equal(after.parts[1].decode().toString(), 'kept', `size ${size}`);
+      const text = after.parts[0].decode().toString();
+      const form = noticeForms![0];
+      if (!seen.has(form)) seen.set(form, size);
+      if (form === 'full') assert.ok(text.startsWith(LONG_NOTICE.replace('\n', '\r\n')));
+      if (form === 'short') assert.ok(text.startsWith(notices.shortNotice) && after.parts[0].fileName === 'a.exe.removed.txt');
+      if (form === 'minimal') assert.ok(text.startsWith(notices.minimalNotice) && after.parts[0].contentType === 'text/plain');
+    }
+    assert.deepEqual([...seen.keys()], ['bare', 'minimal', 'short', 'full'], 'every step is taken, largest notice last');
+    // The minimal part is "Content-Type: text/plain", an empty line and the one-line notice: it fits parts over 80 bytes.
+    assert.ok(seen.get('minimal')! + 'Content-Type: application/octet-stream; name="a.exe"\r\n\r\n'.length <= 80);
   });
 
   it('keeps the message header when the removed part is the whole single-part body', () => {
@@ -198,6 +223,25 @@ describe('stripParts', () => {
       assert.equal(after.malformed, undefined, partPath);
       assert.equal(after.parts.at(-1)!.decode().toString(), 'last');
       if (partPath === '1') assert.deepEqual(after.parts.map((part) => part.path), paths);
+    }
+  });
+});
+
+describe('replacements never grow the message', () => {
+  it('a header-only message replaced whole keeps its size: the kept fields alone, padded', () => {
+    const original = Buffer.from('From: a@example.com\r\nSubject: all of it is kept\r\nDate: Mon, 01 Jan 2024 12:00:00 +0000\r\n', 'latin1');
+    const replaced = replaceMessageKeepingSize(original, { full: 'inboxguard withheld this message.', minimal: 'Withheld by inboxguard: q-1' });
+    assert.deepEqual([replaced.sizePreserved, replaced.noticeForms, replaced.bytes.length], [true, ['bare'], original.length]);
+    assert.ok(replaced.bytes.equals(original), 'nothing but kept fields: there is no body to withhold');
+  });
+
+  it('a part of one byte or none is replaced by padding alone', () => {
+    for (const part of ['', 'x']) {
+      const original = message(lines('Content-Type: multipart/mixed; boundary=b', '', '--b', part, '--b', '', 'kept', '--b--', ''));
+      const { bytes, sizePreserved } = stripParts(original, [{ partPath: '1', notice: LONG_NOTICE }]);
+      assert.equal(sizePreserved, true);
+      assert.equal(bytes.length, original.length);
+      assert.equal(walkMessage(bytes).parts.at(-1)?.decode().toString(), 'kept');
     }
   });
 });

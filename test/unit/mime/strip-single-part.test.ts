@@ -61,13 +61,14 @@ describe('stripSinglePart', () => {
     assert.ok(stripSinglePart(original, '8bit', 'Virus – entfernt').bytes.toString().startsWith('Virus – entfernt'));
   });
 
-  it('reports when the notice does not fit, and still returns a decodable notice', () => {
-    const base64 = stripSinglePart(Buffer.from('WDVP\r\nIVAl'), 'base64', NOTICE);
-    assert.equal(base64.sizePreserved, false);
-    assert.equal(decodeBase64(base64.bytes).toString(), NOTICE);
+  it('keeps the size when the notice does not fit: a shorter notice, then padding alone', () => {
+    const base64 = stripSinglePart(Buffer.from('WDVP\r\nIVAl'), 'base64', NOTICE, ['Cut.']);
+    assert.deepEqual([base64.sizePreserved, base64.bytes.length, base64.noticeForms], [true, 10, ['short']]);
+    assert.equal(decodeBase64(base64.bytes).toString(), 'Cut.  ');
     const qp = stripSinglePart(Buffer.from('short'), 'quoted-printable', NOTICE);
-    assert.equal(qp.sizePreserved, false);
-    assert.equal(decodeQuotedPrintable(qp.bytes).toString(), NOTICE);
-    assert.equal(stripSinglePart(Buffer.alloc(0), '7bit', NOTICE).sizePreserved, false);
+    assert.deepEqual([qp.sizePreserved, qp.bytes.length, qp.noticeForms], [true, 5, ['bare']]);
+    assert.doesNotMatch(decodeQuotedPrintable(qp.bytes).toString(), /short/);
+    const empty = stripSinglePart(Buffer.alloc(0), '7bit', NOTICE);
+    assert.deepEqual([empty.sizePreserved, empty.bytes.length], [true, 0]);
   });
 });
