@@ -1,12 +1,13 @@
 import type { BodyContext, EngineOptions, EngineOutput, ProxyEvent } from '../protocol/engine.js';
 import { CRLF, SP, parseDecimal, unquote } from './ascii.js';
-import { CachedSliceSlot, PendingBody, SizeSlot, UidItem, sliceRange, type Slice } from './body-slots.js';
+import { CachedSliceSlot, PendingBody, SizeSlot, sliceRange, type Slice } from './body-slots.js';
 import { HeldResponse, type ClientQueue, type Deferred } from './client-queue.js';
 import { classifyFetchItem, isRawWholeMessage, isScannedScope, type BodySectionItem } from './fetch-item.js';
 import { FetchResponseParser, type ItemValue, type ParsedFetchItem } from './fetch-response-parser.js';
 import { literalAtLineEnd, literalHeaderBytes } from './literal-header.js';
 import type { FetchRequest, SectionPlan } from './partial-fetch.js';
 import type { BodyHandle, ScannedBodies } from './scanned-bodies.js';
+import { headerKeyOf, headerKeys, headersNeeded, MESSAGE_HEADER } from './section-headers.js';
 import type { SessionState } from './session-state.js';
 
 // One `* n FETCH (…)` response on its way to the client, solicited or not. Each body item is
@@ -15,9 +16,14 @@ import type { SessionState } from './session-state.js';
 // The response is held from its first byte while any of its pieces is pending, so the client sees
 // either nothing of it or all of it in order.
 //
-// UID may follow the body (`BODY[] {n} … UID 7)`): the body context then lacks the uid, but the
-// rest of the response is held anyway, so the UID is known before the scanned body is cached or
-// its size change recorded.
+// UID may follow the body (`BODY[] {n} … UID 7)`): the rest of the response is held anyway, so
+// the UID is known before the scanned body is cached or its size change recorded.
+//
+// Header sections (`BODY[HEADER]`, `BODY[2.MIME]`) are kept for the scan of the response's other
+// sections; those the engine added to the command (partial-fetch.ts), and the UID it added, are
+// cut out with their separating space. A body is only ended (bodyEnd, which starts its scan) once
+// the headers and UID it needs are known or the response is complete, so the scan never guesses
+// what the server would have said a little later.
 
 export interface FetchEnvironment {
   readonly options: EngineOptions;
@@ -40,7 +46,13 @@ type LiteralPlan =
   | { kind: 'body'; body: PendingBody }
   | { kind: 'discard' }
   /** Pass only bytes [skip, skip + take) of the literal. */
-  | { kind: 'slice'; skip: number; take: number; seen: number };
+  | { kind: 'slice'; skip: number; take: number; seen: number }
+  /** A header section: kept for the scan, passed on unless the engine added it. */
+  | { kind: 'capture'; key: string; forward: boolean; chunks: Buffer[]; size: number };
+
+/** Header sections larger than this are passed on but not kept (the scan then goes without). */
+const MAX_HEADER_BYTES = 256 * 1024;
+const NOTHING = Buffer.alloc(0);
 
 interface Edit {
   start: number;
@@ -49,6 +61,21 @@ interface Edit {
 }
 
 const PASS: LiteralPlan = { kind: 'pass' };
+
+/** Key under which a body item of a response is planned (partial-fetch.ts). */
+function planKey(kind: BodySectionItem): string {
+  return kind.origin === undefined ? kind.responseName : `${kind.responseName}<${kind.origin}>`;
+}
+
+/** A body whose literal is complete but whose bodyEnd waits for headers or the UID. */
+interface EndingBody {
+  body: PendingBody;
+  kind: BodySectionItem;
+  /** What its bodyBegin context carried. */
+  announced: BodyContext;
+  /** The literal (or quoted string) is complete. */
+  contentDone: boolean;
+}
 
 /** Small pieces kept until a verdict are copied, so they do not pin the whole input chunk. */
 function copy(seg: Buffer, start: number, end: number): Buffer {
@@ -60,6 +87,11 @@ export class FetchResponse {
   ended = false;
   /** The engine added UID to the command this answers; drop it from the answer. */
   stripUid = false;
+  /** Header sections of this response, by section spec (`HEADER`, `2.MIME`). */
+  private readonly headers = new Map<string, Buffer>();
+  /** Some item of the response went to the client, so a later one needs its separating space. */
+  private keptAny = false;
+  private readonly ending: EndingBody[] = [];
   private holdMarker: HeldResponse | undefined;
   private readonly parser = new FetchResponseParser();
   private first = true;
@@ -95,34 +127,45 @@ export class FetchResponse {
     const items = result.items;
     const hadUid = this.uid !== undefined;
     let wholeBodyHere = false;
-    for (const item of items) {
-      if (item.name === '') continue;
-      const kind = classifyFetchItem(item.name);
-      if (kind.kind === 'uid' && item.value?.form === 'atom') this.uid = parseDecimal(seg, item.value.start, item.value.end);
-      else if (kind.kind === 'body' && kind.origin === undefined && isRawWholeMessage(kind)) wholeBodyHere = true;
-    }
+    const kinds = items.map((item) => (item.name === '' ? undefined : classifyFetchItem(item.name)));
+    items.forEach((item, i) => {
+      const kind = kinds[i];
+      if (kind?.kind === 'uid' && item.value?.form === 'atom') this.uid = parseDecimal(seg, item.value.start, item.value.end);
+      else if (kind?.kind === 'body') {
+        if (kind.origin === undefined && isRawWholeMessage(kind)) wholeBodyHere = true;
+        // The UID goes only if this answers a command the engine added it to (not an unsolicited FETCH).
+        if (this.env.uidMayBeStripped() && this.env.findSection(planKey(kind))?.request.addedUid) this.stripUid = true;
+      }
+    });
 
     let edits: Edit[] | undefined;
     let plan: LiteralPlan = PASS;
-    for (const item of items) {
-      if (item.name === '') continue;
-      const kind = classifyFetchItem(item.name);
-      if (kind.kind === 'uid') {
-        if (this.env.uidMayBeStripped() && item.value?.form === 'atom') (edits ??= []).push(this.uidEdit(seg, item));
-      } else if (kind.kind === 'size') {
+    items.forEach((item, i) => {
+      const kind = kinds[i];
+      let drop = false;
+      if (kind?.kind === 'uid') {
+        drop = this.stripUid && item.value?.form === 'atom';
+      } else if (kind?.kind === 'size') {
         if (item.value?.form === 'atom' && (this.env.session.hasSizeChanges || wholeBodyHere)) {
           (edits ??= []).push(this.sizeEdit(seg, item.value));
         }
-      } else if (kind.kind === 'body' && isScannedScope(kind.scope) && item.value) {
-        plan = this.planBody(seg, item, kind, item.value, (edits ??= [])) ?? plan;
+      } else if (kind?.kind === 'body' && item.value) {
+        const headerKey = headerKeyOf(kind);
+        if (headerKey !== undefined) {
+          drop = this.env.findSection(kind.responseName)?.plan.kind === 'added';
+          plan = this.captureHeader(seg, headerKey, item.value, !drop) ?? plan;
+        } else if (isScannedScope(kind.scope)) {
+          plan = this.planBody(seg, item, kind, item.value, (edits ??= [])) ?? plan;
+        }
       }
-    }
+      this.separate(seg, item, drop, (edits ??= []));
+    });
     if (!result.directLiteral) plan = PASS;
     this.emitSegment(seg, edits, first);
 
     if (!hadUid && this.uid !== undefined) this.uidKnown();
     if (result.directLiteral || result.nestedLiteral) {
-      if (plan.kind === 'pass' || plan.kind === 'slice') this.beforeStreaming();
+      if (plan.kind === 'pass' || plan.kind === 'slice' || (plan.kind === 'capture' && plan.forward)) this.beforeStreaming();
       this.literal = plan;
       queue.flush();
       return result.nestedLiteral?.size ?? this.literalSize(result.items);
@@ -166,6 +209,11 @@ export class FetchResponse {
         break;
       case 'discard':
         break;
+      case 'capture':
+        if (plan.forward) this.env.queue.bytes(chunk);
+        if (plan.size <= MAX_HEADER_BYTES) plan.chunks.push(Buffer.from(chunk));
+        plan.size += chunk.length;
+        break;
       case 'slice': {
         const from = Math.max(plan.skip - plan.seen, 0);
         const to = Math.min(plan.skip + plan.take - plan.seen, chunk.length);
@@ -179,11 +227,59 @@ export class FetchResponse {
   literalEnd(): void {
     const plan = this.literal;
     this.literal = undefined;
+    if (plan?.kind === 'capture') {
+      if (plan.size <= MAX_HEADER_BYTES) this.headerKnown(plan.key, Buffer.concat(plan.chunks));
+      return;
+    }
     if (plan?.kind !== 'body') return;
-    const body = plan.body;
+    this.bodyComplete(plan.body);
+  }
+
+  /** The content of a body is all there: end it now, or once what its scan needs has arrived. */
+  private bodyComplete(body: PendingBody): void {
+    const entry = this.ending.find((e) => e.body === body);
+    if (entry) {
+      entry.contentDone = true;
+      if (!this.ended && !this.readyToEnd(entry)) return;
+    }
+    this.endBody(body);
+  }
+
+  private endBody(body: PendingBody): void {
+    const index = this.ending.findIndex((e) => e.body === body);
+    const entry = index >= 0 ? this.ending.splice(index, 1)[0] : undefined;
+    const late = entry ? this.lateContext(entry) : undefined;
     body.complete = true;
-    this.env.emit({ kind: 'bodyEnd', bodyId: body.handle.id });
+    this.env.emit(late ? { kind: 'bodyEnd', bodyId: body.handle.id, context: late } : { kind: 'bodyEnd', bodyId: body.handle.id });
     if (body.outcome) this.scanned(body);
+  }
+
+  /** Context fields learnt since bodyBegin. */
+  private lateContext(entry: EndingBody): Partial<BodyContext> | undefined {
+    const now = this.context(entry.kind);
+    const late: Partial<BodyContext> = {};
+    if (now.uid !== undefined && entry.announced.uid === undefined) late.uid = now.uid;
+    if (now.partHeader && !entry.announced.partHeader) late.partHeader = now.partHeader;
+    if (now.messageHeader && !entry.announced.messageHeader) late.messageHeader = now.messageHeader;
+    return Object.keys(late).length > 0 ? late : undefined;
+  }
+
+  private readyToEnd(entry: EndingBody): boolean {
+    return this.uid !== undefined && headerKeys(headersNeeded(entry.kind)).every((key) => this.headers.has(key));
+  }
+
+  /** Bodies whose content is complete and that were waiting for this response to tell more. */
+  private releaseEnding(all: boolean): void {
+    for (const entry of [...this.ending]) {
+      if (entry.body.abandoned || entry.body.complete) continue;
+      if (!entry.contentDone) continue;
+      if (all || this.readyToEnd(entry)) this.endBody(entry.body);
+    }
+  }
+
+  private headerKnown(key: string, bytes: Buffer): void {
+    this.headers.set(key, bytes);
+    this.releaseEnding(false);
   }
 
   /** The session finished scanning one of this response's bodies (after its bodyEnd). */
@@ -204,6 +300,8 @@ export class FetchResponse {
       body.slot.resolve();
     }
     this.ended = true;
+    // Bodies received whole are still scanned and delivered, with whatever context there is.
+    this.releaseEnding(true);
     for (const slot of this.sizeSlots) slot.resolve();
     this.env.queue.flush();
   }
@@ -230,11 +328,13 @@ export class FetchResponse {
 
   private finish(): void {
     this.ended = true;
+    this.releaseEnding(true);
     for (const body of this.bodies) this.tryFinalize(body);
     for (const slot of this.sizeSlots) slot.resolve();
   }
 
   private uidKnown(): void {
+    this.releaseEnding(false);
     for (const body of this.bodies) this.tryFinalize(body);
     for (const slot of this.sizeSlots) slot.resolve();
   }
@@ -288,13 +388,26 @@ export class FetchResponse {
     return { start: value.start, end: value.end, piece: slot };
   }
 
-  private uidEdit(seg: Buffer, item: ParsedFetchItem): Edit {
-    const valueEnd = item.value?.end ?? item.nameEnd;
-    let start = item.nameStart;
-    let end = valueEnd;
-    if (start > 0 && seg[start - 1] === SP) start--;
-    else if (seg[end] === SP) end++;
-    return { start, end, piece: new UidItem(copy(seg, start, end), () => this.stripUid) };
+  /**
+   * An item the client did not ask for goes with one separating space: the one before it, or, when
+   * nothing before it was kept (`(UID 1 BODY[2] …` → `(BODY[2] …`), the one before the next kept item.
+   */
+  private separate(seg: Buffer, item: ParsedFetchItem, drop: boolean, edits: Edit[]): void {
+    const spaceBefore = item.nameStart > 0 && seg[item.nameStart - 1] === SP;
+    if (drop) {
+      const end = item.value?.end ?? item.nameEnd;
+      edits.push({ start: spaceBefore ? item.nameStart - 1 : item.nameStart, end, piece: NOTHING });
+      return;
+    }
+    if (!this.keptAny && spaceBefore) edits.push({ start: item.nameStart - 1, end: item.nameStart, piece: NOTHING });
+    this.keptAny = true;
+  }
+
+  /** Keeps a header section for the scan of this response's bodies. */
+  private captureHeader(seg: Buffer, key: string, value: ItemValue, forward: boolean): LiteralPlan | undefined {
+    if (value.form === 'literal') return { kind: 'capture', key, forward, chunks: [], size: 0 };
+    if (value.form === 'quoted') this.headerKnown(key, unquote(seg, value.start, value.end));
+    return undefined;
   }
 
   private planBody(seg: Buffer, item: ParsedFetchItem, kind: BodySectionItem, value: ItemValue, edits: Edit[]): LiteralPlan | undefined {
@@ -310,7 +423,6 @@ export class FetchResponse {
     if (found?.plan.kind === 'rewritten') {
       const slice: Slice = { origin: found.plan.origin, length: found.plan.length };
       edits.push({ start: item.nameEnd, end: item.nameEnd, piece: Buffer.from(`<${slice.origin}>`, 'latin1') });
-      if (found.request.addedUid) this.stripUid = true;
       if (value.form === 'atom' || value.form === 'list') return undefined;
       const key = this.env.session.sectionKey(this.uid, kind.responseName);
       const cached = key === undefined ? undefined : this.env.bodies.lookup(key);
@@ -358,11 +470,12 @@ export class FetchResponse {
     edits.push({ start: value.start, end: value.end, piece: body.slot });
     this.bodies.push(body);
     env.bodyStarted(body, this);
-    env.emit({ kind: 'bodyBegin', bodyId: handle.id, context: this.context(kind), size: body.declaredSize });
+    const context = this.context(kind);
+    this.ending.push({ body, kind, announced: context, contentDone: false });
+    env.emit({ kind: 'bodyBegin', bodyId: handle.id, context, size: body.declaredSize });
     if (content) {
       if (content.length > 0) env.emit({ kind: 'bodyData', bodyId: handle.id, bytes: content });
-      body.complete = true;
-      env.emit({ kind: 'bodyEnd', bodyId: handle.id });
+      this.bodyComplete(body);
       return undefined;
     }
     return { kind: 'body', body };
@@ -377,6 +490,11 @@ export class FetchResponse {
     if (this.uid !== undefined) context.uid = this.uid;
     context.isPart = kind.scope === 'part';
     context.decoded = kind.binary;
+    const needs = headersNeeded(kind);
+    const partHeader = needs.part === undefined ? undefined : this.headers.get(needs.part);
+    const messageHeader = this.headers.get(needs.text ?? MESSAGE_HEADER);
+    if (partHeader) context.partHeader = partHeader;
+    if (messageHeader && kind.scope !== 'whole') context.messageHeader = messageHeader;
     return context;
   }
 
