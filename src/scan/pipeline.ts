@@ -9,6 +9,7 @@ import type { BodyScanner, BodyScanResult, SpooledBody } from './body-scanner.js
 import { renderBlocked, type Evaluation, type Evaluator, type Headline, type RuleApplication, type RuleTrace } from './evaluate.js';
 import type { MessageInspection } from './inspect-message.js';
 import { actionNames, type Decision, type PolicySettings } from './policy.js';
+import { originalMessage } from './section-context.js';
 import { Semaphore } from './semaphore.js';
 import type { EngineName, Verdict } from './types.js';
 
@@ -89,7 +90,7 @@ export class ScanPipeline implements BodyScanner {
     this.countHits(evaluation);
     if (!evaluation.quarantineId) return outcome;
     try {
-      const { record, durable } = this.options.quarantine.begin(bytes, origin(context, evaluation), new Date(), evaluation.sha256);
+      const { record, durable } = this.options.quarantine.begin(originalMessage(bytes, context), origin(context, evaluation), new Date(), evaluation.sha256);
       await durable;
       return { ...outcome, quarantined: record };
     } catch (error) {
