@@ -35,8 +35,11 @@ export interface FetchEnvironment {
   emit(out: EngineOutput): void;
   /** For the log; the engine adds the listener name. */
   event(event: ProxyEvent): void;
-  /** The oldest outstanding FETCH command that asked for a section answered under this name. */
-  findSection(responseKey: string): { request: FetchRequest; plan: SectionPlan } | undefined;
+  /**
+   * The oldest outstanding FETCH command that asked for a section answered under this name and has
+   * not had it answered for this message yet; the answer is then counted as given.
+   */
+  findSection(responseKey: string, seq: number): { request: FetchRequest; plan: SectionPlan } | undefined;
   /** Registers a body the session will answer with scanned(). */
   bodyStarted(body: PendingBody, response: FetchResponse): void;
 }
@@ -128,13 +131,14 @@ export class FetchResponse {
     const hadUid = this.uid !== undefined;
     let wholeBodyHere = false;
     const kinds = items.map((item) => (item.name === '' ? undefined : classifyFetchItem(item.name)));
+    const found = kinds.map((kind) => (kind?.kind === 'body' ? this.env.findSection(planKey(kind), this.seq) : undefined));
     items.forEach((item, i) => {
       const kind = kinds[i];
       if (kind?.kind === 'uid' && item.value?.form === 'atom') this.uid = parseDecimal(seg, item.value.start, item.value.end);
       else if (kind?.kind === 'body') {
         if (kind.origin === undefined && isRawWholeMessage(kind)) wholeBodyHere = true;
         // The UID goes only if this answers a command the engine added it to (not an unsolicited FETCH).
-        if (this.env.uidMayBeStripped() && this.env.findSection(planKey(kind))?.request.addedUid) this.stripUid = true;
+        if (this.env.uidMayBeStripped() && found[i]?.request.addedUid) this.stripUid = true;
       }
     });
 
@@ -152,10 +156,10 @@ export class FetchResponse {
       } else if (kind?.kind === 'body' && item.value) {
         const headerKey = headerKeyOf(kind);
         if (headerKey !== undefined) {
-          drop = this.env.findSection(kind.responseName)?.plan.kind === 'added';
+          drop = found[i]?.plan.kind === 'added';
           plan = this.captureHeader(seg, headerKey, item.value, !drop) ?? plan;
         } else if (isScannedScope(kind.scope)) {
-          plan = this.planBody(seg, item, kind, item.value, (edits ??= [])) ?? plan;
+          plan = this.planBody(seg, item, kind, item.value, found[i], (edits ??= [])) ?? plan;
         }
       }
       this.separate(seg, item, drop, (edits ??= []));
@@ -410,16 +414,21 @@ export class FetchResponse {
     return undefined;
   }
 
-  private planBody(seg: Buffer, item: ParsedFetchItem, kind: BodySectionItem, value: ItemValue, edits: Edit[]): LiteralPlan | undefined {
+  private planBody(
+    seg: Buffer,
+    item: ParsedFetchItem,
+    kind: BodySectionItem,
+    value: ItemValue,
+    found: { request: FetchRequest; plan: SectionPlan } | undefined,
+    edits: Edit[],
+  ): LiteralPlan | undefined {
     if (kind.origin !== undefined) {
-      const found = this.env.findSection(`${kind.responseName}<${kind.origin}>`);
       if (found?.plan.kind === 'cached') {
         return this.serveCached(seg, value, found.plan.handle, found.plan, edits);
       }
       this.reportUnscanned(kind, 'partial-fetch', value.form === 'literal' ? value.size : undefined);
       return undefined;
     }
-    const found = this.env.findSection(kind.responseName);
     if (found?.plan.kind === 'rewritten') {
       const slice: Slice = { origin: found.plan.origin, length: found.plan.length };
       edits.push({ start: item.nameEnd, end: item.nameEnd, piece: Buffer.from(`<${slice.origin}>`, 'latin1') });

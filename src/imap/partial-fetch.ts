@@ -36,6 +36,8 @@ export interface FetchRequest {
   addedUid: boolean;
   /** Cache entries pinned until the command completes. */
   pins: BodyHandle[];
+  /** Section answers already matched to this command (section key and sequence number). */
+  answered: Set<string>;
 }
 
 export interface FetchPlan {
@@ -51,7 +53,7 @@ function partialKey(item: BodySectionItem): string {
 }
 
 export function planFetch(tag: string, line: Buffer, command: FetchCommand, lookupCached: CachedSectionLookup): FetchPlan {
-  const request: FetchRequest = { tag, sections: new Map(), addedUid: false, pins: [] };
+  const request: FetchRequest = { tag, sections: new Map(), addedUid: false, pins: [], answered: new Set() };
   const partials: Array<{ entry: FetchCommandItem; item: BodySectionItem }> = [];
   const wholeNames = new Set<string>();
   const scanned: BodySectionItem[] = [];
@@ -91,6 +93,20 @@ export function planFetch(tag: string, line: Buffer, command: FetchCommand, look
   if (prepend.length === 0 && !request.addedUid && madeWhole.size === 0) return { request };
   const items = prepend.map((spec) => `BODY.PEEK[${spec}]`);
   return { request, rewritten: rewriteFetchCommand(line, command, madeWhole, request.addedUid, items) };
+}
+
+/**
+ * The plan for one answer of this command, or undefined if the command did not ask for the section
+ * or already had it answered for that message: pipelined commands fetching the same section of the
+ * same message (`<0.1024>`, `<1024.1024>` …) are answered in command order, one answer each.
+ */
+export function claimSection(request: FetchRequest, key: string, seq: number): SectionPlan | undefined {
+  const plan = request.sections.get(key);
+  if (!plan) return undefined;
+  const answer = `${key}\u0000${seq}`;
+  if (request.answered.has(answer)) return undefined;
+  request.answered.add(answer);
+  return plan;
 }
 
 /** Partial items of a single UID that all have a scanned copy are answered from it, forwarded unchanged. */

@@ -152,7 +152,8 @@ export class ScanPipeline implements BodyScanner {
 }
 
 function where(context: BodyContext): MessageOrigin {
-  return { listener: context.listener, upstream: context.upstream, user: context.user, mailbox: context.mailbox, uid: context.uid, section: context.section };
+  const { listener, upstream, user, mailbox, uidValidity, uid, section } = context;
+  return { listener, upstream, user, mailbox, uidValidity, uid, section };
 }
 
 function origin(context: BodyContext, evaluation: Evaluation) {
