@@ -27,7 +27,9 @@ export type SectionPlan =
   /** Could not be protected (conflicting items); passes unscanned, reported as such. */
   | { kind: 'unprotected' }
   /** A header section the engine added for the scan; kept from the client. */
-  | { kind: 'added' };
+  | { kind: 'added' }
+  /** A header section the client asked for: passed on; its answer tells which command a response answers. */
+  | { kind: 'asked' };
 
 export interface FetchRequest {
   tag: string;
@@ -90,6 +92,16 @@ export function planFetch(tag: string, line: Buffer, command: FetchCommand, look
   const prepend = headersToAdd(command, scanned);
   for (const spec of prepend) request.sections.set(`BODY[${spec}]`, { kind: 'added' });
   request.addedUid = !command.uid && !command.items.some((e) => e.item.kind === 'uid');
+  if (request.addedUid) {
+    // The UID comes early in an answer (Dovecot: first); whichever section follows it must show
+    // that the answer is this command's, so that the UID can be dropped right there.
+    for (const entry of command.items) {
+      const item = entry.item;
+      if (item.kind !== 'body' || isScannedScope(item.scope)) continue;
+      const key = item.origin === undefined ? item.responseName : partialKey(item);
+      if (!request.sections.has(key)) request.sections.set(key, { kind: 'asked' });
+    }
+  }
   if (prepend.length === 0 && !request.addedUid && madeWhole.size === 0) return { request };
   const items = prepend.map((spec) => `BODY.PEEK[${spec}]`);
   return { request, rewritten: rewriteFetchCommand(line, command, madeWhole, request.addedUid, items) };
