@@ -3,14 +3,19 @@
 // on any path and under any transfer encoding, clean messages arrive exactly as a direct client gets
 // them, and a section fetched on its own is named and kept as the message it belongs to.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startDovecot, type DovecotServer } from '../../scripts/test-servers/dovecot.js';
 import { readEvents, eventsPath, type ScanEvent } from '../../src/store/events.js';
 import { Quarantine, quarantineDir } from '../../src/store/quarantine.js';
+import { runCli } from '../helpers/cli.js';
 import { RawImap, withoutTimings } from '../helpers/imap-raw.js';
 import { randomBytesFromSeed, withAttachments } from '../helpers/messages.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
-import { requireDovecot } from '../helpers/require-servers.js';
+import { requireCommand, requireDovecot } from '../helpers/require-servers.js';
 import { EICAR, base64Lines, uuencodeLines } from '../unit/mime/messages.js';
 import { writeZip } from '../unit/scan/archive/zip-writer.js';
 
@@ -181,7 +186,13 @@ describe('every fetch path, every transfer encoding (real Dovecot, builtin engin
   let direct: RawImap;
 
   before(async () => {
-    dovecot = await startDovecot({ messages: { alice: [...messages.map((m) => m.bytes), fetchmailMessage] } });
+    dovecot = await startDovecot({
+      users: [
+        { name: 'alice', password: 'secret' },
+        { name: 'bob', password: 'secret' },
+      ],
+      messages: { alice: [...messages.map((m) => m.bytes), fetchmailMessage], bob: [fetchmailMessage] },
+    });
     proxy = await startTestProxy([{ name: 'imaps', upstream: `localhost:${dovecot.ports.imaps}`, protocol: 'imap', upstreamCa: dovecot.caPath }], { scanner: 'pipeline' });
     viaProxy = await RawImap.open(proxy.port('imaps'), proxy.caPem);
     direct = await RawImap.open(dovecot.ports.imaps, dovecot.caPem);
@@ -252,6 +263,43 @@ describe('every fetch path, every transfer encoding (real Dovecot, builtin engin
     assert.equal(record.subject, 'fetchmail');
     assert.equal(record.uid, n);
     assert.deepEqual(quarantine.original(record.id), fetchmailMessage, 'the quarantine holds the whole original');
+    const out = join(proxy.dataDir, 'exported.eml');
+    assert.equal((await runCli(['quarantine', 'export', record.id, '--out', out], proxy.dataDir)).code, 0);
+    assert.deepEqual(readFileSync(out), fetchmailMessage, 'quarantine export gives the whole original');
+  });
+
+  it('real fetchmail over IMAP: the message arrives stripped, its size as announced; the event names it', { skip: requireCommand('fetchmail', 'fetchmail') }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'inboxguard-fetchmail-'));
+    try {
+      const rc = join(dir, 'fetchmailrc');
+      const mda = `/bin/sh -c 'cat > ${dir}/delivered-$$'`;
+      writeFileSync(
+        rc,
+        `set no bouncemail\nset invisible\npoll 127.0.0.1 service ${proxy.port('imaps')} protocol IMAP auth password user "bob" password "secret" ` +
+          `ssl sslcertfile "${proxy.caPath}" sslcertck no rewrite keep fetchall mda "${mda}"\n`,
+      );
+      chmodSync(rc, 0o600);
+      // Asynchronously: the proxy runs in this process.
+      const output = await new Promise<string>((resolve, reject) =>
+        execFile('fetchmail', ['-f', rc, '-v', '--nosyslog', '--nodetach', '--pidfile', join(dir, 'pid')], { env: { ...process.env, HOME: dir, FETCHMAILHOME: dir }, timeout: 60_000 }, (error, stdout, stderr) =>
+          error ? reject(new Error(`fetchmail failed: ${error.message}\n${stdout}\n${stderr}`)) : resolve(`${stdout}${stderr}`),
+        ),
+      );
+      assert.match(output, /IMAP> A\d+ FETCH 1 RFC822\.HEADER/);
+      assert.match(output, /IMAP> A\d+ FETCH 1 BODY\.PEEK\[TEXT\]/);
+      assert.doesNotMatch(output, /actual != expected/, 'header + text is the size RFC822.SIZE announced');
+      const files = readdirSync(dir).filter((name) => name.startsWith('delivered-'));
+      assert.equal(files.length, 1);
+      const delivered = readFileSync(join(dir, files[0]), 'latin1');
+      assert.match(delivered, /^From: Sender <sender@example\.org>\r?\n/);
+      assert.match(delivered, /name="invoice\.zip\.removed\.txt"/);
+      assert.ok(!delivered.includes('UEsDB'), 'the zip (base64 of "PK\\x03\\x04") is gone');
+      const event = findEvent(proxy, (e) => e.user === 'bob' && e.section === 'BODY[TEXT]');
+      assertNamed(event, 1, 'fetchmail', '<test-77@inboxguard.test>');
+      assert.deepEqual(new Quarantine(quarantineDir(proxy.dataDir)).original(event.quarantineId ?? ''), fetchmailMessage);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('RFC822.TEXT and BODY[2] by sequence number: named events; RFC822.TEXT kept whole, BODY[2] kept as a message holding the part', async () => {
