@@ -500,8 +500,9 @@ export class FetchResponse {
     context.isPart = kind.scope === 'part';
     context.decoded = kind.binary;
     const needs = headersNeeded(kind);
-    const partHeader = needs.part === undefined ? undefined : this.headers.get(needs.part);
-    const messageHeader = this.headers.get(needs.text ?? MESSAGE_HEADER);
+    const own = needs.part ?? (needs.text === MESSAGE_HEADER ? undefined : needs.text);
+    const partHeader = own === undefined ? undefined : this.headers.get(own);
+    const messageHeader = this.headers.get(MESSAGE_HEADER);
     if (partHeader) context.partHeader = partHeader;
     if (messageHeader && kind.scope !== 'whole') context.messageHeader = messageHeader;
     return context;

@@ -21,11 +21,14 @@ export interface BodyContext {
   uid?: number;
   /** IMAP sequence number or POP3 message number. */
   seq?: number;
-  /** MIME header of the part, when the section is a single part and the engine knows it (for decoding). */
+  /**
+   * MIME header of the part, when the section is a single part and the engine knows it (for decoding);
+   * for the TEXT of an embedded message (BODY[2.TEXT]), that message's header.
+   */
   partHeader?: Buffer;
   /**
-   * IMAP: the header of the message the section belongs to, when the section is not a whole message.
-   * For a TEXT section it is the header the text follows (header + text = that whole message).
+   * IMAP: the header of the message a section that is not the whole message belongs to (identity;
+   * for BODY[TEXT], header + text is the whole message).
    */
   messageHeader?: Buffer;
   /** True when the section is a single MIME part (BODY[n], BINARY[n]) rather than a whole message. */

@@ -20,7 +20,7 @@ export interface BodyShape {
 
 export function shapeOf(bytes: Buffer, context: BodyContext): BodyShape {
   if (context.isPart) return partShape(bytes, context);
-  if (/TEXT\]?$/.test(context.section)) return textShape(bytes, headerBytes(context.messageHeader));
+  if (/TEXT\]?$/.test(context.section)) return textShape(bytes, headerBytes(context.partHeader) ?? headerBytes(context.messageHeader));
   return {
     kind: 'message',
     walk: walkMessage(bytes),

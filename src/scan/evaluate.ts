@@ -8,7 +8,7 @@ import { applyDecision, markMessage, marksAnything, type Marking, type Rewritten
 import { shapeOf, type BodyShape } from './body-shape.js';
 import type { FileInspector } from './inspect-file.js';
 import { inspectMessage, type MessageInspection } from './inspect-message.js';
-import { knowsMessageHeader, originalMessage } from './section-context.js';
+import { messageHeaderOf, originalMessage } from './section-context.js';
 import { decide, type Decision, type PolicySettings } from './policy.js';
 import type { Verdict } from './types.js';
 
@@ -62,7 +62,8 @@ export function createEvaluator(inspector: FileInspector, policy: PolicySettings
     const original = originalMessage(bytes, context);
     const sha256 = createHash('sha256').update(original).digest('hex');
     const shape = shapeOf(bytes, context);
-    const envelope = shape.kind === 'message' || knowsMessageHeader(context) ? await readEnvelope(original).catch(() => undefined) : undefined;
+    const identity = shape.kind === 'message' ? bytes : messageHeaderOf(context);
+    const envelope = identity ? await readEnvelope(identity).catch(() => undefined) : undefined;
     const headline: Headline = { messageId: envelope?.messageId, subject: envelope?.subject };
     const filtering = evaluateLevel(policy.rules, 'filtering', filteringFactsOf(envelope, bytes, shape, context));
     const scanSkipped = filtering.applied.some((rule) => rule.actions.some((action) => action.type === 'skip-scan'));

@@ -59,16 +59,19 @@ function isText(context: BodyContext): boolean {
 /**
  * The message a section belongs to, as far as the context holds it — what the quarantine keeps and
  * what identifies the message:
- * - a TEXT section with the header it follows: header + text, the whole message byte for byte;
+ * - a TEXT section with the header it follows: header + text, the whole message byte for byte (for
+ *   the TEXT of an embedded message, that embedded message);
  * - a part with its MIME header and the message header: the message header (its content fields
  *   replaced by the part's) over the part's content, a message holding just that part;
  * - anything else: the bytes as fetched.
  */
 export function originalMessage(bytes: Buffer, context: BodyContext): Buffer {
   const messageHeader = headerBytes(context.messageHeader);
+  const partHeader = headerBytes(context.partHeader);
+  // BODY[2.TEXT] follows the header of the embedded message: together they are that message.
+  if (isText(context) && partHeader) return Buffer.concat([partHeader, bytes]);
   if (!messageHeader) return bytes;
   if (isText(context)) return Buffer.concat([messageHeader, bytes]);
-  const partHeader = headerBytes(context.partHeader);
   if (!context.isPart || !partHeader) return bytes;
   const ownHeader = context.decoded ? decodedPartHeader(partHeader) : partHeader;
   const contentFields = fieldsExcept(ownHeader, (name) => !CONTENT_FIELD.test(name));
@@ -76,7 +79,7 @@ export function originalMessage(bytes: Buffer, context: BodyContext): Buffer {
   return Buffer.concat([...messageFields, Buffer.from('MIME-Version: 1.0\r\n'), ...contentFields, Buffer.from('\r\n'), bytes]);
 }
 
-/** True when the context holds the header of the section's message (identity for events, rules, quarantine). */
-export function knowsMessageHeader(context: BodyContext): boolean {
-  return headerBytes(context.messageHeader) !== undefined;
+/** The header of the message a section belongs to, when the engine fetched it along (identity for events, rules, quarantine). */
+export function messageHeaderOf(context: BodyContext): Buffer | undefined {
+  return headerBytes(context.messageHeader);
 }

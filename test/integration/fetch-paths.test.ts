@@ -136,6 +136,7 @@ const PATHS: FetchPath[] = [
   { item: 'BODY.PEEK[3]', answer: 'BODY[3]', partial: true },
   { item: 'BINARY.PEEK[3]', answer: 'BINARY[3]', partial: true },
   { item: 'BODY.PEEK[2]', answer: 'BODY[2]', partial: true },
+  { item: 'BODY.PEEK[2.TEXT]', answer: 'BODY[2.TEXT]', partial: true },
   { item: 'BODY.PEEK[2.1]', answer: 'BODY[2.1]', partial: true },
   { item: 'BINARY.PEEK[2.1]', answer: 'BINARY[2.1]', partial: true },
 ];
@@ -238,6 +239,16 @@ describe('every fetch path, every transfer encoding (real Dovecot, builtin engin
       }
     }
     assert.ok(fetches > 500, `a real matrix (${fetches} fetches)`);
+    const events = readEvents(eventsPath(proxy.dataDir));
+    assert.ok(events.length >= messages.length * PATHS.length);
+    for (const event of events) {
+      const label = `${event.section} of uid ${event.uid}`;
+      assert.equal(event.mailbox, 'INBOX', label);
+      assert.match(String(event.uidValidity), /^\d+$/, label);
+      assert.ok(Number.isInteger(event.uid), label);
+      assert.match(String(event.subject), /^(infected|clean)-/, label);
+      assert.match(String(event.messageId), /^<(infected|clean)-.*@inboxguard\.test>$/, label);
+    }
   });
 
   it('fetchmail over IMAP (RFC822.HEADER, then BODY.PEEK[TEXT] by sequence number): the event and the quarantine name the message and keep it whole', async () => {
@@ -302,7 +313,7 @@ describe('every fetch path, every transfer encoding (real Dovecot, builtin engin
     }
   });
 
-  it('RFC822.TEXT and BODY[2] by sequence number: named events; RFC822.TEXT kept whole, BODY[2] kept as a message holding the part', async () => {
+  it('RFC822.TEXT and BODY[n] by sequence number: named events; RFC822.TEXT kept whole, BODY[n] kept as a message holding the part', async () => {
     await viaProxy.run('SELECT INBOX');
     const n = messages.findIndex((m) => m.encoding === 'quoted-printable') + 1;
     const original = messages[n - 1].bytes;
