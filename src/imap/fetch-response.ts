@@ -7,7 +7,8 @@ import { FetchResponseParser, type ItemValue, type ParsedFetchItem } from './fet
 import { literalAtLineEnd, literalHeaderBytes } from './literal-header.js';
 import type { FetchRequest, SectionPlan } from './partial-fetch.js';
 import type { BodyHandle, ScannedBodies } from './scanned-bodies.js';
-import { headerKeyOf, headerKeys, headersNeeded, MESSAGE_HEADER } from './section-headers.js';
+import { BodyEnding } from './body-ending.js';
+import { headerKeyOf } from './section-headers.js';
 import type { SessionState } from './session-state.js';
 
 // One `* n FETCH (…)` response on its way to the client, solicited or not. Each body item is
@@ -20,10 +21,8 @@ import type { SessionState } from './session-state.js';
 // the UID is known before the scanned body is cached or its size change recorded.
 //
 // Header sections (`BODY[HEADER]`, `BODY[2.MIME]`) are kept for the scan of the response's other
-// sections; those the engine added to the command (partial-fetch.ts), and the UID it added, are
-// cut out with their separating space. A body is only ended (bodyEnd, which starts its scan) once
-// the headers and UID it needs are known or the response is complete, so the scan never guesses
-// what the server would have said a little later.
+// sections (body-ending.ts); those the engine added to the command (partial-fetch.ts), and the UID
+// it added, are cut out with their separating space.
 
 export interface FetchEnvironment {
   readonly options: EngineOptions;
@@ -70,16 +69,6 @@ function planKey(kind: BodySectionItem): string {
   return kind.origin === undefined ? kind.responseName : `${kind.responseName}<${kind.origin}>`;
 }
 
-/** A body whose literal is complete but whose bodyEnd waits for headers or the UID. */
-interface EndingBody {
-  body: PendingBody;
-  kind: BodySectionItem;
-  /** What its bodyBegin context carried. */
-  announced: BodyContext;
-  /** The literal (or quoted string) is complete. */
-  contentDone: boolean;
-}
-
 /** Small pieces kept until a verdict are copied, so they do not pin the whole input chunk. */
 function copy(seg: Buffer, start: number, end: number): Buffer {
   return Buffer.from(seg.subarray(start, end));
@@ -90,11 +79,12 @@ export class FetchResponse {
   ended = false;
   /** The engine added UID to the command this answers; drop it from the answer. */
   stripUid = false;
-  /** Header sections of this response, by section spec (`HEADER`, `2.MIME`). */
-  private readonly headers = new Map<string, Buffer>();
   /** Some item of the response went to the client, so a later one needs its separating space. */
   private keptAny = false;
-  private readonly ending: EndingBody[] = [];
+  private readonly ending = new BodyEnding(
+    () => this.uid,
+    (body, late) => this.endBody(body, late),
+  );
   private holdMarker: HeldResponse | undefined;
   private readonly parser = new FetchResponseParser();
   private first = true;
@@ -232,58 +222,17 @@ export class FetchResponse {
     const plan = this.literal;
     this.literal = undefined;
     if (plan?.kind === 'capture') {
-      if (plan.size <= MAX_HEADER_BYTES) this.headerKnown(plan.key, Buffer.concat(plan.chunks));
+      if (plan.size <= MAX_HEADER_BYTES) this.ending.headerKnown(plan.key, Buffer.concat(plan.chunks));
       return;
     }
     if (plan?.kind !== 'body') return;
-    this.bodyComplete(plan.body);
+    this.ending.contentDone(plan.body, this.ended);
   }
 
-  /** The content of a body is all there: end it now, or once what its scan needs has arrived. */
-  private bodyComplete(body: PendingBody): void {
-    const entry = this.ending.find((e) => e.body === body);
-    if (entry) {
-      entry.contentDone = true;
-      if (!this.ended && !this.readyToEnd(entry)) return;
-    }
-    this.endBody(body);
-  }
-
-  private endBody(body: PendingBody): void {
-    const index = this.ending.findIndex((e) => e.body === body);
-    const entry = index >= 0 ? this.ending.splice(index, 1)[0] : undefined;
-    const late = entry ? this.lateContext(entry) : undefined;
+  private endBody(body: PendingBody, late: Partial<BodyContext> | undefined): void {
     body.complete = true;
     this.env.emit(late ? { kind: 'bodyEnd', bodyId: body.handle.id, context: late } : { kind: 'bodyEnd', bodyId: body.handle.id });
     if (body.outcome) this.scanned(body);
-  }
-
-  /** Context fields learnt since bodyBegin. */
-  private lateContext(entry: EndingBody): Partial<BodyContext> | undefined {
-    const now = this.context(entry.kind);
-    const late: Partial<BodyContext> = {};
-    if (now.uid !== undefined && entry.announced.uid === undefined) late.uid = now.uid;
-    if (now.partHeader && !entry.announced.partHeader) late.partHeader = now.partHeader;
-    if (now.messageHeader && !entry.announced.messageHeader) late.messageHeader = now.messageHeader;
-    return Object.keys(late).length > 0 ? late : undefined;
-  }
-
-  private readyToEnd(entry: EndingBody): boolean {
-    return this.uid !== undefined && headerKeys(headersNeeded(entry.kind)).every((key) => this.headers.has(key));
-  }
-
-  /** Bodies whose content is complete and that were waiting for this response to tell more. */
-  private releaseEnding(all: boolean): void {
-    for (const entry of [...this.ending]) {
-      if (entry.body.abandoned || entry.body.complete) continue;
-      if (!entry.contentDone) continue;
-      if (all || this.readyToEnd(entry)) this.endBody(entry.body);
-    }
-  }
-
-  private headerKnown(key: string, bytes: Buffer): void {
-    this.headers.set(key, bytes);
-    this.releaseEnding(false);
   }
 
   /** The session finished scanning one of this response's bodies (after its bodyEnd). */
@@ -305,7 +254,7 @@ export class FetchResponse {
     }
     this.ended = true;
     // Bodies received whole are still scanned and delivered, with whatever context there is.
-    this.releaseEnding(true);
+    this.ending.release(true);
     for (const slot of this.sizeSlots) slot.resolve();
     this.env.queue.flush();
   }
@@ -332,13 +281,13 @@ export class FetchResponse {
 
   private finish(): void {
     this.ended = true;
-    this.releaseEnding(true);
+    this.ending.release(true);
     for (const body of this.bodies) this.tryFinalize(body);
     for (const slot of this.sizeSlots) slot.resolve();
   }
 
   private uidKnown(): void {
-    this.releaseEnding(false);
+    this.ending.release(false);
     for (const body of this.bodies) this.tryFinalize(body);
     for (const slot of this.sizeSlots) slot.resolve();
   }
@@ -410,7 +359,7 @@ export class FetchResponse {
   /** Keeps a header section for the scan of this response's bodies. */
   private captureHeader(seg: Buffer, key: string, value: ItemValue, forward: boolean): LiteralPlan | undefined {
     if (value.form === 'literal') return { kind: 'capture', key, forward, chunks: [], size: 0 };
-    if (value.form === 'quoted') this.headerKnown(key, unquote(seg, value.start, value.end));
+    if (value.form === 'quoted') this.ending.headerKnown(key, unquote(seg, value.start, value.end));
     return undefined;
   }
 
@@ -480,11 +429,11 @@ export class FetchResponse {
     this.bodies.push(body);
     env.bodyStarted(body, this);
     const context = this.context(kind);
-    this.ending.push({ body, kind, announced: context, contentDone: false });
+    this.ending.begun(body, kind, context);
     env.emit({ kind: 'bodyBegin', bodyId: handle.id, context, size: body.declaredSize });
     if (content) {
       if (content.length > 0) env.emit({ kind: 'bodyData', bodyId: handle.id, bytes: content });
-      this.bodyComplete(body);
+      this.ending.contentDone(body, this.ended);
       return undefined;
     }
     return { kind: 'body', body };
@@ -499,13 +448,7 @@ export class FetchResponse {
     if (this.uid !== undefined) context.uid = this.uid;
     context.isPart = kind.scope === 'part';
     context.decoded = kind.binary;
-    const needs = headersNeeded(kind);
-    const own = needs.part ?? (needs.text === MESSAGE_HEADER ? undefined : needs.text);
-    const partHeader = own === undefined ? undefined : this.headers.get(own);
-    const messageHeader = this.headers.get(MESSAGE_HEADER);
-    if (partHeader) context.partHeader = partHeader;
-    if (messageHeader && kind.scope !== 'whole') context.messageHeader = messageHeader;
-    return context;
+    return Object.assign(context, this.ending.headerContext(kind));
   }
 
   private reportUnscanned(kind: BodySectionItem, reason: string, size: number | undefined): void {
