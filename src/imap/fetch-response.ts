@@ -320,6 +320,8 @@ export class FetchResponse {
         to: outcome.size,
       };
       if (session.mailbox !== undefined) event.mailbox = session.mailbox;
+    if (session.uidValidity !== undefined) event.uidValidity = session.uidValidity;
+      if (session.uidValidity !== undefined) event.uidValidity = session.uidValidity;
       if (this.uid !== undefined) event.uid = this.uid;
       this.env.event(event);
     }
@@ -457,6 +459,7 @@ export class FetchResponse {
     if (size !== undefined) event.size = size;
     if (this.uid !== undefined) event.uid = this.uid;
     if (session.mailbox !== undefined) event.mailbox = session.mailbox;
+    if (session.uidValidity !== undefined) event.uidValidity = session.uidValidity;
     if (session.user !== undefined) event.user = session.user;
     this.env.event(event);
   }

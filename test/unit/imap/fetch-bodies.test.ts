@@ -142,6 +142,7 @@ describe('intercepted FETCH items', () => {
         size: MSG.length,
         uid: 3,
         mailbox: 'INBOX',
+        uidValidity: '42',
         user: 'alice',
         listener: 'work',
       },
