@@ -7,7 +7,7 @@ import type { BodyHandle, ScannedBodies } from './scanned-bodies.js';
 
 // Queue pieces that stand in for parts of a FETCH response until they can be written: an
 // intercepted body (waits for its scan), a slice of a cached scanned body, a rewritten
-// RFC822.SIZE, and the UID item that may have to be dropped again.
+// RFC822.SIZE.
 
 export interface Slice {
   origin: number;
@@ -125,18 +125,3 @@ export class SizeSlot extends Deferred {
     emit({ kind: 'toClient', bytes: size === undefined ? this.original : Buffer.from(String(size), 'latin1') });
   }
 }
-
-/** The `UID n` item (with one adjacent space), dropped when the client did not ask for it. */
-export class UidItem extends Deferred {
-  constructor(
-    private readonly bytes: Buffer,
-    private readonly drop: () => boolean,
-  ) {
-    super(true);
-  }
-
-  render(emit: (out: EngineOutput) => void): void {
-    if (!this.drop()) emit({ kind: 'toClient', bytes: this.bytes });
-  }
-}
-

@@ -8,7 +8,7 @@ import { FetchResponse, type FetchEnvironment } from './fetch-response.js';
 import { LineFramer, type FramerSink } from './line-framer.js';
 import { literalAtLineEnd } from './literal-header.js';
 import { coalesceOutputs } from './output-coalescer.js';
-import { planFetch, type FetchPlan, type FetchRequest, type SectionPlan } from './partial-fetch.js';
+import { claimSection, planFetch, type FetchPlan, type FetchRequest, type SectionPlan } from './partial-fetch.js';
 import { classifyResponseLine, responseCode } from './response-line.js';
 import { ScannedBodies } from './scanned-bodies.js';
 import { SessionState } from './session-state.js';
@@ -76,7 +76,7 @@ export class ImapEngine implements ProtocolEngine {
       uidMayBeStripped: () => this.addedUidRequests > 0,
       emit,
       event: (event) => this.event(event),
-      findSection: (key) => this.findSection(key),
+      findSection: (key, seq) => this.findSection(key, seq),
       bodyStarted: (body, response) => this.pendingBodies.set(body.handle.id, { body, response }),
     };
   }
@@ -354,9 +354,9 @@ export class ImapEngine implements ProtocolEngine {
     });
   }
 
-  private findSection(key: string): { request: FetchRequest; plan: SectionPlan } | undefined {
+  private findSection(key: string, seq: number): { request: FetchRequest; plan: SectionPlan } | undefined {
     for (const record of this.outstanding) {
-      const plan = record.fetch?.sections.get(key);
+      const plan = record.fetch && claimSection(record.fetch, key, seq);
       if (plan && record.fetch) return { request: record.fetch, plan };
     }
     return undefined;

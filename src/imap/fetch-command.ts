@@ -94,18 +94,23 @@ export function parseFetchCommand(line: Buffer, argsStart: number, uid: boolean)
 
 /**
  * The command line with the partial ranges of `wholeItems` removed (`BODY.PEEK[]<0.65536>` becomes
- * `BODY.PEEK[]`, PEEK kept as written) and, if asked, ` UID` appended to the item list.
+ * `BODY.PEEK[]`, PEEK kept as written), the items of `prepend` put first in the list (servers tend
+ * to answer in the order asked, so what they carry is known before the client's sections arrive)
+ * and, if asked, ` UID` appended.
  */
 export function rewriteFetchCommand(
   line: Buffer,
   command: FetchCommand,
   wholeItems: ReadonlySet<FetchCommandItem>,
   addUid: boolean,
+  prepend: readonly string[] = [],
 ): Buffer {
-  const wrap = addUid && !command.parenthesized;
-  const parts: Buffer[] = [line.subarray(0, command.listStart)];
+  const wrap = (addUid || prepend.length > 0) && !command.parenthesized;
+  const listContentStart = command.parenthesized ? command.listStart + 1 : command.listStart;
+  const parts: Buffer[] = [line.subarray(0, listContentStart)];
   if (wrap) parts.push(Buffer.from('(', 'latin1'));
-  let pos = command.listStart;
+  if (prepend.length > 0) parts.push(Buffer.from(`${prepend.join(' ')} `, 'latin1'));
+  let pos = listContentStart;
   for (const entry of command.items) {
     if (!wholeItems.has(entry) || entry.item.kind !== 'body' || entry.item.partialAt === undefined) continue;
     parts.push(line.subarray(pos, entry.start + entry.item.partialAt));

@@ -1,12 +1,14 @@
 import type { BodyContext, EngineOptions, EngineOutput, ProxyEvent } from '../protocol/engine.js';
 import { CRLF, SP, parseDecimal, unquote } from './ascii.js';
-import { CachedSliceSlot, PendingBody, SizeSlot, UidItem, sliceRange, type Slice } from './body-slots.js';
+import { CachedSliceSlot, PendingBody, SizeSlot, sliceRange, type Slice } from './body-slots.js';
 import { HeldResponse, type ClientQueue, type Deferred } from './client-queue.js';
 import { classifyFetchItem, isRawWholeMessage, isScannedScope, type BodySectionItem } from './fetch-item.js';
 import { FetchResponseParser, type ItemValue, type ParsedFetchItem } from './fetch-response-parser.js';
 import { literalAtLineEnd, literalHeaderBytes } from './literal-header.js';
 import type { FetchRequest, SectionPlan } from './partial-fetch.js';
 import type { BodyHandle, ScannedBodies } from './scanned-bodies.js';
+import { BodyEnding } from './body-ending.js';
+import { headerKeyOf } from './section-headers.js';
 import type { SessionState } from './session-state.js';
 
 // One `* n FETCH (…)` response on its way to the client, solicited or not. Each body item is
@@ -15,9 +17,12 @@ import type { SessionState } from './session-state.js';
 // The response is held from its first byte while any of its pieces is pending, so the client sees
 // either nothing of it or all of it in order.
 //
-// UID may follow the body (`BODY[] {n} … UID 7)`): the body context then lacks the uid, but the
-// rest of the response is held anyway, so the UID is known before the scanned body is cached or
-// its size change recorded.
+// UID may follow the body (`BODY[] {n} … UID 7)`): the rest of the response is held anyway, so
+// the UID is known before the scanned body is cached or its size change recorded.
+//
+// Header sections (`BODY[HEADER]`, `BODY[2.MIME]`) are kept for the scan of the response's other
+// sections (body-ending.ts); those the engine added to the command (partial-fetch.ts), and the UID
+// it added, are cut out with their separating space.
 
 export interface FetchEnvironment {
   readonly options: EngineOptions;
@@ -29,8 +34,11 @@ export interface FetchEnvironment {
   emit(out: EngineOutput): void;
   /** For the log; the engine adds the listener name. */
   event(event: ProxyEvent): void;
-  /** The oldest outstanding FETCH command that asked for a section answered under this name. */
-  findSection(responseKey: string): { request: FetchRequest; plan: SectionPlan } | undefined;
+  /**
+   * The oldest outstanding FETCH command that asked for a section answered under this name and has
+   * not had it answered for this message yet; the answer is then counted as given.
+   */
+  findSection(responseKey: string, seq: number): { request: FetchRequest; plan: SectionPlan } | undefined;
   /** Registers a body the session will answer with scanned(). */
   bodyStarted(body: PendingBody, response: FetchResponse): void;
 }
@@ -40,7 +48,13 @@ type LiteralPlan =
   | { kind: 'body'; body: PendingBody }
   | { kind: 'discard' }
   /** Pass only bytes [skip, skip + take) of the literal. */
-  | { kind: 'slice'; skip: number; take: number; seen: number };
+  | { kind: 'slice'; skip: number; take: number; seen: number }
+  /** A header section: kept for the scan, passed on unless the engine added it. */
+  | { kind: 'capture'; key: string; forward: boolean; chunks: Buffer[]; size: number };
+
+/** Header sections larger than this are passed on but not kept (the scan then goes without). */
+const MAX_HEADER_BYTES = 256 * 1024;
+const NOTHING = Buffer.alloc(0);
 
 interface Edit {
   start: number;
@@ -49,6 +63,11 @@ interface Edit {
 }
 
 const PASS: LiteralPlan = { kind: 'pass' };
+
+/** Key under which a body item of a response is planned (partial-fetch.ts). */
+function planKey(kind: BodySectionItem): string {
+  return kind.origin === undefined ? kind.responseName : `${kind.responseName}<${kind.origin}>`;
+}
 
 /** Small pieces kept until a verdict are copied, so they do not pin the whole input chunk. */
 function copy(seg: Buffer, start: number, end: number): Buffer {
@@ -60,6 +79,12 @@ export class FetchResponse {
   ended = false;
   /** The engine added UID to the command this answers; drop it from the answer. */
   stripUid = false;
+  /** Some item of the response went to the client, so a later one needs its separating space. */
+  private keptAny = false;
+  private readonly ending = new BodyEnding(
+    () => this.uid,
+    (body, late) => this.endBody(body, late),
+  );
   private holdMarker: HeldResponse | undefined;
   private readonly parser = new FetchResponseParser();
   private first = true;
@@ -95,34 +120,46 @@ export class FetchResponse {
     const items = result.items;
     const hadUid = this.uid !== undefined;
     let wholeBodyHere = false;
-    for (const item of items) {
-      if (item.name === '') continue;
-      const kind = classifyFetchItem(item.name);
-      if (kind.kind === 'uid' && item.value?.form === 'atom') this.uid = parseDecimal(seg, item.value.start, item.value.end);
-      else if (kind.kind === 'body' && kind.origin === undefined && isRawWholeMessage(kind)) wholeBodyHere = true;
-    }
+    const kinds = items.map((item) => (item.name === '' ? undefined : classifyFetchItem(item.name)));
+    const found = kinds.map((kind) => (kind?.kind === 'body' ? this.env.findSection(planKey(kind), this.seq) : undefined));
+    items.forEach((item, i) => {
+      const kind = kinds[i];
+      if (kind?.kind === 'uid' && item.value?.form === 'atom') this.uid = parseDecimal(seg, item.value.start, item.value.end);
+      else if (kind?.kind === 'body') {
+        if (kind.origin === undefined && isRawWholeMessage(kind)) wholeBodyHere = true;
+        // The UID goes only if this answers a command the engine added it to (not an unsolicited FETCH).
+        if (this.env.uidMayBeStripped() && found[i]?.request.addedUid) this.stripUid = true;
+      }
+    });
 
     let edits: Edit[] | undefined;
     let plan: LiteralPlan = PASS;
-    for (const item of items) {
-      if (item.name === '') continue;
-      const kind = classifyFetchItem(item.name);
-      if (kind.kind === 'uid') {
-        if (this.env.uidMayBeStripped() && item.value?.form === 'atom') (edits ??= []).push(this.uidEdit(seg, item));
-      } else if (kind.kind === 'size') {
+    items.forEach((item, i) => {
+      const kind = kinds[i];
+      let drop = false;
+      if (kind?.kind === 'uid') {
+        drop = this.stripUid && item.value?.form === 'atom';
+      } else if (kind?.kind === 'size') {
         if (item.value?.form === 'atom' && (this.env.session.hasSizeChanges || wholeBodyHere)) {
           (edits ??= []).push(this.sizeEdit(seg, item.value));
         }
-      } else if (kind.kind === 'body' && isScannedScope(kind.scope) && item.value) {
-        plan = this.planBody(seg, item, kind, item.value, (edits ??= [])) ?? plan;
+      } else if (kind?.kind === 'body' && item.value) {
+        const headerKey = headerKeyOf(kind);
+        if (headerKey !== undefined) {
+          drop = found[i]?.plan.kind === 'added';
+          plan = this.captureHeader(seg, headerKey, item.value, !drop) ?? plan;
+        } else if (isScannedScope(kind.scope)) {
+          plan = this.planBody(seg, item, kind, item.value, found[i], (edits ??= [])) ?? plan;
+        }
       }
-    }
+      this.separate(seg, item, drop, (edits ??= []));
+    });
     if (!result.directLiteral) plan = PASS;
     this.emitSegment(seg, edits, first);
 
     if (!hadUid && this.uid !== undefined) this.uidKnown();
     if (result.directLiteral || result.nestedLiteral) {
-      if (plan.kind === 'pass' || plan.kind === 'slice') this.beforeStreaming();
+      if (plan.kind === 'pass' || plan.kind === 'slice' || (plan.kind === 'capture' && plan.forward)) this.beforeStreaming();
       this.literal = plan;
       queue.flush();
       return result.nestedLiteral?.size ?? this.literalSize(result.items);
@@ -166,6 +203,11 @@ export class FetchResponse {
         break;
       case 'discard':
         break;
+      case 'capture':
+        if (plan.forward) this.env.queue.bytes(chunk);
+        if (plan.size <= MAX_HEADER_BYTES) plan.chunks.push(Buffer.from(chunk));
+        plan.size += chunk.length;
+        break;
       case 'slice': {
         const from = Math.max(plan.skip - plan.seen, 0);
         const to = Math.min(plan.skip + plan.take - plan.seen, chunk.length);
@@ -179,10 +221,17 @@ export class FetchResponse {
   literalEnd(): void {
     const plan = this.literal;
     this.literal = undefined;
+    if (plan?.kind === 'capture') {
+      if (plan.size <= MAX_HEADER_BYTES) this.ending.headerKnown(plan.key, Buffer.concat(plan.chunks));
+      return;
+    }
     if (plan?.kind !== 'body') return;
-    const body = plan.body;
+    this.ending.contentDone(plan.body, this.ended);
+  }
+
+  private endBody(body: PendingBody, late: Partial<BodyContext> | undefined): void {
     body.complete = true;
-    this.env.emit({ kind: 'bodyEnd', bodyId: body.handle.id });
+    this.env.emit(late ? { kind: 'bodyEnd', bodyId: body.handle.id, context: late } : { kind: 'bodyEnd', bodyId: body.handle.id });
     if (body.outcome) this.scanned(body);
   }
 
@@ -204,6 +253,8 @@ export class FetchResponse {
       body.slot.resolve();
     }
     this.ended = true;
+    // Bodies received whole are still scanned and delivered, with whatever context there is.
+    this.ending.release(true);
     for (const slot of this.sizeSlots) slot.resolve();
     this.env.queue.flush();
   }
@@ -230,11 +281,13 @@ export class FetchResponse {
 
   private finish(): void {
     this.ended = true;
+    this.ending.release(true);
     for (const body of this.bodies) this.tryFinalize(body);
     for (const slot of this.sizeSlots) slot.resolve();
   }
 
   private uidKnown(): void {
+    this.ending.release(false);
     for (const body of this.bodies) this.tryFinalize(body);
     for (const slot of this.sizeSlots) slot.resolve();
   }
@@ -267,6 +320,8 @@ export class FetchResponse {
         to: outcome.size,
       };
       if (session.mailbox !== undefined) event.mailbox = session.mailbox;
+    if (session.uidValidity !== undefined) event.uidValidity = session.uidValidity;
+      if (session.uidValidity !== undefined) event.uidValidity = session.uidValidity;
       if (this.uid !== undefined) event.uid = this.uid;
       this.env.event(event);
     }
@@ -288,29 +343,46 @@ export class FetchResponse {
     return { start: value.start, end: value.end, piece: slot };
   }
 
-  private uidEdit(seg: Buffer, item: ParsedFetchItem): Edit {
-    const valueEnd = item.value?.end ?? item.nameEnd;
-    let start = item.nameStart;
-    let end = valueEnd;
-    if (start > 0 && seg[start - 1] === SP) start--;
-    else if (seg[end] === SP) end++;
-    return { start, end, piece: new UidItem(copy(seg, start, end), () => this.stripUid) };
+  /**
+   * An item the client did not ask for goes with one separating space: the one before it, or, when
+   * nothing before it was kept (`(UID 1 BODY[2] …` → `(BODY[2] …`), the one before the next kept item.
+   */
+  private separate(seg: Buffer, item: ParsedFetchItem, drop: boolean, edits: Edit[]): void {
+    const spaceBefore = item.nameStart > 0 && seg[item.nameStart - 1] === SP;
+    if (drop) {
+      const end = item.value?.end ?? item.nameEnd;
+      edits.push({ start: spaceBefore ? item.nameStart - 1 : item.nameStart, end, piece: NOTHING });
+      return;
+    }
+    if (!this.keptAny && spaceBefore) edits.push({ start: item.nameStart - 1, end: item.nameStart, piece: NOTHING });
+    this.keptAny = true;
   }
 
-  private planBody(seg: Buffer, item: ParsedFetchItem, kind: BodySectionItem, value: ItemValue, edits: Edit[]): LiteralPlan | undefined {
+  /** Keeps a header section for the scan of this response's bodies. */
+  private captureHeader(seg: Buffer, key: string, value: ItemValue, forward: boolean): LiteralPlan | undefined {
+    if (value.form === 'literal') return { kind: 'capture', key, forward, chunks: [], size: 0 };
+    if (value.form === 'quoted') this.ending.headerKnown(key, unquote(seg, value.start, value.end));
+    return undefined;
+  }
+
+  private planBody(
+    seg: Buffer,
+    item: ParsedFetchItem,
+    kind: BodySectionItem,
+    value: ItemValue,
+    found: { request: FetchRequest; plan: SectionPlan } | undefined,
+    edits: Edit[],
+  ): LiteralPlan | undefined {
     if (kind.origin !== undefined) {
-      const found = this.env.findSection(`${kind.responseName}<${kind.origin}>`);
       if (found?.plan.kind === 'cached') {
         return this.serveCached(seg, value, found.plan.handle, found.plan, edits);
       }
       this.reportUnscanned(kind, 'partial-fetch', value.form === 'literal' ? value.size : undefined);
       return undefined;
     }
-    const found = this.env.findSection(kind.responseName);
     if (found?.plan.kind === 'rewritten') {
       const slice: Slice = { origin: found.plan.origin, length: found.plan.length };
       edits.push({ start: item.nameEnd, end: item.nameEnd, piece: Buffer.from(`<${slice.origin}>`, 'latin1') });
-      if (found.request.addedUid) this.stripUid = true;
       if (value.form === 'atom' || value.form === 'list') return undefined;
       const key = this.env.session.sectionKey(this.uid, kind.responseName);
       const cached = key === undefined ? undefined : this.env.bodies.lookup(key);
@@ -358,11 +430,12 @@ export class FetchResponse {
     edits.push({ start: value.start, end: value.end, piece: body.slot });
     this.bodies.push(body);
     env.bodyStarted(body, this);
-    env.emit({ kind: 'bodyBegin', bodyId: handle.id, context: this.context(kind), size: body.declaredSize });
+    const context = this.context(kind);
+    this.ending.begun(body, kind, context);
+    env.emit({ kind: 'bodyBegin', bodyId: handle.id, context, size: body.declaredSize });
     if (content) {
       if (content.length > 0) env.emit({ kind: 'bodyData', bodyId: handle.id, bytes: content });
-      body.complete = true;
-      env.emit({ kind: 'bodyEnd', bodyId: handle.id });
+      this.ending.contentDone(body, this.ended);
       return undefined;
     }
     return { kind: 'body', body };
@@ -377,7 +450,7 @@ export class FetchResponse {
     if (this.uid !== undefined) context.uid = this.uid;
     context.isPart = kind.scope === 'part';
     context.decoded = kind.binary;
-    return context;
+    return Object.assign(context, this.ending.headerContext(kind));
   }
 
   private reportUnscanned(kind: BodySectionItem, reason: string, size: number | undefined): void {
@@ -386,6 +459,7 @@ export class FetchResponse {
     if (size !== undefined) event.size = size;
     if (this.uid !== undefined) event.uid = this.uid;
     if (session.mailbox !== undefined) event.mailbox = session.mailbox;
+    if (session.uidValidity !== undefined) event.uidValidity = session.uidValidity;
     if (session.user !== undefined) event.user = session.user;
     this.env.event(event);
   }

@@ -2,12 +2,17 @@ import { rewriteFetchCommand, type FetchCommand, type FetchCommandItem } from '.
 import type { BodySectionItem } from './fetch-item.js';
 import { isScannedScope } from './fetch-item.js';
 import type { BodyHandle } from './scanned-bodies.js';
+import { headerKeyOf, headerKeys, headersNeeded } from './section-headers.js';
 
 // Partial fetches (`BODY.PEEK[]<0.65536>`, `BINARY.PEEK[2]<0.N>`) must not let a client assemble a
 // message from unscanned slices. A partial item for a section that has no scanned copy yet is
 // fetched whole instead, scanned once, kept in the cache, and the client gets the slice it asked
 // for cut from the scanned copy. Later partial fetches of a cached section are forwarded unchanged
 // (flags and sequence numbers stay coherent) and their content is replaced by the cached slice.
+//
+// The same rewriting adds what the scan needs and the client did not ask for: `UID` (every decision
+// names its message) and the header sections of headersNeeded (section-headers.ts). Answers drop
+// them again, so the client sees exactly the response it asked for.
 //
 // What the engine must do with each body item of the responses is recorded per command, keyed by
 // the name the server will use in its answer: `BODY[]` for whole answers, `BODY[]<0>` for partial.
@@ -20,15 +25,21 @@ export type SectionPlan =
   /** Forwarded as is; the server's partial content is replaced by this cached scanned copy. */
   | { kind: 'cached'; origin: number; length: number; handle: BodyHandle }
   /** Could not be protected (conflicting items); passes unscanned, reported as such. */
-  | { kind: 'unprotected' };
+  | { kind: 'unprotected' }
+  /** A header section the engine added for the scan; kept from the client. */
+  | { kind: 'added' }
+  /** A header section the client asked for: passed on; its answer tells which command a response answers. */
+  | { kind: 'asked' };
 
 export interface FetchRequest {
   tag: string;
   sections: Map<string, SectionPlan>;
-  /** UID was added to a non-UID FETCH; answers carrying rewritten items drop it again. */
+  /** UID was added to a non-UID FETCH; answers carrying the sections it asked for drop it again. */
   addedUid: boolean;
   /** Cache entries pinned until the command completes. */
   pins: BodyHandle[];
+  /** Section answers already matched to this command (section key and sequence number). */
+  answered: Set<string>;
 }
 
 export interface FetchPlan {
@@ -44,54 +55,99 @@ function partialKey(item: BodySectionItem): string {
 }
 
 export function planFetch(tag: string, line: Buffer, command: FetchCommand, lookupCached: CachedSectionLookup): FetchPlan {
-  const request: FetchRequest = { tag, sections: new Map(), addedUid: false, pins: [] };
+  const request: FetchRequest = { tag, sections: new Map(), addedUid: false, pins: [], answered: new Set() };
   const partials: Array<{ entry: FetchCommandItem; item: BodySectionItem }> = [];
   const wholeNames = new Set<string>();
+  const scanned: BodySectionItem[] = [];
   for (const entry of command.items) {
     const item = entry.item;
     if (item.kind !== 'body' || !isScannedScope(item.scope)) continue;
     if (item.origin === undefined) {
       wholeNames.add(item.responseName);
       request.sections.set(item.responseName, { kind: 'whole' });
+      scanned.push(item);
     } else {
       partials.push({ entry, item });
     }
   }
-  if (partials.length === 0) return { request };
-
-  const names = partials.map((p) => p.item.responseName);
-  const conflicting =
-    new Set(names).size !== names.length ||
-    names.some((n) => wholeNames.has(n)) ||
-    partials.some((p) => p.item.length === undefined);
-  if (conflicting) {
-    for (const p of partials) request.sections.set(partialKey(p.item), { kind: 'unprotected' });
-    return { request };
-  }
-
-  const singleUid = command.uid && /^[1-9][0-9]{0,9}$/.test(command.sequenceSet) ? Number(command.sequenceSet) : undefined;
-  if (singleUid !== undefined) {
-    const handles = partials.map((p) => lookupCached(singleUid, p.item.responseName));
-    if (handles.every((h): h is BodyHandle => h !== undefined)) {
-      partials.forEach((p, i) => {
-        const handle = handles[i];
-        handle.refs++;
-        request.pins.push(handle);
-        request.sections.set(partialKey(p.item), {
-          kind: 'cached',
-          origin: p.item.origin ?? 0,
-          length: p.item.length ?? 0,
-          handle,
-        });
-      });
-      return { request };
+  const madeWhole = new Set<FetchCommandItem>();
+  if (partials.length > 0) {
+    const names = partials.map((p) => p.item.responseName);
+    const conflicting =
+      new Set(names).size !== names.length ||
+      names.some((n) => wholeNames.has(n)) ||
+      partials.some((p) => p.item.length === undefined);
+    if (conflicting) {
+      for (const p of partials) request.sections.set(partialKey(p.item), { kind: 'unprotected' });
+    } else if (!answeredFromCache(request, command, partials, lookupCached)) {
+      for (const p of partials) {
+        request.sections.set(p.item.responseName, { kind: 'rewritten', origin: p.item.origin ?? 0, length: p.item.length ?? 0 });
+        madeWhole.add(p.entry);
+        scanned.push(p.item);
+      }
     }
   }
+  if (scanned.length === 0) return { request };
 
-  for (const p of partials) {
-    request.sections.set(p.item.responseName, { kind: 'rewritten', origin: p.item.origin ?? 0, length: p.item.length ?? 0 });
-  }
+  const prepend = headersToAdd(command, scanned);
+  for (const spec of prepend) request.sections.set(`BODY[${spec}]`, { kind: 'added' });
   request.addedUid = !command.uid && !command.items.some((e) => e.item.kind === 'uid');
-  const rewritten = rewriteFetchCommand(line, command, new Set(partials.map((p) => p.entry)), request.addedUid);
-  return { request, rewritten };
+  if (request.addedUid) {
+    // The UID comes early in an answer (Dovecot: first); whichever section follows it must show
+    // that the answer is this command's, so that the UID can be dropped right there.
+    for (const entry of command.items) {
+      const item = entry.item;
+      if (item.kind !== 'body' || isScannedScope(item.scope)) continue;
+      const key = item.origin === undefined ? item.responseName : partialKey(item);
+      if (!request.sections.has(key)) request.sections.set(key, { kind: 'asked' });
+    }
+  }
+  if (prepend.length === 0 && !request.addedUid && madeWhole.size === 0) return { request };
+  const items = prepend.map((spec) => `BODY.PEEK[${spec}]`);
+  return { request, rewritten: rewriteFetchCommand(line, command, madeWhole, request.addedUid, items) };
+}
+
+/**
+ * The plan for one answer of this command, or undefined if the command did not ask for the section
+ * or already had it answered for that message: pipelined commands fetching the same section of the
+ * same message (`<0.1024>`, `<1024.1024>` …) are answered in command order, one answer each.
+ */
+export function claimSection(request: FetchRequest, key: string, seq: number): SectionPlan | undefined {
+  const plan = request.sections.get(key);
+  if (!plan) return undefined;
+  const answer = `${key}\u0000${seq}`;
+  if (request.answered.has(answer)) return undefined;
+  request.answered.add(answer);
+  return plan;
+}
+
+/** Partial items of a single UID that all have a scanned copy are answered from it, forwarded unchanged. */
+function answeredFromCache(
+  request: FetchRequest,
+  command: FetchCommand,
+  partials: Array<{ entry: FetchCommandItem; item: BodySectionItem }>,
+  lookupCached: CachedSectionLookup,
+): boolean {
+  const singleUid = command.uid && /^[1-9][0-9]{0,9}$/.test(command.sequenceSet) ? Number(command.sequenceSet) : undefined;
+  if (singleUid === undefined) return false;
+  const handles = partials.map((p) => lookupCached(singleUid, p.item.responseName));
+  if (!handles.every((h): h is BodyHandle => h !== undefined)) return false;
+  partials.forEach((p, i) => {
+    const handle = handles[i];
+    handle.refs++;
+    request.pins.push(handle);
+    request.sections.set(partialKey(p.item), { kind: 'cached', origin: p.item.origin ?? 0, length: p.item.length ?? 0, handle });
+  });
+  return true;
+}
+
+/** Section specs of the header sections the scanned items need and the command does not fetch whole. */
+function headersToAdd(command: FetchCommand, scanned: readonly BodySectionItem[]): string[] {
+  const fetched = new Set<string>();
+  for (const entry of command.items) {
+    const key = entry.item.kind === 'body' ? headerKeyOf(entry.item) : undefined;
+    if (key !== undefined) fetched.add(key);
+  }
+  const needed = new Set(scanned.flatMap((item) => headerKeys(headersNeeded(item))));
+  return [...needed].filter((key) => !fetched.has(key));
 }

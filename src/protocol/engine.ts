@@ -21,8 +21,16 @@ export interface BodyContext {
   uid?: number;
   /** IMAP sequence number or POP3 message number. */
   seq?: number;
-  /** MIME header of the part, when the section is a single part and the engine knows it (for decoding). */
+  /**
+   * MIME header of the part, when the section is a single part and the engine knows it (for decoding);
+   * for the TEXT of an embedded message (BODY[2.TEXT]), that message's header.
+   */
   partHeader?: Buffer;
+  /**
+   * IMAP: the header of the message a section that is not the whole message belongs to (identity;
+   * for BODY[TEXT], header + text is the whole message).
+   */
+  messageHeader?: Buffer;
   /** True when the section is a single MIME part (BODY[n], BINARY[n]) rather than a whole message. */
   isPart?: boolean;
   /** True when the content is already transfer-decoded (BINARY[…]). */
@@ -52,8 +60,11 @@ export type EngineOutput =
   | { kind: 'bodyBegin'; bodyId: number; context: BodyContext; size: number | undefined }
   /** Content bytes as the server meant them: IMAP literal bytes; POP3 un-stuffed with CRLF kept. */
   | { kind: 'bodyData'; bodyId: number; bytes: Buffer }
-  /** The body is complete; the session scans it and later calls scanned(bodyId, …). */
-  | { kind: 'bodyEnd'; bodyId: number }
+  /**
+   * The body is complete; the session scans it and later calls scanned(bodyId, …). `context` adds
+   * what the engine learnt after bodyBegin (IMAP: headers or UID that came later in the response).
+   */
+  | { kind: 'bodyEnd'; bodyId: number; context?: Partial<BodyContext> }
   /**
    * Write the final content of bodyId (or the byte range [start, end) of it) to the client here.
    * 'pop3-dot-stuffed': pipe the range through a new pop3/dot-stuffing.ts DotStuffer and add its end()

@@ -153,8 +153,11 @@ class EngineRelay implements Relay {
       case 'bodyData':
         this.bodies.get(output.bodyId)?.spool.append(output.bytes);
         return;
-      case 'bodyEnd':
+      case 'bodyEnd': {
+        const body = this.bodies.get(output.bodyId);
+        if (body && output.context) Object.assign(body.context, output.context);
         return this.scan(output.bodyId);
+      }
       case 'bodyToClient':
         return this.writeBody(output);
       case 'bodyRelease': {

@@ -1,11 +1,15 @@
 import { stripParts, stripSinglePart, walkMessage, walkPart, type PartRemoval, type RewriteResult, type WalkResult } from '../mime/index.js';
 import type { BodyContext } from '../protocol/engine.js';
+import { decodedPartHeader, headerBytes, transferEncodingOf } from './section-context.js';
 
 /**
  * How a fetched body relates to a message, which decides how it is walked and rewritten:
  * - message: a whole message (BODY[], RFC822, RETR, TOP) — can carry a marking header;
- * - text: a message body without its header (BODY[TEXT]); the boundary is recovered from the body;
- * - part: one MIME part's content (BODY[n], BINARY[n]); rewritten in place, keeping its encoding.
+ * - text: a message body without its header (BODY[TEXT]); walked under the header it follows when the
+ *   engine fetched it along, else the boundary is recovered from the body;
+ * - part: one MIME part's content (BODY[n], BINARY[n]); decoded as its MIME header (BODY[n.MIME])
+ *   says, rewritten in place keeping its encoding. Without that header it is scanned under each
+ *   plausible decoding.
  */
 export interface BodyShape {
   kind: 'message' | 'text' | 'part';
@@ -16,7 +20,7 @@ export interface BodyShape {
 
 export function shapeOf(bytes: Buffer, context: BodyContext): BodyShape {
   if (context.isPart) return partShape(bytes, context);
-  if (/TEXT\]?$/.test(context.section)) return textShape(bytes);
+  if (/TEXT\]?$/.test(context.section)) return textShape(bytes, headerBytes(context.partHeader) ?? headerBytes(context.messageHeader));
   return {
     kind: 'message',
     walk: walkMessage(bytes),
@@ -25,8 +29,8 @@ export function shapeOf(bytes: Buffer, context: BodyContext): BodyShape {
   };
 }
 
-function textShape(bytes: Buffer): BodyShape {
-  const header = Buffer.from(`${boundaryHeader(bytes) ?? 'Content-Type: text/plain'}\r\n\r\n`, 'latin1');
+function textShape(bytes: Buffer, messageHeader: Buffer | undefined): BodyShape {
+  const header = messageHeader ?? Buffer.from(`${boundaryHeader(bytes) ?? 'Content-Type: text/plain'}\r\n\r\n`, 'latin1');
   const asMessage = Buffer.concat([header, bytes]);
   return {
     kind: 'text',
@@ -50,11 +54,19 @@ function boundaryHeader(bytes: Buffer): string | undefined {
 }
 
 function partShape(bytes: Buffer, context: BodyContext): BodyShape {
-  const encoding = context.decoded ? 'binary' : looksLikeBase64(bytes) ? 'base64' : '7bit';
-  const header = context.partHeader ?? Buffer.from(`Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: ${encoding}\r\n\r\n`, 'latin1');
+  const partHeader = headerBytes(context.partHeader);
+  if (context.decoded) {
+    const header = partHeader ? decodedPartHeader(partHeader) : Buffer.from('Content-Type: application/octet-stream\r\n\r\n', 'latin1');
+    return singlePart(bytes, walkPart(bytes, header), 'binary');
+  }
+  if (partHeader) return singlePart(bytes, walkPart(bytes, partHeader), transferEncodingOf(partHeader));
+  return singlePart(bytes, everyDecoding(bytes), looksLikeBase64(bytes) ? 'base64' : '7bit');
+}
+
+function singlePart(bytes: Buffer, walk: WalkResult, encoding: string): BodyShape {
   return {
     kind: 'part',
-    walk: walkPart(bytes, header),
+    walk,
     canMark: false,
     strip: (removals) => stripSinglePart(bytes, encoding, removals.map((removal) => removal.notice).join('\n'), shorterNotices(removals)),
   };
@@ -65,6 +77,29 @@ function shorterNotices(removals: readonly PartRemoval[]): string[] {
   const short = removals.map((removal) => removal.shortNotice ?? removal.notice).join('\n');
   const minimal = removals.map((removal) => removal.minimalNotice ?? '').filter(Boolean).join(' ');
   return minimal ? [short, minimal] : [short];
+}
+
+const UNKNOWN_ENCODINGS: ReadonlyArray<[label: string, header: string]> = [
+  // As it is, and uuencoded blocks inside it (looked for in text parts only).
+  ['', 'Content-Type: text/plain\r\nContent-Transfer-Encoding: 8bit'],
+  ['base64', 'Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64'],
+  ['quoted-printable', 'Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: quoted-printable'],
+];
+
+/**
+ * A part whose MIME header could not be had (the server refused BODY[n.MIME]): whatever its encoding
+ * was, one of these readings holds the content. A reading that does not fit is not a finding.
+ */
+function everyDecoding(bytes: Buffer): WalkResult {
+  const parts = UNKNOWN_ENCODINGS.flatMap(([label, header]) =>
+    walkPart(bytes, Buffer.from(`${header}\r\n\r\n`, 'latin1')).parts.map((part) => ({
+      ...part,
+      path: label === '' ? part.path : `${part.path} (as ${label})`,
+      malformed: undefined,
+      decode: () => part.decode(),
+    })),
+  );
+  return { parts };
 }
 
 /** Without the part's MIME header (IMAP BODY[n]), base64 is recognised by its shape: every line of base64 alphabet. */

@@ -8,6 +8,7 @@ import { applyDecision, decorationsOf, marksAnything, type DecorationDropped, ty
 import { shapeOf, type BodyShape } from './body-shape.js';
 import type { FileInspector } from './inspect-file.js';
 import { inspectMessage, type MessageInspection } from './inspect-message.js';
+import { messageHeaderOf, originalMessage } from './section-context.js';
 import { decide, type Decision, type PolicySettings } from './policy.js';
 import type { Verdict } from './types.js';
 
@@ -42,7 +43,7 @@ export interface Evaluation {
   sha256: string;
   /** Set when the original must be kept in quarantine (before delivery, when the rewrite names it). */
   quarantineId?: string;
-  /** From the top-level header (whole messages only), for events and the quarantine index. */
+  /** From the top-level header (whole messages, or a section whose message header the engine fetched along), for events and the quarantine index. */
   headline: Headline;
   rules: RuleApplication[];
   /** Hits to count, per rule: attachment rules once per part. */
@@ -61,9 +62,12 @@ export type Evaluator = (bytes: Buffer, context: BodyContext) => Promise<Evaluat
 export function createEvaluator(inspector: FileInspector, policy: PolicySettings): Evaluator {
   const engineNames = inspector.engines.map((engine) => engine.name);
   return async (bytes, context) => {
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    // A section fetched on its own is kept and named as the message it belongs to (section-context.ts).
+    const original = originalMessage(bytes, context);
+    const sha256 = createHash('sha256').update(original).digest('hex');
     const shape = shapeOf(bytes, context);
-    const envelope = shape.kind === 'message' ? await readEnvelope(bytes).catch(() => undefined) : undefined;
+    const identity = shape.kind === 'message' ? bytes : messageHeaderOf(context);
+    const envelope = identity ? await readEnvelope(identity).catch(() => undefined) : undefined;
     const headline: Headline = { messageId: envelope?.messageId, subject: envelope?.subject };
     const filtering = evaluateLevel(policy.rules, 'filtering', filteringFactsOf(envelope, bytes, shape, context));
     const scanSkipped = filtering.applied.some((rule) => rule.actions.some((action) => action.type === 'skip-scan'));

@@ -10,6 +10,7 @@ import { ScanTimeoutError, withDeadline } from './deadline.js';
 import { renderBlocked, type Evaluation, type Evaluator, type Headline, type RuleApplication, type RuleTrace } from './evaluate.js';
 import type { MessageInspection } from './inspect-message.js';
 import { actionNames, type Decision, type PolicySettings } from './policy.js';
+import { originalMessage } from './section-context.js';
 import { Semaphore } from './semaphore.js';
 import type { EngineName, Verdict } from './types.js';
 
@@ -117,7 +118,7 @@ export class ScanPipeline implements BodyScanner {
     this.countHits(evaluation);
     if (!evaluation.quarantineId) return outcome;
     try {
-      const { record, durable } = this.options.quarantine.begin(bytes, origin(context, evaluation), new Date(), evaluation.sha256);
+      const { record, durable } = this.options.quarantine.begin(originalMessage(bytes, context), origin(context, evaluation), new Date(), evaluation.sha256);
       await durable;
       return { ...outcome, quarantined: record };
     } catch (error) {
@@ -180,7 +181,8 @@ export class ScanPipeline implements BodyScanner {
 }
 
 function where(context: BodyContext): MessageOrigin {
-  return { listener: context.listener, upstream: context.upstream, user: context.user, mailbox: context.mailbox, uid: context.uid, section: context.section };
+  const { listener, upstream, user, mailbox, uidValidity, uid, section } = context;
+  return { listener, upstream, user, mailbox, uidValidity, uid, section };
 }
 
 function origin(context: BodyContext, evaluation: Evaluation) {

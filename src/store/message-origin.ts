@@ -4,6 +4,8 @@ export interface MessageOrigin {
   upstream?: string;
   user?: string;
   mailbox?: string;
+  /** IMAP: the mailbox's UIDVALIDITY; with mailbox and uid it names the message. */
+  uidValidity?: string;
   uid?: number;
   /** IMAP FETCH item or POP3 command, e.g. "BODY[]", "BODY[2]", "RETR". */
   section?: string;

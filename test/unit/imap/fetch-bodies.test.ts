@@ -94,11 +94,11 @@ describe('intercepted FETCH items', () => {
     assert.equal(d.bodyList[0].declaredSize, 0);
   });
 
-  test('UID after the body: the context lacks it, the rest of the response is held until the verdict', () => {
+  test('UID after the body: the scan starts once it is known and names it, the rest of the response is held until the verdict', () => {
     const d = selectedSession({ autoScan: false });
     d.server(`* 5 FETCH (BODY[] {${MSG.length}}\r\n${MSG} UID 77 FLAGS (\\Seen))\r\n* 6 EXISTS\r\n`);
     assert.equal(d.takeClient(), '');
-    assert.equal(d.bodyList[0].context.uid, undefined);
+    assert.equal(d.bodyList[0].context.uid, 77);
     d.scan();
     assert.equal(d.takeClient(), `* 5 FETCH (BODY[] {${SCANNED.length}}\r\n${SCANNED} UID 77 FLAGS (\\Seen))\r\n* 6 EXISTS\r\n`);
   });
@@ -142,6 +142,7 @@ describe('intercepted FETCH items', () => {
         size: MSG.length,
         uid: 3,
         mailbox: 'INBOX',
+        uidValidity: '42',
         user: 'alice',
         listener: 'work',
       },

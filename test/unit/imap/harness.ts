@@ -230,7 +230,7 @@ export class EngineDriver {
             assert.ok(!this.bodies.has(out.bodyId), `body ${out.bodyId} began twice`);
             this.bodies.set(out.bodyId, {
               id: out.bodyId,
-              context: out.context,
+              context: { ...out.context },
               declaredSize: out.size,
               chunks: [],
               ended: false,
@@ -247,6 +247,7 @@ export class EngineDriver {
             const body = this.bodies.get(out.bodyId);
             assert.ok(body && !body.ended, `bodyEnd for ${out.bodyId} twice or unknown`);
             body.ended = true;
+            if (out.context) Object.assign(body.context, out.context);
             if (body.declaredSize !== undefined) {
               assert.equal(Buffer.concat(body.chunks).length, body.declaredSize, `body ${out.bodyId} size differs from its literal`);
             }

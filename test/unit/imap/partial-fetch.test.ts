@@ -98,7 +98,7 @@ describe('partial fetch of a section not scanned yet', () => {
     const d = selectedSession();
     const msgs = [bigMessage(60, [0]), bigMessage(70, []), bigMessage(80, [40])];
     d.client('a3 FETCH 1:* (BODY.PEEK[TEXT]<0.30>)\r\n');
-    assert.equal(d.takeServer(), 'a3 FETCH 1:* (BODY.PEEK[TEXT] UID)\r\n');
+    assert.equal(d.takeServer(), 'a3 FETCH 1:* (BODY.PEEK[HEADER] BODY.PEEK[TEXT] UID)\r\n');
     msgs.forEach((m, i) => d.server(`* ${i + 1} FETCH (UID ${i + 11} BODY[TEXT] {${m.length}}\r\n${m})\r\n`));
     d.server('a3 OK done\r\n');
     const expected = msgs.map((m, i) => `* ${i + 1} FETCH (BODY[TEXT]<0> {30}\r\n${m.replace(MARKER, SAME_LENGTH).slice(0, 30)})\r\n`).join('');
@@ -109,7 +109,7 @@ describe('partial fetch of a section not scanned yet', () => {
     const d = selectedSession();
     const part = bigMessage(90, [10]);
     d.client('a3 UID FETCH 7 (BODY.PEEK[2]<0.40> BINARY.PEEK[1]<5.5>)\r\n');
-    assert.equal(d.takeServer(), 'a3 UID FETCH 7 (BODY.PEEK[2] BINARY.PEEK[1])\r\n');
+    assert.equal(d.takeServer(), 'a3 UID FETCH 7 (BODY.PEEK[HEADER] BODY.PEEK[2.MIME] BODY.PEEK[1.MIME] BODY.PEEK[2] BINARY.PEEK[1])\r\n');
     d.server(`* 1 FETCH (UID 7 BODY[2] {90}\r\n${part} BINARY[1] ~{12}\r\nab\u0000defghijkl)\r\na3 OK done\r\n`);
     assert.equal(
       d.takeClient(),
@@ -184,7 +184,7 @@ describe('Thunderbird chunked download', () => {
     d.client('a3 UID FETCH 9 (BODY.PEEK[2]<0.2048>)\r\n');
     d.server(`* 3 FETCH (UID 9 BODY[2] {3000}\r\n${part})\r\na3 OK done\r\n`);
     d.client('a4 UID FETCH 9 (BODY.PEEK[2]<2048.2048>)\r\n');
-    assert.equal(d.takeServer(), 'a3 UID FETCH 9 (BODY.PEEK[2])\r\na4 UID FETCH 9 (BODY.PEEK[2]<2048.2048>)\r\n');
+    assert.equal(d.takeServer(), 'a3 UID FETCH 9 (BODY.PEEK[HEADER] BODY.PEEK[2.MIME] BODY.PEEK[2])\r\na4 UID FETCH 9 (BODY.PEEK[2]<2048.2048>)\r\n');
     d.server(`* 3 FETCH (UID 9 BODY[2]<2048> {952}\r\n${part.slice(2048)})\r\na4 OK done\r\n`);
     const chunks = slices(d.takeClient(), 'BODY\\[2\\]');
     assert.equal(chunks.map((c) => c.content).join(''), part.replace(MARKER, SAME_LENGTH));

@@ -20,7 +20,7 @@ describe('RFC822.SIZE after a size change', () => {
     const d = replacedOnce();
     assert.deepEqual(
       d.takeEvents().filter((e) => e.type === 'body-size-changed'),
-      [{ type: 'body-size-changed', protocol: 'imap', section: 'BODY[]', mailbox: 'INBOX', uid: 7, from: MSG.length, to: SCANNED.length }],
+      [{ type: 'body-size-changed', protocol: 'imap', section: 'BODY[]', mailbox: 'INBOX', uidValidity: '42', uid: 7, from: MSG.length, to: SCANNED.length }],
     );
     d.server(`* 1 FETCH (UID 7 RFC822.SIZE ${MSG.length} FLAGS ())\r\n* 2 FETCH (UID 8 RFC822.SIZE ${MSG.length})\r\n`);
     assert.equal(d.takeClient(), `* 1 FETCH (UID 7 RFC822.SIZE ${SCANNED.length} FLAGS ())\r\n* 2 FETCH (UID 8 RFC822.SIZE ${MSG.length})\r\n`);

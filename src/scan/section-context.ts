@@ -1,0 +1,85 @@
+import { walkPart } from '../mime/index.js';
+import type { BodyContext } from '../protocol/engine.js';
+
+// What the context of a body fetched on its own (IMAP BODY[n], BINARY[n], BODY[TEXT]) tells the
+// scan: the part's MIME header (its real transfer encoding) and the header of its message (for the
+// exact multipart boundary of a text, for identity, and for the original kept in quarantine).
+
+/** Header fields that describe the content: they belong to the part, not to the message around it. */
+const CONTENT_FIELD = /^(?:content-[a-z-]*|mime-version)$/i;
+
+/** The context travels to worker threads, which turns its Buffers into plain Uint8Arrays. */
+export function headerBytes(value: Uint8Array | undefined): Buffer | undefined {
+  if (value === undefined || value.length === 0) return undefined;
+  return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+}
+
+/** Content-Transfer-Encoding of a MIME header block (lower case, "7bit" when absent). */
+export function transferEncodingOf(header: Buffer): string {
+  return walkPart(Buffer.alloc(0), header).parts[0]?.transferEncoding ?? '7bit';
+}
+
+/** The fields of a header block (each with its folded lines and line break) whose name `drop` does not reject. */
+function fieldsExcept(header: Buffer, drop: (name: string) => boolean): Buffer[] {
+  const fields: Buffer[] = [];
+  let start = -1;
+  let pos = 0;
+  const close = (end: number): void => {
+    if (start < 0) return;
+    const colon = header.indexOf(0x3a, start);
+    const name = colon < 0 || colon >= end ? '' : header.toString('latin1', start, colon).trim();
+    if (!drop(name)) fields.push(header.subarray(start, end));
+    start = -1;
+  };
+  while (pos < header.length) {
+    const lf = header.indexOf(0x0a, pos);
+    const next = lf < 0 ? header.length : lf + 1;
+    const blank = next - pos <= 2 && (header[pos] === 0x0d || header[pos] === 0x0a);
+    if (blank) break;
+    const continuation = header[pos] === 0x20 || header[pos] === 0x09;
+    if (!continuation) {
+      close(pos);
+      start = pos;
+    }
+    pos = next;
+  }
+  close(pos);
+  return fields;
+}
+
+/** A part's MIME header for content that arrived transfer-decoded (BINARY[n]): no encoding left to undo. */
+export function decodedPartHeader(header: Buffer): Buffer {
+  return Buffer.concat([...fieldsExcept(header, (name) => /^content-transfer-encoding$/i.test(name)), Buffer.from('\r\n')]);
+}
+
+function isText(context: BodyContext): boolean {
+  return /TEXT\]?$/.test(context.section);
+}
+
+/**
+ * The message a section belongs to, as far as the context holds it — what the quarantine keeps and
+ * what identifies the message:
+ * - a TEXT section with the header it follows: header + text, the whole message byte for byte (for
+ *   the TEXT of an embedded message, that embedded message);
+ * - a part with its MIME header and the message header: the message header (its content fields
+ *   replaced by the part's) over the part's content, a message holding just that part;
+ * - anything else: the bytes as fetched.
+ */
+export function originalMessage(bytes: Buffer, context: BodyContext): Buffer {
+  const messageHeader = headerBytes(context.messageHeader);
+  const partHeader = headerBytes(context.partHeader);
+  // BODY[2.TEXT] follows the header of the embedded message: together they are that message.
+  if (isText(context) && partHeader) return Buffer.concat([partHeader, bytes]);
+  if (!messageHeader) return bytes;
+  if (isText(context)) return Buffer.concat([messageHeader, bytes]);
+  if (!context.isPart || !partHeader) return bytes;
+  const ownHeader = context.decoded ? decodedPartHeader(partHeader) : partHeader;
+  const contentFields = fieldsExcept(ownHeader, (name) => !CONTENT_FIELD.test(name));
+  const messageFields = fieldsExcept(messageHeader, (name) => CONTENT_FIELD.test(name));
+  return Buffer.concat([...messageFields, Buffer.from('MIME-Version: 1.0\r\n'), ...contentFields, Buffer.from('\r\n'), bytes]);
+}
+
+/** The header of the message a section belongs to, when the engine fetched it along (identity for events, rules, quarantine). */
+export function messageHeaderOf(context: BodyContext): Buffer | undefined {
+  return headerBytes(context.messageHeader);
+}
