@@ -56,6 +56,13 @@ interface TrackedCommand extends Pop3Command {
   login?: LoginAttempt;
 }
 
+/** Client lines not yet forwarded: a QUIT waiting for delivery, and whatever the client sent after it. */
+interface GatedLine {
+  bytes: Buffer;
+  /** The QUIT this line is; undefined for lines queued behind one. */
+  commit: TrackedCommand | undefined;
+}
+
 function replyStatus(line: Buffer): ReplyStatus {
   const head = line.toString('latin1', 0, Math.min(line.length, 4)).toUpperCase();
   if (head.startsWith('+OK')) return 'ok';
@@ -78,6 +85,8 @@ export class Pop3Engine implements ProtocolEngine {
   private readonly clientLine = new LineAssembler();
   private reply: ReplyReader = { kind: 'status' };
   private readonly awaitingScan = new Map<number, HeldBody>();
+  /** QUIT enters UPDATE (RFC 1939 §6): it goes upstream only once every earlier reply reached the client. */
+  private gated: GatedLine[] = [];
   private sasl: SaslExchange | undefined;
   private nextBodyId = 1;
   private nowMs: number | undefined;
@@ -149,7 +158,23 @@ export class Pop3Engine implements ProtocolEngine {
       // Only the session knows scan.onError; it answers with scanned() (original or replacement).
       body.scanTimeoutReported = true;
       this.event('scan-timeout', { ...this.bodyFields(body), heldMs });
+      this.emit({ kind: 'scanDeadline', bodyId: body.bodyId });
     }
+  }
+
+  bodyFailed(bodyId: number, reason: string): void {
+    const body = this.awaitingScan.get(bodyId);
+    if (body === undefined || this.closing) return;
+    this.awaitingScan.delete(bodyId);
+    this.event('body-failed', { ...this.bodyFields(body), reason });
+    // Nothing of this reply has reached the client (it is held from its status line), so it can
+    // still become a plain error reply; the message stays on the server.
+    if (this.client.replace(body, inboxguardError(`the message could not be processed (${reason})`))) {
+      this.emit({ kind: 'bodyRelease', bodyId });
+      this.client.flush(this.nowMs);
+      return;
+    }
+    this.protocolError('server', `body ${bodyId} failed after delivery started: ${reason}`, 'internal error');
   }
 
   end(side: 'client' | 'server'): void {
@@ -174,6 +199,7 @@ export class Pop3Engine implements ProtocolEngine {
   }
 
   drain(): EngineOutput[] {
+    this.releaseGated();
     this.flushServerBound();
     const outputs = this.outputs;
     this.outputs = [];
@@ -239,7 +265,36 @@ export class Pop3Engine implements ProtocolEngine {
       this.answerLocalCommands();
       return;
     }
-    this.emit({ kind: 'toServer', bytes: line });
+    this.toServer(line, keyword === 'QUIT' ? command : undefined);
+  }
+
+  /** Forwards a client line, unless a QUIT is waiting for delivery: then it waits behind it, in order. */
+  private toServer(line: Buffer, commit: TrackedCommand | undefined): void {
+    if (commit === undefined && this.gated.length === 0) {
+      this.emit({ kind: 'toServer', bytes: line });
+      return;
+    }
+    this.gated.push({ bytes: Buffer.from(line), commit });
+  }
+
+  /**
+   * A gated QUIT leaves once every earlier command is answered and every reply is out of the client
+   * output (the session still waits until those bytes are written before forwarding it).
+   */
+  private releaseGated(): void {
+    // A client that has gone never gets its QUIT forwarded: the server keeps the mail.
+    if (this.clientEnded) this.gated = [];
+    while (this.gated.length > 0 && !this.closing) {
+      const head = this.gated[0];
+      if (head.commit !== undefined) {
+        if (this.commands.first !== head.commit || !this.client.idle) return;
+        this.flushServerBound();
+        this.outputs.push({ kind: 'commitToServer', bytes: head.bytes });
+      } else {
+        this.emit({ kind: 'toServer', bytes: head.bytes });
+      }
+      this.gated.shift();
+    }
   }
 
   private sendSaslResponse(sasl: SaslExchange, line: Buffer): void {
@@ -248,7 +303,7 @@ export class Pop3Engine implements ProtocolEngine {
       sasl.login.user ??= saslUserName(sasl.mechanism, line.toString('latin1'));
     }
     sasl.responsesSent += 1;
-    this.emit({ kind: 'toServer', bytes: line });
+    this.toServer(line, undefined);
   }
 
   /** Commands the proxy answers itself (STLS) get their reply once everything before them is answered. */

@@ -14,12 +14,16 @@ export interface RelayStats {
 
 export interface Relay {
   stats(): RelayStats;
+  /** True when the relay listens for both sockets' errors itself (the session then leaves them to it). */
+  readonly handlesSocketErrors?: boolean;
 }
 
 const HIGH_WATER_BYTES = 4 * 1024 * 1024;
 const ENGINE_QUEUE_LIMIT_BYTES = 8 * 1024 * 1024;
 const TICK_MS = 1000;
 const CLOSE_GRACE_MS = 5_000;
+/** Past scan.timeoutSeconds, how long the relay still waits for a scanner before settling the body itself. */
+export const SCAN_DEADLINE_GRACE_MS = 10_000;
 
 export interface EngineRelayOptions {
   client: net.Socket;
@@ -28,6 +32,8 @@ export interface EngineRelayOptions {
   engine: ProtocolEngine;
   scanner: BodyScanner;
   memoryBufferBytes: number;
+  /** scan.timeoutSeconds in ms: a scanner that has not answered by then plus a grace is settled by scan.onError. */
+  scanTimeoutMs: number;
   listener: string;
   /** "host:port" of the upstream, for scan events. */
   upstreamName: string;
@@ -43,84 +49,124 @@ export interface EngineRelayOptions {
 interface Body {
   spool: BodySpool;
   context: BodyContext;
+  /** bodyEnd was seen: the body is with the scanner until it is settled. */
+  scanning: boolean;
   /** Set once the engine has been told the outcome (by the scanner, or by the timeout policy). */
   result?: BodyScanResult;
+  deadline?: NodeJS.Timeout;
 }
+
+type ServerBound = { bytes: Buffer; commit: boolean };
 
 /**
  * Drives a protocol engine between the two sockets: feeds it bytes, spools the bodies it announces,
  * has them scanned, and writes what it emits in order, with backpressure in both directions.
+ *
+ * Only the engine ends a session (its close output) — a server close never discards held bodies.
+ * Everything done for the session runs inside one fault boundary (guard): whatever throws is logged
+ * with the session, held scans are settled by scan.onError, and only this session closes.
  */
 export function startEngineRelay(options: EngineRelayOptions): Relay {
   return new EngineRelay(options);
 }
 
 class EngineRelay implements Relay {
+  readonly handlesSocketErrors = true;
   private readonly bodies = new Map<number, Body>();
   private readonly clientWriter: OrderedWriter;
   private readonly counters: RelayStats = { bytesFromClient: 0, bytesFromServer: 0 };
   private readonly ticker: NodeJS.Timeout;
+  /** Server-bound bytes behind a commit that waits for the client writes before it. */
+  private serverQueue: ServerBound[] = [];
+  private forwarding = false;
   private ended = false;
+  /** The engine or a fault ended the session; the client leg is being flushed and closed. */
+  private closing = false;
+  private serverEnded = false;
+  private clientGone = false;
   private application: string | undefined;
 
   constructor(private readonly options: EngineRelayOptions) {
     this.application = options.application;
     const { client, upstream, ready, engine } = options;
-    this.clientWriter = new OrderedWriter(client, (error) => this.finish(`writing to the client failed: ${error.message}`), () => this.updateFlow());
-    this.ticker = setInterval(() => {
-      engine.tick(Date.now());
-      this.pump();
-    }, TICK_MS);
+    this.clientWriter = new OrderedWriter(client, (error) => this.clientWriteFailed(error), () => this.guard('flow', () => this.updateFlow()));
+    this.ticker = setInterval(
+      () =>
+        this.guard('tick', () => {
+          engine.tick(Date.now());
+          this.pump();
+        }),
+      TICK_MS,
+    );
     this.ticker.unref();
 
-    client.on('data', (chunk: Buffer) => {
-      this.counters.bytesFromClient += chunk.length;
-      engine.fromClient(chunk);
-      this.pump();
+    client.on('error', (error: NodeJS.ErrnoException) => this.clientLost(`client socket error: ${error.code ?? error.message}`));
+    upstream.on('error', (error: NodeJS.ErrnoException) => this.upstreamFailed(`upstream socket error: ${error.code ?? error.message}`));
+    client.on('data', (chunk: Buffer) =>
+      this.guard('client data', () => {
+        this.counters.bytesFromClient += chunk.length;
+        if (this.closing) return;
+        engine.fromClient(chunk);
+        this.pump();
+      }),
+    );
+    upstream.on('data', (chunk: Buffer) =>
+      this.guard('server data', () => {
+        this.counters.bytesFromServer += chunk.length;
+        if (this.closing) return;
+        engine.fromServer(chunk);
+        this.pump();
+      }),
+    );
+    client.on('drain', () => this.guard('flow', () => this.updateFlow()));
+    upstream.on('drain', () => this.guard('flow', () => this.updateFlow()));
+    client.once('end', () => this.clientLost('client closed the connection'));
+    upstream.once('end', () => this.serverEnd('upstream closed the connection'));
+    client.once('close', () => {
+      this.clientGone = true;
+      this.finish('client closed the connection');
     });
-    upstream.on('data', (chunk: Buffer) => {
-      this.counters.bytesFromServer += chunk.length;
-      engine.fromServer(chunk);
-      this.pump();
-    });
-    client.on('drain', () => this.updateFlow());
-    upstream.on('drain', () => this.updateFlow());
-    client.once('end', () => {
-      engine.end('client');
-      this.pump();
-      upstream.end();
-    });
-    upstream.once('end', () => {
-      engine.end('server');
-      this.pump();
-      this.endClientWhenWritten();
-    });
-    client.once('close', () => this.finish('client closed the connection'));
-    upstream.once('close', () => this.endClientWhenWritten());
+    upstream.once('close', () => this.serverEnd('upstream closed the connection'));
 
-    if (ready.serverBytes.length > 0) engine.fromServer(ready.serverBytes);
-    if (ready.clientBytes.length > 0) engine.fromClient(ready.clientBytes);
-    this.counters.bytesFromServer += ready.serverBytes.length;
-    this.counters.bytesFromClient += ready.clientBytes.length;
-    this.pump();
+    this.guard('start', () => {
+      if (ready.serverBytes.length > 0) engine.fromServer(ready.serverBytes);
+      if (ready.clientBytes.length > 0) engine.fromClient(ready.clientBytes);
+      this.counters.bytesFromServer += ready.serverBytes.length;
+      this.counters.bytesFromClient += ready.clientBytes.length;
+      this.pump();
+    });
   }
 
   stats(): RelayStats {
     return { ...this.counters };
   }
 
-  private pump(): void {
-    if (this.ended) return;
-    // Handling an output may make the engine produce more (pass-through), so drain until it is empty.
-    for (let outputs = this.options.engine.drain(); outputs.length > 0 && !this.ended; outputs = this.options.engine.drain()) {
-      for (const output of outputs) this.handle(output);
-    }
-    this.updateFlow();
+  /** A read error or reset, like the server's end, never discards what is held. */
+  private upstreamFailed(reason: string): void {
+    this.options.log.info({ reason }, 'upstream failed; delivering what is held before closing');
+    this.serverEnd(reason);
   }
 
-  private clientIdentified(name: string): void {
-    this.application ??= name;
-    if (this.options.onClientId?.(name)) this.options.engine.passThrough?.();
+  /** Runs `work` inside the session's fault boundary. */
+  private guard(stage: string, work: () => void): void {
+    if (this.ended) return;
+    try {
+      work();
+    } catch (error) {
+      this.fault(stage, error);
+    }
+  }
+
+  private pump(): void {
+    if (this.ended || this.closing) return;
+    // Handling an output may make the engine produce more (pass-through), so drain until it is empty.
+    for (let outputs = this.options.engine.drain(); outputs.length > 0 && !this.ended && !this.closing; outputs = this.options.engine.drain()) {
+      for (const output of outputs) {
+        if (this.ended || this.closing) break;
+        this.handle(output);
+      }
+    }
+    this.updateFlow();
   }
 
   private handle(output: EngineOutput): void {
@@ -128,11 +174,13 @@ class EngineRelay implements Relay {
       case 'toClient':
         return this.clientWriter.write(output.bytes);
       case 'toServer':
-        this.options.upstream.write(output.bytes);
-        return;
+        return this.toServer({ bytes: output.bytes, commit: false });
+      case 'commitToServer':
+        return this.toServer({ bytes: output.bytes, commit: true });
       case 'bodyBegin':
         this.bodies.set(output.bodyId, {
           spool: new BodySpool(this.options.memoryBufferBytes),
+          scanning: false,
           context: {
             ...output.context,
             listener: this.options.listener,
@@ -149,65 +197,132 @@ class EngineRelay implements Relay {
         return this.scan(output.bodyId);
       case 'bodyToClient':
         return this.writeBody(output);
-      case 'bodyRelease': {
-        const body = this.bodies.get(output.bodyId);
-        this.bodies.delete(output.bodyId);
-        // Released bodies may still be streaming to the client; free them once the writer is done with them.
-        if (body) void this.clientWriter.whenIdle().then(() => body.spool.dispose());
+      case 'bodyRelease':
+        return this.release(output.bodyId);
+      case 'scanDeadline':
+        return this.settleByPolicy(output.bodyId, 'scan took too long for the client; settled by the scan.onError policy');
+      case 'clientId':
+        this.application ??= output.name;
+        if (this.options.onClientId?.(output.name)) this.options.engine.passThrough?.();
         return;
-      }
       case 'event':
         this.options.log.info(output.event, output.event.type);
-        if (output.event.type === 'scan-timeout') this.settleTimedOut(Number(output.event.bodyId));
-        if (output.event.type === 'imap-id' && typeof output.event.name === 'string') this.clientIdentified(output.event.name);
         return;
       case 'close':
         this.options.log.info({ reason: output.reason }, 'protocol engine closed the session');
-        this.options.upstream.end();
-        return this.endClientWhenWritten(output.reason);
+        return this.closeAfterWritten(output.reason);
     }
   }
+
+  // ── server-bound ─────────────────────────────────────────────────────────────────────────────────
+
+  private toServer(item: ServerBound): void {
+    if (!item.commit && this.serverQueue.length === 0 && !this.forwarding) {
+      this.writeUpstream(item.bytes);
+      return;
+    }
+    this.serverQueue.push(item);
+    if (!this.forwarding) void this.forwardQueued();
+  }
+
+  /** Writes queued server-bound bytes in order; a commit goes only after the client has everything before it. */
+  private async forwardQueued(): Promise<void> {
+    this.forwarding = true;
+    try {
+      while (this.serverQueue.length > 0 && !this.ended && !this.closing) {
+        const item = this.serverQueue[0];
+        if (item.commit) {
+          const delivered = await this.clientWriter.whenDelivered();
+          if (!delivered || this.clientGone || this.ended || this.closing) {
+            this.options.log.info({ bytes: item.bytes.length }, 'deleting command not forwarded: the client did not receive everything before it');
+            this.serverQueue = [];
+            return;
+          }
+        }
+        this.serverQueue.shift();
+        this.writeUpstream(item.bytes);
+      }
+    } catch (error) {
+      this.fault('forwarding to the server', error);
+    } finally {
+      this.forwarding = false;
+    }
+  }
+
+  private writeUpstream(bytes: Buffer): void {
+    const { upstream } = this.options;
+    if (upstream.destroyed || upstream.writableEnded) return;
+    upstream.write(bytes);
+  }
+
+  // ── bodies ───────────────────────────────────────────────────────────────────────────────────────
 
   private scan(bodyId: number): void {
     const body = this.bodies.get(bodyId);
     if (!body) return;
+    body.scanning = true;
     const { spool, context } = body;
-    spool
-      .finish()
-      .then(() => this.options.scanner.scan(spool, context))
-      .then(
-        (result) => result,
-        (error: Error): BodyScanResult => {
-          // The scanner owns the scan.onError policy; reaching this means it failed outright.
-          this.options.log.error({ err: error, section: context.section }, 'scanner failed; delivering the message unchanged');
-          return { changed: false };
-        },
-      )
-      .then((result) => this.settle(bodyId, body, result));
+    body.deadline = setTimeout(
+      () => this.guard('scan deadline', () => this.settleByPolicy(bodyId, 'the scanner did not answer by scan.timeoutSeconds; settled by the scan.onError policy')),
+      this.options.scanTimeoutMs + SCAN_DEADLINE_GRACE_MS,
+    );
+    body.deadline.unref();
+    spool.finish().then(
+      () => {
+        if (this.ended || body.result) return;
+        // A scanner that throws synchronously or rejects is a fault of this session (the scanner itself
+        // turns every failure it expects into scan.onError).
+        Promise.resolve()
+          .then(() => this.options.scanner.scan(spool, context))
+          .then(
+            (result) => this.guard('settling a scan', () => this.settle(bodyId, body, result)),
+            (error: unknown) => this.fault('scanner', error),
+          );
+      },
+      (error: unknown) => this.guard('spool', () => this.bodyFailed(bodyId, body, error)),
+    );
   }
 
   private settle(bodyId: number, body: Body, result: BodyScanResult): void {
-    if (this.ended || body.result) return;
+    if (this.ended || this.closing || body.result) return;
     body.result = result;
+    clearTimeout(body.deadline);
     const size = result.changed ? result.content.length : body.spool.size;
     this.options.engine.scanned(bodyId, { size, changed: result.changed });
     this.pump();
   }
 
-  private settleTimedOut(bodyId: number): void {
+  /** The client cannot wait (engine) or the scanner did not answer (relay deadline): scan.onError decides now. */
+  private settleByPolicy(bodyId: number, message: string): void {
     const body = this.bodies.get(bodyId);
     if (!body || body.result) return;
     const result = this.options.scanner.timedOut?.(body.spool, body.context) ?? { changed: false };
-    this.options.log.warn({ section: body.context.section, seq: body.context.seq, changed: result.changed }, 'scan took too long for the client; settled by the scan.onError policy');
-    queueMicrotask(() => this.settle(bodyId, body, result));
+    this.options.log.warn({ section: body.context.section, seq: body.context.seq, changed: result.changed }, message);
+    queueMicrotask(() => this.guard('settling a scan', () => this.settle(bodyId, body, result)));
+  }
+
+  /** The spool could not keep this body: only its response fails (the engine decides how). */
+  private bodyFailed(bodyId: number, body: Body, error: unknown): void {
+    if (this.ended || this.closing || body.result) return;
+    clearTimeout(body.deadline);
+    const reason = error instanceof Error ? error.message : String(error);
+    this.options.log.error({ err: error, section: body.context.section, seq: body.context.seq }, 'message body could not be spooled');
+    this.options.engine.bodyFailed(bodyId, reason);
+    this.pump();
+  }
+
+  private release(bodyId: number): void {
+    const body = this.bodies.get(bodyId);
+    this.bodies.delete(bodyId);
+    if (!body) return;
+    clearTimeout(body.deadline);
+    // Released bodies may still be streaming to the client; free them once the writer is done with them.
+    void this.clientWriter.whenIdle().then(() => this.disposeSpool(body));
   }
 
   private writeBody(output: Extract<EngineOutput, { kind: 'bodyToClient' }>): void {
     const body = this.bodies.get(output.bodyId);
-    if (!body) {
-      this.finish(`protocol engine referred to unknown body ${output.bodyId}`);
-      return;
-    }
+    if (!body) throw new Error(`protocol engine referred to unknown body ${output.bodyId}`);
     const source: AsyncIterable<Buffer> | Iterable<Buffer> =
       body.result?.changed === true
         ? sliceChunks([body.result.content], output.start ?? 0, output.end ?? body.result.content.length)
@@ -218,6 +333,8 @@ class EngineRelay implements Relay {
     if (Symbol.asyncIterator in encoded) return this.clientWriter.writeSource(encoded);
     for (const chunk of encoded) this.clientWriter.write(chunk);
   }
+
+  // ── flow and the end of the session ──────────────────────────────────────────────────────────────
 
   /** Stops reading from a side while the other side cannot take more. */
   private updateFlow(): void {
@@ -231,20 +348,104 @@ class EngineRelay implements Relay {
     else if (!upstreamFull && client.isPaused()) client.resume();
   }
 
-  private endClientWhenWritten(reason = 'upstream closed the connection'): void {
+  /** The server is done (end, close, error): the engine decides when the client has had everything. */
+  private serverEnd(reason: string): void {
+    if (this.serverEnded) return;
+    this.serverEnded = true;
+    this.serverQueue = [];
+    this.guard('server end', () => {
+      if (this.closing) return;
+      this.options.log.debug({ reason }, 'upstream ended');
+      this.options.engine.end('server');
+      this.pump();
+    });
+  }
+
+  /** The client will not read any more (its end or an error): nothing is committed upstream after this. */
+  private clientLost(reason: string): void {
+    if (this.clientGone) return;
+    this.clientGone = true;
+    this.serverQueue = [];
+    this.guard('client end', () => {
+      if (!this.closing) {
+        this.options.engine.end('client');
+        this.pump();
+      }
+      // Without its QUIT (never forwarded now), a POP3 server keeps every message (RFC 1939 §6).
+      this.options.upstream.end();
+      if (!this.closing) this.closeAfterWritten(reason);
+    });
+  }
+
+  private clientWriteFailed(error: Error): void {
+    this.clientGone = true;
+    this.finish(`writing to the client failed: ${error.message}`);
+  }
+
+  /** Everything emitted so far goes to the client, then both legs close. */
+  private closeAfterWritten(reason: string): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.serverQueue = [];
+    this.options.upstream.end();
     void this.clientWriter.whenIdle().then(() => {
+      if (this.ended) return;
       this.options.client.end();
       setTimeout(() => this.finish(reason), CLOSE_GRACE_MS).unref();
     });
+  }
+
+  /**
+   * The session's fault boundary: logs the fault with the session, settles every scan in progress by
+   * scan.onError, never commits anything upstream, and closes only this session — at once when a body
+   * is half-written to the client (nothing after it may follow), else after what was written.
+   */
+  private fault(stage: string, error: unknown): void {
+    if (this.ended) return;
+    this.options.log.error({ err: error, stage }, 'fault in the session; closing it');
+    this.serverQueue = [];
+    const wasClosing = this.closing;
+    this.closing = true;
+    for (const [bodyId, body] of this.bodies) {
+      if (!body.scanning || body.result) continue;
+      clearTimeout(body.deadline);
+      try {
+        body.result = this.options.scanner.timedOut?.(body.spool, body.context) ?? { changed: false };
+        this.options.log.warn({ bodyId, section: body.context.section, seq: body.context.seq }, 'scan settled by the scan.onError policy; the session closes without delivering it');
+      } catch (settleError) {
+        this.options.log.error({ err: settleError, bodyId }, 'settling a scan after a fault failed too');
+      }
+    }
+    this.options.upstream.destroy();
+    if (this.clientWriter.busy) return this.finish(`fault in ${stage}`);
+    if (wasClosing) return;
+    this.options.client.end();
+    setTimeout(() => this.finish(`fault in ${stage}`), CLOSE_GRACE_MS).unref();
+  }
+
+  private disposeSpool(body: Body): void {
+    try {
+      body.spool.dispose();
+    } catch (error) {
+      this.options.log.warn({ err: error }, 'a spooled body could not be removed');
+    }
   }
 
   private finish(reason: string): void {
     if (this.ended) return;
     this.ended = true;
     clearInterval(this.ticker);
-    for (const body of this.bodies.values()) body.spool.dispose();
+    for (const body of this.bodies.values()) {
+      clearTimeout(body.deadline);
+      this.disposeSpool(body);
+    }
     this.bodies.clear();
-    this.options.onEnd(reason);
+    this.serverQueue = [];
+    try {
+      this.options.onEnd(reason);
+    } catch (error) {
+      this.options.log.error({ err: error }, 'closing the session failed');
+    }
   }
 }
 

@@ -85,6 +85,12 @@ export class EngineDriver {
   /** Bodies that ended and wait for scan(). */
   readonly awaitingScan: number[] = [];
   closed: string | undefined;
+  /** commitToServer outputs (deleting commands forwarded only after delivery), in order. */
+  readonly commits: string[] = [];
+  /** Bodies the engine asked to settle by scan.onError (scanDeadline). */
+  readonly deadlines: number[] = [];
+  /** Names from clientId outputs. */
+  readonly clientIds: string[] = [];
   private clientTaken = 0;
   private serverTaken = 0;
   private eventsTaken = 0;
@@ -127,6 +133,15 @@ export class EngineDriver {
 
   passThrough(): this {
     this.engine.passThrough();
+    this.pump();
+    return this;
+  }
+
+  /** The session could not keep a body (its spool failed). */
+  fail(id: number, reason: string): this {
+    const index = this.awaitingScan.indexOf(id);
+    if (index >= 0) this.awaitingScan.splice(index, 1);
+    this.engine.bodyFailed(id, reason);
     this.pump();
     return this;
   }
@@ -225,6 +240,16 @@ export class EngineDriver {
             break;
           case 'toServer':
             this.serverOut.push(Buffer.from(out.bytes));
+            break;
+          case 'commitToServer':
+            this.serverOut.push(Buffer.from(out.bytes));
+            this.commits.push(out.bytes.toString('latin1'));
+            break;
+          case 'scanDeadline':
+            this.deadlines.push(out.bodyId);
+            break;
+          case 'clientId':
+            this.clientIds.push(out.name);
             break;
           case 'bodyBegin':
             assert.ok(!this.bodies.has(out.bodyId), `body ${out.bodyId} began twice`);
