@@ -12,6 +12,9 @@ export class OrderedWriter {
   private queuedBytes = 0;
   private idleWaiters: (() => void)[] = [];
   private failed = false;
+  /** Writes handed to the socket whose callback has not run yet (the bytes are still in its buffers). */
+  private unflushed = 0;
+  private flushWaiters: (() => void)[] = [];
 
   constructor(
     private readonly socket: Writable,
@@ -42,17 +45,17 @@ export class OrderedWriter {
   async whenDelivered(): Promise<boolean> {
     await this.whenIdle();
     if (this.failed || this.gone()) return false;
-    if (this.socket.writableLength === 0) return true;
+    if (this.unflushed === 0) return true;
     return new Promise((resolve) => {
-      const onDrain = (): void => {
+      const onFlushed = (): void => {
         this.socket.removeListener('close', onClose);
         resolve(!this.failed && !this.gone());
       };
       const onClose = (): void => {
-        this.socket.removeListener('drain', onDrain);
+        this.flushWaiters = this.flushWaiters.filter((waiter) => waiter !== onFlushed);
         resolve(false);
       };
-      this.socket.once('drain', onDrain);
+      this.flushWaiters.push(onFlushed);
       this.socket.once('close', onClose);
     });
   }
@@ -61,7 +64,7 @@ export class OrderedWriter {
     if (bytes.length === 0 || this.failed) return;
     if (!this.streaming) {
       if (this.gone()) return this.fail(new Error('client connection closed'));
-      this.socket.write(bytes);
+      this.socketWrite(bytes);
       return;
     }
     this.queue.push(bytes);
@@ -73,6 +76,19 @@ export class OrderedWriter {
     this.queue.push(source);
     if (!this.streaming) void this.drainQueue();
   }
+
+  private socketWrite(bytes: Buffer): boolean {
+    this.unflushed += 1;
+    return this.socket.write(bytes, this.flushed);
+  }
+
+  private readonly flushed = (): void => {
+    this.unflushed -= 1;
+    if (this.unflushed > 0) return;
+    const waiters = this.flushWaiters;
+    this.flushWaiters = [];
+    for (const wake of waiters) wake();
+  };
 
   private gone(): boolean {
     return this.socket.destroyed || this.socket.writableEnded;
@@ -116,7 +132,7 @@ export class OrderedWriter {
   private send(bytes: Buffer): Promise<void> | void {
     if (this.failed) throw new Error('an earlier write failed');
     if (this.gone()) throw new Error('client connection closed');
-    if (this.socket.write(bytes)) return;
+    if (this.socketWrite(bytes)) return;
     return new Promise((resolve, reject) => {
       const onDrain = (): void => {
         this.socket.removeListener('close', onClose);
