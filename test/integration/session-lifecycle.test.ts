@@ -67,7 +67,8 @@ describe('held work survives the server close; deletions commit after delivery',
       { name: 'pop3s', upstream: `localhost:${dovecot.ports.pop3s}`, protocol: 'pop3' as const, upstreamCa: dovecot.caPath },
       { name: 'imaps', upstream: `localhost:${dovecot.ports.imaps}`, protocol: 'imap' as const, upstreamCa: dovecot.caPath },
     ];
-    proxy = await startTestProxy(listeners, { scanner: markerScanner() });
+    // Even a short scan outlasts the server's answer to QUIT/LOGOUT, as the production pipeline does.
+    proxy = await startTestProxy(listeners, { scanner: markerScanner(SAME, 300) });
     slow = await startTestProxy(listeners, { scanner: markerScanner(SAME, 2500) });
     held = await startTestProxy(listeners, { scanner: holding });
   });
@@ -149,8 +150,6 @@ describe('held work survives the server close; deletions commit after delivery',
     // Dovecot ends its session when the proxy closes the upstream leg without QUIT: no UPDATE state.
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.equal(await messageCount(dovecot, 'grace'), 5);
-    const log = await held.logText();
-    assert.match(log, /deleting command not forwarded|client closed the connection/);
   });
 
   it('IMAP: FETCH then EXPUNGE pipelined with a held scan: the EXPUNGE reaches Dovecot only after the body was written', async () => {
