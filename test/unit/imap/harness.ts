@@ -1,7 +1,7 @@
 // Test driver for ImapEngine: feeds byte scripts in any chunking, answers bodies with a test
 // scanner, and materializes the client-bound stream (bodyToClient outputs become the scanned bytes).
 import assert from 'node:assert/strict';
-import { defaultEngineOptions, type BodyContext, type EngineOptions, type ProxyEvent } from '../../../src/protocol/engine.js';
+import { defaultEngineOptions, type BodyContext, type EngineOptions, type EngineOutput, type ProxyEvent } from '../../../src/protocol/engine.js';
 import { ImapEngine } from '../../../src/imap/engine.js';
 
 export const MARKER = 'INBOXGUARD-TEST-MARKER';
@@ -91,6 +91,8 @@ export class EngineDriver {
   readonly deadlines: number[] = [];
   /** Names from clientId outputs. */
   readonly clientIds: string[] = [];
+  /** The kind of every output, in order, for tests that check ordering. */
+  readonly outputKinds: EngineOutput['kind'][] = [];
   private clientTaken = 0;
   private serverTaken = 0;
   private eventsTaken = 0;
@@ -234,6 +236,7 @@ export class EngineDriver {
       const ended: number[] = [];
       for (const out of outputs) {
         assert.equal(this.closed, undefined, `output ${out.kind} after close`);
+        this.outputKinds.push(out.kind);
         switch (out.kind) {
           case 'toClient':
             this.clientOut.push(Buffer.from(out.bytes));
