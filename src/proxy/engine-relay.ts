@@ -82,6 +82,8 @@ class EngineRelay implements Relay {
   private ended = false;
   /** The engine or a fault ended the session; the client leg is being flushed and closed. */
   private closing = false;
+  /** Why the session is closing (the engine's reason or the fault), reported however the sockets then end. */
+  private closeReason: string | undefined;
   private serverEnded = false;
   private clientGone = false;
   private application: string | undefined;
@@ -386,6 +388,7 @@ class EngineRelay implements Relay {
   private closeAfterWritten(reason: string): void {
     if (this.closing) return;
     this.closing = true;
+    this.closeReason = reason;
     this.serverQueue = [];
     this.options.upstream.end();
     void this.clientWriter.whenIdle().then(() => {
@@ -406,6 +409,7 @@ class EngineRelay implements Relay {
     this.serverQueue = [];
     const wasClosing = this.closing;
     this.closing = true;
+    this.closeReason = `fault in ${stage}`;
     for (const [bodyId, body] of this.bodies) {
       if (!body.scanning || body.result) continue;
       clearTimeout(body.deadline);
@@ -434,6 +438,7 @@ class EngineRelay implements Relay {
   private finish(reason: string): void {
     if (this.ended) return;
     this.ended = true;
+    reason = this.closeReason ?? reason;
     clearInterval(this.ticker);
     for (const body of this.bodies.values()) {
       clearTimeout(body.deadline);
