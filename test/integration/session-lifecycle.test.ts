@@ -174,4 +174,27 @@ describe('held work survives the server close; deletions commit after delivery',
     assert.equal(await messageCount(dovecot, 'henry'), 4);
     client.close();
   });
+
+  for (const [user, fault] of [['ivan', 'throw'], ['judy', 'reject']] as const) {
+    it(`a scanner that ${fault === 'throw' ? 'throws' : 'rejects'} closes only that session: no QUIT, mail kept, the next session on the proxy works`, async () => {
+      holding.faults.set(user, fault);
+      for (const protocol of ['pop3s', 'imaps'] as const) {
+        const client = await RawClient.connect(held.port(protocol), { tls: { ca: held.caPem } });
+        await client.waitFor(/\r\n/);
+        client.write(
+          protocol === 'pop3s'
+            ? `USER ${user}${CRLF}PASS secret${CRLF}RETR 1${CRLF}DELE 1${CRLF}QUIT${CRLF}`
+            : `a LOGIN ${user} secret${CRLF}b SELECT INBOX${CRLF}c FETCH 1 BODY.PEEK[]${CRLF}d LOGOUT${CRLF}`,
+        );
+        const text = await client.waitForEnd(15_000);
+        assert.ok(!text.includes('Subject: Test message 1'), 'nothing of the faulted body reaches the client');
+      }
+      assert.equal(await messageCount(dovecot, user), 5);
+      const log = await held.logText();
+      assert.match(log, /"stage":"scanner"[^\n]*"msg":"fault in the session; closing it"/);
+      const script = ['USER alice', 'PASS secret', 'RETR 3', 'QUIT'].map((line) => line + CRLF).join('');
+      const next = await oneWrite(held.port('pop3s'), held.caPem, script);
+      assert.ok(next.includes(SAME) && next.endsWith(`+OK Logging out.${CRLF}`), next.slice(-100));
+    });
+  }
 });
