@@ -380,6 +380,7 @@ class EngineRelay implements Relay {
   }
 
   private clientWriteFailed(error: Error): void {
+    this.options.log.warn({ err: error, halfWritten: this.clientWriter.busy }, 'writing to the client failed; closing the session');
     this.clientGone = true;
     this.finish(`writing to the client failed: ${error.message}`);
   }
