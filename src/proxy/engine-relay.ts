@@ -360,6 +360,9 @@ class EngineRelay implements Relay {
       this.options.log.debug({ reason }, 'upstream ended');
       this.options.engine.end('server');
       this.pump();
+      // Every held scan is settled by its deadline; an engine still not done well after that never will be.
+      const limit = this.options.scanTimeoutMs + 2 * SCAN_DEADLINE_GRACE_MS;
+      setTimeout(() => this.guard('server end', () => this.closeAfterWritten(`${reason}; nothing left to deliver`)), limit).unref();
     });
   }
 
