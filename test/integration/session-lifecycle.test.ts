@@ -15,7 +15,7 @@ const skip = requireDovecot();
 const CRLF = '\r\n';
 const SAME = 'X'.repeat(MARKER.length);
 /** Dovecot users, each with its own copy of the mailbox (the destructive tests get their own). */
-const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'henry', 'ivan', 'judy'];
+const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'henry', 'ivan', 'judy', 'kim'];
 
 const mailbox = (): Buffer[] => [
   plainText({ seed: 1 }),
@@ -173,6 +173,23 @@ describe('held work survives the server close; deletions commit after delivery',
     assert.ok(text.indexOf('d OK') < text.indexOf('* 3 EXPUNGE'));
     assert.equal(await messageCount(dovecot, 'henry'), 4);
     client.close();
+  });
+
+  it('IMAP: a client that disconnects while the FETCH before its EXPUNGE is held: nothing is expunged', async () => {
+    const closedBefore = await sessionsClosed(held);
+    const client = await RawClient.connect(held.port('imaps'), { tls: { ca: held.caPem } });
+    await client.waitFor(/\r\n/);
+    client.write(`a LOGIN kim secret${CRLF}b SELECT INBOX${CRLF}c STORE 3 +FLAGS.SILENT (\\Deleted)${CRLF}`);
+    await client.waitFor(/\r\nc OK [^\r]*\r\n$/);
+    holding.hold();
+    const before = holding.started;
+    client.write(`d FETCH 3 BODY.PEEK[]${CRLF}e EXPUNGE${CRLF}`);
+    await holding.whenStarted(before + 1);
+    client.close();
+    await until(async () => (await sessionsClosed(held)) > closedBefore, 'the proxy to close the session');
+    holding.release();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(await messageCount(dovecot, 'kim'), 5);
   });
 
   for (const [user, fault] of [['ivan', 'throw'], ['judy', 'reject']] as const) {
