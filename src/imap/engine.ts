@@ -167,7 +167,7 @@ export class ImapEngine implements ProtocolEngine {
     // The response holding this body cannot be completed. When the client has seen nothing of it,
     // everything it got so far ends at a response boundary and an untagged BYE fits (RFC 9051 §7.1.5).
     if (this.queue.heldResponse() !== undefined) {
-      this.out.push({ kind: 'toClient', bytes: Buffer.from(`* BYE inboxguard: a message could not be processed (${reason.replace(/[\r\n]/g, ' ')})\r\n`, 'latin1') });
+      this.out.push({ kind: 'toClient', bytes: Buffer.from('* BYE inboxguard: a message could not be processed\r\n', 'latin1') });
     }
     this.close(`body ${bodyId} failed: ${reason}`);
   }

@@ -87,6 +87,8 @@ export class Pop3Engine implements ProtocolEngine {
   private readonly awaitingScan = new Map<number, HeldBody>();
   /** QUIT enters UPDATE (RFC 1939 §6): it goes upstream only once every earlier reply reached the client. */
   private gated: GatedLine[] = [];
+  /** Set when a message failed here: the client did not get it, so this session must not delete anything. */
+  private commitWithheld: string | undefined;
   private sasl: SaslExchange | undefined;
   private nextBodyId = 1;
   private nowMs: number | undefined;
@@ -167,9 +169,12 @@ export class Pop3Engine implements ProtocolEngine {
     if (body === undefined || this.closing) return;
     this.awaitingScan.delete(bodyId);
     this.event('body-failed', { ...this.bodyFields(body), reason });
+    // A pipelining client may already have sent DELE for it; QUIT must not make that final.
+    this.commitWithheld ??= reason;
     // Nothing of this reply has reached the client (it is held from its status line), so it can
     // still become a plain error reply; the message stays on the server.
-    if (this.client.replace(body, inboxguardError(`the message could not be processed (${reason})`))) {
+    // The reason (paths, codes) goes to the event log only.
+    if (this.client.replace(body, inboxguardError('the message could not be processed; it stays on the server'))) {
       this.emit({ kind: 'bodyRelease', bodyId });
       this.client.flush(this.nowMs);
       return;
@@ -288,6 +293,7 @@ export class Pop3Engine implements ProtocolEngine {
       const head = this.gated[0];
       if (head.commit !== undefined) {
         if (this.commands.first !== head.commit || !this.client.idle) return;
+        if (this.commitWithheld !== undefined) return this.withholdQuit(this.commitWithheld);
         this.flushServerBound();
         this.outputs.push({ kind: 'commitToServer', bytes: head.bytes });
       } else {
@@ -312,6 +318,18 @@ export class Pop3Engine implements ProtocolEngine {
       this.client.send(head.reply.reply);
       this.commands.shift();
     }
+  }
+
+  /**
+   * Answers QUIT without forwarding it and closes: the server never enters UPDATE, so nothing is
+   * deleted (RFC 1939 §6; -ERR is QUIT's answer when deletions were not made).
+   */
+  private withholdQuit(reason: string): void {
+    this.gated = [];
+    this.commands.shift();
+    this.event('quit-withheld', { reason });
+    this.client.send(inboxguardError('a message could not be delivered, so nothing was deleted'));
+    this.closeAfterQueued(`QUIT withheld: ${reason}`);
   }
 
   // ── server side ────────────────────────────────────────────────────────────────────────────────

@@ -54,6 +54,8 @@ interface Body {
   /** Set once the engine has been told the outcome (by the scanner, or by the timeout policy). */
   result?: BodyScanResult;
   deadline?: NodeJS.Timeout;
+  /** The spool refused bytes of this body: it fails alone when it ends (the engine answers for it). */
+  spoolFailure?: unknown;
 }
 
 type ServerBound = { bytes: Buffer; commit: boolean };
@@ -193,8 +195,7 @@ class EngineRelay implements Relay {
         });
         return;
       case 'bodyData':
-        this.bodies.get(output.bodyId)?.spool.append(output.bytes);
-        return;
+        return this.appendToSpool(output.bodyId, output.bytes);
       case 'bodyEnd':
         return this.scan(output.bodyId);
       case 'bodyToClient':
@@ -259,9 +260,25 @@ class EngineRelay implements Relay {
 
   // ── bodies ───────────────────────────────────────────────────────────────────────────────────────
 
+  private appendToSpool(bodyId: number, bytes: Buffer): void {
+    const body = this.bodies.get(bodyId);
+    if (!body || body.spoolFailure !== undefined) return;
+    try {
+      body.spool.append(bytes);
+    } catch (error) {
+      body.spoolFailure = error;
+    }
+  }
+
   private scan(bodyId: number): void {
     const body = this.bodies.get(bodyId);
     if (!body) return;
+    const failure = body.spoolFailure;
+    if (failure !== undefined) {
+      // Not inside this pump: the engine's answer must follow the outputs already drained.
+      queueMicrotask(() => this.guard('spool', () => this.bodyFailed(bodyId, body, failure)));
+      return;
+    }
     body.scanning = true;
     const { spool, context } = body;
     body.deadline = setTimeout(

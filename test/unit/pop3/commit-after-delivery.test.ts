@@ -84,15 +84,28 @@ describe('POP3 outputs the session acts on', () => {
   });
 
   it('a body the session could not keep becomes -ERR for that RETR only, with an event', () => {
-    const harness = new Harness({ manualScan: true }).server(GREETING).client('RETR 1\r\nRETR 2\r\nQUIT\r\n');
+    const harness = new Harness({ manualScan: true }).server(GREETING).client('RETR 1\r\nRETR 2\r\n');
     harness.server(retrReply('one\r\n') + retrReply('two\r\n'));
     harness.fail(1, 'spool write failed: ENOSPC').scan(2);
-    assert.equal(harness.clientText, `${GREETING}-ERR inboxguard: the message could not be processed (spool write failed: ENOSPC)\r\n${retrReply('two\r\n')}`);
+    assert.equal(harness.clientText, `${GREETING}-ERR inboxguard: the message could not be processed; it stays on the server\r\n${retrReply('two\r\n')}`);
     assert.deepEqual(
       harness.eventsOf('body-failed').map(({ bodyId, reason }) => ({ bodyId, reason })),
       [{ bodyId: 1, reason: 'spool write failed: ENOSPC' }],
     );
     assert.equal(harness.bodies.get(1)?.released, true);
-    assert.deepEqual(harness.commits, ['QUIT\r\n']);
+    assert.equal(harness.closes.length, 0, 'the session goes on');
+  });
+
+  it('after a failed body, QUIT is answered here and never forwarded: a pipelined DELE does not become final', () => {
+    const harness = new Harness({ manualScan: true }).server(GREETING).client('RETR 1\r\nDELE 1\r\nQUIT\r\n');
+    harness.server(`${retrReply('one\r\n')}+OK marked\r\n`).fail(1, 'ENOSPC');
+    assert.deepEqual(harness.commits, []);
+    assert.equal(harness.serverText, 'RETR 1\r\nDELE 1\r\n');
+    assert.equal(
+      harness.clientText,
+      `${GREETING}-ERR inboxguard: the message could not be processed; it stays on the server\r\n+OK marked\r\n-ERR inboxguard: a message could not be delivered, so nothing was deleted\r\n`,
+    );
+    assert.deepEqual(harness.closes, ['QUIT withheld: ENOSPC']);
+    assert.equal(harness.eventsOf('quit-withheld').length, 1);
   });
 });

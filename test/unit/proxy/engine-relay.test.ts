@@ -40,7 +40,7 @@ async function eventually(condition: () => boolean, what: string): Promise<void>
   assert.fail(`never happened: ${what}`);
 }
 
-function startSession(scanner: BodyScanner, options: { scanTimeoutMs?: number } = {}) {
+function startSession(scanner: BodyScanner, options: { scanTimeoutMs?: number; memoryBufferBytes?: number } = {}) {
   const client = new FaultInjectingSocket();
   const upstream = new FaultInjectingSocket();
   const logLines: Record<string, unknown>[] = [];
@@ -54,7 +54,7 @@ function startSession(scanner: BodyScanner, options: { scanTimeoutMs?: number } 
     ready: { kind: 'ready', protocol: 'pop3', serverBytes: Buffer.from(GREETING), clientBytes: Buffer.alloc(0), greetingPending: true },
     engine: new Pop3Engine({ ...defaultEngineOptions }),
     scanner,
-    memoryBufferBytes: 1024 * 1024,
+    memoryBufferBytes: options.memoryBufferBytes ?? 1024 * 1024,
     scanTimeoutMs: options.scanTimeoutMs ?? 120_000,
     listener: 'test',
     upstreamName: 'upstream:110',
@@ -177,6 +177,33 @@ describe('engine relay: one fault boundary per session', () => {
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(session.upstream.text.includes('QUIT'), false);
     await workingSession(scanner);
+  });
+
+  it('a body the spool cannot keep never leads to a committed QUIT', async () => {
+    // A real failure, not an injected one: the spill directory does not exist.
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = join(tmpdir(), 'inboxguard-no-such-dir', 'spool');
+    try {
+      const scanner = new FaultInjectingScanner();
+      const session = startSession(scanner, { memoryBufferBytes: 8 });
+      await retrDeleQuit(session, 'alice');
+      await eventually(() => session.client.writableEnded || session.upstream.text.endsWith('QUIT\r\n'), 'the session decides');
+      const delivered = `${GREETING}+OK\r\n+OK logged in\r\n${retrReply(SCANNED)}+OK marked\r\n`;
+      if (session.upstream.text.endsWith('QUIT\r\n')) {
+        // A spool that keeps the body in memory when it cannot spill: then the client must have it all.
+        assert.equal(session.client.text, delivered);
+      } else {
+        assert.equal(
+          session.client.text,
+          `${GREETING}+OK\r\n+OK logged in\r\n-ERR inboxguard: the message could not be processed; it stays on the server\r\n+OK marked\r\n-ERR inboxguard: a message could not be delivered, so nothing was deleted\r\n`,
+        );
+        assert.ok(session.logLines.some((line) => line.type === 'body-failed' && String(line.reason).includes('ENOENT')), 'an event names the failed body and why');
+        assert.equal(scanner.started, 0, 'nothing was scanned');
+      }
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
   });
 
   describe('with the production pipeline', () => {
