@@ -55,6 +55,8 @@ export class ImapEngine implements ProtocolEngine {
   private inDataResponse = false;
   private addedUidRequests = 0;
   private now: number | undefined;
+  /** The keep-alive time last asked a wakeUp for (-1: as soon as possible); cleared by every tick. */
+  private wakeRequestedFor: number | undefined;
   private serverEnded = false;
   private closed = false;
   private passThroughState: 'off' | 'requested' | 'on' = 'off';
@@ -174,6 +176,7 @@ export class ImapEngine implements ProtocolEngine {
 
   tick(nowMs: number): void {
     this.now = nowMs;
+    this.wakeRequestedFor = undefined;
     if (this.closed || this.passThroughState === 'on') return;
     const held = this.queue.heldResponse();
     if (!held) return;
@@ -210,6 +213,7 @@ export class ImapEngine implements ProtocolEngine {
 
   drain(): EngineOutput[] {
     this.releaseGated();
+    this.requestWakeUp();
     const outputs = this.out;
     this.out = [];
     return coalesceOutputs(outputs);
@@ -417,6 +421,18 @@ export class ImapEngine implements ProtocolEngine {
   }
 
   // ---- misc ----
+
+  /** While a response is held, asks to be ticked when the next keep-alive is due. */
+  private requestWakeUp(): void {
+    if (this.closed || this.passThroughState === 'on') return;
+    const held = this.queue.heldResponse();
+    if (!held) return;
+    const last = held.lastKeepalive ?? held.heldSince;
+    const due = last === undefined || this.now === undefined ? -1 : last + this.options.keepaliveMs;
+    if (due === this.wakeRequestedFor) return;
+    this.wakeRequestedFor = due;
+    this.out.push({ kind: 'wakeUp', afterMs: due === -1 || this.now === undefined ? 0 : Math.max(0, due - this.now) });
+  }
 
   private keepaliveLine(): Buffer {
     const fetches = this.outstanding.filter((r) => r.verb === 'FETCH');

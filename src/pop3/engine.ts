@@ -92,6 +92,8 @@ export class Pop3Engine implements ProtocolEngine {
   private sasl: SaslExchange | undefined;
   private nextBodyId = 1;
   private nowMs: number | undefined;
+  /** The hold deadline last asked a wakeUp for (-1: as soon as possible); cleared by every tick. */
+  private wakeRequestedFor: number | undefined;
   private closing = false;
   private clientEnded = false;
   private user: string | undefined;
@@ -144,6 +146,7 @@ export class Pop3Engine implements ProtocolEngine {
 
   tick(nowMs: number): void {
     this.nowMs = nowMs;
+    this.wakeRequestedFor = undefined;
     const body = this.client.front;
     if (body === undefined || (body.phase !== 'receiving' && body.phase !== 'scanning')) return;
     if (body.holdSinceMs === undefined) {
@@ -205,6 +208,7 @@ export class Pop3Engine implements ProtocolEngine {
 
   drain(): EngineOutput[] {
     this.releaseGated();
+    this.requestWakeUp();
     this.flushServerBound();
     const outputs = this.outputs;
     this.outputs = [];
@@ -271,6 +275,16 @@ export class Pop3Engine implements ProtocolEngine {
       return;
     }
     this.toServer(line, keyword === 'QUIT' ? command : undefined);
+  }
+
+  /** While the client waits for a held reply, asks to be ticked when its hold deadline is due. */
+  private requestWakeUp(): void {
+    const body = this.client.front;
+    if (this.closing || body === undefined || body.scanTimeoutReported || (body.phase !== 'receiving' && body.phase !== 'scanning')) return;
+    const due = body.holdSinceMs === undefined || this.nowMs === undefined ? -1 : body.holdSinceMs + this.options.maxHoldMs;
+    if (due === this.wakeRequestedFor) return;
+    this.wakeRequestedFor = due;
+    this.emit({ kind: 'wakeUp', afterMs: due === -1 || this.nowMs === undefined ? 0 : Math.max(0, due - this.nowMs) });
   }
 
   /** Forwards a client line, unless a QUIT is waiting for delivery: then it waits behind it, in order. */

@@ -71,6 +71,11 @@ export type EngineOutput =
   | { kind: 'bodyRelease'; bodyId: number }
   /** The client cannot wait any longer for bodyId's verdict: settle it now by scan.onError (scanner.timedOut). */
   | { kind: 'scanDeadline'; bodyId: number }
+  /**
+   * Call tick() again after afterMs (a keep-alive or hold deadline is due then); replaces any earlier
+   * request. The engine asks again after every tick() while it still waits for time to pass.
+   */
+  | { kind: 'wakeUp'; afterMs: number }
   /** The client named itself (IMAP ID, RFC 2971); the session may switch inspection off (passThrough). */
   | { kind: 'clientId'; name: string }
   /** For the log: login user, mailbox, bodies passed unscanned, size changes. Never credentials. */
@@ -95,7 +100,10 @@ export interface ProtocolEngine {
    * response with an error when nothing of it has reached the client, or ends the session.
    */
   bodyFailed(bodyId: number, reason: string): void;
-  /** Lets the engine decide on keep-alives while a body is held. */
+  /**
+   * The current time: the session calls it before feeding input and when a requested wakeUp is due,
+   * so the engine's clock is fresh whenever it starts holding something.
+   */
   tick(nowMs: number): void;
   /** The server or client connection ended (EOF). */
   end(side: 'client' | 'server'): void;

@@ -20,7 +20,6 @@ export interface Relay {
 
 const HIGH_WATER_BYTES = 4 * 1024 * 1024;
 const ENGINE_QUEUE_LIMIT_BYTES = 8 * 1024 * 1024;
-const TICK_MS = 1000;
 const CLOSE_GRACE_MS = 5_000;
 /** Past scan.timeoutSeconds, how long the relay still waits for a scanner before settling the body itself. */
 export const SCAN_DEADLINE_GRACE_MS = 10_000;
@@ -77,7 +76,8 @@ class EngineRelay implements Relay {
   private readonly bodies = new Map<number, Body>();
   private readonly clientWriter: OrderedWriter;
   private readonly counters: RelayStats = { bytesFromClient: 0, bytesFromServer: 0 };
-  private readonly ticker: NodeJS.Timeout;
+  /** The engine's requested wake-up (keep-alive, hold deadline); one at a time, the latest request wins. */
+  private wakeTimer: NodeJS.Timeout | undefined;
   /** Server-bound bytes behind a commit that waits for the client writes before it. */
   private serverQueue: ServerBound[] = [];
   private forwarding = false;
@@ -94,22 +94,13 @@ class EngineRelay implements Relay {
     this.application = options.application;
     const { client, upstream, ready, engine } = options;
     this.clientWriter = new OrderedWriter(client, (error) => this.clientWriteFailed(error), () => this.guard('flow', () => this.updateFlow()));
-    this.ticker = setInterval(
-      () =>
-        this.guard('tick', () => {
-          engine.tick(Date.now());
-          this.pump();
-        }),
-      TICK_MS,
-    );
-    this.ticker.unref();
-
     client.on('error', (error: NodeJS.ErrnoException) => this.clientLost(`client socket error: ${error.code ?? error.message}`));
     upstream.on('error', (error: NodeJS.ErrnoException) => this.upstreamFailed(`upstream socket error: ${error.code ?? error.message}`));
     client.on('data', (chunk: Buffer) =>
       this.guard('client data', () => {
         this.counters.bytesFromClient += chunk.length;
         if (this.closing) return;
+        engine.tick(Date.now());
         engine.fromClient(chunk);
         this.pump();
       }),
@@ -118,6 +109,7 @@ class EngineRelay implements Relay {
       this.guard('server data', () => {
         this.counters.bytesFromServer += chunk.length;
         if (this.closing) return;
+        engine.tick(Date.now());
         engine.fromServer(chunk);
         this.pump();
       }),
@@ -133,6 +125,7 @@ class EngineRelay implements Relay {
     upstream.once('close', () => this.serverEnd('upstream closed the connection'));
 
     this.guard('start', () => {
+      engine.tick(Date.now());
       if (ready.serverBytes.length > 0) engine.fromServer(ready.serverBytes);
       if (ready.clientBytes.length > 0) engine.fromClient(ready.clientBytes);
       this.counters.bytesFromServer += ready.serverBytes.length;
@@ -202,6 +195,8 @@ class EngineRelay implements Relay {
         return this.writeBody(output);
       case 'bodyRelease':
         return this.release(output.bodyId);
+      case 'wakeUp':
+        return this.wakeAfter(output.afterMs);
       case 'scanDeadline':
         return this.settleByPolicy(output.bodyId, 'scan took too long for the client; settled by the scan.onError policy');
       case 'clientId':
@@ -215,6 +210,19 @@ class EngineRelay implements Relay {
         this.options.log.info({ reason: output.reason }, 'protocol engine closed the session');
         return this.closeAfterWritten(output.reason);
     }
+  }
+
+  private wakeAfter(afterMs: number): void {
+    clearTimeout(this.wakeTimer);
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      this.guard('wake-up', () => {
+        if (this.closing) return;
+        this.options.engine.tick(Date.now());
+        this.pump();
+      });
+    }, afterMs);
+    this.wakeTimer.unref();
   }
 
   // ── server-bound ─────────────────────────────────────────────────────────────────────────────────
@@ -460,7 +468,7 @@ class EngineRelay implements Relay {
     if (this.ended) return;
     this.ended = true;
     reason = this.closeReason ?? reason;
-    clearInterval(this.ticker);
+    clearTimeout(this.wakeTimer);
     for (const body of this.bodies.values()) {
       clearTimeout(body.deadline);
       this.disposeSpool(body);

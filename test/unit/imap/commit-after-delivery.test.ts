@@ -79,6 +79,18 @@ describe('deleting commands commit after delivery', () => {
 });
 
 describe('IMAP outputs the session acts on', () => {
+  test('a held response asks for a wake-up when the next keep-alive is due, instead of being polled', () => {
+    const d = selectedSession({ autoScan: false, engine: { keepaliveMs: 1000 } });
+    d.tick(0).client('f1 FETCH 1 BODY.PEEK[]\r\n').server(fetchAnswer('f1'));
+    assert.deepEqual(d.wakeUps, [1000]);
+    d.tick(1000);
+    assert.match(d.takeClient(), /^\* OK \[INPROGRESS\] inboxguard: scanning message\r\n$/);
+    assert.deepEqual(d.wakeUps, [1000, 1000]);
+    d.scan();
+    d.tick(1500);
+    assert.deepEqual(d.wakeUps, [1000, 1000], 'nothing held: no more wake-ups');
+  });
+
   test('the client ID name is a typed output', () => {
     const d = selectedSession();
     d.client('i1 ID ("name" "Thunderbird" "version" "115")\r\n');

@@ -89,6 +89,8 @@ export class EngineDriver {
   readonly commits: string[] = [];
   /** Bodies the engine asked to settle by scan.onError (scanDeadline). */
   readonly deadlines: number[] = [];
+  /** afterMs of every wakeUp request, in order. */
+  readonly wakeUps: number[] = [];
   /** Names from clientId outputs. */
   readonly clientIds: string[] = [];
   /** The kind of every output, in order, for tests that check ordering. */
@@ -250,6 +252,9 @@ export class EngineDriver {
             break;
           case 'scanDeadline':
             this.deadlines.push(out.bodyId);
+            break;
+          case 'wakeUp':
+            this.wakeUps.push(out.afterMs);
             break;
           case 'clientId':
             this.clientIds.push(out.name);

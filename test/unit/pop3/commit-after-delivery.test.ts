@@ -83,6 +83,17 @@ describe('POP3 outputs the session acts on', () => {
     assert.equal(harness.eventsOf('scan-timeout').length, 1);
   });
 
+  it('asks to be woken when the hold deadline of the reply at the front is due, instead of being polled', () => {
+    const harness = new Harness({ engine: { maxHoldMs: 1000 }, manualScan: true }).tick(0).server(GREETING).client('RETR 1\r\n').server(retrReply('x\r\n'));
+    assert.deepEqual(harness.wakeUps, [1000]);
+    harness.tick(400);
+    assert.deepEqual(harness.wakeUps, [1000, 600], 'asked again after a tick, for the same deadline');
+    harness.tick(1000);
+    assert.deepEqual(harness.deadlines, [1]);
+    harness.tick(1500).scan(1);
+    assert.deepEqual(harness.wakeUps, [1000, 600], 'nothing left to wait for');
+  });
+
   it('a body the session could not keep becomes -ERR for that RETR only, with an event', () => {
     const harness = new Harness({ manualScan: true }).server(GREETING).client('RETR 1\r\nRETR 2\r\n');
     harness.server(retrReply('one\r\n') + retrReply('two\r\n'));

@@ -98,6 +98,8 @@ export class Harness {
   readonly commits: string[] = [];
   /** Bodies the engine asked to settle by scan.onError (scanDeadline). */
   readonly deadlines: number[] = [];
+  /** afterMs of every wakeUp request, in order. */
+  readonly wakeUps: number[] = [];
   /** Every output in order, for tests that check ordering. */
   readonly log: EngineOutput[] = [];
   private readonly scanner: TestScanner;
@@ -213,6 +215,9 @@ export class Harness {
         return;
       case 'scanDeadline':
         this.deadlines.push(output.bodyId);
+        return;
+      case 'wakeUp':
+        this.wakeUps.push(output.afterMs);
         return;
       case 'clientId':
         assert.fail('POP3 has no client ID');
