@@ -6,6 +6,7 @@ import type { PreludeOutput } from '../protocol/prelude.js';
 import type { BodyScanner, BodyScanResult } from '../scan/body-scanner.js';
 import { BodySpool, sliceChunks } from './body-spool.js';
 import { OrderedWriter } from './ordered-writer.js';
+import { ServerWriter } from './server-writer.js';
 
 export interface RelayStats {
   bytesFromClient: number;
@@ -57,8 +58,6 @@ interface Body {
   spoolFailure?: unknown;
 }
 
-type ServerBound = { bytes: Buffer; commit: boolean };
-
 /**
  * Drives a protocol engine between the two sockets: feeds it bytes, spools the bodies it announces,
  * has them scanned, and writes what it emits in order, with backpressure in both directions.
@@ -78,9 +77,7 @@ class EngineRelay implements Relay {
   private readonly counters: RelayStats = { bytesFromClient: 0, bytesFromServer: 0 };
   /** The engine's requested wake-up (keep-alive, hold deadline); one at a time, the latest request wins. */
   private wakeTimer: NodeJS.Timeout | undefined;
-  /** Server-bound bytes behind a commit that waits for the client writes before it. */
-  private serverQueue: ServerBound[] = [];
-  private forwarding = false;
+  private readonly serverWriter: ServerWriter;
   private ended = false;
   /** The engine or a fault ended the session; the client leg is being flushed and closed. */
   private closing = false;
@@ -94,6 +91,12 @@ class EngineRelay implements Relay {
     this.application = options.application;
     const { client, upstream, ready, engine } = options;
     this.clientWriter = new OrderedWriter(client, (error) => this.clientWriteFailed(error), () => this.guard('flow', () => this.updateFlow()));
+    this.serverWriter = new ServerWriter(
+      upstream,
+      () => this.clientWriter.whenDelivered(),
+      (bytes) => options.log.info({ bytes }, 'deleting command not forwarded: the client did not receive everything before it'),
+      (error) => this.fault('forwarding to the server', error),
+    );
     client.on('error', (error: NodeJS.ErrnoException) => this.clientLost(`client socket error: ${error.code ?? error.message}`));
     upstream.on('error', (error: NodeJS.ErrnoException) => this.upstreamFailed(`upstream socket error: ${error.code ?? error.message}`));
     client.on('data', (chunk: Buffer) =>
@@ -171,9 +174,9 @@ class EngineRelay implements Relay {
       case 'toClient':
         return this.clientWriter.write(output.bytes);
       case 'toServer':
-        return this.toServer({ bytes: output.bytes, commit: false });
+        return this.serverWriter.write(output.bytes);
       case 'commitToServer':
-        return this.toServer({ bytes: output.bytes, commit: true });
+        return this.serverWriter.commit(output.bytes);
       case 'bodyBegin':
         this.bodies.set(output.bodyId, {
           spool: new BodySpool(this.options.memoryBufferBytes),
@@ -223,47 +226,6 @@ class EngineRelay implements Relay {
       });
     }, afterMs);
     this.wakeTimer.unref();
-  }
-
-  // ── server-bound ─────────────────────────────────────────────────────────────────────────────────
-
-  private toServer(item: ServerBound): void {
-    if (!item.commit && this.serverQueue.length === 0 && !this.forwarding) {
-      this.writeUpstream(item.bytes);
-      return;
-    }
-    this.serverQueue.push(item);
-    if (!this.forwarding) void this.forwardQueued();
-  }
-
-  /** Writes queued server-bound bytes in order; a commit goes only after the client has everything before it. */
-  private async forwardQueued(): Promise<void> {
-    this.forwarding = true;
-    try {
-      while (this.serverQueue.length > 0 && !this.ended && !this.closing) {
-        const item = this.serverQueue[0];
-        if (item.commit) {
-          const delivered = await this.clientWriter.whenDelivered();
-          if (!delivered || this.clientGone || this.ended || this.closing) {
-            this.options.log.info({ bytes: item.bytes.length }, 'deleting command not forwarded: the client did not receive everything before it');
-            this.serverQueue = [];
-            return;
-          }
-        }
-        this.serverQueue.shift();
-        this.writeUpstream(item.bytes);
-      }
-    } catch (error) {
-      this.fault('forwarding to the server', error);
-    } finally {
-      this.forwarding = false;
-    }
-  }
-
-  private writeUpstream(bytes: Buffer): void {
-    const { upstream } = this.options;
-    if (upstream.destroyed || upstream.writableEnded) return;
-    upstream.write(bytes);
   }
 
   // ── bodies ───────────────────────────────────────────────────────────────────────────────────────
@@ -379,7 +341,7 @@ class EngineRelay implements Relay {
   private serverEnd(reason: string): void {
     if (this.serverEnded) return;
     this.serverEnded = true;
-    this.serverQueue = [];
+    this.serverWriter.stop();
     this.guard('server end', () => {
       if (this.closing) return;
       this.options.log.debug({ reason }, 'upstream ended');
@@ -395,7 +357,7 @@ class EngineRelay implements Relay {
   private clientLost(reason: string): void {
     if (this.clientGone) return;
     this.clientGone = true;
-    this.serverQueue = [];
+    this.serverWriter.stop();
     this.guard('client end', () => {
       if (!this.closing) {
         this.options.engine.end('client');
@@ -418,7 +380,7 @@ class EngineRelay implements Relay {
     if (this.closing) return;
     this.closing = true;
     this.closeReason = reason;
-    this.serverQueue = [];
+    this.serverWriter.stop();
     this.options.upstream.end();
     void this.clientWriter.whenIdle().then(() => {
       if (this.ended) return;
@@ -435,7 +397,7 @@ class EngineRelay implements Relay {
   private fault(stage: string, error: unknown): void {
     if (this.ended) return;
     this.options.log.error({ err: error, stage }, 'fault in the session; closing it');
-    this.serverQueue = [];
+    this.serverWriter.stop();
     const wasClosing = this.closing;
     this.closing = true;
     this.closeReason = `fault in ${stage}`;
@@ -474,7 +436,7 @@ class EngineRelay implements Relay {
       this.disposeSpool(body);
     }
     this.bodies.clear();
-    this.serverQueue = [];
+    this.serverWriter.stop();
     try {
       this.options.onEnd(reason);
     } catch (error) {
