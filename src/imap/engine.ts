@@ -212,7 +212,7 @@ export class ImapEngine implements ProtocolEngine {
   }
 
   drain(): EngineOutput[] {
-    this.releaseGated();
+    if (this.releaseGated()) this.enterPassThroughWhenDue();
     this.requestWakeUp();
     const outputs = this.out;
     this.out = [];
@@ -376,18 +376,21 @@ export class ImapEngine implements ProtocolEngine {
    * A deleting command leaves once the FETCH commands before it are complete and nothing bound for the
    * client is held; the session still waits until those bytes are written before forwarding it.
    */
-  private releaseGated(): void {
+  /** Returns true when the last gated bytes just left. */
+  private releaseGated(): boolean {
+    if (this.gated.length === 0) return false;
     while (this.gated.length > 0 && !this.closed) {
       const head = this.gated[0];
       if (head.fetchesBefore !== undefined) {
         const fetching = head.fetchesBefore.some((record) => this.outstanding.includes(record));
-        if (fetching || !this.queue.idle) return;
+        if (fetching || !this.queue.idle) return false;
         this.out.push({ kind: 'commitToServer', bytes: head.bytes });
       } else {
         this.out.push({ kind: 'toServer', bytes: head.bytes });
       }
       this.gated.shift();
     }
+    return this.gated.length === 0;
   }
 
   private commandSent(record: CommandRecord): void {

@@ -58,6 +58,16 @@ describe('deleting commands commit after delivery', () => {
     assert.equal(d.takeServer(), 'x1 EXPUNGE\r\nf1 FETCH 1 BODY.PEEK[]\r\n');
   });
 
+  test('pass-through asked for while a commit waits starts once the commit has left', () => {
+    const d = selectedSession({ autoScan: false });
+    d.client('f1 FETCH 1 BODY.PEEK[]\r\nx1 EXPUNGE\r\n').server(fetchAnswer('f1'));
+    d.passThrough();
+    assert.equal(d.engine.passingThrough, false);
+    d.scan();
+    assert.deepEqual(d.commits, ['x1 EXPUNGE\r\n']);
+    assert.equal(d.engine.passingThrough, true);
+  });
+
   test('the client going away drops the held commit', () => {
     const d = selectedSession({ autoScan: false });
     d.client('f1 FETCH 1 BODY.PEEK[]\r\nx1 EXPUNGE\r\n').server(fetchAnswer('f1')).end('client');
