@@ -124,6 +124,20 @@ describe('engine relay: deletion commits after delivery', () => {
     assert.equal(session.upstream.text.includes('QUIT'), false);
   });
 
+  it('a read error on the upstream after a complete reply does not discard the held body', async () => {
+    const scanner = new FaultInjectingScanner();
+    scanner.hold();
+    const session = startSession(scanner);
+    await retrDeleQuit(session, 'alice');
+    await scanner.whenStarted(1);
+    session.upstream.destroy(Object.assign(new Error('fault injected: connection reset'), { code: 'ECONNRESET' }));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(session.client.writableEnded, false);
+    scanner.release();
+    await session.client.until((text) => text.endsWith('-ERR inboxguard: the server closed the connection\r\n'));
+    assert.equal(session.client.text, `${GREETING}+OK\r\n+OK logged in\r\n${retrReply(SCANNED)}+OK marked\r\n-ERR inboxguard: the server closed the connection\r\n`);
+  });
+
   it('a scanner that never answers is settled by scan.onError once scan.timeoutSeconds and the grace have passed', async () => {
     mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
     try {
