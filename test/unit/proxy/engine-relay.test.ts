@@ -2,7 +2,7 @@
 // after delivery, and every fault stays inside its session's boundary while another session on the
 // same scanner keeps working.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it, mock } from 'node:test';
@@ -15,6 +15,8 @@ import { SCAN_DEADLINE_GRACE_MS, startEngineRelay } from '../../../src/proxy/eng
 import type { BodyScanner } from '../../../src/scan/body-scanner.js';
 import { createScanSetup } from '../../../src/scan/create-pipeline.js';
 import { eventsPath } from '../../../src/store/events.js';
+import { quarantineDir } from '../../../src/store/quarantine.js';
+import { EICAR_STRING } from '../../../src/scan/engines/builtin/eicar.js';
 import { FaultInjectingScanner } from '../../helpers/fault-injecting-scanner.js';
 import { MARKER } from '../../helpers/marker-scanner.js';
 import { FaultInjectingSocket } from './fault-injecting-socket.js';
@@ -65,12 +67,12 @@ function startSession(scanner: BodyScanner, options: { scanTimeoutMs?: number; m
 }
 
 /** Logs in as `user` and pipelines RETR 1, DELE 1, QUIT; the server answers everything but QUIT. */
-async function retrDeleQuit(session: ReturnType<typeof startSession>, user: string): Promise<void> {
+async function retrDeleQuit(session: ReturnType<typeof startSession>, user: string, message = MESSAGE): Promise<void> {
   const { client, upstream } = session;
   await client.until((text) => text === GREETING);
   client.receive(`USER ${user}\r\nPASS secret\r\nRETR 1\r\nDELE 1\r\nQUIT\r\n`);
   await upstream.until((text) => text.endsWith('DELE 1\r\n'));
-  upstream.receive(`+OK\r\n+OK logged in\r\n${retrReply(MESSAGE)}+OK marked\r\n`);
+  upstream.receive(`+OK\r\n+OK logged in\r\n${retrReply(message)}+OK marked\r\n`);
 }
 
 /** A whole clean session on `scanner`: the body arrives scanned, then QUIT goes upstream. */
@@ -241,6 +243,24 @@ describe('engine relay: one fault boundary per session', () => {
       await retrDeleQuit(clean, 'alice');
       await clean.upstream.until((text) => text.endsWith('QUIT\r\n'));
       assert.equal(clean.client.text, `${GREETING}+OK\r\n+OK logged in\r\n${retrReply(MESSAGE)}+OK marked\r\n`);
+    });
+
+    it('a quarantine that cannot be written is the pipeline\'s own failure: settled by scan.onError, the session goes on', async () => {
+      const otherDir = mkdtempSync(join(tmpdir(), 'inboxguard-relay-q-'));
+      try {
+        const setup = await createScanSetup(configSchema.parse({}), otherDir, undefined, ['builtin']);
+        // A file where the quarantine directory should be: keeping the original fails with ENOTDIR/EEXIST.
+        writeFileSync(quarantineDir(otherDir), 'not a directory');
+        const infected = `Subject: infected\r\nContent-Type: text/plain\r\n\r\n${EICAR_STRING}\r\n`;
+        const session = startSession(setup.pipeline);
+        await retrDeleQuit(session, 'alice', infected);
+        await session.upstream.until((text) => text.endsWith('QUIT\r\n'));
+        assert.equal(session.client.text, `${GREETING}+OK\r\n+OK logged in\r\n${retrReply(infected)}+OK marked\r\n`, 'scan.onError=pass: delivered unchanged, never rewritten blind');
+        assert.equal(session.logLines.some((line) => line.msg === 'fault in the session; closing it'), false);
+        assert.match(readFileSync(eventsPath(otherDir), 'utf8'), /quarantine write failed[^"]*scan\.onError=pass/);
+      } finally {
+        rmSync(otherDir, { recursive: true, force: true });
+      }
     });
   });
 });
