@@ -26,8 +26,12 @@ export interface CommandRecord {
   fetch?: FetchRequest;
 }
 
+/** Commands that remove messages from the mailbox for good (RFC 9051 §6.4.3, §6.4.8; RFC 6851). */
+const COMMIT_VERBS = new Set(['EXPUNGE', 'CLOSE', 'MOVE']);
+
 export interface CommandTrackerHooks {
-  toServer(bytes: Buffer): void;
+  /** `commit`: this line starts a command that deletes messages (EXPUNGE, UID EXPUNGE, CLOSE, MOVE, UID MOVE). */
+  toServer(bytes: Buffer, commit?: boolean): void;
   /** A command the engine answers itself with this complete response line (without CRLF). */
   answerLocally(tag: string, response: string, command: string): void;
   commandSent(record: CommandRecord): void;
@@ -223,7 +227,7 @@ export class CommandTracker implements FramerSink {
         break;
       }
     }
-    this.hooks.toServer(toSend);
+    this.hooks.toServer(toSend, COMMIT_VERBS.has(verb));
     return this.afterForward(record, literal, capture);
   }
 

@@ -25,6 +25,13 @@ const MAX_SERVER_LINE = 64 * 1024 * 1024;
 /** Tags that can go into a quoted string inside a response code without escaping. */
 const SAFE_TAG = /^[A-Za-z0-9.\-_+!#$%&'*,/:;<=>?@^`|~]{1,64}$/;
 
+/** Client bytes not yet forwarded: a deleting command waiting for delivery, and what the client sent after it. */
+interface GatedBytes {
+  bytes: Buffer;
+  /** For a deleting command: the FETCH commands sent before it, whose responses must reach the client first. */
+  fetchesBefore: CommandRecord[] | undefined;
+}
+
 interface LocalAnswer {
   bytes: Buffer;
   /** Commands sent before it; the answer goes out after their tagged responses. */
@@ -42,11 +49,14 @@ export class ImapEngine implements ProtocolEngine {
   private readonly outstanding: CommandRecord[] = [];
   private readonly pendingBodies = new Map<number, { body: PendingBody; response: FetchResponse }>();
   private localAnswers: LocalAnswer[] = [];
+  private gated: GatedBytes[] = [];
   private fetchResponse: FetchResponse | undefined;
   /** A non-FETCH response continues after a literal. */
   private inDataResponse = false;
   private addedUidRequests = 0;
   private now: number | undefined;
+  /** The keep-alive time last asked a wakeUp for (-1: as soon as possible); cleared by every tick. */
+  private wakeRequestedFor: number | undefined;
   private serverEnded = false;
   private closed = false;
   private passThroughState: 'off' | 'requested' | 'on' = 'off';
@@ -60,12 +70,15 @@ export class ImapEngine implements ProtocolEngine {
     this.queue = new ClientQueue(emit, () => this.now);
     this.bodies = new ScannedBodies(options.partialCacheBytes, emit);
     this.tracker = new CommandTracker({
-      toServer: (bytes) => this.out.push({ kind: 'toServer', bytes }),
+      toServer: (bytes, commit) => this.toServer(bytes, commit === true),
       answerLocally: (tag, response, command) => this.answerLocally(tag, response, command),
       commandSent: (record) => this.commandSent(record),
       planFetch: (tag, line, command) => this.planFetch(tag, line, command),
       overlongLine: () => this.close('the client sent an overlong line'),
-      clientId: (id) => this.event({ type: 'imap-id', protocol: 'imap', ...id }),
+      clientId: (id) => {
+        this.event({ type: 'imap-id', protocol: 'imap', ...id });
+        if (id.name !== undefined) this.out.push({ kind: 'clientId', name: id.name });
+      },
     });
     this.serverFramer = new LineFramer(this.serverSink(), MAX_SERVER_LINE);
     this.environment = {
@@ -124,6 +137,7 @@ export class ImapEngine implements ProtocolEngine {
       this.queue.idle &&
       this.pendingBodies.size === 0 &&
       this.localAnswers.length === 0 &&
+      this.gated.length === 0 &&
       !this.outstanding.some((record) => record.fetch !== undefined);
     if (!quiet) return;
     this.passThroughState = 'on';
@@ -148,8 +162,21 @@ export class ImapEngine implements ProtocolEngine {
     this.enterPassThroughWhenDue();
   }
 
+  bodyFailed(bodyId: number, reason: string): void {
+    const entry = this.pendingBodies.get(bodyId);
+    if (!entry || this.closed) return;
+    this.event({ type: 'body-failed', protocol: 'imap', bodyId, reason });
+    // The response holding this body cannot be completed. When the client has seen nothing of it,
+    // everything it got so far ends at a response boundary and an untagged BYE fits (RFC 9051 §7.1.5).
+    if (this.queue.heldResponse() !== undefined) {
+      this.out.push({ kind: 'toClient', bytes: Buffer.from('* BYE inboxguard: a message could not be processed\r\n', 'latin1') });
+    }
+    this.close(`body ${bodyId} failed: ${reason}`);
+  }
+
   tick(nowMs: number): void {
     this.now = nowMs;
+    this.wakeRequestedFor = undefined;
     if (this.closed || this.passThroughState === 'on') return;
     const held = this.queue.heldResponse();
     if (!held) return;
@@ -185,6 +212,8 @@ export class ImapEngine implements ProtocolEngine {
   }
 
   drain(): EngineOutput[] {
+    if (this.releaseGated()) this.enterPassThroughWhenDue();
+    this.requestWakeUp();
     const outputs = this.out;
     this.out = [];
     return coalesceOutputs(outputs);
@@ -332,6 +361,38 @@ export class ImapEngine implements ProtocolEngine {
 
   // ---- client → server ----
 
+  /** Forwards client bytes, unless a deleting command waits for delivery: then they wait behind it, in order. */
+  private toServer(bytes: Buffer, commit: boolean): void {
+    if (!commit && this.gated.length === 0) {
+      this.out.push({ kind: 'toServer', bytes });
+      return;
+    }
+    // Called before the command is recorded, so `outstanding` holds exactly the commands sent before it.
+    const fetchesBefore = commit ? this.outstanding.filter((record) => record.verb === 'FETCH') : undefined;
+    this.gated.push({ bytes: Buffer.from(bytes), fetchesBefore });
+  }
+
+  /**
+   * A deleting command leaves once the FETCH commands before it are complete and nothing bound for the
+   * client is held; the session still waits until those bytes are written before forwarding it.
+   */
+  /** Returns true when the last gated bytes just left. */
+  private releaseGated(): boolean {
+    if (this.gated.length === 0) return false;
+    while (this.gated.length > 0 && !this.closed) {
+      const head = this.gated[0];
+      if (head.fetchesBefore !== undefined) {
+        const fetching = head.fetchesBefore.some((record) => this.outstanding.includes(record));
+        if (fetching || !this.queue.idle) return false;
+        this.out.push({ kind: 'commitToServer', bytes: head.bytes });
+      } else {
+        this.out.push({ kind: 'toServer', bytes: head.bytes });
+      }
+      this.gated.shift();
+    }
+    return this.gated.length === 0;
+  }
+
   private commandSent(record: CommandRecord): void {
     this.outstanding.push(record);
     if (record.fetch?.addedUid) this.addedUidRequests++;
@@ -364,6 +425,18 @@ export class ImapEngine implements ProtocolEngine {
 
   // ---- misc ----
 
+  /** While a response is held, asks to be ticked when the next keep-alive is due. */
+  private requestWakeUp(): void {
+    if (this.closed || this.passThroughState === 'on') return;
+    const held = this.queue.heldResponse();
+    if (!held) return;
+    const last = held.lastKeepalive ?? held.heldSince;
+    const due = last === undefined || this.now === undefined ? -1 : last + this.options.keepaliveMs;
+    if (due === this.wakeRequestedFor) return;
+    this.wakeRequestedFor = due;
+    this.out.push({ kind: 'wakeUp', afterMs: due === -1 || this.now === undefined ? 0 : Math.max(0, due - this.now) });
+  }
+
   private keepaliveLine(): Buffer {
     const fetches = this.outstanding.filter((r) => r.verb === 'FETCH');
     const tag = fetches.length === 1 ? fetches[0].tag : undefined;
@@ -384,6 +457,7 @@ export class ImapEngine implements ProtocolEngine {
   private close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.gated = [];
     this.serverFramer.stop();
     this.pendingBodies.clear();
     this.bodies.releaseAll();

@@ -17,6 +17,11 @@ export class ClientOutput {
     return this.queuedBytes;
   }
 
+  /** Nothing is queued: everything bound for the client has been emitted. */
+  get idle(): boolean {
+    return this.items.length === 0;
+  }
+
   /** The held body the client is waiting for, if the first item is one. */
   get front(): HeldBody | undefined {
     const first = this.items[0];
@@ -48,6 +53,15 @@ export class ClientOutput {
     const index = this.items.findIndex((item) => 'body' in item && item.body === body);
     if (index === -1) return false;
     this.items.splice(index, 1);
+    return true;
+  }
+
+  /** Puts `bytes` where a held body was (it will never be delivered); false when it is not queued. */
+  replace(body: HeldBody, bytes: Buffer): boolean {
+    const index = this.items.findIndex((item) => 'body' in item && item.body === body);
+    if (index === -1) return false;
+    this.items[index] = { bytes };
+    this.queuedBytes += bytes.length;
     return true;
   }
 

@@ -58,6 +58,13 @@ interface TrackedCommand extends Pop3Command {
   deletes?: number;
 }
 
+/** Client lines not yet forwarded: a QUIT waiting for delivery, and whatever the client sent after it. */
+interface GatedLine {
+  bytes: Buffer;
+  /** The QUIT this line is; undefined for lines queued behind one. */
+  commit: TrackedCommand | undefined;
+}
+
 function replyStatus(line: Buffer): ReplyStatus {
   const head = line.toString('latin1', 0, Math.min(line.length, 4)).toUpperCase();
   if (head.startsWith('+OK')) return 'ok';
@@ -81,9 +88,15 @@ export class Pop3Engine implements ProtocolEngine {
   private reply: ReplyReader = { kind: 'status' };
   private readonly awaitingScan = new Map<number, HeldBody>();
   private readonly deliveredSizes = new DeliveredSizes();
+  /** QUIT enters UPDATE (RFC 1939 §6): it goes upstream only once every earlier reply reached the client. */
+  private gated: GatedLine[] = [];
+  /** Set when a message failed here: the client did not get it, so this session must not delete anything. */
+  private commitWithheld: string | undefined;
   private sasl: SaslExchange | undefined;
   private nextBodyId = 1;
   private nowMs: number | undefined;
+  /** The hold deadline last asked a wakeUp for (-1: as soon as possible); cleared by every tick. */
+  private wakeRequestedFor: number | undefined;
   private closing = false;
   private clientEnded = false;
   private user: string | undefined;
@@ -137,6 +150,7 @@ export class Pop3Engine implements ProtocolEngine {
 
   tick(nowMs: number): void {
     this.nowMs = nowMs;
+    this.wakeRequestedFor = undefined;
     const body = this.client.front;
     if (body === undefined || (body.phase !== 'receiving' && body.phase !== 'scanning')) return;
     if (body.holdSinceMs === undefined) {
@@ -153,7 +167,26 @@ export class Pop3Engine implements ProtocolEngine {
       // Only the session knows scan.onError; it answers with scanned() (original or replacement).
       body.scanTimeoutReported = true;
       this.event('scan-timeout', { ...this.bodyFields(body), heldMs });
+      this.emit({ kind: 'scanDeadline', bodyId: body.bodyId });
     }
+  }
+
+  bodyFailed(bodyId: number, reason: string): void {
+    const body = this.awaitingScan.get(bodyId);
+    if (body === undefined || this.closing) return;
+    this.awaitingScan.delete(bodyId);
+    this.event('body-failed', { ...this.bodyFields(body), reason });
+    // A pipelining client may already have sent DELE for it; QUIT must not make that final.
+    this.commitWithheld ??= reason;
+    // Nothing of this reply has reached the client (it is held from its status line), so it can
+    // still become a plain error reply; the message stays on the server.
+    // The reason (paths, codes) goes to the event log only.
+    if (this.client.replace(body, inboxguardError('the message could not be processed; it stays on the server'))) {
+      this.emit({ kind: 'bodyRelease', bodyId });
+      this.client.flush(this.nowMs);
+      return;
+    }
+    this.protocolError('server', `body ${bodyId} failed after delivery started: ${reason}`, 'internal error');
   }
 
   end(side: 'client' | 'server'): void {
@@ -178,6 +211,8 @@ export class Pop3Engine implements ProtocolEngine {
   }
 
   drain(): EngineOutput[] {
+    this.releaseGated();
+    this.requestWakeUp();
     this.flushServerBound();
     const outputs = this.outputs;
     this.outputs = [];
@@ -243,7 +278,47 @@ export class Pop3Engine implements ProtocolEngine {
       this.answerLocalCommands();
       return;
     }
-    this.emit({ kind: 'toServer', bytes: line });
+    this.toServer(line, keyword === 'QUIT' ? command : undefined);
+  }
+
+  /** While the client waits for a held reply, asks to be ticked when its hold deadline is due. */
+  private requestWakeUp(): void {
+    const body = this.client.front;
+    if (this.closing || body === undefined || body.scanTimeoutReported || (body.phase !== 'receiving' && body.phase !== 'scanning')) return;
+    const due = body.holdSinceMs === undefined || this.nowMs === undefined ? -1 : body.holdSinceMs + this.options.maxHoldMs;
+    if (due === this.wakeRequestedFor) return;
+    this.wakeRequestedFor = due;
+    this.emit({ kind: 'wakeUp', afterMs: due === -1 || this.nowMs === undefined ? 0 : Math.max(0, due - this.nowMs) });
+  }
+
+  /** Forwards a client line, unless a QUIT is waiting for delivery: then it waits behind it, in order. */
+  private toServer(line: Buffer, commit: TrackedCommand | undefined): void {
+    if (commit === undefined && this.gated.length === 0) {
+      this.emit({ kind: 'toServer', bytes: line });
+      return;
+    }
+    this.gated.push({ bytes: Buffer.from(line), commit });
+  }
+
+  /**
+   * A gated QUIT leaves once every earlier command is answered and every reply is out of the client
+   * output (the session still waits until those bytes are written before forwarding it).
+   */
+  private releaseGated(): void {
+    // A client that has gone never gets its QUIT forwarded: the server keeps the mail.
+    if (this.clientEnded) this.gated = [];
+    while (this.gated.length > 0 && !this.closing) {
+      const head = this.gated[0];
+      if (head.commit !== undefined) {
+        if (this.commands.first !== head.commit || !this.client.idle) return;
+        if (this.commitWithheld !== undefined) return this.withholdQuit(this.commitWithheld);
+        this.flushServerBound();
+        this.outputs.push({ kind: 'commitToServer', bytes: head.bytes });
+      } else {
+        this.emit({ kind: 'toServer', bytes: head.bytes });
+      }
+      this.gated.shift();
+    }
   }
 
   private sendSaslResponse(sasl: SaslExchange, line: Buffer): void {
@@ -252,7 +327,7 @@ export class Pop3Engine implements ProtocolEngine {
       sasl.login.user ??= saslUserName(sasl.mechanism, line.toString('latin1'));
     }
     sasl.responsesSent += 1;
-    this.emit({ kind: 'toServer', bytes: line });
+    this.toServer(line, undefined);
   }
 
   /** Commands the proxy answers itself (STLS) get their reply once everything before them is answered. */
@@ -261,6 +336,18 @@ export class Pop3Engine implements ProtocolEngine {
       this.client.send(head.reply.reply);
       this.commands.shift();
     }
+  }
+
+  /**
+   * Answers QUIT without forwarding it and closes: the server never enters UPDATE, so nothing is
+   * deleted (RFC 1939 §6; -ERR is QUIT's answer when deletions were not made).
+   */
+  private withholdQuit(reason: string): void {
+    this.gated = [];
+    this.commands.shift();
+    this.event('quit-withheld', { reason });
+    this.client.send(inboxguardError('a message could not be delivered, so nothing was deleted'));
+    this.closeAfterQueued(`QUIT withheld: ${reason}`);
   }
 
   // ── server side ────────────────────────────────────────────────────────────────────────────────

@@ -56,6 +56,13 @@ export type BodyEncoding = 'raw' | 'pop3-dot-stuffed';
 export type EngineOutput =
   | { kind: 'toClient'; bytes: Buffer }
   | { kind: 'toServer'; bytes: Buffer }
+  /**
+   * A command that commits a deletion (POP3 QUIT; IMAP EXPUNGE, UID EXPUNGE, CLOSE, MOVE, UID MOVE).
+   * The session forwards it only once everything emitted before it has been written to the client,
+   * and never when the client has gone (POP3 then keeps the mail, RFC 1939 §6). Later toServer and
+   * commitToServer outputs wait behind it, in order.
+   */
+  | { kind: 'commitToServer'; bytes: Buffer }
   /** A body starts. `size` is what the server declared (IMAP literal length) or undefined (POP3). */
   | { kind: 'bodyBegin'; bodyId: number; context: BodyContext; size: number | undefined }
   /** Content bytes as the server meant them: IMAP literal bytes; POP3 un-stuffed with CRLF kept. */
@@ -73,6 +80,15 @@ export type EngineOutput =
   | { kind: 'bodyToClient'; bodyId: number; encoding: BodyEncoding; start?: number; end?: number }
   /** The engine will not refer to bodyId again; the session may free its storage. */
   | { kind: 'bodyRelease'; bodyId: number }
+  /** The client cannot wait any longer for bodyId's verdict: settle it now by scan.onError (scanner.timedOut). */
+  | { kind: 'scanDeadline'; bodyId: number }
+  /**
+   * Call tick() again after afterMs (a keep-alive or hold deadline is due then); replaces any earlier
+   * request. The engine asks again after every tick() while it still waits for time to pass.
+   */
+  | { kind: 'wakeUp'; afterMs: number }
+  /** The client named itself (IMAP ID, RFC 2971); the session may switch inspection off (passThrough). */
+  | { kind: 'clientId'; name: string }
   /** For the log: login user, mailbox, bodies passed unscanned, size changes. Never credentials. */
   | { kind: 'event'; event: ProxyEvent }
   /** Close both legs after writing everything before this output. */
@@ -90,7 +106,15 @@ export interface ProtocolEngine {
   fromServer(bytes: Buffer): void;
   /** The session tells the engine a body it announced with bodyEnd has been scanned. */
   scanned(bodyId: number, outcome: ScanOutcome): void;
-  /** Lets the engine decide on keep-alives while a body is held. */
+  /**
+   * The session could not keep or read bodyId (its spool failed). The engine answers that one
+   * response with an error when nothing of it has reached the client, or ends the session.
+   */
+  bodyFailed(bodyId: number, reason: string): void;
+  /**
+   * The current time: the session calls it before feeding input and when a requested wakeUp is due,
+   * so the engine's clock is fresh whenever it starts holding something.
+   */
   tick(nowMs: number): void;
   /** The server or client connection ended (EOF). */
   end(side: 'client' | 'server'): void;

@@ -3,12 +3,18 @@ import type { Writable } from 'node:stream';
 /**
  * Writes buffers and asynchronous byte sources to a socket strictly in the order they were queued.
  * Buffers go straight to the socket while nothing asynchronous is in flight (the common, fast path).
+ * Any failure (a socket that is gone, a source that throws) is reported once through onError; from
+ * then on everything is dropped, so nothing is written after a gap.
  */
 export class OrderedWriter {
   private queue: (Buffer | AsyncIterable<Buffer>)[] = [];
   private streaming = false;
   private queuedBytes = 0;
   private idleWaiters: (() => void)[] = [];
+  private failed = false;
+  /** Writes handed to the socket whose callback has not run yet (the bytes are still in its buffers). */
+  private unflushed = 0;
+  private flushWaiters: (() => void)[] = [];
 
   constructor(
     private readonly socket: Writable,
@@ -21,16 +27,44 @@ export class OrderedWriter {
     return this.queuedBytes + this.socket.writableLength;
   }
 
+  /** True while an asynchronous source is being written (a body may be half-written). */
+  get busy(): boolean {
+    return this.streaming;
+  }
+
   /** Resolves once everything queued so far has been handed to the socket (at once when nothing is queued). */
   whenIdle(): Promise<void> {
     if (!this.streaming) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /**
+   * Resolves true once everything queued so far has been handed to the socket and the socket has
+   * flushed its own buffer; false when the socket went away or a write failed first.
+   */
+  async whenDelivered(): Promise<boolean> {
+    await this.whenIdle();
+    if (this.failed || this.gone()) return false;
+    if (this.unflushed === 0) return true;
+    return new Promise((resolve) => {
+      const onFlushed = (): void => {
+        this.socket.removeListener('close', onClose);
+        resolve(!this.failed && !this.gone());
+      };
+      const onClose = (): void => {
+        this.flushWaiters = this.flushWaiters.filter((waiter) => waiter !== onFlushed);
+        resolve(false);
+      };
+      this.flushWaiters.push(onFlushed);
+      this.socket.once('close', onClose);
+    });
+  }
+
   write(bytes: Buffer): void {
-    if (bytes.length === 0) return;
+    if (bytes.length === 0 || this.failed) return;
     if (!this.streaming) {
-      this.socket.write(bytes);
+      if (this.gone()) return this.fail(new Error('client connection closed'));
+      this.socketWrite(bytes);
       return;
     }
     this.queue.push(bytes);
@@ -38,14 +72,40 @@ export class OrderedWriter {
   }
 
   writeSource(source: AsyncIterable<Buffer>): void {
+    if (this.failed) return;
     this.queue.push(source);
     if (!this.streaming) void this.drainQueue();
+  }
+
+  private socketWrite(bytes: Buffer): boolean {
+    this.unflushed += 1;
+    return this.socket.write(bytes, this.flushed);
+  }
+
+  private readonly flushed = (): void => {
+    this.unflushed -= 1;
+    if (this.unflushed > 0) return;
+    const waiters = this.flushWaiters;
+    this.flushWaiters = [];
+    for (const wake of waiters) wake();
+  };
+
+  private gone(): boolean {
+    return this.socket.destroyed || this.socket.writableEnded;
+  }
+
+  private fail(error: Error): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.onError(error);
   }
 
   private async drainQueue(): Promise<void> {
     this.streaming = true;
     try {
-      while (this.queue.length > 0) {
+      while (this.queue.length > 0 && !this.failed) {
         const item = this.queue.shift() as Buffer | AsyncIterable<Buffer>;
         if (Buffer.isBuffer(item)) {
           this.queuedBytes -= item.length;
@@ -55,20 +115,24 @@ export class OrderedWriter {
         for await (const chunk of item) await this.send(chunk);
       }
     } catch (error) {
-      this.queue = [];
-      this.onError(error as Error);
+      this.fail(error instanceof Error ? error : new Error(String(error)));
     } finally {
       this.streaming = false;
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const resolve of waiters) resolve();
-      this.onIdle();
+      try {
+        this.onIdle();
+      } catch (error) {
+        this.fail(error instanceof Error ? error : new Error(String(error)));
+      }
     }
   }
 
   private send(bytes: Buffer): Promise<void> | void {
-    if (this.socket.destroyed) throw new Error('client connection closed');
-    if (this.socket.write(bytes)) return;
+    if (this.failed) throw new Error('an earlier write failed');
+    if (this.gone()) throw new Error('client connection closed');
+    if (this.socketWrite(bytes)) return;
     return new Promise((resolve, reject) => {
       const onDrain = (): void => {
         this.socket.removeListener('close', onClose);

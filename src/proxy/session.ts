@@ -78,7 +78,11 @@ export class Session {
     const upstreamReady = listener.upstreamTls === 'implicit' ? connectTls(target) : connectPlain(target);
     upstreamReady.catch(() => undefined); // handled below, after the client leg is ready
     try {
-      if (listener.tls === 'implicit') this.client = await acceptClientTls(this.rawClient, this.context.certificates);
+      if (listener.tls === 'implicit') {
+        this.client = await acceptClientTls(this.rawClient, this.context.certificates);
+        this.sockets.add(this.client);
+        this.client.on('error', (error: NodeJS.ErrnoException) => this.socketError('client', error));
+      }
     } catch (error) {
       this.log.info({ reason: (error as Error).message }, 'client TLS handshake failed');
       upstreamReady.then((socket) => socket.destroy(), () => undefined);
@@ -121,10 +125,34 @@ export class Session {
     socket.setNoDelay(true);
     socket.setTimeout(IDLE_TIMEOUT_MS);
     socket.on('timeout', () => this.close(`${side} idle for ${IDLE_TIMEOUT_MS / 60000} minutes`));
-    socket.on('error', (error: NodeJS.ErrnoException) => this.close(`${side} socket error: ${error.code ?? error.message}`));
+    socket.on('error', (error: NodeJS.ErrnoException) => this.socketError(side, error));
     socket.on('close', () => {
       if (!this.relay) this.close(`${side} closed the connection`);
     });
+  }
+
+  private socketError(side: 'client' | 'upstream', error: NodeJS.ErrnoException): void {
+    // The engine relay turns socket errors into the end of that leg and drains what is held first.
+    if (this.relay?.handlesSocketErrors) return;
+    this.close(`${side} socket error: ${error.code ?? error.message}`);
+  }
+
+  /** The session's fault boundary outside the relay: log with the session id, close only this session. */
+  private fault(stage: string, error: unknown): void {
+    this.log.error({ err: error, stage }, 'fault in the session; closing it');
+    this.close(`fault in ${stage}`);
+  }
+
+  /** Runs a socket handler inside the fault boundary. */
+  private guarded<T extends unknown[]>(stage: string, handler: (...args: T) => void): (...args: T) => void {
+    return (...args: T) => {
+      if (this.closed) return;
+      try {
+        handler(...args);
+      } catch (error) {
+        this.fault(stage, error);
+      }
+    };
   }
 
   private failToClient(error: Error): void {
@@ -149,15 +177,15 @@ export class Session {
     this.listenForPrelude('upstream');
   }
 
-  private readonly onPreludeClientData = (bytes: Buffer): void => {
+  private readonly onPreludeClientData = this.guarded('negotiation (client data)', (bytes: Buffer): void => {
     this.prelude?.fromClient(bytes);
     this.handlePreludeOutputs();
-  };
+  });
 
-  private readonly onPreludeServerData = (bytes: Buffer): void => {
+  private readonly onPreludeServerData = this.guarded('negotiation (server data)', (bytes: Buffer): void => {
     this.prelude?.fromServer(bytes);
     this.handlePreludeOutputs();
-  };
+  });
 
   private listenForPrelude(side: 'client' | 'upstream'): void {
     if (side === 'client') this.client.on('data', this.onPreludeClientData);
@@ -196,7 +224,7 @@ export class Session {
         // Nothing is read while the inspection is decided; the relay resumes both sockets.
         this.client.pause();
         this.upstream?.pause();
-        void this.decideAndRelay(output);
+        this.decideAndRelay(output).catch((error: unknown) => this.fault('starting the relay', error));
     }
   }
 
@@ -225,6 +253,8 @@ export class Session {
   private startEngineRelay(ready: Ready, application: string | undefined, process: ClientApplication | undefined): Relay {
     const { scanner, listener } = this.context;
     const settings = this.settings;
+    // scan.timeoutSeconds may be missing from an older configuration object.
+    const scanTimeoutSeconds = (settings.scan as { timeoutSeconds?: number }).timeoutSeconds ?? 120;
     return startEngineRelay({
       client: this.client,
       upstream: this.upstream as net.Socket,
@@ -234,6 +264,7 @@ export class Session {
       engine: createEngine(ready.protocol, settings, ready.greetingPending, listener.name),
       scanner,
       memoryBufferBytes: settings.scan.memoryBufferBytes,
+      scanTimeoutMs: scanTimeoutSeconds * 1000,
       listener: listener.name,
       upstreamName: `${this.context.target.host}:${this.context.target.port}`,
       upstreamIp: this.upstream?.remoteAddress,
@@ -260,7 +291,7 @@ export class Session {
         if (this.closed) return secure.destroy();
         this.client = secure;
         this.sockets.add(secure);
-        secure.on('error', (error: NodeJS.ErrnoException) => this.close(`client socket error: ${error.code ?? error.message}`));
+        secure.on('error', (error: NodeJS.ErrnoException) => this.socketError('client', error));
         this.listenForPrelude('client');
         this.prelude?.tlsReady('client');
         this.handlePreludeOutputs();
@@ -269,7 +300,7 @@ export class Session {
         this.log.info({ reason: error.message }, 'client STARTTLS handshake failed');
         this.close('client STARTTLS handshake failed');
       },
-    );
+    ).catch((error: unknown) => this.fault('client STARTTLS', error));
   }
 
   private upgradeUpstream(): void {
@@ -280,13 +311,13 @@ export class Session {
         if (this.closed) return secure.destroy();
         this.upstream = secure;
         this.sockets.add(secure);
-        secure.on('error', (error: NodeJS.ErrnoException) => this.close(`upstream socket error: ${error.code ?? error.message}`));
+        secure.on('error', (error: NodeJS.ErrnoException) => this.socketError('upstream', error));
         this.logUpstreamTls();
         this.listenForPrelude('upstream');
         this.prelude?.tlsReady('server');
         this.handlePreludeOutputs();
       },
       (error: Error) => this.failToClient(error),
-    );
+    ).catch((error: unknown) => this.fault('upstream STARTTLS', error));
   }
 }

@@ -1,7 +1,7 @@
 // Test driver for ImapEngine: feeds byte scripts in any chunking, answers bodies with a test
 // scanner, and materializes the client-bound stream (bodyToClient outputs become the scanned bytes).
 import assert from 'node:assert/strict';
-import { defaultEngineOptions, type BodyContext, type EngineOptions, type ProxyEvent } from '../../../src/protocol/engine.js';
+import { defaultEngineOptions, type BodyContext, type EngineOptions, type EngineOutput, type ProxyEvent } from '../../../src/protocol/engine.js';
 import { ImapEngine } from '../../../src/imap/engine.js';
 
 export const MARKER = 'INBOXGUARD-TEST-MARKER';
@@ -85,6 +85,16 @@ export class EngineDriver {
   /** Bodies that ended and wait for scan(). */
   readonly awaitingScan: number[] = [];
   closed: string | undefined;
+  /** commitToServer outputs (deleting commands forwarded only after delivery), in order. */
+  readonly commits: string[] = [];
+  /** Bodies the engine asked to settle by scan.onError (scanDeadline). */
+  readonly deadlines: number[] = [];
+  /** afterMs of every wakeUp request, in order. */
+  readonly wakeUps: number[] = [];
+  /** Names from clientId outputs. */
+  readonly clientIds: string[] = [];
+  /** The kind of every output, in order, for tests that check ordering. */
+  readonly outputKinds: EngineOutput['kind'][] = [];
   private clientTaken = 0;
   private serverTaken = 0;
   private eventsTaken = 0;
@@ -127,6 +137,15 @@ export class EngineDriver {
 
   passThrough(): this {
     this.engine.passThrough();
+    this.pump();
+    return this;
+  }
+
+  /** The session could not keep a body (its spool failed). */
+  fail(id: number, reason: string): this {
+    const index = this.awaitingScan.indexOf(id);
+    if (index >= 0) this.awaitingScan.splice(index, 1);
+    this.engine.bodyFailed(id, reason);
     this.pump();
     return this;
   }
@@ -219,12 +238,26 @@ export class EngineDriver {
       const ended: number[] = [];
       for (const out of outputs) {
         assert.equal(this.closed, undefined, `output ${out.kind} after close`);
+        this.outputKinds.push(out.kind);
         switch (out.kind) {
           case 'toClient':
             this.clientOut.push(Buffer.from(out.bytes));
             break;
           case 'toServer':
             this.serverOut.push(Buffer.from(out.bytes));
+            break;
+          case 'commitToServer':
+            this.serverOut.push(Buffer.from(out.bytes));
+            this.commits.push(out.bytes.toString('latin1'));
+            break;
+          case 'scanDeadline':
+            this.deadlines.push(out.bodyId);
+            break;
+          case 'wakeUp':
+            this.wakeUps.push(out.afterMs);
+            break;
+          case 'clientId':
+            this.clientIds.push(out.name);
             break;
           case 'bodyBegin':
             assert.ok(!this.bodies.has(out.bodyId), `body ${out.bodyId} began twice`);

@@ -94,6 +94,12 @@ export class Harness {
   readonly events: ProxyEvent[] = [];
   readonly bodies = new Map<number, BodyRecord>();
   readonly closes: string[] = [];
+  /** commitToServer outputs (QUIT forwarded only after delivery), in order. */
+  readonly commits: string[] = [];
+  /** Bodies the engine asked to settle by scan.onError (scanDeadline). */
+  readonly deadlines: number[] = [];
+  /** afterMs of every wakeUp request, in order. */
+  readonly wakeUps: number[] = [];
   /** Every output in order, for tests that check ordering. */
   readonly log: EngineOutput[] = [];
   private readonly scanner: TestScanner;
@@ -123,6 +129,13 @@ export class Harness {
 
   end(side: 'client' | 'server'): this {
     this.engine.end(side);
+    this.pump();
+    return this;
+  }
+
+  /** The session could not keep a body (its spool failed). */
+  fail(bodyId: number, reason: string): this {
+    this.engine.bodyFailed(bodyId, reason);
     this.pump();
     return this;
   }
@@ -195,6 +208,19 @@ export class Harness {
         return;
       case 'toServer':
         this.toServerChunks.push(Buffer.from(output.bytes));
+        return;
+      case 'commitToServer':
+        this.toServerChunks.push(Buffer.from(output.bytes));
+        this.commits.push(output.bytes.toString('latin1'));
+        return;
+      case 'scanDeadline':
+        this.deadlines.push(output.bodyId);
+        return;
+      case 'wakeUp':
+        this.wakeUps.push(output.afterMs);
+        return;
+      case 'clientId':
+        assert.fail('POP3 has no client ID');
         return;
       case 'bodyBegin':
         assert.ok(!this.bodies.has(output.bodyId), `body ${output.bodyId} begun twice`);
