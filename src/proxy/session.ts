@@ -253,8 +253,6 @@ export class Session {
   private startEngineRelay(ready: Ready, application: string | undefined, process: ClientApplication | undefined): Relay {
     const { scanner, listener } = this.context;
     const settings = this.settings;
-    // scan.timeoutSeconds may be missing from an older configuration object.
-    const scanTimeoutSeconds = (settings.scan as { timeoutSeconds?: number }).timeoutSeconds ?? 120;
     return startEngineRelay({
       client: this.client,
       upstream: this.upstream as net.Socket,
@@ -264,7 +262,7 @@ export class Session {
       engine: createEngine(ready.protocol, settings, ready.greetingPending, listener.name),
       scanner,
       memoryBufferBytes: settings.scan.memoryBufferBytes,
-      scanTimeoutMs: scanTimeoutSeconds * 1000,
+      scanTimeoutMs: settings.scan.timeoutSeconds * 1000,
       listener: listener.name,
       upstreamName: `${this.context.target.host}:${this.context.target.port}`,
       upstreamIp: this.upstream?.remoteAddress,
