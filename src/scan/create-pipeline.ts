@@ -16,7 +16,7 @@ import { createEvaluator, type Evaluator } from './evaluate.js';
 import type { FileInspector } from './inspect-file.js';
 import { ScanPipeline } from './pipeline.js';
 import type { PolicySettings } from './policy.js';
-import type { EngineName } from './types.js';
+import type { EngineName } from '../types/verdict.js';
 import { ScanWorkerPool } from './worker-pool.js';
 
 export interface ScanSetup {

@@ -9,7 +9,7 @@ import { shapeOf, type BodyShape } from './body-shape.js';
 import type { FileInspector } from './inspect-file.js';
 import { inspectMessage, type MessageInspection } from './inspect-message.js';
 import { decide, type Decision, type PolicySettings } from './policy.js';
-import type { Verdict } from './types.js';
+import type { Verdict } from '../types/verdict.js';
 
 export const INBOXGUARD_VERSION = '0.1.0';
 

@@ -2,7 +2,8 @@ import type { BodyContext } from '../protocol/engine.js';
 import { attachmentFacts, evaluateLevel, rulesBeforeScan, type LevelOutcome, type Rule } from '../rules/index.js';
 import type { BodyShape } from './body-shape.js';
 import { inspectFile, type FileInspector } from './inspect-file.js';
-import type { FileFacts, Finding, Verdict } from './types.js';
+import type { Finding, Verdict } from '../types/verdict.js';
+import type { FileFacts } from './types.js';
 import { verdictOf, worstVerdict } from './verdict.js';
 
 export interface PartReport {

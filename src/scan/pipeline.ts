@@ -10,7 +10,7 @@ import { renderBlocked, type Evaluation, type Evaluator, type Headline, type Rul
 import type { MessageInspection } from './inspect-message.js';
 import { actionNames, type Decision, type PolicySettings } from './policy.js';
 import { Semaphore } from './semaphore.js';
-import type { EngineName, Verdict } from './types.js';
+import type { EngineName, Verdict } from '../types/verdict.js';
 
 export { INBOXGUARD_VERSION } from './evaluate.js';
 

@@ -1,4 +1,4 @@
-import type { Finding, Verdict } from './types.js';
+import type { Finding, Verdict } from '../types/verdict.js';
 
 // When findings of several kinds meet, the most serious decides. Infected always wins; a part that
 // could not be fully inspected (limits, errors, broken structure) outranks mere suspicion.

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Finding } from '../scan/types.js';
+import type { Finding } from '../types/verdict.js';
 import type { MessageOrigin } from './message-origin.js';
 import { ensurePrivateDir } from './private-files.js';
 
