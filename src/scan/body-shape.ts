@@ -1,5 +1,5 @@
 import { stripParts, stripSinglePart, walkMessage, walkPart, type PartRemoval, type RewriteResult, type WalkResult } from '../mime/index.js';
-import type { BodyContext } from '../protocol/engine.js';
+import type { BodyContext } from '../types/body-context.js';
 
 /**
  * How a fetched body relates to a message, which decides how it is walked and rewritten:

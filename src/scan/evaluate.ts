@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readEnvelope, type MessageEnvelope } from '../mime/index.js';
-import type { BodyContext } from '../protocol/engine.js';
+import type { BodyContext } from '../types/body-context.js';
 import { evaluateLevel, filteringFacts, resultFacts, type LevelOutcome, type Rule, type TraceEntry } from '../rules/index.js';
 import type { RuleHit } from '../store/rule-hits.js';
 import { quarantineIdFor } from '../store/quarantine-id.js';

@@ -1,4 +1,4 @@
-import type { BodyContext } from '../protocol/engine.js';
+import type { BodyContext } from '../types/body-context.js';
 import { attachmentFacts, evaluateLevel, rulesBeforeScan, type LevelOutcome, type Rule } from '../rules/index.js';
 import type { BodyShape } from './body-shape.js';
 import { inspectFile, type FileInspector } from './inspect-file.js';

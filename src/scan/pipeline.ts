@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { BodyContext } from '../protocol/engine.js';
+import type { BodyContext } from '../types/body-context.js';
 import type { EventLog } from '../store/events.js';
 import type { MessageOrigin } from '../store/message-origin.js';
 import type { Quarantine, QuarantineRecord } from '../store/quarantine.js';

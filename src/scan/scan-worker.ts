@@ -1,7 +1,7 @@
 // Worker thread entry: the CPU side of scanning (MIME walk, engines, archives, rendering) runs here so
 // the proxy's event loop keeps serving other sessions while a large message is scanned.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { BodyContext } from '../protocol/engine.js';
+import type { BodyContext } from '../types/body-context.js';
 import { createInspector, policyFrom, type ScanWorkerData } from './create-pipeline.js';
 import { createEvaluator, type Evaluation, type Evaluator } from './evaluate.js';
 import { toSharedBuffer } from './shared-buffer.js';

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { BodyContext } from '../protocol/engine.js';
+import type { BodyContext } from '../types/body-context.js';
 import type { ScanWorkerData } from './create-pipeline.js';
 import type { Evaluation } from './evaluate.js';
 
