@@ -1,7 +1,6 @@
 export type { Action, ActionType, AnyCondition, Condition, ConditionValue, FieldCondition, Level, NotCondition, Operator, Rule } from './types.js';
 export { LEVELS, OPERATORS } from './types.js';
 export type { AttachmentFacts, FactsByLevel, FilteringFacts, ResultFacts } from './facts.js';
-export { attachmentFacts, filteringFacts, resultFacts, type ConnectionFacts } from './build-facts.js';
 export { FIELDS, SCAN_RESULT_FIELDS, DETECTED_TYPES, ENGINES, VERDICTS, extensionOf, type FieldType } from './fields.js';
 export { OPERATORS_BY_TYPE } from './operators.js';
 export { ACTION_LEVELS } from './actions.js';

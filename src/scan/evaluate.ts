@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readEnvelope, type MessageEnvelope } from '../mime/index.js';
 import type { BodyContext } from '../types/body-context.js';
-import { evaluateLevel, filteringFacts, resultFacts, type LevelOutcome, type Rule, type TraceEntry } from '../rules/index.js';
+import { evaluateLevel, type LevelOutcome, type Rule, type TraceEntry } from '../rules/index.js';
 import type { RuleHit } from '../store/rule-hits.js';
 import { quarantineIdFor } from '../store/quarantine-id.js';
 import { applyDecision, markMessage, marksAnything, type Marking, type Rewritten } from './apply-decision.js';
 import { shapeOf, type BodyShape } from './body-shape.js';
+import { filteringFacts, resultFacts } from './build-facts.js';
 import type { FileInspector } from './inspect-file.js';
 import { inspectMessage, type MessageInspection } from './inspect-message.js';
 import { decide, type Decision, type PolicySettings } from './policy.js';

@@ -1,6 +1,7 @@
 import type { BodyContext } from '../types/body-context.js';
-import { attachmentFacts, evaluateLevel, rulesBeforeScan, type LevelOutcome, type Rule } from '../rules/index.js';
+import { evaluateLevel, rulesBeforeScan, type LevelOutcome, type Rule } from '../rules/index.js';
 import type { BodyShape } from './body-shape.js';
+import { attachmentFacts } from './build-facts.js';
 import { inspectFile, type FileInspector } from './inspect-file.js';
 import type { Finding, Verdict } from '../types/verdict.js';
 import type { FileFacts } from './types.js';

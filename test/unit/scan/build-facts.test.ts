@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { attachmentFacts, evaluateLevel, filteringFacts, parseRules, resultFacts } from '../../../src/rules/index.js';
+import { evaluateLevel, parseRules } from '../../../src/rules/index.js';
 import { readEnvelope } from '../../../src/mime/envelope.js';
+import { attachmentFacts, filteringFacts, resultFacts } from '../../../src/scan/build-facts.js';
 import type { MessageInspection, PartReport } from '../../../src/scan/inspect-message.js';
 
 const CRLF = '\r\n';
