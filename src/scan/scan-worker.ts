@@ -2,7 +2,7 @@
 // the proxy's event loop keeps serving other sessions while a large message is scanned.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { BodyContext } from '../types/body-context.js';
-import { createInspector, policyFrom, type ScanWorkerData } from './create-pipeline.js';
+import { createInspector, policyFrom, type ScanWorkerData } from './create-inspector.js';
 import { createEvaluator, type Evaluation, type Evaluator } from './evaluate.js';
 import { toSharedBuffer } from './shared-buffer.js';
 
