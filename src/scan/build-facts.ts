@@ -3,7 +3,7 @@ import type { MessageEnvelope } from '../mime/envelope.js';
 import type { AttachmentFacts, FilteringFacts, ResultFacts } from '../rules/index.js';
 import { BIDI_FILE_NAME, hasBidiControls } from './engines/builtin/heuristics/bidi-file-name.js';
 import { DOUBLE_EXTENSION, hasDoubleExtension } from './engines/builtin/heuristics/double-extension.js';
-import type { MessageInspection, PartReport } from './inspect-message.js';
+import type { MessageInspection, PartReport } from './message-inspection.js';
 
 export interface ConnectionFacts {
   upstreamHost: string;

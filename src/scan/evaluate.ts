@@ -8,7 +8,8 @@ import { applyDecision, markMessage, marksAnything, type Marking, type Rewritten
 import { shapeOf, type BodyShape } from './body-shape.js';
 import { filteringFacts, resultFacts } from './build-facts.js';
 import type { FileInspector } from './inspect-file.js';
-import { inspectMessage, type MessageInspection } from './inspect-message.js';
+import { inspectMessage } from './inspect-message.js';
+import type { MessageInspection } from './message-inspection.js';
 import { decide, type Decision, type PolicySettings } from './policy.js';
 import type { Verdict } from '../types/verdict.js';
 

@@ -1,4 +1,4 @@
-import type { PartReport } from './inspect-message.js';
+import type { PartReport } from './message-inspection.js';
 import { removingRule } from './policy.js';
 
 /** The text that stands where a removed part was. Short, so that it fits inside small attachments. */

@@ -7,7 +7,7 @@ import type { RuleHitStore } from '../store/rule-hits.js';
 import type { Rewritten } from './apply-decision.js';
 import type { BodyScanner, BodyScanResult, SpooledBody } from './body-scanner.js';
 import { renderBlocked, type Evaluation, type Evaluator, type Headline, type RuleApplication, type RuleTrace } from './evaluate.js';
-import type { MessageInspection } from './inspect-message.js';
+import type { MessageInspection } from './message-inspection.js';
 import { actionNames, type Decision, type PolicySettings } from './policy.js';
 import { Semaphore } from './semaphore.js';
 import type { EngineName, Verdict } from '../types/verdict.js';
