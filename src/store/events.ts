@@ -2,7 +2,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writ
 import { dirname, join } from 'node:path';
 import type { Finding } from '../types/verdict.js';
 import type { MessageOrigin } from './message-origin.js';
-import { ensurePrivateDir } from './private-files.js';
+import { ensurePrivateDir } from '../private-files.js';
 
 /** One scan decision, as written to <dataDir>/logs/events.jsonl. */
 export interface ScanEvent extends MessageOrigin {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Finding } from '../types/verdict.js';
 import type { MessageOrigin } from './message-origin.js';
 import { QUARANTINE_ID_PATTERN, quarantineIdFor } from './quarantine-id.js';
-import { ensurePrivateDir, writePrivateFileAsync } from './private-files.js';
+import { ensurePrivateDir, writePrivateFileAsync } from '../private-files.js';
 
 /** What is kept next to each quarantined original. */
 export interface QuarantineRecord extends MessageOrigin {
