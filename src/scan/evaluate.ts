@@ -12,8 +12,7 @@ import { inspectMessage } from './inspect-message.js';
 import type { MessageInspection } from './message-inspection.js';
 import { decide, type Decision, type PolicySettings } from './policy.js';
 import type { Verdict } from '../types/verdict.js';
-
-export const INBOXGUARD_VERSION = '0.1.0';
+import { INBOXGUARD_VERSION } from '../version.js';
 
 /** A rule that applied, for events and counters; attachment rules name the part. */
 export interface RuleApplication {

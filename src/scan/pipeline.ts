@@ -12,8 +12,6 @@ import { actionNames, type Decision, type PolicySettings } from './policy.js';
 import { Semaphore } from './semaphore.js';
 import type { EngineName, Verdict } from '../types/verdict.js';
 
-export { INBOXGUARD_VERSION } from './evaluate.js';
-
 export interface PipelineOptions {
   /** The CPU side of a scan: in this thread, or in worker threads. */
   evaluate: Evaluator;
