@@ -26,7 +26,8 @@ export interface PipelineOptions {
   maxConcurrentScans: number;
 }
 
-export interface ScanOutcome {
+/** Everything one scan found and did; the protocol engine hears only its size and whether it changed (protocol/engine.ts ScanOutcome). */
+export interface ScanReport {
   inspection: MessageInspection;
   decision: Decision;
   headline: Headline;
@@ -79,10 +80,10 @@ export class ScanPipeline implements BodyScanner {
    * Evaluates; with `act` it also keeps the original in quarantine when a rule asks for it or the
    * message changes, and counts the rules' hits. Without `act` (dry runs) nothing is written anywhere.
    */
-  async evaluate(bytes: Buffer, context: BodyContext, act: boolean): Promise<ScanOutcome> {
+  async evaluate(bytes: Buffer, context: BodyContext, act: boolean): Promise<ScanReport> {
     const evaluation = await this.options.evaluate(bytes, context);
     const { inspection, decision, rewritten, headline, rules, trace } = evaluation;
-    const outcome: ScanOutcome = { inspection, decision, rewritten, headline, rules, trace };
+    const outcome: ScanReport = { inspection, decision, rewritten, headline, rules, trace };
     if (!act) return outcome;
     this.countHits(evaluation);
     if (!evaluation.quarantineId) return outcome;
@@ -113,7 +114,7 @@ export class ScanPipeline implements BodyScanner {
     }
   }
 
-  private record(bytes: Buffer, context: BodyContext, outcome: ScanOutcome, started: number): void {
+  private record(bytes: Buffer, context: BodyContext, outcome: ScanReport, started: number): void {
     this.options.events.append({
       ...where(context),
       messageId: outcome.headline.messageId,
