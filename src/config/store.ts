@@ -23,7 +23,7 @@ export function writeConfig(path: string, config: Config): void {
   writePrivateFile(path, stringify(valid));
 }
 
-export const RULE_LAYERS = ['transport', 'mailboxScan'] as const;
+const RULE_LAYERS = ['transport', 'mailboxScan'] as const;
 export type RuleLayer = (typeof RULE_LAYERS)[number];
 
 /**

@@ -61,7 +61,7 @@ function partShape(bytes: Buffer, context: BodyContext): BodyShape {
 }
 
 /** Without the part's MIME header (IMAP BODY[n]), base64 is recognised by its shape: every line of base64 alphabet. */
-export function looksLikeBase64(bytes: Buffer): boolean {
+function looksLikeBase64(bytes: Buffer): boolean {
   if (bytes.length < 4) return false;
   const sample = bytes.subarray(0, 16 * 1024).toString('latin1');
   const lines = sample.split(/\r?\n/).slice(0, -1);

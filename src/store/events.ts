@@ -57,7 +57,7 @@ export interface EventFilter {
   verdict?: string;
 }
 
-export function matchesFilter(event: ScanEvent, filter: EventFilter, now = Date.now()): boolean {
+function matchesFilter(event: ScanEvent, filter: EventFilter, now = Date.now()): boolean {
   if (filter.sinceMs !== undefined && now - Date.parse(event.time) > filter.sinceMs) return false;
   if (filter.verdict !== undefined && event.verdict !== filter.verdict) return false;
   return true;

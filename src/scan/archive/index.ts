@@ -1,5 +1,4 @@
-export { archiveKind, type ArchiveKind } from './archive-kind.js';
+export { archiveKind } from './archive-kind.js';
 export { ArchiveFindingName } from './finding-names.js';
 export { inspectArchive, type ArchiveInfo } from './inspect-archive.js';
 export { defaultArchiveLimits, type ArchiveLimits } from './limits.js';
-export type { FileHandler } from './recursive-walk.js';

@@ -2,7 +2,7 @@
 // since the last turn over a small budget. Small files never yield (no added latency).
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
-export const SLICE_BYTES = 1 << 20;
+const SLICE_BYTES = 1 << 20;
 const BUDGET_MS = 8;
 
 export async function forEachSlice(length: number, work: (start: number, end: number) => void, sliceBytes = SLICE_BYTES): Promise<void> {
