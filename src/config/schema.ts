@@ -3,6 +3,7 @@ import { DEFAULT_RULES } from '../rules/defaults.js';
 import { ensureIds } from '../rules/ensure-ids.js';
 import { parseRules, RuleError } from '../rules/parse-rules.js';
 import { TLS_MODES } from '../types/tls-mode.js';
+import { ENGINE_NAMES } from '../types/verdict.js';
 import { isLoopbackHost, parseHostPort } from './address.js';
 import { parseIpExclusion } from './ip-exclusion-entry.js';
 
@@ -112,7 +113,7 @@ export const configSchema = z
       .prefault({}),
     scan: z
       .object({
-        engines: z.array(z.enum(['builtin', 'clamd'])).min(1).default(['builtin']),
+        engines: z.array(z.enum(ENGINE_NAMES)).min(1).default(['builtin']),
         onError: z.enum(['pass', 'block']).default('pass'),
         memoryBufferBytes: z.number().int().positive().default(16 * MiB),
         maxMessageBytes: z.number().int().positive().default(256 * MiB),
