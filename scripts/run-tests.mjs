@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the test suite with Node's test runner. Node 20's --test does not expand globs, so list files here.
+// Checks the import graph, then runs the test suite with Node's test runner. Node 20's --test does not expand globs, so list files here.
 // Usage: node scripts/run-tests.mjs [unit|integration] [extra node --test args]
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,6 +25,12 @@ const files = roots.flatMap(collect);
 if (files.length === 0) {
   console.error('no test files found under', roots.join(', '));
   process.exit(1);
+}
+// The import graph first (../.dependency-cruiser.cjs): an arrow pointing the wrong way fails the run like a test.
+const imports = spawnSync('npm', ['run', '--silent', 'lint:imports'], { stdio: 'inherit', shell: process.platform === 'win32' });
+if (imports.status !== 0) {
+  console.error('import graph check failed (npm run lint:imports); see the rules in .dependency-cruiser.cjs');
+  process.exit(imports.status ?? 1);
 }
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...extra, ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

@@ -4,7 +4,7 @@
 // Prints JSON. Usage: node --import tsx scripts/bench/rules-cost.ts [--rounds N]
 import { configSchema } from '../../src/config/schema.js';
 import { DEFAULT_RULES } from '../../src/rules/index.js';
-import { createInspector, policyFrom } from '../../src/scan/create-pipeline.js';
+import { createInspector, policyFrom } from '../../src/scan/create-inspector.js';
 import { createEvaluator } from '../../src/scan/evaluate.js';
 import { randomBytesFromSeed, withAttachments } from '../../test/helpers/messages.js';
 import { median } from './mailbox.js';

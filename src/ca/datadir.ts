@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export const DATA_DIR_ENV = 'INBOXGUARD_HOME';
+const DATA_DIR_ENV = 'INBOXGUARD_HOME';
 
 /** The data dir: the --data-dir flag, else $INBOXGUARD_HOME, else ~/.inboxguard. Always absolute. */
 export function resolveDataDir(flag?: string, env: NodeJS.ProcessEnv = process.env): string {

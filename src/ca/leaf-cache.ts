@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { LoadedCa } from './loaded-ca.js';
 import type { ServerName } from './server-name.js';
 
-export const RENEW_BEFORE_EXPIRY_DAYS = 30;
+const RENEW_BEFORE_EXPIRY_DAYS = 30;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** When a leaf with this expiry date should be replaced. */

@@ -5,7 +5,7 @@ import { randomSerialHex } from './serial.js';
 import type { ServerName } from './server-name.js';
 
 // Clients reject server certificates valid for more than 397 days (Apple, Chrome); a day of margin.
-export const LEAF_VALIDITY_DAYS = 396;
+const LEAF_VALIDITY_DAYS = 396;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 // GeneralName tags in subjectAltName (RFC 5280 4.2.1.6).

@@ -5,7 +5,7 @@ import forge from 'node-forge';
 import { assertOwnerOnly, ensurePrivateDir, writePrivateFile } from './private-files.js';
 import { generateRsaPrivateKeyPemSync } from './rsa-keys.js';
 
-export const LEAF_KEY_BITS = 2048;
+const LEAF_KEY_BITS = 2048;
 
 /** The one key pair every leaf certificate uses. */
 export interface LeafKey {

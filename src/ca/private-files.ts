@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
-import { posixModes } from '../store/private-files.js';
+import { posixModes } from '../private-files.js';
 import { CaError } from './ca-error.js';
 
-export { ensurePrivateDir, writeFileAtomically, writePrivateFile } from '../store/private-files.js';
+export { ensurePrivateDir, writeFileAtomically, writePrivateFile } from '../private-files.js';
 
 export function assertOwnerOnly(path: string): void {
   if (!posixModes) return;

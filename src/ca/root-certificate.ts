@@ -3,7 +3,7 @@ import { backdatedStart, signWithSha256, utf8NameAttributes } from './forge-fiel
 import { randomSerialHex } from './serial.js';
 
 export const ROOT_KEY_BITS = 3072;
-export const ROOT_VALIDITY_YEARS = 10;
+const ROOT_VALIDITY_YEARS = 10;
 
 function rootSubjectAttributes(hostname: string): forge.pki.CertificateField[] {
   return utf8NameAttributes([

@@ -49,7 +49,7 @@ async function requireCa(dataDir: string) {
   return ca;
 }
 
-export function printDescription(description: CaDescription): void {
+function printDescription(description: CaDescription): void {
   console.log(`Subject:      ${description.subject}`);
   console.log(`SHA-256:      ${description.fingerprintSha256}`);
   console.log(`Valid from:   ${description.notBefore.toISOString()}`);

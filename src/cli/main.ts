@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { CaError } from '../ca/ca-error.js';
 import { UserError } from '../user-error.js';
+import { INBOXGUARD_VERSION } from '../version.js';
 import { registerCaCommands } from './ca-commands.js';
 import { registerConfigCommands } from './config-commands.js';
 import { registerEventsCommand } from './events-commands.js';
@@ -18,7 +19,7 @@ import { registerStartCommand } from './start-command.js';
 const program = new Command()
   .name('inboxguard')
   .description('Local TLS-terminating IMAP/POP3 scanning proxy for desktop mail clients')
-  .version('0.1.0')
+  .version(INBOXGUARD_VERSION)
   .option('--data-dir <dir>', 'where the CA, config, logs and quarantine live (default $INBOXGUARD_HOME or ~/.inboxguard)')
   .option('--config <file>', 'configuration file (default <data-dir>/config.yaml)')
   .showHelpAfterError()

@@ -8,7 +8,7 @@ import { cliContext } from './context.js';
 const KINDS = { imaps: 'implicit-TLS IMAP', pop3s: 'implicit-TLS POP3' } as const;
 
 /** "993,1993" or several arguments; each a whole number 1-65535. */
-export function parsePorts(values: string[]): number[] {
+function parsePorts(values: string[]): number[] {
   return splitListArguments(values, 'ports: an empty entry; give ports like 993 or 993,1993').map((piece) => {
     const port = Number(piece);
     if (!/^\d+$/.test(piece) || port < 1 || port > 65535) throw new UserError(`ports: "${piece}" is not a port; ports are whole numbers 1-65535`);

@@ -26,7 +26,7 @@ import { cliContext } from './context.js';
 import { formatRulesTable, listedRules } from './rules-listing.js';
 
 /** The names `--layer` takes, and the config key (and hit-store layer) each stands for. */
-export const LAYER_NAMES: Record<string, RuleLayer> = { transport: 'transport', 'mailbox-scan': 'mailboxScan' };
+const LAYER_NAMES: Record<string, RuleLayer> = { transport: 'transport', 'mailbox-scan': 'mailboxScan' };
 
 export function parseLayerOption(value: string | undefined): RuleLayer {
   if (value === undefined) return 'transport';
@@ -54,7 +54,7 @@ export interface LayerRules {
 }
 
 /** A layer's rules as the proxy would use them; rules without ids get theirs written to the file first. */
-export function loadLayerRules(configPath: string, layer: RuleLayer): LayerRules {
+function loadLayerRules(configPath: string, layer: RuleLayer): LayerRules {
   const config = loadConfigAssigningRuleIds(configPath);
   const raw = config.rules[layer];
   return { layer, raw, rules: parseRules(raw, `rules.${layer}`), defaults: readRawSetting(configPath, ['rules', layer]) === undefined };

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { readConfigOrDefaults } from '../config/store.js';
 import type { BodyContext } from '../protocol/engine.js';
 import type { TraceEntry } from '../rules/index.js';
-import type { ScanOutcome } from '../scan/pipeline.js';
+import type { ScanReport } from '../scan/pipeline.js';
 import { UserError } from '../user-error.js';
 import { cliContext } from './context.js';
 import { addLayerOption, layerName, parseLayerOption } from './rules-commands.js';
@@ -61,7 +61,7 @@ function bodyContext(options: TestOptions): BodyContext {
   return context;
 }
 
-function summary(file: string, layer: string, bytes: Buffer, outcome: ScanOutcome) {
+function summary(file: string, layer: string, bytes: Buffer, outcome: ScanReport) {
   return {
     file,
     layer,
@@ -76,7 +76,7 @@ function summary(file: string, layer: string, bytes: Buffer, outcome: ScanOutcom
   };
 }
 
-function readable(file: string, layer: string, bytes: Buffer, outcome: ScanOutcome): string {
+function readable(file: string, layer: string, bytes: Buffer, outcome: ScanReport): string {
   const { trace, decision, inspection } = outcome;
   const lines = [`${file}: dry run of the ${layer} rules (nothing is quarantined, logged or counted)`, 'filtering:', ...entries(trace.filtering)];
   if (decision.scanSkippedBy) lines.push(`attachment: not evaluated, the scan was skipped by rule ${decision.scanSkippedBy.id} "${decision.scanSkippedBy.name}"`);
@@ -101,7 +101,7 @@ function entries(trace: readonly TraceEntry[]): string[] {
   });
 }
 
-function changes(outcome: ScanOutcome): string[] {
+function changes(outcome: ScanReport): string[] {
   const { decision } = outcome;
   const out: string[] = [];
   if (decision.action === 'strip') out.push(`remove ${decision.parts.map((part) => `"${part.fileName ?? `part ${part.path}`}"`).join(', ')} (replaced by a notice)`);

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { readConfigOrDefaults } from '../config/store.js';
-import type { ScanOutcome } from '../scan/pipeline.js';
+import type { ScanReport } from '../scan/pipeline.js';
 import { UserError } from '../user-error.js';
 import { cliContext } from './context.js';
 
@@ -66,7 +66,7 @@ function listInputs(path: string): string[] {
   return files;
 }
 
-function summary(input: string, bytes: Buffer, outcome: ScanOutcome) {
+function summary(input: string, bytes: Buffer, outcome: ScanReport) {
   return {
     file: input,
     verdict: outcome.inspection.verdict,
@@ -81,7 +81,7 @@ function summary(input: string, bytes: Buffer, outcome: ScanOutcome) {
   };
 }
 
-function readable(input: string, bytes: Buffer, outcome: ScanOutcome): string {
+function readable(input: string, bytes: Buffer, outcome: ScanReport): string {
   const lines = [`${input}: ${outcome.inspection.verdict.toUpperCase()}`];
   for (const finding of outcome.inspection.findings) lines.push(`  ${finding.name} (${finding.engine}, ${finding.kind}) in ${finding.location.join(' / ')}`);
   for (const error of outcome.inspection.errors) lines.push(`  error: ${error}`);

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Document, parseDocument } from 'yaml';
-import { ensurePrivateDir, writePrivateFile } from '../store/private-files.js';
+import { ensurePrivateDir, writePrivateFile } from '../private-files.js';
 import { UserError } from '../user-error.js';
 import { parseConfigText } from './load.js';
 import type { Config } from './schema.js';

@@ -1,4 +1,5 @@
-import { DEFAULT_TLS_PORTS, type ProtocolSetting, type TlsMode } from './schema.js';
+import type { TlsMode } from '../types/tls-mode.js';
+import { DEFAULT_TLS_PORTS, type ProtocolSetting } from './schema.js';
 
 export interface PortDefaults {
   protocol: ProtocolSetting;

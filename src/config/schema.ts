@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { DEFAULT_RULES } from '../rules/defaults.js';
 import { ensureIds } from '../rules/ensure-ids.js';
 import { parseRules, RuleError } from '../rules/parse-rules.js';
+import { TLS_MODES } from '../types/tls-mode.js';
+import { ENGINE_NAMES } from '../types/verdict.js';
 import { isLoopbackHost, parseHostPort } from './address.js';
 import { parseIpExclusion } from './ip-exclusion-entry.js';
 
@@ -50,7 +52,7 @@ const portList = (defaults: number[]) =>
 
 export const DEFAULT_TLS_PORTS = { imaps: [585, 993], pop3s: [995] } as const;
 
-export const tlsModeSchema = z.enum(['implicit', 'starttls', 'none']);
+const tlsModeSchema = z.enum(TLS_MODES);
 export const protocolSchema = z.enum(['imap', 'pop3', 'auto']);
 
 export const listenerSchema = z
@@ -111,7 +113,7 @@ export const configSchema = z
       .prefault({}),
     scan: z
       .object({
-        engines: z.array(z.enum(['builtin', 'clamd'])).min(1).default(['builtin']),
+        engines: z.array(z.enum(ENGINE_NAMES)).min(1).default(['builtin']),
         onError: z.enum(['pass', 'block']).default('pass'),
         memoryBufferBytes: z.number().int().positive().default(16 * MiB),
         maxMessageBytes: z.number().int().positive().default(256 * MiB),
@@ -175,5 +177,4 @@ export const configSchema = z
 export type Config = z.output<typeof configSchema>;
 export type TlsPorts = Config['tlsPorts'];
 export type ListenerConfig = z.output<typeof listenerSchema>;
-export type TlsMode = z.output<typeof tlsModeSchema>;
 export type ProtocolSetting = z.output<typeof protocolSchema>;

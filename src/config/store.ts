@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { isMap, stringify } from 'yaml';
 import { ensureIds } from '../rules/ensure-ids.js';
 import { editConfigFile } from './edit.js';
-import { ensurePrivateDir, writePrivateFile } from '../store/private-files.js';
+import { ensurePrivateDir, writePrivateFile } from '../private-files.js';
 import { loadConfigFile } from './load.js';
 import { configSchema, type Config } from './schema.js';
 
@@ -23,7 +23,7 @@ export function writeConfig(path: string, config: Config): void {
   writePrivateFile(path, stringify(valid));
 }
 
-export const RULE_LAYERS = ['transport', 'mailboxScan'] as const;
+const RULE_LAYERS = ['transport', 'mailboxScan'] as const;
 export type RuleLayer = (typeof RULE_LAYERS)[number];
 
 /**

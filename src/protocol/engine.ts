@@ -9,42 +9,9 @@
 // output telling the session where to write the (possibly replaced) content. The engine decides when
 // a body is no longer needed (bodyRelease), e.g. after the last slice of a cached partial fetch.
 
-export type Protocol = 'imap' | 'pop3';
+import type { BodyContext } from '../types/body-context.js';
 
-export interface BodyContext {
-  protocol: Protocol;
-  /** IMAP: the FETCH item as the server named it, e.g. "BODY[]", "BODY[2]", "BINARY[1.2]", "RFC822". POP3: "RETR" or "TOP". */
-  section: string;
-  user?: string;
-  mailbox?: string;
-  uidValidity?: string;
-  uid?: number;
-  /** IMAP sequence number or POP3 message number. */
-  seq?: number;
-  /**
-   * MIME header of the part, when the section is a single part and the engine knows it (for decoding);
-   * for the TEXT of an embedded message (BODY[2.TEXT]), that message's header.
-   */
-  partHeader?: Buffer;
-  /**
-   * IMAP: the header of the message a section that is not the whole message belongs to (identity;
-   * for BODY[TEXT], header + text is the whole message).
-   */
-  messageHeader?: Buffer;
-  /** True when the section is a single MIME part (BODY[n], BINARY[n]) rather than a whole message. */
-  isPart?: boolean;
-  /** True when the content is already transfer-decoded (BINARY[…]). */
-  decoded?: boolean;
-  /** POP3 TOP: the content is headers plus a truncated body. */
-  truncated?: boolean;
-  /** Filled in by the session: which listener and upstream the body came through. */
-  listener?: string;
-  upstream?: string;
-  /** The address the upstream connection actually went to. */
-  upstreamIp?: string;
-  /** The client application, when it was identified (process name or IMAP ID name). */
-  application?: string;
-}
+export type { BodyContext, Protocol } from '../types/body-context.js';
 
 export interface ProxyEvent {
   type: string;

@@ -1,4 +1,4 @@
-import type { TlsMode } from '../config/schema.js';
+import type { TlsMode } from '../types/tls-mode.js';
 import type { Protocol } from './engine.js';
 
 // A prelude runs before the relay or protocol engine takes over: it reads the server greeting,

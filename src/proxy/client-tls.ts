@@ -9,7 +9,7 @@ export interface CertificateSource {
 }
 
 /** The address a client connected to, as a name for the certificate when it sent no SNI. */
-export function localName(socket: net.Socket): string {
+function localName(socket: net.Socket): string {
   const address = socket.localAddress ?? '127.0.0.1';
   return address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
 }

@@ -9,7 +9,7 @@ import { parseIpExclusion } from '../config/ip-exclusion-entry.js';
 import type { LiveConfig } from '../config/live-config.js';
 import { addIpEntry, ipFamily } from '../rules/ip.js';
 
-export const HOST_REFRESH_MS = 5 * 60 * 1000;
+const HOST_REFRESH_MS = 5 * 60 * 1000;
 
 export type Resolve = (name: string) => Promise<string[]>;
 

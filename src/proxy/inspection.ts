@@ -1,6 +1,7 @@
 // Whether a connection's content is inspected, decided once per connection from the configuration it
 // started with. The order gives the most general reason: protection off, protocol off, IP, application.
-import type { Config, TlsMode } from '../config/schema.js';
+import type { Config } from '../config/schema.js';
+import type { TlsMode } from '../types/tls-mode.js';
 import type { Protocol } from '../protocol/engine.js';
 import { matchApplication, type ApplicationFacts } from './application-match.js';
 

@@ -1,5 +1,5 @@
-// What rules look at, one plain object per level. Builders from the scanner's own types live in build-facts.ts.
-import type { DetectedType, Verdict } from '../scan/types.js';
+// What rules look at, one plain object per level. Builders from the scanner's own types live in ../scan/build-facts.ts.
+import type { DetectedType, Verdict } from '../types/verdict.js';
 
 export interface FilteringFacts {
   /** Addresses, lower case. */

@@ -1,4 +1,5 @@
 // Which condition fields exist at each level, what kind of value each holds and how to read it from the facts.
+import { DETECTED_TYPES, FINDING_SOURCES, VERDICTS } from '../types/verdict.js';
 import type { FactsByLevel } from './facts.js';
 import type { Level } from './types.js';
 
@@ -15,15 +16,6 @@ export interface FieldSpec<Facts> {
   /** The `header` field names the header to read with `name:`. */
   needsHeaderName?: boolean;
 }
-
-export const VERDICTS = ['clean', 'infected', 'suspicious', 'encrypted', 'archive-limit', 'malformed', 'too-large', 'error', 'timeout'] as const;
-
-export const DETECTED_TYPES = [
-  'pe', 'elf', 'macho', 'script-js', 'script-vbs', 'script-powershell', 'script-batch', 'hta', 'lnk', 'iso', 'ole', 'ooxml',
-  'pdf', 'rtf', 'html', 'zip', 'gzip', 'tar', 'rar', '7z', 'image', 'text', 'unknown',
-] as const;
-
-export const ENGINES = ['builtin', 'clamd', 'archive', 'mime'] as const;
 
 const optional = (value: string | undefined): readonly string[] => (value === undefined ? [] : [value]);
 
@@ -68,7 +60,7 @@ export const FIELDS: { [L in Level]: Record<string, FieldSpec<FactsByLevel[L]>> 
   result: {
     verdict: { type: 'enum', values: VERDICTS, read: (facts) => [facts.verdict] },
     detection: { type: 'text', read: (facts) => facts.detections },
-    engine: { type: 'enum', values: ENGINES, read: (facts) => facts.engines },
+    engine: { type: 'enum', values: FINDING_SOURCES, read: (facts) => facts.engines },
   },
 };
 

@@ -54,7 +54,7 @@ export function isValidIpOrCidr(value: string): boolean {
 }
 
 /** Undefined when any entry is not an address or CIDR block. */
-export function toBlockList(entries: readonly string[]): BlockList | undefined {
+function toBlockList(entries: readonly string[]): BlockList | undefined {
   const list = new BlockList();
   for (const text of entries) {
     const entry = parseIpEntry(text, false);

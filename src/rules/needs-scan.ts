@@ -3,7 +3,7 @@
 import { SCAN_RESULT_FIELDS } from './fields.js';
 import { isAnyCondition, isNotCondition, type Condition, type Rule } from './types.js';
 
-export function needsScanResult(rule: Rule): boolean {
+function needsScanResult(rule: Rule): boolean {
   return rule.conditions.some(testsScanResult);
 }
 

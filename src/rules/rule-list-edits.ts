@@ -14,7 +14,7 @@ function isRecord(value: unknown): value is RawEntry {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function idOf(entry: unknown): string | undefined {
+function idOf(entry: unknown): string | undefined {
   return isRecord(entry) && typeof entry.id === 'string' ? entry.id : undefined;
 }
 

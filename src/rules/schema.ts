@@ -44,7 +44,7 @@ export function issueMessage(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
-export const fieldConditionSchema = z
+const fieldConditionSchema = z
   .object({
     field: z.string().min(1),
     op: z.enum(OPERATORS).optional(),
@@ -54,7 +54,7 @@ export const fieldConditionSchema = z
   })
   .strict();
 
-export const conditionSchema: z.ZodType<RawCondition, unknown> = z.lazy(() =>
+const conditionSchema: z.ZodType<RawCondition, unknown> = z.lazy(() =>
   keyed<RawCondition>((value) => {
     if (isRecord(value) && 'any' in value) return anyConditionSchema;
     if (isRecord(value) && 'not' in value) return notConditionSchema;
@@ -68,7 +68,7 @@ const notConditionSchema = z.object({ not: conditionSchema }).strict();
 
 const headerLine = (what: string) => z.string().refine((text) => !/[\r\n]/.test(text), `${what} must be on one line`);
 
-export const actionSchema: z.ZodType<RawAction, unknown> = keyed<RawAction>((value) => {
+const actionSchema: z.ZodType<RawAction, unknown> = keyed<RawAction>((value) => {
   if (isRecord(value) && 'add-header' in value)
     return z
       .object({

@@ -21,7 +21,7 @@ export interface DecorationDropped {
 
 /** What goes into the header block of a delivered whole message. */
 export interface Marking {
-  /** X-InboxGuard header value, e.g. "infected; engine=builtin,clamd; version=0.1.0"; none for an unmarked delivery. */
+  /** X-InboxGuard header value, e.g. "infected; engine=builtin,clamd; version=0.1.0" (package.json's); none for an unmarked delivery. */
   header?: string;
   /** Subject tags, in the order they are applied (the last ends up first). */
   subjectTags: string[];

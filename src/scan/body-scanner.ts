@@ -1,4 +1,4 @@
-import type { BodyContext } from '../protocol/engine.js';
+import type { BodyContext } from '../types/body-context.js';
 
 /** A message body (or part) as the session spooled it. */
 export interface SpooledBody {

@@ -1,5 +1,5 @@
 import { stripParts, stripSinglePart, walkMessage, walkPart, type PartRemoval, type RewriteResult, type WalkResult } from '../mime/index.js';
-import type { BodyContext } from '../protocol/engine.js';
+import type { BodyContext } from '../types/body-context.js';
 import { decodedPartHeader, headerBytes, transferEncodingOf } from './section-context.js';
 
 /**
@@ -103,7 +103,7 @@ function everyDecoding(bytes: Buffer): WalkResult {
 }
 
 /** Without the part's MIME header (IMAP BODY[n]), base64 is recognised by its shape: every line of base64 alphabet. */
-export function looksLikeBase64(bytes: Buffer): boolean {
+function looksLikeBase64(bytes: Buffer): boolean {
   if (bytes.length < 4) return false;
   const sample = bytes.subarray(0, 16 * 1024).toString('latin1');
   const lines = sample.split(/\r?\n/).slice(0, -1);

@@ -1,18 +1,19 @@
 import { createHash } from 'node:crypto';
 import { readEnvelope, type MessageEnvelope } from '../mime/index.js';
-import type { BodyContext } from '../protocol/engine.js';
-import { evaluateLevel, filteringFacts, resultFacts, type LevelOutcome, type Rule, type TraceEntry } from '../rules/index.js';
+import type { BodyContext } from '../types/body-context.js';
+import { evaluateLevel, type LevelOutcome, type Rule, type TraceEntry } from '../rules/index.js';
 import type { RuleHit } from '../store/rule-hits.js';
 import { quarantineIdFor } from '../store/quarantine-id.js';
 import { applyDecision, decorationsOf, marksAnything, type DecorationDropped, type Marking, type Rewritten } from './apply-decision.js';
 import { shapeOf, type BodyShape } from './body-shape.js';
+import { filteringFacts, resultFacts } from './build-facts.js';
 import type { FileInspector } from './inspect-file.js';
-import { inspectMessage, type MessageInspection } from './inspect-message.js';
+import { inspectMessage } from './inspect-message.js';
+import type { MessageInspection } from './message-inspection.js';
 import { messageHeaderOf, originalMessage } from './section-context.js';
 import { decide, type Decision, type PolicySettings } from './policy.js';
-import type { Verdict } from './types.js';
-
-export const INBOXGUARD_VERSION = '0.1.0';
+import type { Verdict } from '../types/verdict.js';
+import { INBOXGUARD_VERSION } from '../version.js';
 
 const MARK_ONLY_REASON = 'a message delivered unchanged keeps its size, which the client may already know; the event records the marking instead';
 

@@ -1,5 +1,6 @@
 import { archiveKind, inspectArchive, type ArchiveLimits } from './archive/index.js';
-import type { ContentEngine, ContentInfo, FileFacts, Finding } from './types.js';
+import type { Finding } from '../types/verdict.js';
+import type { ContentEngine, ContentInfo, FileFacts } from './types.js';
 
 export interface FileInspection {
   findings: Finding[];

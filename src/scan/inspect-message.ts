@@ -1,33 +1,11 @@
-import type { BodyContext } from '../protocol/engine.js';
-import { attachmentFacts, evaluateLevel, rulesBeforeScan, type LevelOutcome, type Rule } from '../rules/index.js';
+import type { BodyContext } from '../types/body-context.js';
+import { evaluateLevel, rulesBeforeScan, type Rule } from '../rules/index.js';
 import type { BodyShape } from './body-shape.js';
+import { attachmentFacts } from './build-facts.js';
 import { inspectFile, type FileInspector } from './inspect-file.js';
-import type { FileFacts, Finding, Verdict } from './types.js';
+import type { MessageInspection, PartReport } from './message-inspection.js';
+import type { Finding } from '../types/verdict.js';
 import { verdictOf, worstVerdict } from './verdict.js';
-
-export interface PartReport {
-  path: string;
-  fileName?: string;
-  declaredType: string;
-  /** Decoded size in bytes. */
-  size: number;
-  facts?: FileFacts;
-  findings: Finding[];
-  errors: string[];
-  verdict: Verdict;
-  /** False when an attachment rule kept the part from the engines (skip-part-scan). */
-  scanned: boolean;
-  /** What the attachment rules decided for this part. */
-  rules: LevelOutcome;
-}
-
-export interface MessageInspection {
-  verdict: Verdict;
-  parts: PartReport[];
-  /** Every finding, parts and message structure together. */
-  findings: Finding[];
-  errors: string[];
-}
 
 /**
  * Runs the attachment rules and the engines over every part (decoded) of a fetched body. A part is

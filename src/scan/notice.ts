@@ -1,5 +1,5 @@
 import type { NoticeLadder } from '../mime/index.js';
-import type { PartReport } from './inspect-message.js';
+import type { PartReport } from './message-inspection.js';
 import { removingRule } from './policy.js';
 
 /**

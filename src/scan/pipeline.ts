@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { BodyContext } from '../protocol/engine.js';
+import type { BodyContext } from '../types/body-context.js';
 import type { EventLog } from '../store/events.js';
 import type { MessageOrigin } from '../store/message-origin.js';
 import type { Quarantine, QuarantineRecord } from '../store/quarantine.js';
@@ -8,13 +8,11 @@ import type { Rewritten } from './apply-decision.js';
 import type { BodyScanner, BodyScanResult, SpooledBody } from './body-scanner.js';
 import { ScanTimeoutError, withDeadline } from './deadline.js';
 import { renderBlocked, type Evaluation, type Evaluator, type Headline, type RuleApplication, type RuleTrace } from './evaluate.js';
-import type { MessageInspection } from './inspect-message.js';
+import type { MessageInspection } from './message-inspection.js';
 import { actionNames, type Decision, type PolicySettings } from './policy.js';
 import { originalMessage } from './section-context.js';
 import { Semaphore } from './semaphore.js';
-import type { EngineName, Verdict } from './types.js';
-
-export { INBOXGUARD_VERSION } from './evaluate.js';
+import type { EngineName, Verdict } from '../types/verdict.js';
 
 /** An Evaluator that can be told to give up (the worker pool terminates the worker running it). */
 export type CancellableEvaluator = (bytes: Buffer, context: BodyContext, signal: AbortSignal) => ReturnType<Evaluator>;
@@ -35,7 +33,8 @@ export interface PipelineOptions {
   maxConcurrentScans: number;
 }
 
-export interface ScanOutcome {
+/** Everything one scan found and did; the protocol engine hears only its size and whether it changed (protocol/engine.ts ScanOutcome). */
+export interface ScanReport {
   inspection: MessageInspection;
   decision: Decision;
   headline: Headline;
@@ -105,15 +104,15 @@ export class ScanPipeline implements BodyScanner {
    * Evaluates; with `act` it also keeps the original in quarantine when a rule asks for it or the
    * message changes, and counts the rules' hits. Without `act` (dry runs) nothing is written anywhere.
    */
-  evaluate(bytes: Buffer, context: BodyContext, act: boolean): Promise<ScanOutcome> {
+  evaluate(bytes: Buffer, context: BodyContext, act: boolean): Promise<ScanReport> {
     return withDeadline(this.options.timeoutSeconds, (signal) => this.evaluateWithin(bytes, context, act, signal));
   }
 
-  private async evaluateWithin(bytes: Buffer, context: BodyContext, act: boolean, signal: AbortSignal): Promise<ScanOutcome> {
+  private async evaluateWithin(bytes: Buffer, context: BodyContext, act: boolean, signal: AbortSignal): Promise<ScanReport> {
     const evaluation = await this.options.evaluate(bytes, context, signal);
     signal.throwIfAborted();
     const { inspection, decision, rewritten, decorationDropped, headline, rules, trace } = evaluation;
-    const outcome: ScanOutcome = { inspection, decision, rewritten, decorationDropped, headline, rules, trace };
+    const outcome: ScanReport = { inspection, decision, rewritten, decorationDropped, headline, rules, trace };
     if (!act) return outcome;
     this.countHits(evaluation);
     if (!evaluation.quarantineId) return outcome;
@@ -144,7 +143,7 @@ export class ScanPipeline implements BodyScanner {
     }
   }
 
-  private record(bytes: Buffer, context: BodyContext, outcome: ScanOutcome, started: number): void {
+  private record(bytes: Buffer, context: BodyContext, outcome: ScanReport, started: number): void {
     this.options.events.append({
       ...where(context),
       messageId: outcome.headline.messageId,

@@ -1,6 +1,6 @@
 // What happens to one message: the actions of the rules that applied at the three levels, combined.
 import type { AppliedRule, LevelOutcome, Rule } from '../rules/index.js';
-import type { MessageInspection, PartReport } from './inspect-message.js';
+import type { MessageInspection, PartReport } from './message-inspection.js';
 
 export interface PolicySettings {
   onError: 'pass' | 'block';

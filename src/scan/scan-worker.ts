@@ -1,8 +1,8 @@
 // What a scan worker thread does (its entry is scan-worker-entry.ts): the CPU side of scanning (MIME
 // walk, engines, archives, rendering) runs there so the proxy's event loop keeps serving other
 // sessions while a large message is scanned.
-import type { BodyContext } from '../protocol/engine.js';
-import { createInspector, policyFrom, type ScanWorkerData } from './create-pipeline.js';
+import type { BodyContext } from '../types/body-context.js';
+import { createInspector, policyFrom, type ScanWorkerData } from './create-inspector.js';
 import { createEvaluator, type Evaluation, type Evaluator } from './evaluate.js';
 import { toSharedBuffer } from './shared-buffer.js';
 

@@ -1,5 +1,5 @@
 import { walkPart } from '../mime/index.js';
-import type { BodyContext } from '../protocol/engine.js';
+import type { BodyContext } from '../types/body-context.js';
 
 // What the context of a body fetched on its own (IMAP BODY[n], BINARY[n], BODY[TEXT]) tells the
 // scan: the part's MIME header (its real transfer encoding) and the header of its message (for the

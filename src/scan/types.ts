@@ -1,29 +1,7 @@
 // Shared vocabulary of the scanning layer. Engines look at one file's bytes; the pipeline walks MIME
-// parts and archive entries, calls the engines, and combines their findings into a verdict.
-
-export type Verdict =
-  | 'clean'
-  | 'infected'
-  | 'suspicious'
-  | 'encrypted'
-  | 'archive-limit'
-  | 'malformed'
-  | 'too-large'
-  | 'error'
-  | 'timeout';
-
-export type EngineName = 'builtin' | 'clamd';
-
-/** What an engine or inspector reported about one file. */
-export interface Finding {
-  engine: EngineName | 'archive' | 'mime';
-  /** Detection name as the engine reports it, e.g. "Eicar-Test-Signature", "Test.EICAR.MD5.UNOFFICIAL", "Heuristic.DoubleExtension". */
-  name: string;
-  /** signature: known malware → infected; heuristic: suspicious; limit: could not be fully scanned. */
-  kind: 'signature' | 'heuristic' | 'limit' | 'encrypted' | 'malformed';
-  /** Where inside the message: part file name, then archive entry names, e.g. ["invoice.zip", "a/b.exe"]. */
-  location: string[];
-}
+// parts and archive entries, calls the engines, and combines their findings into a verdict
+// (the result's vocabulary, Verdict and Finding, is in ../types/verdict.ts for rules/ and store/ too).
+import type { DetectedType, EngineName, Finding } from '../types/verdict.js';
 
 /** A file handed to the engines: a decoded MIME part or an archive entry. */
 export interface ContentInfo {
@@ -35,32 +13,6 @@ export interface ContentInfo {
   /** True when the file came out of an archive. */
   insideArchive: boolean;
 }
-
-/** True type of a file from its content (magic bytes and structure). */
-export type DetectedType =
-  | 'pe'
-  | 'elf'
-  | 'macho'
-  | 'script-js'
-  | 'script-vbs'
-  | 'script-powershell'
-  | 'script-batch'
-  | 'hta'
-  | 'lnk'
-  | 'iso'
-  | 'ole'
-  | 'ooxml'
-  | 'pdf'
-  | 'rtf'
-  | 'html'
-  | 'zip'
-  | 'gzip'
-  | 'tar'
-  | 'rar'
-  | '7z'
-  | 'image'
-  | 'text'
-  | 'unknown';
 
 export interface FileFacts {
   detectedType: DetectedType;

@@ -1,12 +1,11 @@
-import type { Finding, Verdict } from './types.js';
+import type { Finding, Verdict } from '../types/verdict.js';
+import { SIZE_LIMIT_FINDING } from './engines/clamd/index.js';
 
 // When findings of several kinds meet, the most serious decides. Infected always wins; a part that
 // could not be fully inspected (limits, errors, broken structure) outranks mere suspicion.
 const SEVERITY: Verdict[] = ['infected', 'too-large', 'archive-limit', 'error', 'timeout', 'malformed', 'encrypted', 'suspicious', 'clean'];
 
-export const CLAMD_SIZE_LIMIT = 'ClamAV.SizeLimitExceeded';
-
-export function verdictOfFinding(finding: Finding): Verdict {
+function verdictOfFinding(finding: Finding): Verdict {
   switch (finding.kind) {
     case 'signature':
       return 'infected';
@@ -17,7 +16,7 @@ export function verdictOfFinding(finding: Finding): Verdict {
     case 'malformed':
       return 'malformed';
     case 'limit':
-      return finding.name === CLAMD_SIZE_LIMIT ? 'too-large' : 'archive-limit';
+      return finding.name === SIZE_LIMIT_FINDING ? 'too-large' : 'archive-limit';
   }
 }
 

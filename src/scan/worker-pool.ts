@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import type { BodyContext } from '../protocol/engine.js';
-import type { ScanWorkerData } from './create-pipeline.js';
+import type { BodyContext } from '../types/body-context.js';
+import type { ScanWorkerData } from './create-inspector.js';
 import type { Evaluation } from './evaluate.js';
 import type { ScanReply } from './scan-worker.js';
 

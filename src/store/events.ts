@@ -1,8 +1,8 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Finding } from '../scan/types.js';
+import type { Finding } from '../types/verdict.js';
 import type { MessageOrigin } from './message-origin.js';
-import { ensurePrivateDir } from './private-files.js';
+import { ensurePrivateDir } from '../private-files.js';
 
 /** One scan decision, as written to <dataDir>/logs/events.jsonl. */
 export interface ScanEvent extends MessageOrigin {
@@ -59,7 +59,7 @@ export interface EventFilter {
   verdict?: string;
 }
 
-export function matchesFilter(event: ScanEvent, filter: EventFilter, now = Date.now()): boolean {
+function matchesFilter(event: ScanEvent, filter: EventFilter, now = Date.now()): boolean {
   if (filter.sinceMs !== undefined && now - Date.parse(event.time) > filter.sinceMs) return false;
   if (filter.verdict !== undefined && event.verdict !== filter.verdict) return false;
   return true;

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 
-export type { Logger } from 'pino';
 
 export interface LogOptions {
   dataDir: string;

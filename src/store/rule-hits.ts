@@ -3,7 +3,7 @@
 import { chmodSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { ensurePrivateDir, posixModes } from './private-files.js';
+import { ensurePrivateDir, posixModes } from '../private-files.js';
 
 export interface RuleHits {
   hits: number;

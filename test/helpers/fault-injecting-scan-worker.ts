@@ -2,7 +2,7 @@
 // messages carrying `X-Fault-Injection: hang | throw | exit`, which make it never answer, throw out of
 // its message handler, or exit — faults a real worker only shows by accident.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ScanWorkerData } from '../../src/scan/create-pipeline.js';
+import type { ScanWorkerData } from '../../src/scan/create-inspector.js';
 import { serveScans, type ScanPort, type ScanRequest } from '../../src/scan/scan-worker.js';
 
 export const FAULT_HEADER = 'X-Fault-Injection';

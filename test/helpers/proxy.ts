@@ -7,7 +7,7 @@ import { LiveConfig } from '../../src/config/live-config.js';
 import type { ListenerConfig } from '../../src/config/schema.js';
 import { loadConfigAssigningRuleIds } from '../../src/config/store.js';
 import { watchConfigFile, type ConfigWatcher } from '../../src/config/watch.js';
-import { writePrivateFile } from '../../src/store/private-files.js';
+import { writePrivateFile } from '../../src/private-files.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/proxy.js';
 import type { BodyScanner } from '../../src/scan/body-scanner.js';
 import { noScanning } from './no-scanning.js';

@@ -66,7 +66,7 @@ export function decodeUuencodedBlock(text: Buffer, block: UuencodedBlock): Buffe
 }
 
 /** Each line: a length character, then groups of four characters carrying three bytes. */
-export function decodeUuencodedLines(data: Buffer): Buffer {
+function decodeUuencodedLines(data: Buffer): Buffer {
   // A line says how many bytes it carries (at most 63); characters missing at its end count as zeros.
   let lines = 1;
   for (let lf = data.indexOf(LF); lf !== -1; lf = data.indexOf(LF, lf + 1)) lines++;

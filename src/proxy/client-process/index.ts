@@ -6,9 +6,9 @@ import { LinuxClientLookup } from './linux.js';
 import type { ClientLookup, ConnectionEnds } from './types.js';
 import { lookupWindows } from './windows.js';
 
-export type { ClientApplication, ClientLookup, ConnectionEnds } from './types.js';
+export type { ClientApplication, ClientLookup } from './types.js';
 
-export const LOOKUP_TIMEOUT_MS = 3000;
+const LOOKUP_TIMEOUT_MS = 3000;
 
 export type LookupClient = (ends: ConnectionEnds) => Promise<ClientLookup>;
 
@@ -27,7 +27,7 @@ export function platformLookup(platform: NodeJS.Platform = process.platform): Lo
   }
 }
 
-export function connectionEnds(socket: net.Socket): ConnectionEnds | undefined {
+function connectionEnds(socket: net.Socket): ConnectionEnds | undefined {
   const { remoteAddress, remotePort, localAddress, localPort } = socket;
   if (!remoteAddress || !remotePort || !localAddress || !localPort) return undefined;
   return { clientAddress: remoteAddress, clientPort: remotePort, proxyAddress: localAddress, proxyPort: localPort };

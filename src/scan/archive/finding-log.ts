@@ -1,4 +1,4 @@
-import type { Finding } from '../types.js';
+import type { Finding } from '../../types/verdict.js';
 import { ArchiveFindingName, type LimitFindingName } from './finding-names.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Finding } from '../types.js';
+import type { Finding } from '../../types/verdict.js';
 import { archiveKind } from './archive-kind.js';
 import { CallbackFailure } from './archive-walk.js';
 import { FindingLog } from './finding-log.js';

@@ -7,7 +7,7 @@ export interface EntrySpan {
   dataEnd: number;
 }
 
-export class ZipStructureError extends Error {}
+class ZipStructureError extends Error {}
 
 const LOCAL_HEADER_SIGNATURE = 0x04034b50;
 const LOCAL_HEADER_SIZE = 30;

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { attachmentFacts, DEFAULT_RULES, defaultRules, evaluateLevel, type AttachmentFacts } from '../../../src/rules/index.js';
+import { DEFAULT_RULES, defaultRules, evaluateLevel, type AttachmentFacts } from '../../../src/rules/index.js';
 import { defaultArchiveLimits } from '../../../src/scan/archive/index.js';
+import { attachmentFacts } from '../../../src/scan/build-facts.js';
 import { createBuiltinEngine, type BuiltinEngine } from '../../../src/scan/engines/builtin/index.js';
 import { inspectFile } from '../../../src/scan/inspect-file.js';
-import type { PartReport } from '../../../src/scan/inspect-message.js';
+import type { PartReport } from '../../../src/scan/message-inspection.js';
 import { verdictOf } from '../../../src/scan/verdict.js';
 import { EICAR } from '../scan/archive/archive-builders.js';
 import { minimalPe, pdfFile } from '../scan/engines/samples.js';

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { configSchema } from '../../../src/config/schema.js';
 import { defaultArchiveLimits } from '../../../src/scan/archive/index.js';
 import { createScanSetup, type ScanSetup } from '../../../src/scan/create-pipeline.js';
-import type { ScanOutcome } from '../../../src/scan/pipeline.js';
+import type { ScanReport } from '../../../src/scan/pipeline.js';
 import { base64Lines, randomBytesFromSeed } from '../../helpers/messages.js';
 import { countingInflate, inflateBound } from './archive/inspect-helper.js';
 import { EICAR, nestZips, writeGzip, writeRecursiveBomb, writeTar } from './archive/archive-builders.js';
@@ -46,7 +46,7 @@ function uuencode(name: string, data: Buffer): string {
 describe('scan pipeline over a generated corpus (builtin engine)', () => {
   let setup: ScanSetup;
   let dataDir: string;
-  const scan = (bytes: Buffer): Promise<ScanOutcome> => setup.pipeline.evaluate(bytes, { protocol: 'imap', section: 'BODY[]' }, false);
+  const scan = (bytes: Buffer): Promise<ScanReport> => setup.pipeline.evaluate(bytes, { protocol: 'imap', section: 'BODY[]' }, false);
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'inboxguard-corpus-'));

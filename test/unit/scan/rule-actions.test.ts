@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import { configSchema } from '../../../src/config/schema.js';
 import { readEnvelope, walkMessage } from '../../../src/mime/index.js';
 import { createScanSetup } from '../../../src/scan/create-pipeline.js';
-import type { ScanOutcome } from '../../../src/scan/pipeline.js';
+import type { ScanReport } from '../../../src/scan/pipeline.js';
 import { eventsPath, readEvents } from '../../../src/store/events.js';
 import { Quarantine, quarantineDir } from '../../../src/store/quarantine.js';
 import { RuleHitStore, stateDbPath } from '../../../src/store/rule-hits.js';
@@ -34,7 +34,7 @@ let counter = 0;
 const rule = (level: string, conditions: unknown[], actions: unknown[], extra: RawRule = {}): RawRule => ({ id: `r-t${++counter}`, name: `rule ${counter}`, level, conditions, actions, ...extra });
 
 /** Evaluates `bytes` with exactly these transport rules; `act` also quarantines and counts, as the proxy does. */
-async function run(rules: RawRule[], bytes: Buffer, act = false): Promise<{ outcome: ScanOutcome; dataDir: string }> {
+async function run(rules: RawRule[], bytes: Buffer, act = false): Promise<{ outcome: ScanReport; dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'inboxguard-rule-actions-'));
   dirs.push(dataDir);
   const setup = await createScanSetup(configSchema.parse({ rules: { transport: rules } }), dataDir, undefined, ['builtin'], { countRuleHits: act });
@@ -46,13 +46,13 @@ async function run(rules: RawRule[], bytes: Buffer, act = false): Promise<{ outc
 }
 
 /** What the proxy does per body: evaluate with side effects, then log the event. */
-async function scanAndRecord(pipeline: Awaited<ReturnType<typeof createScanSetup>>['pipeline'], bytes: Buffer): Promise<ScanOutcome> {
+async function scanAndRecord(pipeline: Awaited<ReturnType<typeof createScanSetup>>['pipeline'], bytes: Buffer): Promise<ScanReport> {
   const outcome = await pipeline.evaluate(bytes, CONTEXT, true);
   await pipeline.scan({ size: bytes.length, inMemory: () => bytes, readAll: async () => bytes, range: async function* () { yield bytes; } }, CONTEXT);
   return outcome;
 }
 
-const delivered = (outcome: ScanOutcome, original: Buffer) => outcome.rewritten?.bytes ?? original;
+const delivered = (outcome: ScanReport, original: Buffer) => outcome.rewritten?.bytes ?? original;
 const partNames = (bytes: Buffer) => walkMessage(bytes).parts.map((part) => part.fileName ?? part.contentType);
 
 describe('rules in the scan pipeline', () => {

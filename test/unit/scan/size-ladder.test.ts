@@ -11,7 +11,7 @@ import { walkMessage } from '../../../src/mime/index.js';
 import type { BodyContext } from '../../../src/protocol/engine.js';
 import { createScanSetup } from '../../../src/scan/create-pipeline.js';
 import { renderBlocked } from '../../../src/scan/evaluate.js';
-import type { ScanOutcome } from '../../../src/scan/pipeline.js';
+import type { ScanReport } from '../../../src/scan/pipeline.js';
 import { plainText, randomBytesFromSeed, withAttachments } from '../../helpers/messages.js';
 
 const CONTEXT: BodyContext = { protocol: 'imap', section: 'BODY[]' };
@@ -45,14 +45,14 @@ function infected(size: number): Buffer {
   return withAttachments({ seed: 3, subject: 'figures', attachments: [{ filename: 'eicar.com', contentType: 'application/octet-stream', content }] });
 }
 
-async function scanned(size: number): Promise<{ original: Buffer; outcome: ScanOutcome }> {
+async function scanned(size: number): Promise<{ original: Buffer; outcome: ScanReport }> {
   const original = infected(size);
   const setup = size >= SIGNATURE.length ? shipped : byName;
   return { original, outcome: await setup.pipeline.evaluate(original, CONTEXT, false) };
 }
 
 /** What a delivery kept, from richest (full notice, every decoration) down. */
-function stateOf(outcome: ScanOutcome): string {
+function stateOf(outcome: ScanReport): string {
   const dropped = outcome.decorationDropped;
   return [dropped?.notice ?? 'full', ...(dropped?.dropped ?? [])].join(' | ');
 }

@@ -1,7 +1,8 @@
 // The builtin content engine: EICAR, ClamAV hash (.hdb/.hsb) and body (.ndb) signatures, true file
 // type, and file-name/type heuristics. Hashing and the signature automaton share one pass over the
 // file, in slices that leave the event loop room to breathe.
-import type { ContentEngine, ContentInfo, FileFacts, Finding } from '../../types.js';
+import type { Finding } from '../../../types/verdict.js';
+import type { ContentEngine, ContentInfo, FileFacts } from '../../types.js';
 import { findingLocation } from '../finding-location.js';
 import type { AhoCorasickOptions } from './body/aho-corasick.js';
 import { EICAR_NAME, isEicarTestFile } from './eicar.js';

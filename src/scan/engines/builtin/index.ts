@@ -1,10 +1,4 @@
-export { createBuiltinEngine, type BuiltinEngine, type BuiltinEngineOptions } from './create-builtin-engine.js';
-export { detectFileType } from './file-type/detect-file-type.js';
-export { EICAR_NAME, EICAR_STRING, isEicarTestFile } from './eicar.js';
+export { createBuiltinEngine, type BuiltinEngine } from './create-builtin-engine.js';
+export { EICAR_STRING } from './eicar.js';
 export { shippedSignatureDir } from './signatures/shipped-signature-dir.js';
-export { formatWarning, type SignatureWarning } from './signatures/signature-warnings.js';
-export type { SignatureCount } from './signatures/load-signatures.js';
-export { BIDI_FILE_NAME } from './heuristics/bidi-file-name.js';
-export { DOUBLE_EXTENSION } from './heuristics/double-extension.js';
-export { EXECUTABLE_IN_ARCHIVE } from './heuristics/executable-in-archive.js';
-export { TYPE_MISMATCH } from './heuristics/type-mismatch.js';
+export { formatWarning } from './signatures/signature-warnings.js';

@@ -6,7 +6,8 @@
 // Without it the file is sent and clamd's "size limit exceeded" answer gives the same finding. clamd
 // closes the connection right after that answer, and the close can destroy the answer while we are
 // still writing; then a size probe (a chunk header alone, see instreamSizeProbe) asks again.
-import type { ContentEngine, ContentInfo, Finding } from '../../types.js';
+import type { Finding } from '../../../types/verdict.js';
+import type { ContentEngine, ContentInfo } from '../../types.js';
 import { findingLocation } from '../finding-location.js';
 import { describeAddress, type ClamdAddress } from './clamd-address.js';
 import { ClamdDroppedError, ClamdError } from './clamd-errors.js';

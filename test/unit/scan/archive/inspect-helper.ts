@@ -1,5 +1,6 @@
 import { inspectArchive, defaultArchiveLimits, inflateMeter, INFLATE_CHUNK_BYTES, type ArchiveInfo, type ArchiveLimits } from '../../../../src/scan/archive/index.js';
-import type { ContentInfo, Finding } from '../../../../src/scan/types.js';
+import type { ContentInfo } from '../../../../src/scan/types.js';
+import type { Finding } from '../../../../src/types/verdict.js';
 
 export interface Delivered {
   data: Buffer;

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { detectFileType } from '../../../../src/scan/engines/builtin/file-type/detect-file-type.js';
 import { oleDirectoryNames } from '../../../../src/scan/engines/builtin/file-type/ole-storage.js';
 import { zipEntryNames } from '../../../../src/scan/engines/builtin/file-type/zip-entries.js';
-import type { DetectedType } from '../../../../src/scan/types.js';
+import type { DetectedType } from '../../../../src/types/verdict.js';
 import { fatMachO, isoImage, javaClass, minimalElf, minimalPe, oleFile, ooxmlFile, pdfFile, shellLink, withMagic, zipFile } from './samples.js';
 
 const typeOf = (content: Buffer | string, fileName?: string): DetectedType =>

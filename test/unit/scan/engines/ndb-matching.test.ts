@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { BodyDatabase } from '../../../../src/scan/engines/builtin/body/body-database.js';
 import { parseNdbLine, type NdbSignature } from '../../../../src/scan/engines/builtin/body/ndb-line.js';
-import type { DetectedType } from '../../../../src/scan/types.js';
+import type { DetectedType } from '../../../../src/types/verdict.js';
 import { regExpMatches } from './reference-matchers.js';
 
 function signature(line: string): NdbSignature {

@@ -1,7 +1,7 @@
 // All .ndb signatures of an engine: compiled patterns, and one Aho-Corasick automaton over their
 // anchors (signatures sharing an anchor share an automaton pattern). A BodyScan runs one file
 // through the automaton slice by slice and verifies each anchor hit.
-import type { DetectedType } from '../../../types.js';
+import type { DetectedType } from '../../../../types/verdict.js';
 import { AhoCorasick, type AhoCorasickOptions } from './aho-corasick.js';
 import { anchorDecides, compilePattern, matchesAroundAnchor, matchesWholeFile, type CompiledPattern } from './compiled-signature.js';
 import type { NdbSignature } from './ndb-line.js';

@@ -8,7 +8,7 @@ import { applySteps } from './step-matcher.js';
 import { offsetRange, type SignatureOffset } from './signature-offset.js';
 import { compileSteps, minLength, reverseSteps, type Step } from './steps.js';
 
-export const MAX_ANCHOR = 8;
+const MAX_ANCHOR = 8;
 const MIN_ANCHOR = 2;
 const FIRST_WINDOW = 4096;
 

@@ -4,7 +4,7 @@
 //    against its normalised copy (lower-cased, whitespace folded), so results can differ.
 //  - 4 (mail), 11 (Flash), 12 (Java), 13 (internal), 14 (other) are treated as 'any' (0).
 //  - numbers above 14 are rejected as unsupported (clamd loads them but never matches them).
-import type { DetectedType } from '../../../types.js';
+import type { DetectedType } from '../../../../types/verdict.js';
 
 export type TargetFilter = 'any' | ReadonlySet<DetectedType>;
 

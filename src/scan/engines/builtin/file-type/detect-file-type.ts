@@ -1,6 +1,7 @@
 // True file type from content: magic numbers and structure first, the name only to tell text
 // formats apart. See the individual modules for what each check looks at.
-import type { DetectedType, FileFacts } from '../../../types.js';
+import type { DetectedType } from '../../../../types/verdict.js';
+import type { FileFacts } from '../../../types.js';
 import { isElf, isMachO, isPe } from './executables.js';
 import { archiveType, isDiskImage, isImage, isLnk, isOle, isRtf, isZip } from './magic.js';
 import { oleHasVbaProject } from './ole-storage.js';

@@ -1,5 +1,5 @@
 // Formats recognised by a signature at a fixed place: archives, images, disk images, shortcuts, RTF.
-import type { DetectedType } from '../../../types.js';
+import type { DetectedType } from '../../../../types/verdict.js';
 import { hasAsciiAt, hasBytesAt } from './bytes.js';
 
 /** Windows shell link: header size 0x4C, then the ShellLink CLSID 00021401-0000-0000-C000-000000000046. */

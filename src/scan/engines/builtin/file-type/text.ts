@@ -1,7 +1,7 @@
 // Text files and what kind of text: HTML, HTA, or a script (JavaScript, VBScript, PowerShell,
 // batch). A script extension decides for text content; otherwise a script needs at least two
 // distinct telltale constructs of its language, so prose that mentions one keyword stays text.
-import type { DetectedType } from '../../../types.js';
+import type { DetectedType } from '../../../../types/verdict.js';
 
 const SAMPLE_BYTES = 64 * 1024;
 const TEXT_CHECK_BYTES = 8 * 1024;

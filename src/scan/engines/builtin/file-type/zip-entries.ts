@@ -10,7 +10,7 @@ const CENTRAL_HEADER_SIGNATURE = 0x02014b50;
 const LOCAL_HEADER = Buffer.from('PK\x03\x04', 'latin1');
 const EOCD_SIZE = 22;
 const MAX_COMMENT = 0xffff;
-export const MAX_ZIP_ENTRIES = 100_000;
+const MAX_ZIP_ENTRIES = 100_000;
 
 function findEndOfCentralDirectory(content: Buffer): number {
   const lowest = Math.max(0, content.length - EOCD_SIZE - MAX_COMMENT);

@@ -1,4 +1,4 @@
-import type { DetectedType } from '../../../types.js';
+import type { DetectedType } from '../../../../types/verdict.js';
 
 /** Types that run code when opened. */
 export const EXECUTABLE_TYPES: ReadonlySet<DetectedType> = new Set<DetectedType>([

@@ -3,7 +3,7 @@
 // mismatch; declarations that fit the detected type (application/x-msdownload for PE,
 // text/javascript for a script, ...) are consistent. Scripts are text, so text/* never mismatches
 // a script (content-based script detection is a heuristic itself).
-import type { DetectedType } from '../../../types.js';
+import type { DetectedType } from '../../../../types/verdict.js';
 import { EXECUTABLE_TYPES, isScript } from './dangerous-types.js';
 
 export const TYPE_MISMATCH = 'Heuristic.TypeMismatch';

@@ -1,7 +1,7 @@
 // ClamAV "functionality levels" let a signature say which engine versions may load it. The builtin
 // engine claims the level of the clamd it is compared against (ClamAV 1.4 reports 216 in clamconf),
 // so both load and skip the same signatures.
-export const ENGINE_FLEVEL = 216;
+const ENGINE_FLEVEL = 216;
 
 /** The level from which hash signatures may use '*' as the file size. */
 export const WILDCARD_SIZE_FLEVEL = 73;

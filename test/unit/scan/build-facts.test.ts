@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { attachmentFacts, evaluateLevel, filteringFacts, parseRules, resultFacts } from '../../../src/rules/index.js';
+import { evaluateLevel, parseRules } from '../../../src/rules/index.js';
 import { readEnvelope } from '../../../src/mime/envelope.js';
-import type { MessageInspection, PartReport } from '../../../src/scan/inspect-message.js';
+import { attachmentFacts, filteringFacts, resultFacts } from '../../../src/scan/build-facts.js';
+import type { MessageInspection, PartReport } from '../../../src/scan/message-inspection.js';
 
 const CRLF = '\r\n';
 const connection = { upstreamHost: 'imap.example.org', upstreamIp: '192.0.2.1', listener: 'main', user: 'me@example.org', application: 'Thunderbird' };

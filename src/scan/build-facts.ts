@@ -1,9 +1,9 @@
 // Turns what the envelope reader and the scanner produce into the facts rules see.
 import type { MessageEnvelope } from '../mime/envelope.js';
-import { BIDI_FILE_NAME, hasBidiControls } from '../scan/engines/builtin/heuristics/bidi-file-name.js';
-import { DOUBLE_EXTENSION, hasDoubleExtension } from '../scan/engines/builtin/heuristics/double-extension.js';
-import type { MessageInspection, PartReport } from '../scan/inspect-message.js';
-import type { AttachmentFacts, FilteringFacts, ResultFacts } from './facts.js';
+import type { AttachmentFacts, FilteringFacts, ResultFacts } from '../rules/index.js';
+import { BIDI_FILE_NAME, hasBidiControls } from './engines/builtin/heuristics/bidi-file-name.js';
+import { DOUBLE_EXTENSION, hasDoubleExtension } from './engines/builtin/heuristics/double-extension.js';
+import type { MessageInspection, PartReport } from './message-inspection.js';
 
 export interface ConnectionFacts {
   upstreamHost: string;
