@@ -1,4 +1,4 @@
-// Byte-level helpers shared by the IMAP tokenizers. IMAP syntax is ASCII; everything here works on
+// Byte-level helpers shared by the IMAP tokenizer and its users. IMAP syntax is ASCII; everything here works on
 // Buffers directly so that lines are inspected without decoding them to strings first.
 
 export const CR = 0x0d;
@@ -86,23 +86,4 @@ export function unquote(buf: Buffer, start: number, end: number): Buffer {
     }
   }
   return out.subarray(0, n);
-}
-
-/**
- * End (exclusive) of the quoted string starting at start (an opening DQUOTE), or -1 if the line
- * ends before the closing quote.
- */
-export function quotedEnd(buf: Buffer, start: number, limit: number): number {
-  let i = start + 1;
-  while (i < limit) {
-    const byte = buf[i];
-    if (byte === BACKSLASH) {
-      i += 2;
-      continue;
-    }
-    if (byte === DQUOTE) return i + 1;
-    if (byte === CR || byte === LF) return -1;
-    i++;
-  }
-  return -1;
 }

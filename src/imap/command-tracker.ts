@@ -1,4 +1,5 @@
-import { DQUOTE, SP, latin1, lineEndStart, quotedEnd, unquote, wordEnd } from './ascii.js';
+import { SP, latin1, lineEndStart, wordEnd } from './ascii.js';
+import { readAstring } from './astring.js';
 import { parseFetchCommand, type FetchCommand } from './fetch-command.js';
 import { LineFramer, type FramerSink } from './line-framer.js';
 import { literalAtLineEnd, type LiteralHeader } from './literal-header.js';
@@ -193,14 +194,14 @@ export class CommandTracker implements FramerSink {
     let toSend = line;
     switch (verb) {
       case 'LOGIN': {
-        const user = readAstring(line, argsStart, literal);
+        const user = readAstring(line, argsStart);
         if (user === 'literal') capture = 'user';
         else record.user = user;
         break;
       }
       case 'SELECT':
       case 'EXAMINE': {
-        const mailbox = readAstring(line, argsStart, literal);
+        const mailbox = readAstring(line, argsStart);
         if (mailbox === 'literal') capture = 'mailbox';
         else record.mailbox = mailbox;
         break;
@@ -273,17 +274,4 @@ export class CommandTracker implements FramerSink {
     auth.needsFirstResponse = false;
     auth.record.user = saslIdentity(auth.mechanism, latin1(line, 0, lineEndStart(line)));
   }
-}
-
-/** The astring at pos: its value, 'literal' if it is the literal announced at the line end, or undefined. */
-function readAstring(line: Buffer, pos: number, literal: LiteralHeader | null): string | 'literal' | undefined {
-  const limit = lineEndStart(line);
-  if (pos >= limit) return undefined;
-  if (literal && literal.start === pos) return 'literal';
-  if (line[pos] === DQUOTE) {
-    const end = quotedEnd(line, pos, limit);
-    return end < 0 ? undefined : unquote(line, pos, end).toString('utf8');
-  }
-  const end = wordEnd(line, pos);
-  return line.toString('utf8', pos, end);
 }

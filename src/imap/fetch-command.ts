@@ -1,5 +1,6 @@
-import { DQUOTE, LBRACKET, LPAREN, RBRACKET, RPAREN, SP, CR, LF, GT, LT, quotedEnd, wordEnd, lineEndStart } from './ascii.js';
+import { LPAREN, RPAREN, SP } from './ascii.js';
 import { classifyFetchItem, type FetchItem } from './fetch-item.js';
+import { ImapTokenizer } from './tokenizer.js';
 
 // Parses the item list of a client FETCH / UID FETCH command (RFC 3501 §6.4.5, RFC 9051 §6.4.5)
 // and rebuilds it with partial ranges removed, so that the engine can fetch a section whole.
@@ -24,72 +25,45 @@ export interface FetchCommand {
   listEnd: number;
 }
 
-/** End of one fetch-att starting at pos, or -1. */
-function itemEnd(line: Buffer, pos: number, limit: number): number {
-  let i = pos;
-  while (i < limit) {
-    const byte = line[i];
-    if (byte === SP || byte === RPAREN || byte === CR || byte === LF) break;
-    if (byte === LBRACKET) {
-      i++;
-      while (i < limit && line[i] !== RBRACKET) {
-        if (line[i] === DQUOTE) {
-          const end = quotedEnd(line, i, limit);
-          if (end < 0) return -1;
-          i = end;
-        } else {
-          i++;
-        }
-      }
-      if (i >= limit) return -1;
-      i++;
-      if (i < limit && line[i] === LT) {
-        const gt = line.indexOf(GT, i);
-        if (gt < 0 || gt >= limit) return -1;
-        i = gt + 1;
-      }
-      continue;
-    }
-    if (byte === LPAREN || byte === DQUOTE) return -1;
-    i++;
-  }
-  return i === pos ? -1 : i;
+/** The fetch-att token at the tokenizer's position, if the next token is one. */
+function readItem(line: Buffer, tokens: ImapTokenizer): FetchCommandItem | undefined {
+  const token = tokens.nextFetchAtt();
+  if (token.kind !== 'fetch-att') return undefined;
+  const name = line.toString('latin1', token.start, token.end).toUpperCase();
+  return { name, start: token.start, end: token.end, item: classifyFetchItem(name) };
 }
 
-function readItem(line: Buffer, start: number, limit: number): FetchCommandItem | undefined {
-  const end = itemEnd(line, start, limit);
-  if (end < 0) return undefined;
-  const name = line.toString('latin1', start, end).toUpperCase();
-  return { name, start, end, item: classifyFetchItem(name) };
+/** An item ends at SP, `)` or the line end; anything else right after it (`(`, DQUOTE) is not read. */
+function endsItem(line: Buffer, pos: number, limit: number): boolean {
+  return pos >= limit || line[pos] === SP || line[pos] === RPAREN;
 }
 
 /** `argsStart` is the offset just after `FETCH `. Returns undefined for anything it cannot read. */
 export function parseFetchCommand(line: Buffer, argsStart: number, uid: boolean): FetchCommand | undefined {
-  const limit = lineEndStart(line);
-  const setEnd = wordEnd(line, argsStart);
-  if (setEnd === argsStart || setEnd >= limit || line[setEnd] !== SP) return undefined;
-  const sequenceSet = line.toString('latin1', argsStart, setEnd);
-  const listStart = setEnd + 1;
+  const tokens = new ImapTokenizer(line, argsStart, true);
+  const set = tokens.nextAstring();
+  if (set.kind !== 'atom' || tokens.atLimit || tokens.next().kind !== 'sp') return undefined;
+  const sequenceSet = line.toString('latin1', set.start, set.end);
+  const listStart = tokens.pos;
   if (line[listStart] !== LPAREN) {
-    const single = readItem(line, listStart, limit);
-    if (!single) return undefined;
+    const single = readItem(line, tokens);
+    if (!single || !endsItem(line, single.end, tokens.limit)) return undefined;
     return { uid, sequenceSet, items: [single], parenthesized: false, listStart, listEnd: single.end };
   }
+  tokens.next();
   const items: FetchCommandItem[] = [];
-  let i = listStart + 1;
   for (;;) {
-    if (i >= limit) return undefined;
-    if (line[i] === RPAREN) break;
-    if (line[i] === SP) {
-      i++;
+    if (tokens.atLimit) return undefined;
+    if (line[tokens.pos] === RPAREN) break;
+    if (line[tokens.pos] === SP) {
+      tokens.next();
       continue;
     }
-    const item = readItem(line, i, limit);
-    if (!item) return undefined;
+    const item = readItem(line, tokens);
+    if (!item || !endsItem(line, item.end, tokens.limit)) return undefined;
     items.push(item);
-    i = item.end;
   }
-  return { uid, sequenceSet, items, parenthesized: true, listStart, listEnd: i + 1 };
+  return { uid, sequenceSet, items, parenthesized: true, listStart, listEnd: tokens.pos + 1 };
 }
 
 /**

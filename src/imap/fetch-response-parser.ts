@@ -1,21 +1,7 @@
-import {
-  DQUOTE,
-  GT,
-  LBRACKET,
-  LPAREN,
-  LT,
-  RBRACKET,
-  RPAREN,
-  SP,
-  CR,
-  LF,
-  lineEndStart,
-  quotedEnd,
-  startsWithWord,
-} from './ascii.js';
-import { literalAtLineEnd } from './literal-header.js';
+import { startsWithWord } from './ascii.js';
+import { ImapTokenizer, isAtomLike } from './tokenizer.js';
 
-// Incremental tokenizer for the msg-att list of `* n FETCH (…)` (RFC 3501 §7.4.2). The response
+// Incremental parser, on the IMAP tokenizer, for the msg-att list of `* n FETCH (…)` (RFC 3501 §7.4.2). The response
 // arrives as line segments separated by literals; each segment is parsed completely (it is short),
 // literal content never passes through here. Items are reported with their byte offsets in the
 // segment so the caller can cut, keep or replace exactly those bytes.
@@ -82,121 +68,86 @@ export class FetchResponseParser {
   /** Parses one segment; `from` is where the msg-att content starts (after `(` on the first line). */
   parseSegment(seg: Buffer, from: number): FetchSegmentResult {
     const result: FetchSegmentResult = { items: [], directLiteral: false, complete: false, malformed: false };
-    const literal = literalAtLineEnd(seg, false);
-    const limit = literal ? literal.start : lineEndStart(seg);
+    const tokens = new ImapTokenizer(seg, from, false);
+    const literal = tokens.literal;
+    const fail = (): FetchSegmentResult => malformed(result, literal === null);
     let current: ParsedFetchItem | undefined;
     let listStart = -1;
-    let i = from;
 
-    while (i < limit) {
-      const byte = seg[i];
+    while (this.state !== 'closed' && !tokens.atLimit) {
       switch (this.state) {
         case 'itemStart': {
-          if (byte === SP) {
-            i++;
-            break;
-          }
-          if (byte === RPAREN) {
+          const token = tokens.nextFetchAtt();
+          if (token.kind === 'sp') break;
+          if (token.kind === 'close') {
             this.state = 'closed';
-            i++;
             break;
           }
-          const nameStart = i;
-          const nameEnd = this.scanName(seg, i, limit);
-          if (nameEnd < 0) {
-            if ((this.state as State) === 'section' && literal) {
-              result.nestedLiteral = { size: literal.size, binary: literal.binary };
-              return result;
-            }
-            return malformed(result, literal === null);
+          if (token.kind === 'incomplete') {
+            this.state = 'section';
+            if (!literal) return fail();
+            result.nestedLiteral = { size: literal.size, binary: literal.binary };
+            return result;
           }
-          if (nameEnd >= limit || seg[nameEnd] !== SP) return malformed(result, literal === null);
-          current = { name: itemName(seg, nameStart, nameEnd), nameStart, nameEnd };
+          if (token.kind !== 'fetch-att') return fail();
+          const after = tokens.next();
+          if (after.kind !== 'sp') return fail();
+          current = { name: itemName(seg, token.start, token.end), nameStart: token.start, nameEnd: token.end };
           result.items.push(current);
-          i = nameEnd + 1;
           this.state = 'value';
           break;
         }
         case 'section': {
           // Continuing a section spec that contained a literal: the name is unreadable, its value passes.
-          const end = this.scanSectionRest(seg, i, limit);
-          if (end < 0) {
-            if (literal) {
-              result.nestedLiteral = { size: literal.size, binary: literal.binary };
-              return result;
-            }
-            return malformed(result, literal === null);
+          const token = tokens.continueSection();
+          if (token.kind === 'incomplete') {
+            if (!literal) return fail();
+            result.nestedLiteral = { size: literal.size, binary: literal.binary };
+            return result;
           }
-          if (end >= limit || seg[end] !== SP) return malformed(result, literal === null);
-          current = { name: OPAQUE_NAME, nameStart: i, nameEnd: end };
+          if (token.kind !== 'fetch-att' || tokens.next().kind !== 'sp') return fail();
+          current = { name: OPAQUE_NAME, nameStart: token.start, nameEnd: token.end };
           result.items.push(current);
-          i = end + 1;
           this.state = 'value';
           break;
         }
         case 'value': {
-          if (byte === LPAREN) {
+          const token = tokens.next();
+          if (token.kind === 'open') {
             this.depth = 1;
-            listStart = i;
-            i++;
+            listStart = token.start;
             this.state = 'nested';
-            break;
-          }
-          if (byte === DQUOTE) {
-            const end = quotedEnd(seg, i, limit);
-            if (end < 0) return malformed(result, literal === null);
-            if (current) current.value = { form: 'quoted', start: i, end };
-            i = end;
+          } else if (token.kind === 'quoted' || isAtomLike(token)) {
+            if (current) current.value = { form: token.kind === 'quoted' ? 'quoted' : 'atom', start: token.start, end: token.end };
             this.state = 'afterValue';
-            break;
+          } else {
+            return fail();
           }
-          let end = i;
-          while (end < limit) {
-            const b = seg[end];
-            if (b === SP || b === RPAREN || b === LPAREN || b === CR || b === LF || b === DQUOTE) break;
-            end++;
-          }
-          if (end === i) return malformed(result, literal === null);
-          if (current) current.value = { form: 'atom', start: i, end };
-          i = end;
-          this.state = 'afterValue';
           break;
         }
         case 'nested': {
-          if (byte === DQUOTE) {
-            const end = quotedEnd(seg, i, limit);
-            if (end < 0) return malformed(result, literal === null);
-            i = end;
-            break;
+          const token = tokens.next();
+          if (token.kind === 'bad') return fail();
+          if (token.kind === 'open') this.depth++;
+          else if (token.kind === 'close' && --this.depth === 0) {
+            if (current && listStart >= 0) current.value = { form: 'list', start: listStart, end: token.end };
+            this.state = 'afterValue';
           }
-          if (byte === LPAREN) this.depth++;
-          else if (byte === RPAREN) {
-            this.depth--;
-            if (this.depth === 0) {
-              if (current && listStart >= 0) current.value = { form: 'list', start: listStart, end: i + 1 };
-              this.state = 'afterValue';
-            }
-          }
-          i++;
           break;
         }
         case 'afterValue': {
-          if (byte === SP) this.state = 'itemStart';
-          else if (byte === RPAREN) this.state = 'closed';
-          else return malformed(result, literal === null);
-          i++;
+          const token = tokens.next();
+          if (token.kind === 'sp') this.state = 'itemStart';
+          else if (token.kind === 'close') this.state = 'closed';
+          else return fail();
           break;
         }
-        case 'closed':
-          // Anything after the closing parenthesis is tolerated up to the line end.
-          i = limit;
-          break;
       }
     }
 
     if (literal) {
       if (this.state === 'value') {
-        if (!current) return malformed(result, literal === null);
+        if (!current) return fail();
         current.value = {
           form: 'literal',
           start: literal.start,
@@ -213,57 +164,11 @@ export class FetchResponseParser {
         result.nestedLiteral = { size: literal.size, binary: literal.binary };
         return result;
       }
-      return malformed(result, literal === null);
+      return fail();
     }
-    if (this.state !== 'closed') return malformed(result, literal === null);
+    // Anything after the closing parenthesis is tolerated up to the line end.
+    if (this.state !== 'closed') return fail();
     result.complete = true;
     return result;
-  }
-
-  /**
-   * End of an item name starting at pos (atom, optional `[section]`, optional `<origin>`), or -1.
-   * Sets state 'section' when the line ends inside a section spec.
-   */
-  private scanName(seg: Buffer, pos: number, limit: number): number {
-    let i = pos;
-    while (i < limit) {
-      const byte = seg[i];
-      if (byte === LBRACKET) {
-        const end = this.scanSectionRest(seg, i + 1, limit);
-        if (end < 0) {
-          this.state = 'section';
-          return -1;
-        }
-        return end;
-      }
-      if (byte === SP || byte === RPAREN || byte === LPAREN || byte === DQUOTE) break;
-      i++;
-    }
-    return i === pos ? -1 : i;
-  }
-
-  /** From inside a section spec: end of `…]` plus an optional `<origin>`, or -1 if the line ends first. */
-  private scanSectionRest(seg: Buffer, pos: number, limit: number): number {
-    let i = pos;
-    while (i < limit) {
-      const byte = seg[i];
-      if (byte === DQUOTE) {
-        const end = quotedEnd(seg, i, limit);
-        if (end < 0) return -1;
-        i = end;
-        continue;
-      }
-      if (byte === RBRACKET) {
-        i++;
-        if (i < limit && seg[i] === LT) {
-          const gt = seg.indexOf(GT, i);
-          if (gt < 0 || gt >= limit) return -1;
-          i = gt + 1;
-        }
-        return i;
-      }
-      i++;
-    }
-    return -1;
   }
 }

@@ -1,7 +1,8 @@
 // The client's ID command (RFC 2971): `tag ID ("name" "Thunderbird" "version" "115.0")` or `tag ID NIL`.
 // Field names and values are strings (quoted or literals) or NIL. The collector is fed the command's
 // text after "ID " and any literal content, in order, and tells the name field once the command ends.
-import { BACKSLASH, CR, DQUOTE, LF, LPAREN, RPAREN, SP, quotedEnd, unquote } from './ascii.js';
+import { unquote } from './ascii.js';
+import { ImapTokenizer } from './tokenizer.js';
 
 const MAX_ID_BYTES = 8 * 1024;
 
@@ -21,31 +22,34 @@ export class IdCollector {
   /** A line of the command (the first one from after "ID "), with its CRLF and any literal header at the end. */
   text(segment: Buffer): void {
     if (!this.count(segment.length)) return;
-    let i = 0;
-    const limit = segment.length;
-    while (i < limit && !this.broken) {
-      const byte = segment[i];
-      if (byte === SP || byte === CR || byte === LF) i++;
-      else if (byte === LPAREN) {
-        this.tokens.push({ kind: 'open' });
-        i++;
-      } else if (byte === RPAREN) {
-        this.tokens.push({ kind: 'close' });
-        i++;
-      } else if (byte === DQUOTE) {
-        const end = quotedEnd(segment, i, limit);
-        if (end < 0) return this.fail();
-        this.tokens.push({ kind: 'string', value: unquote(segment, i, end).toString('utf8') });
-        i = end;
-      } else if (byte === 0x7b /* { */) {
-        // The literal announced here arrives through literal(); the header itself ends the line.
-        return;
-      } else {
-        let end = i;
-        while (end < limit && ![SP, CR, LF, LPAREN, RPAREN, DQUOTE, BACKSLASH].includes(segment[end])) end++;
-        const atom = segment.toString('latin1', i, end);
-        this.tokens.push(atom.toUpperCase() === 'NIL' ? { kind: 'nil' } : { kind: 'string', value: atom });
-        i = end === i ? i + 1 : end;
+    const tokens = new ImapTokenizer(segment, 0, true);
+    for (;;) {
+      const token = tokens.next();
+      switch (token.kind) {
+        case 'sp':
+          break;
+        case 'open':
+          this.tokens.push({ kind: 'open' });
+          break;
+        case 'close':
+          this.tokens.push({ kind: 'close' });
+          break;
+        case 'quoted':
+          this.tokens.push({ kind: 'string', value: unquote(segment, token.start, token.end).toString('utf8') });
+          break;
+        case 'nil':
+          this.tokens.push({ kind: 'nil' });
+          break;
+        case 'atom':
+        case 'number':
+          // Not strings by RFC 2971's grammar, but taken as such, as servers do.
+          this.tokens.push({ kind: 'string', value: segment.toString('latin1', token.start, token.end) });
+          break;
+        case 'literal': // its content arrives through literal()
+        case 'end':
+          return;
+        default:
+          return this.fail();
       }
     }
   }
