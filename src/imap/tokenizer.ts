@@ -170,6 +170,7 @@ export class ImapTokenizer {
 
   /** Continues a FETCH item name from inside its section spec (after a literal in the spec). */
   continueSection(): Token {
+    if (this.position >= this.limit) return this.tail();
     return this.sectionFrom(this.position, this.position);
   }
 
