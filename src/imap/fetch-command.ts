@@ -1,6 +1,5 @@
-import { LPAREN, RPAREN, SP } from './ascii.js';
 import { classifyFetchItem, type FetchItem } from './fetch-item.js';
-import { ImapTokenizer } from './tokenizer.js';
+import { ImapTokenizer, type Token } from './tokenizer.js';
 
 // Parses the item list of a client FETCH / UID FETCH command (RFC 3501 §6.4.5, RFC 9051 §6.4.5)
 // and rebuilds it with partial ranges removed, so that the engine can fetch a section whole.
@@ -25,45 +24,35 @@ export interface FetchCommand {
   listEnd: number;
 }
 
-/** The fetch-att token at the tokenizer's position, if the next token is one. */
-function readItem(line: Buffer, tokens: ImapTokenizer): FetchCommandItem | undefined {
-  const token = tokens.nextFetchAtt();
-  if (token.kind !== 'fetch-att') return undefined;
+function toItem(line: Buffer, token: { start: number; end: number }): FetchCommandItem {
   const name = line.toString('latin1', token.start, token.end).toUpperCase();
   return { name, start: token.start, end: token.end, item: classifyFetchItem(name) };
-}
-
-/** An item ends at SP, `)` or the line end; anything else right after it (`(`, DQUOTE) is not read. */
-function endsItem(line: Buffer, pos: number, limit: number): boolean {
-  return pos >= limit || line[pos] === SP || line[pos] === RPAREN;
 }
 
 /** `argsStart` is the offset just after `FETCH `. Returns undefined for anything it cannot read. */
 export function parseFetchCommand(line: Buffer, argsStart: number, uid: boolean): FetchCommand | undefined {
   const tokens = new ImapTokenizer(line, argsStart, true);
   const set = tokens.nextAstring();
-  if (set.kind !== 'atom' || tokens.atLimit || tokens.next().kind !== 'sp') return undefined;
+  if (set.kind !== 'atom' || tokens.next().kind !== 'sp') return undefined;
   const sequenceSet = line.toString('latin1', set.start, set.end);
-  const listStart = tokens.pos;
-  if (line[listStart] !== LPAREN) {
-    const single = readItem(line, tokens);
-    if (!single || !endsItem(line, single.end, tokens.limit)) return undefined;
-    return { uid, sequenceSet, items: [single], parenthesized: false, listStart, listEnd: single.end };
+  const first = tokens.nextFetchAtt();
+  if (first.kind === 'fetch-att') {
+    // A single item, then the end, SP and modifiers, or a stray `)`; not `(` or DQUOTE.
+    const after = tokens.next().kind;
+    if (after !== 'sp' && after !== 'close' && after !== 'end') return undefined;
+    return { uid, sequenceSet, items: [toItem(line, first)], parenthesized: false, listStart: first.start, listEnd: first.end };
   }
-  tokens.next();
+  if (first.kind !== 'open') return undefined;
   const items: FetchCommandItem[] = [];
+  let previous: Token['kind'] = first.kind;
   for (;;) {
-    if (tokens.atLimit) return undefined;
-    if (line[tokens.pos] === RPAREN) break;
-    if (line[tokens.pos] === SP) {
-      tokens.next();
-      continue;
-    }
-    const item = readItem(line, tokens);
-    if (!item || !endsItem(line, item.end, tokens.limit)) return undefined;
-    items.push(item);
+    const token = tokens.nextFetchAtt();
+    if (token.kind === 'close') return { uid, sequenceSet, items, parenthesized: true, listStart: first.start, listEnd: token.end };
+    // Items are separated by SP: `BODY[1]X` is not two items.
+    if (token.kind === 'fetch-att' && previous !== 'fetch-att') items.push(toItem(line, token));
+    else if (token.kind !== 'sp') return undefined;
+    previous = token.kind;
   }
-  return { uid, sequenceSet, items, parenthesized: true, listStart, listEnd: tokens.pos + 1 };
 }
 
 /**

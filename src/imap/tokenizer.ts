@@ -61,7 +61,7 @@ function endsAtom(byte: number): boolean {
  * End (exclusive) of the quoted string whose opening quote is at start, or -1 if the closing quote
  * does not come before limit (or a CR or LF comes first).
  */
-export function quotedEnd(buf: Buffer, start: number, limit: number): number {
+function quotedEnd(buf: Buffer, start: number, limit: number): number {
   let i = start + 1;
   while (i < limit) {
     const byte = buf[i];
