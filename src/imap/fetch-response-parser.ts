@@ -126,11 +126,10 @@ export class FetchResponseParser {
           break;
         }
         case 'nested': {
-          const token = tokens.next();
-          if (token.kind === 'bad') return fail();
-          if (token.kind === 'open') this.depth++;
-          else if (token.kind === 'close' && --this.depth === 0) {
-            if (current && listStart >= 0) current.value = { form: 'list', start: listStart, end: token.end };
+          this.depth = tokens.skipList(this.depth);
+          if (this.depth < 0) return fail();
+          if (this.depth === 0) {
+            if (current && listStart >= 0) current.value = { form: 'list', start: listStart, end: tokens.pos };
             this.state = 'afterValue';
           }
           break;

@@ -168,6 +168,39 @@ export class ImapTokenizer {
     return { kind: 'atom', start, end };
   }
 
+  /**
+   * Passes over list content at nesting `depth` (> 0) without making tokens, as far as the `)` that
+   * closes the outermost list (the position is then just after it) or the limit. Returns the depth
+   * left: 0 when the list closed, -1 for an unterminated quoted string or a bare CR (a bad token).
+   */
+  skipList(depth: number): number {
+    const line = this.line;
+    let open = depth;
+    let i = this.position;
+    while (i < this.limit) {
+      const byte = line[i];
+      if (byte === DQUOTE) {
+        const end = quotedEnd(line, i, this.limit);
+        if (end < 0) break;
+        i = end;
+        continue;
+      }
+      if (byte === CR || byte === LF) break;
+      i++;
+      if (byte === LPAREN) open++;
+      else if (byte === RPAREN && --open === 0) {
+        this.position = i;
+        return 0;
+      }
+    }
+    if (i >= this.limit) {
+      this.position = i;
+      return open;
+    }
+    this.position = this.limit; // as after a bad token
+    return -1;
+  }
+
   /** Continues a FETCH item name from inside its section spec (after a literal in the spec). */
   continueSection(): Token {
     if (this.position >= this.limit) return this.tail();

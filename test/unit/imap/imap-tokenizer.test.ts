@@ -107,6 +107,23 @@ describe('FETCH item names', () => {
   });
 });
 
+describe('lists', () => {
+  test('skipList passes over list content to the closing parenthesis, and carries the depth over a literal', () => {
+    const line = b('(a ")(" (b) {x}) rest\r\n');
+    const t = new ImapTokenizer(line, 1, false);
+    assert.equal(t.skipList(1), 0);
+    assert.equal(line.toString('latin1', t.pos), ' rest\r\n');
+    const first = new ImapTokenizer(b('((a {3}\r\n'), 1, false);
+    assert.equal(first.skipList(1), 2);
+    assert.equal(first.next().kind, 'literal');
+    const second = new ImapTokenizer(b(' b) c) d\r\n'), 0, false);
+    assert.equal(second.skipList(2), 0);
+    assert.equal(second.pos, 6);
+    assert.equal(new ImapTokenizer(b('(a "b)\r\n'), 1, false).skipList(1), -1, 'unterminated quoted string');
+    assert.equal(new ImapTokenizer(b('(a\rb)\r\n'), 1, false).skipList(1), -1, 'bare CR');
+  });
+});
+
 describe('astrings', () => {
   test('quoted, atom, literal, empty, missing', () => {
     const line = b('a LOGIN "us\\"er" {5}\r\n');
@@ -205,6 +222,30 @@ describe('properties', () => {
         const expectedEnd = bad < 0 ? Math.max(from, tokenizer.limit) : tokens[bad].start;
         assert.ok(covered.equals(line.subarray(from, Math.max(from, expectedEnd))));
         if (bad < 0 && tokenizer.literal && from <= tokenizer.literal.start) assert.equal(tokens.at(-2)?.kind, 'literal');
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  test('any bytes: skipList ends where counting open and close tokens ends', () => {
+    fc.assert(
+      fc.property(anyLine, fc.integer({ min: 1, max: 3 }), ({ line, from }, depth) => {
+        const skipping = new ImapTokenizer(line, from, true);
+        const left = skipping.skipList(depth);
+        const counting = new ImapTokenizer(line, from, true);
+        let open = depth;
+        for (;;) {
+          const token = counting.next();
+          if (token.kind === 'bad') {
+            assert.equal(left, -1);
+            return;
+          }
+          if (token.kind === 'end' || token.kind === 'literal') break;
+          if (token.kind === 'open') open++;
+          if (token.kind === 'close' && --open === 0) break;
+        }
+        assert.equal(left, open);
+        assert.equal(skipping.pos, open === 0 ? counting.pos : Math.max(from, counting.limit));
       }),
       { numRuns: 3000 },
     );
