@@ -126,9 +126,10 @@ export class FetchResponseParser {
           break;
         }
         case 'nested': {
-          this.depth = tokens.skipList(this.depth);
-          if (this.depth < 0) return fail();
-          if (this.depth === 0) {
+          const depth = tokens.skipList(this.depth);
+          if (depth < 0) return fail();
+          this.depth = depth;
+          if (depth === 0) {
             if (current && listStart >= 0) current.value = { form: 'list', start: listStart, end: tokens.pos };
             this.state = 'afterValue';
           }
