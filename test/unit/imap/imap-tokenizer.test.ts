@@ -145,6 +145,18 @@ describe('the scanners on the tokenizer', () => {
     assert.deepEqual(parseFetchCommand(b('t FETCH 1:* (UID  BODY.PEEK[1]<0.9>)\r\n'), 8, false)?.items.map((i) => i.name), ['UID', 'BODY.PEEK[1]<0.9>']);
   });
 
+  test('FETCH responses: a literal inside a section spec passes, the item after it is read', () => {
+    const parser = new FetchResponseParser();
+    const r1 = parser.parseSegment(b('UID 3 BODY[HEADER.FIELDS ({4}\r\n'), 0);
+    assert.deepEqual([r1.items.map((i) => i.name), r1.nestedLiteral, r1.malformed], [['UID'], { size: 4, binary: false }, false]);
+    const r2 = parser.parseSegment(b(')] {5}\r\n'), 0);
+    assert.deepEqual(r2.items.map((i) => [i.name, i.value?.form]), [['', 'literal']], 'the name is unreadable, its value a literal');
+    assert.equal(r2.directLiteral, true);
+    const r3 = parser.parseSegment(b(' BODY[1]<0> NIL RFC822.SIZE 9)\r\n'), 0);
+    assert.deepEqual(r3.items.map((i) => [i.name, i.value?.form]), [['BODY[1]<0>', 'atom'], ['RFC822.SIZE', 'atom']]);
+    assert.equal(r3.complete, true);
+  });
+
   test('ID: atoms are taken as strings, NIL as NIL, a bad quote spoils the command', () => {
     const id = (...lines: string[]): unknown => {
       const c = new IdCollector();
