@@ -8,9 +8,9 @@ import { literalAtLineEnd, type LiteralHeader } from './literal-header.js';
 // A literal can only be announced at the very end of a line (`{N}`, `{N+}`, `{N-}`, `~{N}`, see
 // literal-header.ts); its header is the last token of the line and its content, which follows the
 // line terminator, never passes through here. Lists are reported as `(` and `)` tokens: nesting is
-// the caller's counter, so any depth costs one step per byte like everything else. Every method
-// advances by at least one byte or reports the end (a bad token ends the line), and looks at each
-// byte a bounded number of times.
+// the caller's counter, so any depth costs one step per byte like everything else. Every call
+// advances or reports that the line is used up (a bad token uses it up), and looks at each byte a
+// bounded number of times: the work for a line is linear in its length whatever it holds.
 //
 // Atoms are read as servers and clients really write them rather than by the strict ATOM-CHAR set
 // (a proxy passes on what the other side accepts): an atom runs to SP, `(`, `)`, DQUOTE, CR or LF.
