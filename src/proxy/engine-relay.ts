@@ -313,6 +313,7 @@ class EngineRelay implements Relay {
     this.stopWaiting(body);
     const reason = error instanceof Error ? error.message : String(error);
     this.options.log.error({ err: error, section: body.context.section, seq: body.context.seq }, 'message body could not be spooled');
+    this.options.scanner.lost?.(body.context, reason);
     this.options.engine.bodyFailed(bodyId, reason);
     this.pump();
   }
