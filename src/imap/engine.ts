@@ -234,12 +234,12 @@ export class ImapEngine implements ProtocolEngine {
   private serverSink(): FramerSink {
     return {
       onLine: (line) => {
+        // Checked on the literal the response reader found, so text that only looks like one does not count.
+        const literal = this.serverLine(line);
         const maxLiteral = this.options.limits.imap.serverLiteralBytes;
-        if ((literalAtLineEnd(line, false)?.size ?? 0) > maxLiteral) {
-          this.refuse({ side: 'server', limit: 'imap.serverLiteralBytes', value: maxLiteral });
-          return -1;
-        }
-        return this.serverLine(line);
+        if (literal <= maxLiteral) return literal;
+        this.refuse({ side: 'server', limit: 'imap.serverLiteralBytes', value: maxLiteral });
+        return -1;
       },
       onLiteralData: (chunk) => {
         if (this.fetchResponse) this.fetchResponse.literalData(chunk);

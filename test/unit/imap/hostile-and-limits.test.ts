@@ -176,7 +176,7 @@ describe('literals', () => {
     assert.deepEqual(second.hits, [{ side: 'client', limit: 'imap.clientLiteralBytes', value: 10 }]);
   });
 
-  it('refuses a server literal announced past imap.serverLiteralBytes; nothing of that response reaches the client', () => {
+  it('refuses a server literal announced past imap.serverLiteralBytes; a held FETCH response never reaches the client', () => {
     for (const split of [whole, byteByByte]) {
       const session = new Session({ serverLiteralBytes: 100 })
         .client('a FETCH 1:2 BODY.PEEK[]\r\n')
@@ -185,6 +185,12 @@ describe('literals', () => {
       assert.ok(!session.clientText.includes('* 2 FETCH'), session.clientText);
       assert.equal(session.closes.length, 1);
     }
+  });
+
+  it('counts only real literals: text ending in {n} in a status response is no literal', () => {
+    const session = new Session({ serverLiteralBytes: 100 }).client('a NOOP\r\n').server('* OK [ALERT] quota {999}\r\na OK done\r\n');
+    assert.deepEqual(session.hits, []);
+    assert.equal(session.clientText, `${GREETING}* OK [ALERT] quota {999}\r\na OK done\r\n`);
   });
 });
 
