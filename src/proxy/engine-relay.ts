@@ -219,6 +219,8 @@ class EngineRelay implements Relay {
         this.application ??= output.name;
         if (this.options.onClientId?.(output.name)) this.options.engine.passThrough?.();
         return;
+      case 'protocolError':
+        return this.options.log.warn({ type: 'protocol-error', side: output.side, limit: output.limit, value: output.value }, 'protocol limit exceeded');
       case 'event':
         this.options.log.info(output.event, output.event.type);
         return;
