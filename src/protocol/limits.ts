@@ -37,3 +37,9 @@ export function memoryLimits(memoryBufferBytes: number): MemoryLimits {
     scansWaiting: 8,
   };
 }
+
+/** Client- or server-bound bytes a session's sink may hold before the session stops reading the other side. */
+export const HIGH_WATER_BYTES = 4 * MiB;
+
+/** Client-bound bytes the engine may queue behind a held body before the session stops reading the server. */
+export const ENGINE_QUEUE_LIMIT_BYTES = 8 * MiB;

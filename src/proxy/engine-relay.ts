@@ -2,7 +2,7 @@ import type net from 'node:net';
 import type { Logger } from 'pino';
 import { DotStuffer } from '../pop3/dot-stuffing.js';
 import type { BodyContext, EngineOutput, ProtocolEngine } from '../protocol/engine.js';
-import { memoryLimits } from '../protocol/limits.js';
+import { ENGINE_QUEUE_LIMIT_BYTES, HIGH_WATER_BYTES, memoryLimits } from '../protocol/limits.js';
 import { processMemory, type SessionMemory } from '../protocol/memory-budget.js';
 import type { PreludeOutput } from '../protocol/prelude.js';
 import type { BodyScanner, BodyScanResult } from '../scan/body-scanner.js';
@@ -21,8 +21,6 @@ export interface Relay {
   readonly handlesSocketErrors?: boolean;
 }
 
-const HIGH_WATER_BYTES = 4 * 1024 * 1024;
-const ENGINE_QUEUE_LIMIT_BYTES = 8 * 1024 * 1024;
 const CLOSE_GRACE_MS = 5_000;
 /** Past scan.timeoutSeconds, how long the relay still waits for a scanner before settling the body itself. */
 export const SCAN_DEADLINE_GRACE_MS = 10_000;
