@@ -114,6 +114,14 @@ export class ScriptedScanner {
     scan.answer.verdict(result ?? this.verdictOf(bodyId, scan.body.inMemory() ?? Buffer.alloc(0), scan.context));
   }
 
+  /** The scanner itself breaks while scanning bodyId. */
+  break(bodyId: number, error: unknown): void {
+    const scan = this.pending.get(bodyId);
+    if (!scan) throw new Error(`body ${bodyId} is not waiting for a scan`);
+    this.forget(bodyId);
+    scan.answer.failed(error);
+  }
+
   /** The body will not be answered (its spool failed). */
   forget(bodyId: number): void {
     this.pending.delete(bodyId);
