@@ -12,6 +12,7 @@ import type { SessionMemory } from './memory-budget.js';
 import type { BodyScanResult } from '../scan/body-scanner.js';
 import type { BodyEncoder, ClientSink, ServerSink, SessionLegs, SessionLog, SessionScanner, SessionSpool, SessionTimers, Timer } from './session-ports.js';
 import { ENGINE_QUEUE_LIMIT_BYTES, HIGH_WATER_BYTES } from './limits.js';
+import { bodySource } from './body-source.js';
 
 export const CLOSE_GRACE_MS = 5_000;
 /** Past scan.timeoutSeconds, how long the core still waits for a scanner before settling the body itself. */
@@ -488,33 +489,9 @@ export class SessionCore {
   private writeBody(output: Extract<EngineOutput, { kind: 'bodyToClient' }>): void {
     const body = this.bodies.get(output.bodyId);
     if (!body) throw new Error(`protocol engine referred to unknown body ${output.bodyId}`);
-    const { spool, result } = body;
-    const source: AsyncIterable<Buffer> | Iterable<Buffer> =
-      result?.changed === true
-        ? [result.content.subarray(output.start ?? 0, output.end ?? result.content.length)]
-        : spool.spilled || spool.failed
-          ? spool.range(output.start, output.end)
-          : spool.memoryRange(output.start, output.end);
-    const encoded = output.encoding === 'raw' ? source : this.encode(output.encoding, source, output.end === undefined);
-    if (Symbol.asyncIterator in encoded) return this.options.client.writeSource(encoded);
-    for (const chunk of encoded) this.options.client.write(chunk);
-  }
-
-  /** A bounded range is a prefix the engine continues with raw bytes: the encoder's end() follows only a whole body. */
-  private encode(encoding: BodyEncoding, source: AsyncIterable<Buffer> | Iterable<Buffer>, whole: boolean): AsyncIterable<Buffer> | Iterable<Buffer> {
-    const create = this.options.encoders[encoding];
-    if (!create) throw new Error(`no encoder for body encoding ${encoding}`);
-    const encoder = create();
-    if (Symbol.asyncIterator in source) {
-      return (async function* () {
-        for await (const chunk of source) yield encoder.push(chunk);
-        if (whole) yield encoder.end();
-      })();
-    }
-    const out: Buffer[] = [];
-    for (const chunk of source) out.push(encoder.push(chunk));
-    if (whole) out.push(encoder.end());
-    return out;
+    const source = bodySource(body.spool, body.result, output, this.options.encoders);
+    if (Symbol.asyncIterator in source) return this.options.client.writeSource(source);
+    for (const chunk of source) this.options.client.write(chunk);
   }
 
   private disposeSpool(body: Body): void {
@@ -544,10 +521,11 @@ export class SessionCore {
     this.closeReason = reason;
     this.options.server.stop();
     this.options.legs.endServer();
-    void this.options.client.whenIdle().then(() => {
-      if (this.ended) return;
-      this.options.legs.endClient();
-      this.options.timers.after(CLOSE_GRACE_MS, 'close grace', () => this.finish(reason));
-    });
+    void this.options.client.whenIdle().then(() =>
+      this.guard('closing', () => {
+        this.options.legs.endClient();
+        this.options.timers.after(CLOSE_GRACE_MS, 'close grace', () => this.finish(reason));
+      }),
+    );
   }
 }
