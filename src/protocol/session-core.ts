@@ -7,16 +7,15 @@
 // Only the engine ends a session (its close output) — a server close never discards held bodies.
 // Everything done for the session runs inside one fault boundary (guard): whatever throws is logged
 // with the session, held scans are settled by scan.onError, and only this session closes.
-import type { BodyContext, BodyEncoding, EngineOutput, ProtocolEngine } from './engine.js';
+import type { BodyEncoding, EngineOutput, ProtocolEngine } from './engine.js';
 import type { SessionMemory } from './memory-budget.js';
-import type { BodyScanResult } from '../scan/body-scanner.js';
 import type { BodyEncoder, ClientSink, ServerSink, SessionLegs, SessionLog, SessionScanner, SessionSpool, SessionTimers, Timer } from './session-ports.js';
 import { ENGINE_QUEUE_LIMIT_BYTES, HIGH_WATER_BYTES } from './limits.js';
-import { bodySource } from './body-source.js';
+import { HeldBodies, SCAN_DEADLINE_GRACE_MS } from './held-bodies.js';
+
+export { SCAN_DEADLINE_GRACE_MS };
 
 export const CLOSE_GRACE_MS = 5_000;
-/** Past scan.timeoutSeconds, how long the core still waits for a scanner before settling the body itself. */
-export const SCAN_DEADLINE_GRACE_MS = 10_000;
 
 /** Facts about the connection added to every body's context, for rules and scan events. */
 export interface SessionFacts {
@@ -61,24 +60,8 @@ export interface SessionStats {
   bytesFromServer: number;
 }
 
-interface Body {
-  spool: SessionSpool;
-  context: BodyContext;
-  /** bodyEnd was seen: the body is with the scanner until it is settled. */
-  scanning: boolean;
-  /** Set once the engine has been told the outcome (by the scanner, or by the timeout policy). */
-  result?: BodyScanResult;
-  /** The engine was told the body failed (its spool lost it). */
-  failed?: boolean;
-  deadline?: Timer;
-  /** The spool refused bytes of this body: it fails alone when it ends (the engine answers for it). */
-  spoolFailure?: unknown;
-  /** Counted among the session's bodies waiting for a scan (memory budget backpressure). */
-  waitingCounted?: boolean;
-}
-
 export class SessionCore {
-  private readonly bodies = new Map<number, Body>();
+  private readonly bodies: HeldBodies;
   private readonly counters: SessionStats = { bytesFromClient: 0, bytesFromServer: 0 };
   /** The engine's requested wake-up (keep-alive, hold deadline); one at a time, the latest request wins. */
   private wakeTimer: Timer | undefined;
@@ -98,6 +81,15 @@ export class SessionCore {
 
   constructor(private readonly options: SessionCoreOptions) {
     this.application = options.facts?.application;
+    this.bodies = new HeldBodies({
+      ...options,
+      ended: () => this.ended,
+      stopping: () => this.ended || this.closing,
+      pump: () => this.pump(),
+      soon: (stage, work) => this.soon(stage, work),
+      guard: (stage, work) => this.guard(stage, work),
+      fault: (stage, error) => this.fault(stage, error),
+    });
     options.memory.onRelief(() => this.guard('flow', () => this.updateFlow()));
   }
 
@@ -177,9 +169,7 @@ export class SessionCore {
 
   /** The body could not be kept (its spool lost it): only its response fails, the engine decides how. */
   failBody(bodyId: number, error: unknown): void {
-    const body = this.bodies.get(bodyId);
-    if (!body) return;
-    this.soon('spool', () => this.bodyFailed(bodyId, body, error));
+    this.bodies.fail(bodyId, error);
   }
 
   /** The server is done (end, close, error): the engine decides when the client has had everything. */
@@ -251,16 +241,7 @@ export class SessionCore {
     const wasClosing = this.closing;
     this.closing = true;
     this.closeReason = `fault in ${stage}`;
-    for (const [bodyId, body] of this.bodies) {
-      if (!body.scanning || body.result || body.failed) continue;
-      body.deadline?.cancel();
-      try {
-        body.result = this.options.scanner.timedOut?.(body.spool, body.context) ?? { changed: false };
-        this.options.log.warn({ bodyId, section: body.context.section, seq: body.context.seq }, 'scan settled by the scan.onError policy; the session closes without delivering it');
-      } catch (settleError) {
-        this.options.log.error({ err: settleError, bodyId }, 'settling a scan after a fault failed too');
-      }
-    }
+    this.bodies.settleAllByPolicy();
     this.options.legs.abortServer();
     if (this.options.client.busy) return this.finish(`fault in ${stage}`);
     if (wasClosing) return;
@@ -274,11 +255,7 @@ export class SessionCore {
     this.ended = true;
     reason = this.closeReason ?? reason;
     this.wakeTimer?.cancel();
-    for (const body of this.bodies.values()) {
-      body.deadline?.cancel();
-      this.disposeSpool(body);
-    }
-    this.bodies.clear();
+    this.bodies.disposeAll();
     this.options.memory.close();
     this.options.server.stop();
     try {
@@ -336,23 +313,19 @@ export class SessionCore {
       case 'commitToServer':
         return this.options.server.commit(output.bytes);
       case 'bodyBegin':
-        this.bodies.set(output.bodyId, { spool: this.options.openSpool(), scanning: false, context: { ...output.context, ...this.facts() } });
-        return;
+        return this.bodies.begin(output.bodyId, { ...output.context, ...this.facts() });
       case 'bodyData':
-        return this.appendToSpool(output.bodyId, output.bytes);
-      case 'bodyEnd': {
-        const body = this.bodies.get(output.bodyId);
-        if (body && output.context) Object.assign(body.context, output.context);
-        return this.scan(output.bodyId);
-      }
+        return this.bodies.append(output.bodyId, output.bytes);
+      case 'bodyEnd':
+        return this.bodies.end(output.bodyId, output.context);
       case 'bodyToClient':
-        return this.writeBody(output);
+        return this.bodies.writeToClient(output);
       case 'bodyRelease':
-        return this.release(output.bodyId);
+        return this.bodies.release(output.bodyId);
       case 'wakeUp':
         return this.wakeAfter(output.afterMs);
       case 'scanDeadline':
-        return this.settleByPolicy(output.bodyId, 'scan took too long for the client; settled by the scan.onError policy');
+        return this.bodies.settleByPolicy(output.bodyId, 'scan took too long for the client; settled by the scan.onError policy');
       case 'clientId':
         this.application ??= output.name;
         if (this.options.onClientId?.(output.name)) this.options.engine.passThrough?.();
@@ -382,124 +355,6 @@ export class SessionCore {
       this.wakeTimer = undefined;
       this.tick(this.options.clock?.() ?? this.nowMs + afterMs);
     });
-  }
-
-  // ── bodies ───────────────────────────────────────────────────────────────────────────────────────
-
-  private appendToSpool(bodyId: number, bytes: Buffer): void {
-    const body = this.bodies.get(bodyId);
-    if (!body || body.spoolFailure !== undefined) return;
-    try {
-      body.spool.append(bytes);
-    } catch (error) {
-      body.spoolFailure = error;
-    }
-  }
-
-  private scan(bodyId: number): void {
-    const body = this.bodies.get(bodyId);
-    if (!body) return;
-    const failure = body.spoolFailure;
-    if (failure !== undefined) return this.soon('spool', () => this.bodyFailed(bodyId, body, failure));
-    body.scanning = true;
-    this.options.memory.scanWaiting(1);
-    body.waitingCounted = true;
-    if (this.options.scanTimeoutMs !== undefined) {
-      body.deadline = this.options.timers.after(this.options.scanTimeoutMs + SCAN_DEADLINE_GRACE_MS, 'scan deadline', () =>
-        this.guard('scan deadline', () => this.settleByPolicy(bodyId, 'the scanner did not answer by scan.timeoutSeconds; settled by the scan.onError policy')),
-      );
-    }
-    let finished: Promise<void> | void;
-    try {
-      finished = body.spool.finish();
-    } catch (error) {
-      return this.soon('spool', () => this.bodyFailed(bodyId, body, error));
-    }
-    if (finished) {
-      finished.then(
-        () => this.guard('scanner', () => this.askScanner(bodyId, body)),
-        (error: unknown) => this.guard('spool', () => this.bodyFailed(bodyId, body, error)),
-      );
-    } else {
-      this.askScanner(bodyId, body);
-    }
-  }
-
-  private askScanner(bodyId: number, body: Body): void {
-    if (this.ended || body.result || body.failed) return;
-    let answered = false;
-    const once = (answer: () => void): void => {
-      if (answered) return;
-      answered = true;
-      answer();
-    };
-    this.options.scanner.scan(bodyId, body.spool, body.context, {
-      verdict: (result) => once(() => this.soon('settling a scan', () => this.settle(bodyId, body, result))),
-      failed: (error) => once(() => this.fault('scanner', error)),
-    });
-  }
-
-  private settle(bodyId: number, body: Body, result: BodyScanResult): void {
-    if (this.ended || this.closing || body.result || body.failed) return;
-    body.result = result;
-    body.deadline?.cancel();
-    this.stopWaiting(body);
-    const size = result.changed ? result.content.length : body.spool.size;
-    this.options.engine.scanned(bodyId, { size, changed: result.changed });
-    this.pump();
-  }
-
-  /** The client cannot wait (engine) or the scanner did not answer (safety net): scan.onError decides now. */
-  private settleByPolicy(bodyId: number, message: string): void {
-    const body = this.bodies.get(bodyId);
-    if (!body || body.result || body.failed) return;
-    const result = this.options.scanner.timedOut?.(body.spool, body.context) ?? { changed: false };
-    this.options.log.warn({ section: body.context.section, seq: body.context.seq, changed: result.changed }, message);
-    this.soon('settling a scan', () => this.settle(bodyId, body, result));
-  }
-
-  /** The spool could not keep this body: only its response fails (the engine decides how). */
-  private bodyFailed(bodyId: number, body: Body, error: unknown): void {
-    if (this.ended || this.closing || body.result || body.failed) return;
-    body.failed = true;
-    body.deadline?.cancel();
-    this.stopWaiting(body);
-    const reason = error instanceof Error ? error.message : String(error);
-    this.options.log.error({ err: error, section: body.context.section, seq: body.context.seq }, 'message body could not be spooled');
-    this.options.engine.bodyFailed(bodyId, reason);
-    this.pump();
-  }
-
-  private stopWaiting(body: Body): void {
-    if (!body.waitingCounted) return;
-    body.waitingCounted = false;
-    this.options.memory.scanWaiting(-1);
-  }
-
-  private release(bodyId: number): void {
-    const body = this.bodies.get(bodyId);
-    this.bodies.delete(bodyId);
-    if (!body) return;
-    body.deadline?.cancel();
-    this.stopWaiting(body);
-    // Released bodies may still be streaming to the client; free them once the sink is done with them.
-    void this.options.client.whenIdle().then(() => this.disposeSpool(body));
-  }
-
-  private writeBody(output: Extract<EngineOutput, { kind: 'bodyToClient' }>): void {
-    const body = this.bodies.get(output.bodyId);
-    if (!body) throw new Error(`protocol engine referred to unknown body ${output.bodyId}`);
-    const source = bodySource(body.spool, body.result, output, this.options.encoders);
-    if (Symbol.asyncIterator in source) return this.options.client.writeSource(source);
-    for (const chunk of source) this.options.client.write(chunk);
-  }
-
-  private disposeSpool(body: Body): void {
-    try {
-      body.spool.dispose();
-    } catch (error) {
-      this.options.log.warn({ err: error }, 'a spooled body could not be removed');
-    }
   }
 
   // ── flow and the end of the session ──────────────────────────────────────────────────────────────
