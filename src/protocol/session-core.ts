@@ -97,10 +97,6 @@ export class SessionCore {
     return { ...this.counters };
   }
 
-  get isEnded(): boolean {
-    return this.ended;
-  }
-
   // ── inputs ───────────────────────────────────────────────────────────────────────────────────────
 
   /** The prelude's leftovers: what the engine must process first. */
@@ -205,13 +201,7 @@ export class SessionCore {
     });
   }
 
-  /** Writing to the client failed: the client is gone with whatever was half-written. */
-  clientWriteFailed(reason: string): void {
-    this.clientGone = true;
-    this.finish(reason);
-  }
-
-  /** The client leg is closed for good. */
+  /** The client leg is closed for good, or writing to it failed (with whatever was half-written): the session ends now. */
   clientDisconnected(reason: string): void {
     this.clientGone = true;
     this.finish(reason);

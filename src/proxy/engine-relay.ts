@@ -7,7 +7,7 @@ import type { ProtocolEngine } from '../protocol/engine.js';
 import { memoryLimits } from '../protocol/limits.js';
 import { processMemory } from '../protocol/memory-budget.js';
 import type { PreludeOutput } from '../protocol/prelude.js';
-import { SessionCore } from '../protocol/session-core.js';
+import { SessionCore, type SessionStats } from '../protocol/session-core.js';
 import type { SessionLegs, SessionScanner, SessionTimers } from '../protocol/session-ports.js';
 import type { BodyScanner } from '../scan/body-scanner.js';
 import { BodySpool } from './body-spool.js';
@@ -16,13 +16,10 @@ import { ServerWriter } from './server-writer.js';
 
 export { SCAN_DEADLINE_GRACE_MS } from '../protocol/session-core.js';
 
-export interface RelayStats {
-  bytesFromClient: number;
-  bytesFromServer: number;
-}
+export type { SessionStats as RelayStats } from '../protocol/session-core.js';
 
 export interface Relay {
-  stats(): RelayStats;
+  stats(): SessionStats;
   /** True when the relay listens for both sockets' errors itself (the session then leaves them to it). */
   readonly handlesSocketErrors?: boolean;
 }
@@ -62,7 +59,7 @@ export function startEngineRelay(options: EngineRelayOptions): Relay {
     client,
     (error) => {
       log.warn({ err: error, halfWritten: clientWriter.busy }, 'writing to the client failed; closing the session');
-      core?.clientWriteFailed(`writing to the client failed: ${error.message}`);
+      core?.clientDisconnected(`writing to the client failed: ${error.message}`);
     },
     () => core?.flowChanged(),
   );
