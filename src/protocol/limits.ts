@@ -38,6 +38,12 @@ export function memoryLimits(memoryBufferBytes: number): MemoryLimits {
   };
 }
 
+/** Client- or server-bound bytes a session's sink may hold before the session stops reading the other side. */
+export const HIGH_WATER_BYTES = 4 * MiB;
+
+/** Client-bound bytes the engine may queue behind a held body before the session stops reading the server. */
+export const ENGINE_QUEUE_LIMIT_BYTES = 8 * MiB;
+
 // ── protocol limits ──────────────────────────────────────────────────────────────────────────────
 // What a peer may send in one line, literal, exchange or burst before the proxy stops reading it.
 // A hit is reported as a `protocolError` engine output (see engine.ts) with the limit's name and value.
