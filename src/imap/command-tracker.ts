@@ -1,3 +1,4 @@
+import type { ImapLimits, LimitHit } from '../protocol/limits.js';
 import { SP, latin1, lineEndStart, wordEnd } from './ascii.js';
 import { readAstring } from './astring.js';
 import { parseFetchCommand, type FetchCommand } from './fetch-command.js';
@@ -37,7 +38,12 @@ export interface CommandTrackerHooks {
   answerLocally(tag: string, response: string, command: string): void;
   commandSent(record: CommandRecord): void;
   planFetch(tag: string, line: Buffer, command: FetchCommand): FetchPlan;
-  overlongLine(): void;
+  /** Commands sent and not completed, plus answers the engine still owes (for the pipelining limit). */
+  commandsOutstanding(): number;
+  /** The client went past a limit; the tracker has stopped reading and the engine ends the session. */
+  refuse(hit: LimitHit): void;
+  /** The client went past a limit that only costs it a feature (ID beyond imap.idBytes: not identified). */
+  report(hit: LimitHit): void;
   /** The client identified itself with ID (RFC 2971). */
   clientId(id: ClientId): void;
 }
@@ -58,7 +64,6 @@ interface AuthExchange {
 }
 
 const MAX_CAPTURE = 1024;
-const MAX_LINE = 1024 * 1024;
 
 export class CommandTracker implements FramerSink {
   private readonly framer: LineFramer;
@@ -70,9 +75,13 @@ export class CommandTracker implements FramerSink {
   private captureLength = 0;
   /** Collects an ID command that continues after literals. */
   private id: IdCollector | undefined;
+  private idBytes = 0;
 
-  constructor(private readonly hooks: CommandTrackerHooks) {
-    this.framer = new LineFramer(this, MAX_LINE);
+  constructor(
+    private readonly hooks: CommandTrackerHooks,
+    private readonly limits: ImapLimits,
+  ) {
+    this.framer = new LineFramer(this, () => limits[this.lineLimit()]);
   }
 
   push(chunk: Buffer): void {
@@ -119,7 +128,7 @@ export class CommandTracker implements FramerSink {
 
   onLiteralData(chunk: Buffer): void {
     this.hooks.toServer(chunk);
-    this.id?.literal(chunk);
+    if (this.idWithin(chunk.length)) this.id?.literal(chunk);
     if (this.current?.capture && this.captureLength < MAX_CAPTURE) {
       const take = chunk.subarray(0, MAX_CAPTURE - this.captureLength);
       this.captureParts.push(Buffer.from(take));
@@ -139,8 +148,35 @@ export class CommandTracker implements FramerSink {
     this.resetCapture();
   }
 
-  onOverlongLine(): void {
-    this.hooks.overlongLine();
+  onOverlongLine(maxLineBytes: number): void {
+    this.hooks.refuse({ side: 'client', limit: `imap.${this.lineLimit()}`, value: maxLineBytes });
+  }
+
+  /** AUTHENTICATE responses have their own limit; every other client line is a command line. */
+  private lineLimit(): 'saslResponseBytes' | 'clientLineBytes' {
+    return this.mode === 'authenticate' ? 'saslResponseBytes' : 'clientLineBytes';
+  }
+
+  /** A literal announced beyond the limit ends the session before its line reaches the server. */
+  private literalTooLarge(literal: LiteralHeader | null): boolean {
+    if (literal === null || literal.size <= this.limits.clientLiteralBytes) return false;
+    this.refuse({ side: 'client', limit: 'imap.clientLiteralBytes', value: this.limits.clientLiteralBytes });
+    return true;
+  }
+
+  private refuse(hit: LimitHit): void {
+    this.framer.stop();
+    this.hooks.refuse(hit);
+  }
+
+  /** Counts bytes of an ID command; past imap.idBytes the collector is dropped and the hit reported once. */
+  private idWithin(bytes: number): boolean {
+    if (this.id === undefined) return false;
+    this.idBytes += bytes;
+    if (this.idBytes <= this.limits.idBytes) return true;
+    this.id = undefined;
+    this.hooks.report({ side: 'client', limit: 'imap.idBytes', value: this.limits.idBytes });
+    return false;
   }
 
   private resetCapture(): void {
@@ -150,9 +186,10 @@ export class CommandTracker implements FramerSink {
 
   private continuation(line: Buffer): number {
     const current = this.current;
-    this.hooks.toServer(line);
-    this.id?.text(line);
     const literal = literalAtLineEnd(line, true);
+    if (this.literalTooLarge(literal)) return -1;
+    this.hooks.toServer(line);
+    if (this.idWithin(line.length)) this.id?.text(line);
     if (!current || !literal) {
       this.current = undefined;
       this.finishId();
@@ -164,6 +201,7 @@ export class CommandTracker implements FramerSink {
 
   private newCommand(line: Buffer): number {
     const literal = literalAtLineEnd(line, true);
+    if (this.literalTooLarge(literal)) return -1;
     const tagEnd = wordEnd(line, 0);
     if (tagEnd === 0 || line[tagEnd] !== SP) {
       // Not a command we can read (an empty line, say): pass it on.
@@ -171,6 +209,10 @@ export class CommandTracker implements FramerSink {
       return this.afterForward({ tag: '', verb: '' }, literal, undefined);
     }
     const tag = latin1(line, 0, tagEnd);
+    if (this.hooks.commandsOutstanding() >= this.limits.commandsOutstanding) {
+      this.refuse({ side: 'client', limit: 'imap.commandsOutstanding', value: this.limits.commandsOutstanding });
+      return -1;
+    }
     let verbStart = tagEnd + 1;
     let verbEnd = wordEnd(line, verbStart);
     let verb = latin1(line, verbStart, verbEnd).toUpperCase();
@@ -212,7 +254,8 @@ export class CommandTracker implements FramerSink {
       case 'ID':
         if (uid) break;
         this.id = new IdCollector();
-        this.id.text(line.subarray(argsStart));
+        this.idBytes = 0;
+        if (this.idWithin(line.length - argsStart)) this.id.text(line.subarray(argsStart));
         break;
       case 'IDLE':
         this.mode = 'idle';

@@ -1,4 +1,5 @@
 import type { EngineOptions, EngineOutput, ProtocolEngine, ProxyEvent, ScanOutcome } from '../protocol/engine.js';
+import type { LimitHit, ProtocolLimitName } from '../protocol/limits.js';
 import type { PendingBody } from './body-slots.js';
 import { filterCapabilities } from './capability-filter.js';
 import { ClientQueue } from './client-queue.js';
@@ -21,7 +22,14 @@ import { SessionState } from './session-state.js';
 
 export type ImapEngineOptions = EngineOptions & { listener?: string };
 
-const MAX_SERVER_LINE = 64 * 1024 * 1024;
+// Line, literal, ID and pipelining limits: options.limits.imap (defaults and reasons in protocol/limits.ts).
+/** What the client is told when a limit ends the session (RFC 9051 §7.1.5: BYE, then the connection closes). */
+const LIMIT_BYE: Partial<Record<ProtocolLimitName, string>> = {
+  'imap.clientLineBytes': 'command line too long',
+  'imap.saslResponseBytes': 'authentication response too long',
+  'imap.clientLiteralBytes': 'literal too large',
+  'imap.commandsOutstanding': 'too many pipelined commands',
+};
 /** Tags that can go into a quoted string inside a response code without escaping. */
 const SAFE_TAG = /^[A-Za-z0-9.\-_+!#$%&'*,/:;<=>?@^`|~]{1,64}$/;
 
@@ -74,13 +82,15 @@ export class ImapEngine implements ProtocolEngine {
       answerLocally: (tag, response, command) => this.answerLocally(tag, response, command),
       commandSent: (record) => this.commandSent(record),
       planFetch: (tag, line, command) => this.planFetch(tag, line, command),
-      overlongLine: () => this.close('the client sent an overlong line'),
+      commandsOutstanding: () => this.outstanding.length + this.localAnswers.length,
+      refuse: (hit) => this.refuse(hit),
+      report: (hit) => void this.out.push({ kind: 'protocolError', ...hit }),
       clientId: (id) => {
         this.event({ type: 'imap-id', protocol: 'imap', ...id });
         if (id.name !== undefined) this.out.push({ kind: 'clientId', name: id.name });
       },
-    });
-    this.serverFramer = new LineFramer(this.serverSink(), MAX_SERVER_LINE);
+    }, options.limits.imap);
+    this.serverFramer = new LineFramer(this.serverSink(), options.limits.imap.serverLineBytes);
     this.environment = {
       options,
       queue: this.queue,
@@ -223,13 +233,20 @@ export class ImapEngine implements ProtocolEngine {
 
   private serverSink(): FramerSink {
     return {
-      onLine: (line) => this.serverLine(line),
+      onLine: (line) => {
+        // Checked on the literal the response reader found, so text that only looks like one does not count.
+        const literal = this.serverLine(line);
+        const maxLiteral = this.options.limits.imap.serverLiteralBytes;
+        if (literal <= maxLiteral) return literal;
+        this.refuse({ side: 'server', limit: 'imap.serverLiteralBytes', value: maxLiteral });
+        return -1;
+      },
       onLiteralData: (chunk) => {
         if (this.fetchResponse) this.fetchResponse.literalData(chunk);
         else this.queue.bytes(chunk);
       },
       onLiteralEnd: () => this.fetchResponse?.literalEnd(),
-      onOverlongLine: () => this.close('the server sent an overlong line'),
+      onOverlongLine: (maxLineBytes) => this.refuse({ side: 'server', limit: 'imap.serverLineBytes', value: maxLineBytes }),
     };
   }
 
@@ -448,6 +465,21 @@ export class ImapEngine implements ProtocolEngine {
   private event(event: ProxyEvent): void {
     if (this.options.listener !== undefined && event.listener === undefined) event.listener = this.options.listener;
     this.out.push({ kind: 'event', event });
+  }
+
+  /**
+   * A peer went past a limit: reported as a typed output, then the session ends. A client that broke
+   * a limit is told with an untagged BYE when that fits: the server side is between responses and
+   * everything before it has reached the client (or waits behind a held response that never will).
+   */
+  private refuse(hit: LimitHit): void {
+    if (this.closed) return;
+    this.out.push({ kind: 'protocolError', ...hit });
+    const bye = LIMIT_BYE[hit.limit];
+    if (bye !== undefined && this.atResponseBoundary() && (this.queue.idle || this.queue.heldResponse() !== undefined)) {
+      this.out.push({ kind: 'toClient', bytes: Buffer.from(`* BYE inboxguard: ${bye}\r\n`, 'latin1') });
+    }
+    this.close(`${hit.side === 'client' ? 'the client' : 'the server'} exceeded ${hit.limit} (${hit.value})`);
   }
 
   private closeIfServerDone(): void {

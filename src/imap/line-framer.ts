@@ -1,30 +1,29 @@
-import { LF } from './ascii.js';
+import { LineAssembler } from '../protocol/line-buffer.js';
 
 // Splits one direction of an IMAP stream into line segments and literal content, whatever the
-// chunking. A segment is everything up to and including the next LF; if it ends with a literal
-// header, the sink says how many literal bytes follow and those are handed over as they arrive
-// (subarrays of the input, never copied or accumulated). Only an incomplete line is buffered, as a
-// list of slices that is concatenated once when its LF arrives.
+// chunking. A segment is everything up to and including the next LF (cut by the shared
+// LineAssembler); if it ends with a literal header, the sink says how many literal bytes follow and
+// those are handed over as they arrive (subarrays of the input, never copied or accumulated).
 
 export interface FramerSink {
   /** A complete segment. Returns the length of the literal that follows it, or -1 for none. */
   onLine(line: Buffer): number;
   onLiteralData(chunk: Buffer): void;
   onLiteralEnd(): void;
-  /** The current line grew beyond the limit without an LF; the framer stops. */
-  onOverlongLine(): void;
+  /** The current line (with its line ending) is longer than maxLineBytes; the framer stops. */
+  onOverlongLine(maxLineBytes: number): void;
 }
 
 export class LineFramer {
-  private parts: Buffer[] = [];
-  private partsLength = 0;
+  private readonly lines = new LineAssembler();
   private literalRemaining = -1;
   private literalSeen = 0;
   private stopped = false;
 
+  /** `maxLineBytes` is asked before every line when it is a function (the limit can depend on state). */
   constructor(
     private readonly sink: FramerSink,
-    private readonly maxLineBytes: number,
+    private readonly maxLineBytes: number | (() => number),
   ) {}
 
   get inLiteral(): boolean {
@@ -37,7 +36,7 @@ export class LineFramer {
   }
 
   get hasPartialLine(): boolean {
-    return this.partsLength > 0;
+    return this.lines.pendingLength > 0;
   }
 
   /** Forget an announced literal that will not come (a synchronizing literal the server refused). */
@@ -48,17 +47,12 @@ export class LineFramer {
 
   /** Removes and returns the bytes of an incomplete line (for end of stream). */
   takePartialLine(): Buffer | undefined {
-    if (this.partsLength === 0) return undefined;
-    const line = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.partsLength);
-    this.parts = [];
-    this.partsLength = 0;
-    return line;
+    return this.lines.takePending();
   }
 
   stop(): void {
     this.stopped = true;
-    this.parts = [];
-    this.partsLength = 0;
+    this.lines.reset();
   }
 
   push(chunk: Buffer): void {
@@ -75,27 +69,16 @@ export class LineFramer {
         if (this.literalRemaining === 0) this.finishLiteral();
         continue;
       }
-      const lf = chunk.indexOf(LF, pos);
-      if (lf < 0) {
-        this.parts.push(pos === 0 ? chunk : chunk.subarray(pos));
-        this.partsLength += length - pos;
-        if (this.partsLength > this.maxLineBytes) {
-          this.stop();
-          this.sink.onOverlongLine();
-        }
+      const maxLineBytes = typeof this.maxLineBytes === 'number' ? this.maxLineBytes : this.maxLineBytes();
+      const taken = this.lines.take(chunk, pos, maxLineBytes);
+      if (taken.kind === 'needMore') return;
+      if (taken.kind === 'tooLong') {
+        this.stop();
+        this.sink.onOverlongLine(taken.maxLineBytes);
         return;
       }
-      let line: Buffer;
-      if (this.partsLength === 0) {
-        line = chunk.subarray(pos, lf + 1);
-      } else {
-        this.parts.push(chunk.subarray(pos, lf + 1));
-        line = Buffer.concat(this.parts, this.partsLength + lf + 1 - pos);
-        this.parts = [];
-        this.partsLength = 0;
-      }
-      pos = lf + 1;
-      const literal = this.sink.onLine(line);
+      pos = taken.next;
+      const literal = this.sink.onLine(taken.line);
       if (literal >= 0 && !this.stopped) {
         this.literalRemaining = literal;
         this.literalSeen = 0;

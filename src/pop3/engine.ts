@@ -11,7 +11,8 @@ import { CommandQueue, parseCommandLine, replyShapeFor, type Pop3Command } from 
 import { deleTarget, DeliveredSizes } from './delivered-sizes.js';
 import { DotUnstuffer } from './dot-stuffing.js';
 import { HeldBody, type UnscannedReason } from './held-body.js';
-import { LineAssembler, LineTooLongError } from './line-assembler.js';
+import { LineAssembler } from '../protocol/line-buffer.js';
+import type { LimitHit } from '../protocol/limits.js';
 import { MultiLineReader } from './multi-line-reader.js';
 import { saslUserName } from './sasl.js';
 
@@ -21,13 +22,7 @@ import { saslUserName } from './sasl.js';
 
 export type Pop3EngineOptions = EngineOptions & { listener?: string };
 
-// RFC 2449 §4 caps commands at 255 and replies at 512 octets, but RFC 5034 lifts the limit for AUTH;
-// these only bound memory against a peer that never sends a line ending.
-const MAX_STATUS_LINE_BYTES = 64 * 1024;
-const MAX_COMMAND_LINE_BYTES = 64 * 1024;
-const MAX_SASL_RESPONSE_BYTES = 1024 * 1024;
-const MAX_CLIENT_BYTES_HELD_DURING_AUTH = 256 * 1024;
-const MAX_COMMANDS_IN_FLIGHT = 10_000;
+// Line, SASL and pipelining limits: options.limits.pop3 (defaults and reasons in protocol/limits.ts).
 
 type ReplyReader =
   | { kind: 'status' }
@@ -116,14 +111,12 @@ export class Pop3Engine implements ProtocolEngine {
   fromClient(bytes: Buffer): void {
     let position = 0;
     while (position < bytes.length && !this.closing && !this.clientEnded) {
-      let taken: { line: Buffer; next: number } | undefined;
-      try {
-        taken = this.clientLine.take(bytes, position, this.clientLineLimit());
-      } catch (error) {
-        if (!(error instanceof LineTooLongError)) throw error;
-        return this.protocolError('client', `command line longer than ${error.limit} bytes`, 'command line too long');
+      const limit = this.clientLineLimit();
+      const taken = this.clientLine.take(bytes, position, this.options.limits.pop3[limit]);
+      if (taken.kind === 'tooLong') {
+        return this.limitHit({ side: 'client', limit: `pop3.${limit}`, value: taken.maxLineBytes }, 'command line too long');
       }
-      if (taken === undefined) return;
+      if (taken.kind === 'needMore') return;
       position = taken.next;
       this.onClientLine(taken.line);
     }
@@ -221,8 +214,8 @@ export class Pop3Engine implements ProtocolEngine {
 
   // ── client side ────────────────────────────────────────────────────────────────────────────────
 
-  private clientLineLimit(): number {
-    return this.sasl !== undefined && this.sasl.responsesOwed > 0 ? MAX_SASL_RESPONSE_BYTES : MAX_COMMAND_LINE_BYTES;
+  private clientLineLimit(): 'saslResponseBytes' | 'commandLineBytes' {
+    return this.sasl !== undefined && this.sasl.responsesOwed > 0 ? 'saslResponseBytes' : 'commandLineBytes';
   }
 
   private onClientLine(line: Buffer): void {
@@ -231,16 +224,18 @@ export class Pop3Engine implements ProtocolEngine {
     if (sasl.responsesOwed > 0) return this.sendSaslResponse(sasl, line);
     // Pipelined past an AUTH: whether this is a SASL response or the next command depends on the
     // server's answer to the AUTH, so keep it until then (RFC 5034 clients wait; this is rare).
-    if (sasl.undecidedBytes + line.length > MAX_CLIENT_BYTES_HELD_DURING_AUTH) {
-      return this.protocolError('client', 'too much data pipelined behind AUTH', 'too much data sent during AUTH');
+    const held = this.options.limits.pop3.clientBytesHeldDuringAuth;
+    if (sasl.undecidedBytes + line.length > held) {
+      return this.limitHit({ side: 'client', limit: 'pop3.clientBytesHeldDuringAuth', value: held }, 'too much data sent during AUTH');
     }
     sasl.undecidedLines.push(Buffer.from(line));
     sasl.undecidedBytes += line.length;
   }
 
   private onCommandLine(line: Buffer): void {
-    if (this.commands.size >= MAX_COMMANDS_IN_FLIGHT) {
-      return this.protocolError('client', 'too many commands in flight', 'too many pipelined commands');
+    const outstanding = this.options.limits.pop3.commandsOutstanding;
+    if (this.commands.size >= outstanding) {
+      return this.limitHit({ side: 'client', limit: 'pop3.commandsOutstanding', value: outstanding }, 'too many pipelined commands');
     }
     const { keyword, args, text } = parseCommandLine(line);
     const command: TrackedCommand = { keyword, reply: replyShapeFor(keyword, args), ...deleTarget(keyword, args) };
@@ -357,15 +352,12 @@ export class Pop3Engine implements ProtocolEngine {
     const reply = this.reply;
     switch (reply.kind) {
       case 'status': {
-        let taken: { line: Buffer; next: number } | undefined;
-        try {
-          taken = this.serverLine.take(bytes, position, MAX_STATUS_LINE_BYTES);
-        } catch (error) {
-          if (!(error instanceof LineTooLongError)) throw error;
-          this.protocolError('server', 'status line too long', 'the server sent an invalid reply');
+        const taken = this.serverLine.take(bytes, position, this.options.limits.pop3.statusLineBytes);
+        if (taken.kind === 'tooLong') {
+          this.limitHit({ side: 'server', limit: 'pop3.statusLineBytes', value: taken.maxLineBytes }, 'the server sent an invalid reply');
           return bytes.length;
         }
-        if (taken === undefined) return bytes.length;
+        if (taken.kind === 'needMore') return bytes.length;
         this.onStatusLine(taken.line);
         return taken.next;
       }
@@ -408,7 +400,7 @@ export class Pop3Engine implements ProtocolEngine {
       case 'multi':
         this.client.send(line);
         if (command.keyword === 'LIST' && this.deliveredSizes.changed) {
-          this.reply = { kind: 'filtered', reader: new MultiLineReader(), filter: (listed) => ({ line: this.deliveredSizes.listingLine(listed), removed: [] }), removed: [] };
+          this.reply = { kind: 'filtered', reader: new MultiLineReader(this.options.limits.pop3.multiLineBytes), filter: (listed) => ({ line: this.deliveredSizes.listingLine(listed), removed: [] }), removed: [] };
           return;
         }
         this.reply =
@@ -416,7 +408,7 @@ export class Pop3Engine implements ProtocolEngine {
             ? { kind: 'passThrough', reader: new DotUnstuffer() }
             : {
                 kind: 'filtered',
-                reader: new MultiLineReader(),
+                reader: new MultiLineReader(this.options.limits.pop3.multiLineBytes),
                 filter: shape.filter === 'capabilities' ? filterCapabilityLine : filterMechanismLine,
                 removed: [],
               };
@@ -463,16 +455,13 @@ export class Pop3Engine implements ProtocolEngine {
   }
 
   private readFilteredLines(reply: Extract<ReplyReader, { kind: 'filtered' }>, bytes: Buffer, position: number): number {
-    let read;
-    try {
-      read = reply.reader.push(bytes, position, (line) => {
-        const filtered = reply.filter(line);
-        reply.removed.push(...filtered.removed);
-        if (filtered.line !== undefined) this.client.send(filtered.line);
-      });
-    } catch (error) {
-      if (!(error instanceof LineTooLongError)) throw error;
-      this.protocolError('server', 'capability line too long', 'the server sent an invalid reply');
+    const read = reply.reader.push(bytes, position, (line) => {
+      const filtered = reply.filter(line);
+      reply.removed.push(...filtered.removed);
+      if (filtered.line !== undefined) this.client.send(filtered.line);
+    });
+    if (read.kind === 'tooLong') {
+      this.limitHit({ side: 'server', limit: 'pop3.multiLineBytes', value: read.maxLineBytes }, 'the server sent an invalid reply');
       return bytes.length;
     }
     if (read.terminator !== undefined) {
@@ -543,6 +532,13 @@ export class Pop3Engine implements ProtocolEngine {
   }
 
   // ── outputs ────────────────────────────────────────────────────────────────────────────────────
+
+  /** A peer went past a limit: reported as a typed output, answered like any other protocol error. */
+  private limitHit(hit: LimitHit, clientText: string): void {
+    this.emit({ kind: 'protocolError', ...hit });
+    this.client.send(inboxguardError(clientText));
+    this.closeAfterQueued(`${hit.side} exceeded ${hit.limit} (${hit.value})`);
+  }
 
   private protocolError(side: 'client' | 'server', detail: string, clientText: string): void {
     this.event('protocol-error', { side, detail });

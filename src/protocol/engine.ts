@@ -10,6 +10,7 @@
 // a body is no longer needed (bodyRelease), e.g. after the last slice of a cached partial fetch.
 
 import type { BodyContext } from '../types/body-context.js';
+import { DEFAULT_PROTOCOL_LIMITS, type LimitHit, type ProtocolLimits } from './limits.js';
 
 export type { BodyContext, Protocol } from '../types/body-context.js';
 
@@ -56,6 +57,11 @@ export type EngineOutput =
   | { kind: 'wakeUp'; afterMs: number }
   /** The client named itself (IMAP ID, RFC 2971); the session may switch inspection off (passThrough). */
   | { kind: 'clientId'; name: string }
+  /**
+   * A peer went past a protocol limit (limits.ts). The engine has already answered the client as the
+   * protocol allows and, for every limit but imap.idBytes, follows with close.
+   */
+  | ({ kind: 'protocolError' } & LimitHit)
   /** For the log: login user, mailbox, bodies passed unscanned, size changes. Never credentials. */
   | { kind: 'event'; event: ProxyEvent }
   /** Close both legs after writing everything before this output. */
@@ -103,6 +109,8 @@ export interface EngineOptions {
   maxHoldMs: number;
   /** IMAP: bytes of scanned bodies kept for answering partial fetches. */
   partialCacheBytes: number;
+  /** Line, literal, exchange and pipelining limits (defaults in limits.ts). */
+  limits: ProtocolLimits;
 }
 
 export const defaultEngineOptions: EngineOptions = {
@@ -111,4 +119,5 @@ export const defaultEngineOptions: EngineOptions = {
   keepaliveMs: 15_000,
   maxHoldMs: 20_000,
   partialCacheBytes: 64 * 1024 * 1024,
+  limits: DEFAULT_PROTOCOL_LIMITS,
 };

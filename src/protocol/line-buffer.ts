@@ -1,40 +1,102 @@
-/** Collects bytes and hands out complete LF-terminated lines; refuses to grow past maxLineBytes. */
-export class LineBuffer {
-  private pending: Buffer = Buffer.alloc(0);
+// The one line assembler of the line-based protocols: the IMAP framer, the POP3 engine and the
+// preludes all cut their input into LF-terminated lines with it. A line longer than the caller's
+// limit (counted with its line ending) is a result, not an exception, so each caller reports it as
+// the protocol error it is.
 
-  constructor(private readonly maxLineBytes = 8192) {}
+const LF = 0x0a;
 
-  push(bytes: Buffer): void {
-    this.pending = this.pending.length === 0 ? bytes : Buffer.concat([this.pending, bytes]);
+export type LineTake =
+  /** A complete line with its line ending, and the index just after it in the chunk. */
+  | { kind: 'line'; line: Buffer; next: number }
+  /** The chunk ended inside a line; its bytes are kept. */
+  | { kind: 'needMore' }
+  /** The line is longer than maxLineBytes; nothing of it is handed out. */
+  | { kind: 'tooLong'; maxLineBytes: number };
+
+const NEED_MORE: LineTake = Object.freeze({ kind: 'needMore' });
+
+export class LineAssembler {
+  private parts: Buffer[] = [];
+  private partLength = 0;
+
+  /** Bytes of the line started but not yet complete. */
+  get pendingLength(): number {
+    return this.partLength;
   }
 
-  /** The next complete line including its line ending, or undefined. Throws when a line is too long. */
-  nextLine(): Buffer | undefined {
-    const lf = this.pending.indexOf(0x0a);
-    if (lf < 0) {
-      if (this.pending.length > this.maxLineBytes) throw new LineTooLongError(this.maxLineBytes);
-      return undefined;
+  /**
+   * The next line starting at chunk[start]. A line that is a view of the chunk is returned without
+   * copying; the bytes of an incomplete line are copied (a view would pin the whole chunk in memory
+   * while the line stays open).
+   */
+  take(chunk: Buffer, start: number, maxLineBytes: number): LineTake {
+    const lf = chunk.indexOf(LF, start);
+    const end = lf === -1 ? chunk.length : lf + 1;
+    if (this.partLength + (end - start) > maxLineBytes) return { kind: 'tooLong', maxLineBytes };
+    if (lf === -1) {
+      if (end > start) {
+        this.parts.push(Buffer.from(chunk.subarray(start, end)));
+        this.partLength += end - start;
+      }
+      return NEED_MORE;
     }
-    const line = this.pending.subarray(0, lf + 1);
-    this.pending = this.pending.subarray(lf + 1);
-    return line;
+    const tail = chunk.subarray(start, end);
+    if (this.parts.length === 0) return { kind: 'line', line: tail, next: end };
+    this.parts.push(tail);
+    const line = Buffer.concat(this.parts, this.partLength + tail.length);
+    this.reset();
+    return { kind: 'line', line, next: end };
   }
 
-  /** Everything not yet handed out, emptying the buffer. */
-  takeRest(): Buffer {
-    const rest = this.pending;
-    this.pending = Buffer.alloc(0);
-    return rest;
+  /** Removes and returns the bytes of the incomplete line, if any. */
+  takePending(): Buffer | undefined {
+    if (this.partLength === 0) return undefined;
+    const pending = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.partLength);
+    this.reset();
+    return pending;
   }
 
-  discard(): void {
-    this.pending = Buffer.alloc(0);
+  reset(): void {
+    this.parts = [];
+    this.partLength = 0;
   }
 }
 
-export class LineTooLongError extends Error {
-  constructor(limit: number) {
-    super(`line longer than ${limit} bytes`);
+/** Bytes pushed now and read line by line later (the preludes), on the same assembler. */
+export class LineBuffer {
+  private readonly lines = new LineAssembler();
+  private chunk: Buffer = Buffer.alloc(0);
+  private position = 0;
+
+  constructor(private readonly maxLineBytes: number) {}
+
+  push(bytes: Buffer): void {
+    const unread = this.chunk.subarray(this.position);
+    this.chunk = unread.length === 0 ? bytes : Buffer.concat([unread, bytes]);
+    this.position = 0;
+  }
+
+  /** The next complete line; needMore when none is complete yet. */
+  next(): LineTake {
+    if (this.position >= this.chunk.length) return NEED_MORE;
+    const taken = this.lines.take(this.chunk, this.position, this.maxLineBytes);
+    this.position = taken.kind === 'line' ? taken.next : this.chunk.length;
+    return taken;
+  }
+
+  /** Everything not yet handed out as a line, emptying the buffer. */
+  takeRest(): Buffer {
+    const pending = this.lines.takePending();
+    const unread = this.chunk.subarray(this.position);
+    this.discard();
+    if (pending === undefined) return unread;
+    return unread.length === 0 ? pending : Buffer.concat([pending, unread]);
+  }
+
+  discard(): void {
+    this.lines.reset();
+    this.chunk = Buffer.alloc(0);
+    this.position = 0;
   }
 }
 

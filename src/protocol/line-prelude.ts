@@ -1,8 +1,9 @@
 import type { Protocol } from './engine.js';
-import { LineBuffer, LineTooLongError } from './line-buffer.js';
+import { LineBuffer } from './line-buffer.js';
+import { DEFAULT_PROTOCOL_LIMITS } from './limits.js';
 import type { Prelude, PreludeOptions, PreludeOutput } from './prelude.js';
 
-const MAX_BUFFERED = 64 * 1024;
+const LIMITS = DEFAULT_PROTOCOL_LIMITS.prelude;
 
 export type PreludeState = 'greeting' | 'upstream-upgrade' | 'upstream-upgrading' | 'client-plain' | 'client-upgrading' | 'done';
 
@@ -15,8 +16,8 @@ export abstract class LinePrelude implements Prelude {
   protected state: PreludeState = 'greeting';
   protected outputs: PreludeOutput[] = [];
   protected greeting: Buffer = Buffer.alloc(0);
-  private readonly server = new LineBuffer();
-  private readonly client = new LineBuffer();
+  private readonly server = new LineBuffer(LIMITS.lineBytes);
+  private readonly client = new LineBuffer(LIMITS.lineBytes);
   private serverHeld: Buffer[] = [];
   private serverHeldBytes = 0;
   private clientBytesSeen = 0;
@@ -51,7 +52,7 @@ export abstract class LinePrelude implements Prelude {
   fromClient(bytes: Buffer): void {
     if (this.state === 'done' || this.state === 'client-upgrading') return;
     this.clientBytesSeen += bytes.length;
-    if (this.state !== 'client-plain' && this.clientBytesSeen > MAX_BUFFERED) {
+    if (this.state !== 'client-plain' && this.clientBytesSeen > LIMITS.heldBytes) {
       return this.fail('client sent too much data before the upstream greeting');
     }
     this.client.push(bytes);
@@ -132,19 +133,16 @@ export abstract class LinePrelude implements Prelude {
   }
 
   private nextLine(buffer: LineBuffer, tooLong: string): Buffer | undefined {
-    try {
-      return buffer.nextLine();
-    } catch (error) {
-      if (!(error instanceof LineTooLongError)) throw error;
-      this.fail(tooLong);
-      return undefined;
-    }
+    const taken = buffer.next();
+    if (taken.kind === 'line') return taken.line;
+    if (taken.kind === 'tooLong') this.fail(tooLong);
+    return undefined;
   }
 
   private holdServerBytes(bytes: Buffer): void {
     if (bytes.length === 0) return;
     this.serverHeldBytes += bytes.length;
-    if (this.serverHeldBytes > MAX_BUFFERED) return this.fail('upstream sent too much data before the client finished TLS');
+    if (this.serverHeldBytes > LIMITS.heldBytes) return this.fail('upstream sent too much data before the client finished TLS');
     this.serverHeld.push(bytes);
   }
 

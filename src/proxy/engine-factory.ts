@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.js';
 import { ImapEngine } from '../imap/index.js';
 import { Pop3Engine } from '../pop3/engine.js';
 import type { EngineOptions, Protocol, ProtocolEngine } from '../protocol/engine.js';
+import { DEFAULT_PROTOCOL_LIMITS } from '../protocol/limits.js';
 
 export type EngineSettings = Pick<Config, 'scan' | 'imap' | 'pop3'>;
 
@@ -12,6 +13,7 @@ export function engineOptions(settings: EngineSettings, expectGreeting: boolean)
     keepaliveMs: settings.imap.keepaliveSeconds * 1000,
     maxHoldMs: settings.pop3.maxHoldSeconds * 1000,
     partialCacheBytes: 4 * settings.scan.memoryBufferBytes,
+    limits: DEFAULT_PROTOCOL_LIMITS,
   };
 }
 

@@ -19,6 +19,11 @@ export class ServerWriter {
     private readonly onError: (error: unknown) => void,
   ) {}
 
+  /** What the server socket still buffers. */
+  get pendingBytes(): number {
+    return this.upstream.writableLength;
+  }
+
   write(bytes: Buffer): void {
     this.enqueue(bytes, false);
   }

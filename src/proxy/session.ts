@@ -2,7 +2,6 @@ import type net from 'node:net';
 import type { Logger } from 'pino';
 import type { ListenerConfig } from '../config/schema.js';
 import type { Protocol } from '../protocol/engine.js';
-import type { Prelude, PreludeOutput } from '../protocol/prelude.js';
 import { acceptClientTls, type CertificateSource } from './client-tls.js';
 import { assumedProtocol, createPrelude, fatalLine } from './prelude-factory.js';
 import type { BodyScanner } from '../scan/body-scanner.js';
@@ -13,6 +12,7 @@ import { describeApplication } from './application-match.js';
 import { lookupClientApplication, type ClientApplication, type ClientLookup, type LookupClient } from './client-process/index.js';
 import type { LiveExcludedIps } from './excluded-ips.js';
 import { createEngine } from './engine-factory.js';
+import { pumpPrelude, type Ready } from './prelude-pump.js';
 import { startEngineRelay, type Relay } from './engine-relay.js';
 import { startPipeRelay } from './pipe-relay.js';
 import { connectPlain, connectTls, UpstreamError, type UpstreamTarget } from './upstream.js';
@@ -35,8 +35,6 @@ export interface SessionContext {
   onClosed(session: Session): void;
 }
 
-type Ready = Extract<PreludeOutput, { kind: 'ready' }>;
-
 /**
  * One client connection: accepts client TLS, opens and verifies the upstream leg, runs the prelude
  * (greeting, STARTTLS/STLS on either leg), then hands both sockets to the relay.
@@ -44,7 +42,6 @@ type Ready = Extract<PreludeOutput, { kind: 'ready' }>;
 export class Session {
   private client: net.Socket;
   private upstream: net.Socket | undefined;
-  private prelude: Prelude | undefined;
   private relay: Relay | undefined;
   private closed = false;
   private readonly startedAt = Date.now();
@@ -143,18 +140,6 @@ export class Session {
     this.close(`fault in ${stage}`);
   }
 
-  /** Runs a socket handler inside the fault boundary. */
-  private guarded<T extends unknown[]>(stage: string, handler: (...args: T) => void): (...args: T) => void {
-    return (...args: T) => {
-      if (this.closed) return;
-      try {
-        handler(...args);
-      } catch (error) {
-        this.fault(stage, error);
-      }
-    };
-  }
-
   private failToClient(error: Error): void {
     const kind = error instanceof UpstreamError ? error.kind : 'connect';
     this.log.warn({ kind, code: (error as UpstreamError).code, reason: error.message }, 'upstream connection failed');
@@ -170,62 +155,35 @@ export class Session {
   }
 
   private runPrelude(): void {
-    const { listener } = this.context;
-    const prelude = createPrelude(listener.protocol, { clientTls: listener.tls, upstreamTls: listener.upstreamTls });
-    this.prelude = prelude;
-    this.listenForPrelude('client');
-    this.listenForPrelude('upstream');
+    const { listener, certificates, target } = this.context;
+    pumpPrelude({
+      prelude: createPrelude(listener.protocol, { clientTls: listener.tls, upstreamTls: listener.upstreamTls }),
+      client: this.client,
+      upstream: this.upstream as net.Socket,
+      certificates,
+      target,
+      log: this.log,
+      closed: () => this.closed,
+      upgraded: (side, secure) => this.adoptSecure(side, secure),
+      ready: (ready) => {
+        this.protocol = ready.protocol;
+        this.log.debug({ protocol: ready.protocol }, 'negotiation finished, relaying');
+        this.decideAndRelay(ready).catch((error: unknown) => this.fault('starting the relay', error));
+      },
+      close: (reason) => this.close(reason),
+      closeAfterWrite: (reason) => this.closeAfterWrite(reason),
+      upstreamFailed: (error) => this.failToClient(error),
+      fault: (stage, error) => this.fault(stage, error),
+    });
   }
 
-  private readonly onPreludeClientData = this.guarded('negotiation (client data)', (bytes: Buffer): void => {
-    this.prelude?.fromClient(bytes);
-    this.handlePreludeOutputs();
-  });
-
-  private readonly onPreludeServerData = this.guarded('negotiation (server data)', (bytes: Buffer): void => {
-    this.prelude?.fromServer(bytes);
-    this.handlePreludeOutputs();
-  });
-
-  private listenForPrelude(side: 'client' | 'upstream'): void {
-    if (side === 'client') this.client.on('data', this.onPreludeClientData);
-    else this.upstream?.on('data', this.onPreludeServerData);
-  }
-
-  private stopListeningForPrelude(side: 'client' | 'upstream'): void {
-    if (side === 'client') this.client.removeListener('data', this.onPreludeClientData);
-    else this.upstream?.removeListener('data', this.onPreludeServerData);
-  }
-
-  private handlePreludeOutputs(): void {
-    if (!this.prelude || this.closed) return;
-    for (const output of this.prelude.drain()) this.handlePreludeOutput(output);
-  }
-
-  private handlePreludeOutput(output: PreludeOutput): void {
-    switch (output.kind) {
-      case 'toClient':
-        this.client.write(output.bytes);
-        return;
-      case 'toServer':
-        this.upstream?.write(output.bytes);
-        return;
-      case 'startTls':
-        return output.side === 'client' ? this.upgradeClient() : this.upgradeUpstream();
-      case 'close':
-        this.log.info({ reason: output.reason }, 'session ended during negotiation');
-        return this.closeAfterWrite(output.reason);
-      case 'ready':
-        this.stopListeningForPrelude('client');
-        this.stopListeningForPrelude('upstream');
-        this.prelude = undefined;
-        this.protocol = output.protocol;
-        this.log.debug({ protocol: output.protocol }, 'negotiation finished, relaying');
-        // Nothing is read while the inspection is decided; the relay resumes both sockets.
-        this.client.pause();
-        this.upstream?.pause();
-        this.decideAndRelay(output).catch((error: unknown) => this.fault('starting the relay', error));
-    }
+  /** A leg was upgraded to TLS during the prelude: the session now reads and closes the secure socket. */
+  private adoptSecure(side: 'client' | 'upstream', secure: net.Socket): void {
+    if (side === 'client') this.client = secure;
+    else this.upstream = secure;
+    this.sockets.add(secure);
+    secure.on('error', (error: NodeJS.ErrnoException) => this.socketError(side, error));
+    if (side === 'upstream') this.logUpstreamTls();
   }
 
   private async decideAndRelay(ready: Ready): Promise<void> {
@@ -277,45 +235,5 @@ export class Session {
     if (!reason) return false;
     this.log.info({ imapIdName: name, inspection: reason }, 'inspection switched off');
     return true;
-  }
-
-  // The plain socket's data listener is removed synchronously, inside the data event that carried
-  // the STARTTLS command, so no later plaintext byte can reach the prelude (command injection).
-  private upgradeClient(): void {
-    this.stopListeningForPrelude('client');
-    const plain = this.client;
-    acceptClientTls(plain, this.context.certificates).then(
-      (secure) => {
-        if (this.closed) return secure.destroy();
-        this.client = secure;
-        this.sockets.add(secure);
-        secure.on('error', (error: NodeJS.ErrnoException) => this.socketError('client', error));
-        this.listenForPrelude('client');
-        this.prelude?.tlsReady('client');
-        this.handlePreludeOutputs();
-      },
-      (error: Error) => {
-        this.log.info({ reason: error.message }, 'client STARTTLS handshake failed');
-        this.close('client STARTTLS handshake failed');
-      },
-    ).catch((error: unknown) => this.fault('client STARTTLS', error));
-  }
-
-  private upgradeUpstream(): void {
-    this.stopListeningForPrelude('upstream');
-    const plain = this.upstream as net.Socket;
-    connectTls(this.context.target, plain).then(
-      (secure) => {
-        if (this.closed) return secure.destroy();
-        this.upstream = secure;
-        this.sockets.add(secure);
-        secure.on('error', (error: NodeJS.ErrnoException) => this.socketError('upstream', error));
-        this.logUpstreamTls();
-        this.listenForPrelude('upstream');
-        this.prelude?.tlsReady('server');
-        this.handlePreludeOutputs();
-      },
-      (error: Error) => this.failToClient(error),
-    ).catch((error: unknown) => this.fault('upstream STARTTLS', error));
   }
 }

@@ -23,4 +23,6 @@ export interface BodyScanner {
    * following scan.onError. The late verdict of scan() is then ignored. Default: deliver unchanged.
    */
   timedOut?(body: SpooledBody, context: BodyContext): BodyScanResult;
+  /** The session could not keep this body (its spool failed), so it was not delivered: record that. */
+  lost?(context: BodyContext, reason: string): void;
 }

@@ -96,6 +96,10 @@ export class ScanPipeline implements BodyScanner {
     }
   }
 
+  lost(context: BodyContext, reason: string): void {
+    this.options.events.append({ ...where(context), verdict: 'error', detections: [], actions: ['not-delivered'], bytes: 0, scanMs: 0, note: reason });
+  }
+
   timedOut(body: SpooledBody, context: BodyContext): BodyScanResult {
     return this.failed(body.inMemory(), context, 'timeout', 'the scan took longer than the client can wait', performance.now());
   }

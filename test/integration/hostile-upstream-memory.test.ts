@@ -58,7 +58,7 @@ describe('a hostile upstream serving thousands-deep nested bodies in one FETCH',
     await imap.run('EXAMINE INBOX');
     const client = await RawClient.connect(proxy.port('hostile'));
     await client.waitFor(/\r\n$/);
-    client.write('a LOGIN x y\r\nb SELECT INBOX\r\nc FETCH 1:* BODY.PEEK[]\r\n');
+    client.write('a LOGIN x y\r\nb SELECT INBOX\r\nc FETCH 1:* (UID BODY.PEEK[])\r\n');
     let hostileDone = false;
     const hostileFetch = client.waitFor(/\r\nc OK[^\r]*\r\n$/, { timeoutMs: 240_000 }).finally(() => {
       hostileDone = true;

@@ -14,8 +14,8 @@ describe('deleting commands commit after delivery', () => {
     for (const [name, chunker] of [['whole', whole], ['bytewise', bytewise], ['random', randomSplits(3, 7)]] as const) {
       test(`${command} waits for the held FETCH before it (${name})`, () => {
         const d = selectedSession({ autoScan: false });
-        d.client(`f1 FETCH 1 BODY.PEEK[]\r\nx1 ${command}\r\n`, chunker);
-        assert.equal(d.takeServer(), 'f1 FETCH 1 BODY.PEEK[]\r\n', 'the deleting command waits while the FETCH is unanswered');
+        d.client(`f1 UID FETCH 7 BODY.PEEK[]\r\nx1 ${command}\r\n`, chunker);
+        assert.equal(d.takeServer(), 'f1 UID FETCH 7 BODY.PEEK[]\r\n', 'the deleting command waits while the FETCH is unanswered');
         d.server(fetchAnswer('f1'), chunker);
         assert.equal(d.takeServer(), '', 'and while its body is held');
         assert.deepEqual(d.commits, []);
@@ -29,15 +29,15 @@ describe('deleting commands commit after delivery', () => {
 
   test('the commit is emitted after the body it waited for', () => {
     const d = selectedSession({ autoScan: false });
-    d.client('f1 FETCH 1 BODY.PEEK[]\r\nx1 EXPUNGE\r\n').server(fetchAnswer('f1')).scan();
+    d.client('f1 UID FETCH 7 BODY.PEEK[]\r\nx1 EXPUNGE\r\n').server(fetchAnswer('f1')).scan();
     const kinds = d.outputKinds;
     assert.ok(kinds.indexOf('bodyToClient') >= 0 && kinds.indexOf('bodyToClient') < kinds.indexOf('commitToServer'), kinds.join(','));
   });
 
   test('commands after the commit keep their order behind it', () => {
     const d = selectedSession({ autoScan: false });
-    d.client('f1 FETCH 1 BODY.PEEK[]\r\nx1 EXPUNGE\r\nn1 NOOP\r\nl1 LOGOUT\r\n');
-    assert.equal(d.takeServer(), 'f1 FETCH 1 BODY.PEEK[]\r\n');
+    d.client('f1 UID FETCH 7 BODY.PEEK[]\r\nx1 EXPUNGE\r\nn1 NOOP\r\nl1 LOGOUT\r\n');
+    assert.equal(d.takeServer(), 'f1 UID FETCH 7 BODY.PEEK[]\r\n');
     d.server(fetchAnswer('f1'));
     d.client('n2 NOOP\r\n');
     assert.equal(d.takeServer(), '');
@@ -54,13 +54,13 @@ describe('deleting commands commit after delivery', () => {
 
   test('a FETCH sent after the commit does not hold it back', () => {
     const d = selectedSession({ autoScan: false });
-    d.client('x1 EXPUNGE\r\nf1 FETCH 1 BODY.PEEK[]\r\n');
-    assert.equal(d.takeServer(), 'x1 EXPUNGE\r\nf1 FETCH 1 BODY.PEEK[]\r\n');
+    d.client('x1 EXPUNGE\r\nf1 UID FETCH 7 BODY.PEEK[]\r\n');
+    assert.equal(d.takeServer(), 'x1 EXPUNGE\r\nf1 UID FETCH 7 BODY.PEEK[]\r\n');
   });
 
   test('pass-through asked for while a commit waits starts once the commit has left', () => {
     const d = selectedSession({ autoScan: false });
-    d.client('f1 FETCH 1 BODY.PEEK[]\r\nx1 EXPUNGE\r\n').server(fetchAnswer('f1'));
+    d.client('f1 UID FETCH 7 BODY.PEEK[]\r\nx1 EXPUNGE\r\n').server(fetchAnswer('f1'));
     d.passThrough();
     assert.equal(d.engine.passingThrough, false);
     d.scan();
@@ -70,15 +70,15 @@ describe('deleting commands commit after delivery', () => {
 
   test('the client going away drops the held commit', () => {
     const d = selectedSession({ autoScan: false });
-    d.client('f1 FETCH 1 BODY.PEEK[]\r\nx1 EXPUNGE\r\n').server(fetchAnswer('f1')).end('client');
+    d.client('f1 UID FETCH 7 BODY.PEEK[]\r\nx1 EXPUNGE\r\n').server(fetchAnswer('f1')).end('client');
     assert.deepEqual(d.commits, []);
-    assert.equal(d.takeServer(), 'f1 FETCH 1 BODY.PEEK[]\r\n');
+    assert.equal(d.takeServer(), 'f1 UID FETCH 7 BODY.PEEK[]\r\n');
     assert.ok(d.closed);
   });
 
   test('the server closing (LOGOUT, BYE) with a body held still delivers it, then closes', () => {
     const d = selectedSession({ autoScan: false });
-    d.client('f1 FETCH 1 BODY.PEEK[]\r\nl1 LOGOUT\r\n');
+    d.client('f1 UID FETCH 7 BODY.PEEK[]\r\nl1 LOGOUT\r\n');
     d.server(`${fetchAnswer('f1')}* BYE logging out\r\nl1 OK bye\r\n`).end('server');
     assert.equal(d.closed, undefined);
     assert.equal(d.takeClient(), '');
@@ -91,7 +91,7 @@ describe('deleting commands commit after delivery', () => {
 describe('IMAP outputs the session acts on', () => {
   test('a held response asks for a wake-up when the next keep-alive is due, instead of being polled', () => {
     const d = selectedSession({ autoScan: false, engine: { keepaliveMs: 1000 } });
-    d.tick(0).client('f1 FETCH 1 BODY.PEEK[]\r\n').server(fetchAnswer('f1'));
+    d.tick(0).client('f1 UID FETCH 7 BODY.PEEK[]\r\n').server(fetchAnswer('f1'));
     assert.deepEqual(d.wakeUps, [1000]);
     d.tick(1000);
     assert.match(d.takeClient(), /^\* OK \[INPROGRESS\] inboxguard: scanning message\r\n$/);
@@ -109,7 +109,7 @@ describe('IMAP outputs the session acts on', () => {
 
   test('a body the session could not keep ends the session with BYE before the response it belonged to', () => {
     const d = selectedSession({ autoScan: false });
-    d.client('f1 FETCH 1 BODY.PEEK[]\r\n').server(fetchAnswer('f1'));
+    d.client('f1 UID FETCH 7 BODY.PEEK[]\r\n').server(fetchAnswer('f1'));
     const [body] = d.bodyList;
     d.fail(body.id, 'spool write failed: ENOSPC');
     assert.equal(d.takeClient(), '* BYE inboxguard: a message could not be processed\r\n');

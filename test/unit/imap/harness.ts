@@ -1,8 +1,10 @@
-// Test driver for ImapEngine: feeds byte scripts in any chunking, answers bodies with a test
-// scanner, and materializes the client-bound stream (bodyToClient outputs become the scanned bytes).
+// Test driver for ImapEngine: feeds byte scripts in any chunking through the proxy's session core
+// (src/protocol/session-core.ts) with in-memory ports, answers bodies with a test scanner, and checks
+// the engine's output contract as it goes.
 import assert from 'node:assert/strict';
 import { defaultEngineOptions, type BodyContext, type EngineOptions, type EngineOutput, type ProxyEvent } from '../../../src/protocol/engine.js';
 import { ImapEngine } from '../../../src/imap/engine.js';
+import { inMemorySession, ScriptedScanner, type InMemorySession } from '../../helpers/in-memory-session.js';
 
 export const MARKER = 'INBOXGUARD-TEST-MARKER';
 export const SAME_LENGTH = 'X'.repeat(MARKER.length);
@@ -78,15 +80,9 @@ export interface DriverOptions {
 
 export class EngineDriver {
   readonly engine: ImapEngine;
-  readonly clientOut: Buffer[] = [];
-  readonly serverOut: Buffer[] = [];
   readonly events: ProxyEvent[] = [];
   readonly bodies = new Map<number, BodyRecord>();
-  /** Bodies that ended and wait for scan(). */
-  readonly awaitingScan: number[] = [];
   closed: string | undefined;
-  /** commitToServer outputs (deleting commands forwarded only after delivery), in order. */
-  readonly commits: string[] = [];
   /** Bodies the engine asked to settle by scan.onError (scanDeadline). */
   readonly deadlines: number[] = [];
   /** afterMs of every wakeUp request, in order. */
@@ -98,68 +94,75 @@ export class EngineDriver {
   private clientTaken = 0;
   private serverTaken = 0;
   private eventsTaken = 0;
-  private readonly scanner: Scanner;
-  private readonly autoScan: boolean;
+  private readonly scanner: ScriptedScanner;
+  private readonly session: InMemorySession;
 
   constructor(options: DriverOptions = {}) {
     this.engine = new ImapEngine({ ...defaultEngineOptions, ...options.engine });
-    this.scanner = options.scanner ?? markerScanner();
-    this.autoScan = options.autoScan ?? true;
+    const scan = options.scanner ?? markerScanner();
+    this.scanner = new ScriptedScanner((id, content, context) => {
+      const body = this.bodies.get(id);
+      assert.ok(body, `unknown body ${id}`);
+      body.final = scan(content, context);
+      return body.final.equals(content) ? { changed: false } : { changed: true, content: body.final };
+    }, options.autoScan ?? true);
+    this.session = inMemorySession({ engine: this.engine, scanner: this.scanner, observe: (output) => this.check(output) });
+  }
+
+  /** Client-bound chunks as the session wrote them. */
+  get clientOut(): Buffer[] {
+    return this.session.client.chunks;
+  }
+
+  get serverOut(): Buffer[] {
+    return this.session.server.chunks;
+  }
+
+  /** commitToServer outputs (deleting commands forwarded only after delivery), in order. */
+  get commits(): string[] {
+    return this.session.server.commits;
+  }
+
+  /** Bodies that ended and wait for scan(). */
+  get awaitingScan(): number[] {
+    return this.scanner.waiting;
   }
 
   server(data: Buffer | string, chunker: Chunker = whole): this {
-    for (const piece of chunker(toBuffer(data))) {
-      this.engine.fromServer(piece);
-      this.pump();
-    }
+    for (const piece of chunker(toBuffer(data))) this.run(() => this.session.core.fromServer(piece));
     return this;
   }
 
   client(data: Buffer | string, chunker: Chunker = whole): this {
-    for (const piece of chunker(toBuffer(data))) {
-      this.engine.fromClient(piece);
-      this.pump();
-    }
+    for (const piece of chunker(toBuffer(data))) this.run(() => this.session.core.fromClient(piece));
     return this;
   }
 
   /** Scans the bodies waiting for a verdict (in the given order, default oldest first). */
   scan(ids: number[] = [...this.awaitingScan]): this {
     for (const id of ids) {
-      const index = this.awaitingScan.indexOf(id);
-      assert.ok(index >= 0, `body ${id} is not waiting for a scan`);
-      this.awaitingScan.splice(index, 1);
-      this.scanOne(id);
+      assert.ok(this.awaitingScan.includes(id), `body ${id} is not waiting for a scan`);
+      this.run(() => this.scanner.answer(id));
     }
-    this.pump();
     return this;
   }
 
   passThrough(): this {
-    this.engine.passThrough();
-    this.pump();
-    return this;
+    return this.run(() => this.session.core.passThrough());
   }
 
   /** The session could not keep a body (its spool failed). */
   fail(id: number, reason: string): this {
-    const index = this.awaitingScan.indexOf(id);
-    if (index >= 0) this.awaitingScan.splice(index, 1);
-    this.engine.bodyFailed(id, reason);
-    this.pump();
-    return this;
+    this.scanner.forget(id);
+    return this.run(() => this.session.core.failBody(id, reason));
   }
 
   tick(now: number): this {
-    this.engine.tick(now);
-    this.pump();
-    return this;
+    return this.run(() => this.session.core.tick(now));
   }
 
   end(side: 'client' | 'server'): this {
-    this.engine.end(side);
-    this.pump();
-    return this;
+    return this.run(() => this.session.core.inputEnded(side));
   }
 
   get clientBytes(): Buffer {
@@ -223,99 +226,73 @@ export class EngineDriver {
     };
   }
 
-  private scanOne(id: number): void {
-    const body = this.bodies.get(id);
-    assert.ok(body, `unknown body ${id}`);
-    const content = Buffer.concat(body.chunks);
-    body.final = this.scanner(content, body.context);
-    this.engine.scanned(id, { size: body.final.length, changed: !body.final.equals(content) });
+  private run(step: () => void): this {
+    step();
+    this.session.rethrowFault();
+    return this;
   }
 
-  private pump(): void {
-    for (;;) {
-      const outputs = this.engine.drain();
-      if (outputs.length === 0) return;
-      const ended: number[] = [];
-      for (const out of outputs) {
-        assert.equal(this.closed, undefined, `output ${out.kind} after close`);
-        this.outputKinds.push(out.kind);
-        switch (out.kind) {
-          case 'toClient':
-            this.clientOut.push(Buffer.from(out.bytes));
-            break;
-          case 'toServer':
-            this.serverOut.push(Buffer.from(out.bytes));
-            break;
-          case 'commitToServer':
-            this.serverOut.push(Buffer.from(out.bytes));
-            this.commits.push(out.bytes.toString('latin1'));
-            break;
-          case 'scanDeadline':
-            this.deadlines.push(out.bodyId);
-            break;
-          case 'wakeUp':
-            this.wakeUps.push(out.afterMs);
-            break;
-          case 'clientId':
-            this.clientIds.push(out.name);
-            break;
-          case 'bodyBegin':
-            assert.ok(!this.bodies.has(out.bodyId), `body ${out.bodyId} began twice`);
-            this.bodies.set(out.bodyId, {
-              id: out.bodyId,
-              context: { ...out.context },
-              declaredSize: out.size,
-              chunks: [],
-              ended: false,
-              released: false,
-            });
-            break;
-          case 'bodyData': {
-            const body = this.bodies.get(out.bodyId);
-            assert.ok(body && !body.ended, `bodyData for ${out.bodyId} outside its body`);
-            body.chunks.push(Buffer.from(out.bytes));
-            break;
-          }
-          case 'bodyEnd': {
-            const body = this.bodies.get(out.bodyId);
-            assert.ok(body && !body.ended, `bodyEnd for ${out.bodyId} twice or unknown`);
-            body.ended = true;
-            if (out.context) Object.assign(body.context, out.context);
-            if (body.declaredSize !== undefined) {
-              assert.equal(Buffer.concat(body.chunks).length, body.declaredSize, `body ${out.bodyId} size differs from its literal`);
-            }
-            ended.push(out.bodyId);
-            break;
-          }
-          case 'bodyToClient': {
-            const body = this.bodies.get(out.bodyId);
-            assert.ok(body?.final, `bodyToClient for ${out.bodyId} before its scan`);
-            assert.ok(!body.released, `bodyToClient for released body ${out.bodyId}`);
-            const start = out.start ?? 0;
-            const end = out.end ?? body.final.length;
-            assert.ok(start >= 0 && end <= body.final.length && start <= end, `bad range ${start}-${end}`);
-            this.clientOut.push(body.final.subarray(start, end));
-            break;
-          }
-          case 'bodyRelease': {
-            const body = this.bodies.get(out.bodyId);
-            assert.ok(body, `release of unknown body ${out.bodyId}`);
-            assert.ok(!body.released, `body ${out.bodyId} released twice`);
-            body.released = true;
-            break;
-          }
-          case 'event':
-            this.events.push(out.event);
-            break;
-          case 'close':
-            this.closed = out.reason;
-            break;
+  /** Records every output and checks the engine's output contract. */
+  private check(out: EngineOutput): void {
+    assert.equal(this.closed, undefined, `output ${out.kind} after close`);
+    this.outputKinds.push(out.kind);
+    switch (out.kind) {
+      case 'scanDeadline':
+        this.deadlines.push(out.bodyId);
+        return;
+      case 'wakeUp':
+        this.wakeUps.push(out.afterMs);
+        return;
+      case 'clientId':
+        this.clientIds.push(out.name);
+        return;
+      case 'bodyBegin':
+        assert.ok(!this.bodies.has(out.bodyId), `body ${out.bodyId} began twice`);
+        this.bodies.set(out.bodyId, { id: out.bodyId, context: { ...out.context }, declaredSize: out.size, chunks: [], ended: false, released: false });
+        return;
+      case 'bodyData': {
+        const body = this.bodies.get(out.bodyId);
+        assert.ok(body && !body.ended, `bodyData for ${out.bodyId} outside its body`);
+        body.chunks.push(Buffer.from(out.bytes));
+        return;
+      }
+      case 'bodyEnd': {
+        const body = this.bodies.get(out.bodyId);
+        assert.ok(body && !body.ended, `bodyEnd for ${out.bodyId} twice or unknown`);
+        body.ended = true;
+        if (out.context) Object.assign(body.context, out.context);
+        if (body.declaredSize !== undefined) {
+          assert.equal(Buffer.concat(body.chunks).length, body.declaredSize, `body ${out.bodyId} size differs from its literal`);
         }
+        return;
       }
-      for (const id of ended) {
-        if (this.autoScan) this.scanOne(id);
-        else this.awaitingScan.push(id);
+      case 'bodyToClient': {
+        const body = this.bodies.get(out.bodyId);
+        assert.ok(body?.final, `bodyToClient for ${out.bodyId} before its scan`);
+        assert.ok(!body.released, `bodyToClient for released body ${out.bodyId}`);
+        assert.equal(out.encoding, 'raw');
+        const start = out.start ?? 0;
+        const end = out.end ?? body.final.length;
+        assert.ok(start >= 0 && end <= body.final.length && start <= end, `bad range ${start}-${end}`);
+        return;
       }
+      case 'bodyRelease': {
+        const body = this.bodies.get(out.bodyId);
+        assert.ok(body, `release of unknown body ${out.bodyId}`);
+        assert.ok(!body.released, `body ${out.bodyId} released twice`);
+        body.released = true;
+        return;
+      }
+      case 'event':
+        this.events.push(out.event);
+        return;
+      case 'close':
+        this.closed = out.reason;
+        return;
+      case 'toClient':
+      case 'toServer':
+      case 'commitToServer':
+        return;
     }
   }
 }

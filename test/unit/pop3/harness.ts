@@ -1,5 +1,6 @@
-// Drives a Pop3Engine the way a session would: feeds byte scripts in chosen chunkings, answers bodyEnd with
-// a test scanner, materializes bodyToClient with a DotStuffer, and checks the output contract as it goes.
+// Drives a Pop3Engine through the proxy's session core (src/protocol/session-core.ts) with in-memory
+// ports: feeds byte scripts in chosen chunkings, answers bodyEnd with a test scanner, and checks the
+// output contract as it goes. bodyToClient is materialized by the core with a DotStuffer, as in the proxy.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import type { BodyContext, EngineOutput, ProxyEvent } from '../../../src/protoco
 import { defaultEngineOptions } from '../../../src/protocol/engine.js';
 import { DotStuffer } from '../../../src/pop3/dot-stuffing.js';
 import { Pop3Engine, type Pop3EngineOptions } from '../../../src/pop3/engine.js';
+import { inMemorySession, ScriptedScanner, type InMemorySession } from '../../helpers/in-memory-session.js';
 
 export const MARKER = 'INBOXGUARD-TEST-MARKER';
 const MARKER_BYTES = Buffer.from(MARKER, 'latin1');
@@ -89,68 +91,75 @@ export interface HarnessOptions {
 
 export class Harness {
   readonly engine: Pop3Engine;
-  readonly toClientChunks: Buffer[] = [];
-  readonly toServerChunks: Buffer[] = [];
   readonly events: ProxyEvent[] = [];
   readonly bodies = new Map<number, BodyRecord>();
   readonly closes: string[] = [];
-  /** commitToServer outputs (QUIT forwarded only after delivery), in order. */
-  readonly commits: string[] = [];
   /** Bodies the engine asked to settle by scan.onError (scanDeadline). */
   readonly deadlines: number[] = [];
   /** afterMs of every wakeUp request, in order. */
   readonly wakeUps: number[] = [];
   /** Every output in order, for tests that check ordering. */
   readonly log: EngineOutput[] = [];
-  private readonly scanner: TestScanner;
-  private readonly manualScan: boolean;
+  private readonly scanner: ScriptedScanner;
+  private readonly session: InMemorySession;
 
   constructor(options: HarnessOptions = {}) {
     this.engine = new Pop3Engine({ ...defaultEngineOptions, ...options.engine });
-    this.scanner = options.scanner ?? sameLengthScanner;
-    this.manualScan = options.manualScan ?? false;
+    const scan = options.scanner ?? sameLengthScanner;
+    this.scanner = new ScriptedScanner((bodyId, content, context) => {
+      const replacement = scan(content, context);
+      return this.settled(bodyId, replacement);
+    }, !(options.manualScan ?? false));
+    this.session = inMemorySession({
+      engine: this.engine,
+      scanner: this.scanner,
+      encoders: { 'pop3-dot-stuffed': () => new DotStuffer() },
+      observe: (output) => this.check(output),
+    });
+  }
+
+  get toClientChunks(): Buffer[] {
+    return this.session.client.chunks;
+  }
+
+  get toServerChunks(): Buffer[] {
+    return this.session.server.chunks;
+  }
+
+  /** commitToServer outputs (QUIT forwarded only after delivery), in order. */
+  get commits(): string[] {
+    return this.session.server.commits;
   }
 
   client(data: string | Buffer, split: Splitter = whole): this {
-    for (const chunk of split(toBuffer(data))) {
-      this.engine.fromClient(chunk);
-      this.pump();
-    }
+    for (const chunk of split(toBuffer(data))) this.run(() => this.session.core.fromClient(chunk));
     return this;
   }
 
   server(data: string | Buffer, split: Splitter = whole): this {
-    for (const chunk of split(toBuffer(data))) {
-      this.engine.fromServer(chunk);
-      this.pump();
-    }
+    for (const chunk of split(toBuffer(data))) this.run(() => this.session.core.fromServer(chunk));
     return this;
   }
 
   end(side: 'client' | 'server'): this {
-    this.engine.end(side);
-    this.pump();
-    return this;
+    return this.run(() => this.session.core.inputEnded(side));
   }
 
   /** The session could not keep a body (its spool failed). */
   fail(bodyId: number, reason: string): this {
-    this.engine.bodyFailed(bodyId, reason);
-    this.pump();
-    return this;
+    this.scanner.forget(bodyId);
+    return this.run(() => this.session.core.failBody(bodyId, reason));
   }
 
   tick(nowMs: number): this {
-    this.engine.tick(nowMs);
-    this.pump();
-    return this;
+    return this.run(() => this.session.core.tick(nowMs));
   }
 
   /** Answers a body held with manualScan, with the scanner's verdict or an explicit replacement. */
   scan(bodyId: number, replacement?: Buffer): this {
-    this.answer(bodyId, replacement ?? this.verdict(bodyId));
-    this.pump();
-    return this;
+    const body = this.bodies.get(bodyId);
+    assert.ok(body?.ended, `body ${bodyId} is not waiting for a scan`);
+    return this.run(() => this.scanner.answer(bodyId, replacement === undefined ? undefined : this.settled(bodyId, replacement)));
   }
 
   get toClient(): Buffer {
@@ -179,40 +188,24 @@ export class Harness {
     return this.events.filter((event) => event.type === type);
   }
 
-  private verdict(bodyId: number): Buffer | undefined {
-    const body = this.bodies.get(bodyId);
-    assert.ok(body, `unknown body ${bodyId}`);
-    return this.scanner(this.content(bodyId), body.context);
-  }
-
-  private answer(bodyId: number, replacement: Buffer | undefined): void {
+  private settled(bodyId: number, replacement: Buffer | undefined): { changed: false } | { changed: true; content: Buffer } {
     const body = this.bodies.get(bodyId);
     assert.ok(body?.ended, `body ${bodyId} is not waiting for a scan`);
     body.replacement = replacement;
-    const size = replacement?.length ?? this.content(bodyId).length;
-    this.engine.scanned(bodyId, { size, changed: replacement !== undefined });
+    return replacement === undefined ? { changed: false } : { changed: true, content: replacement };
   }
 
-  private pump(): void {
-    for (let outputs = this.engine.drain(); outputs.length > 0; outputs = this.engine.drain()) {
-      for (const output of outputs) this.handle(output);
-    }
+  private run(step: () => void): this {
+    step();
+    this.session.rethrowFault();
+    return this;
   }
 
-  private handle(output: EngineOutput): void {
+  /** Records every output and checks the engine's output contract. */
+  private check(output: EngineOutput): void {
     assert.equal(this.closes.length, 0, `output after close: ${output.kind}`);
     this.log.push(output);
     switch (output.kind) {
-      case 'toClient':
-        this.toClientChunks.push(Buffer.from(output.bytes));
-        return;
-      case 'toServer':
-        this.toServerChunks.push(Buffer.from(output.bytes));
-        return;
-      case 'commitToServer':
-        this.toServerChunks.push(Buffer.from(output.bytes));
-        this.commits.push(output.bytes.toString('latin1'));
-        return;
       case 'scanDeadline':
         this.deadlines.push(output.bodyId);
         return;
@@ -238,7 +231,6 @@ export class Harness {
       case 'bodyData': {
         const body = this.bodies.get(output.bodyId);
         assert.ok(body && !body.ended && !body.released, `bodyData for body ${output.bodyId} out of place`);
-        // Copy: the engine may hand out views of its input, as a session must expect.
         body.chunks.push(Buffer.from(output.bytes));
         return;
       }
@@ -246,7 +238,6 @@ export class Harness {
         const body = this.bodies.get(output.bodyId);
         assert.ok(body && !body.ended, `bodyEnd for body ${output.bodyId} out of place`);
         body.ended = true;
-        if (!this.manualScan) this.answer(output.bodyId, this.verdict(output.bodyId));
         return;
       }
       case 'bodyToClient': {
@@ -254,11 +245,6 @@ export class Harness {
         assert.ok(body && !body.released, `bodyToClient for body ${output.bodyId} out of place`);
         assert.equal(output.encoding, 'pop3-dot-stuffed');
         body.toClientCount += 1;
-        const final = body.replacement ?? Buffer.concat(body.chunks);
-        const range = final.subarray(output.start ?? 0, output.end ?? final.length);
-        const stuffer = new DotStuffer();
-        this.toClientChunks.push(stuffer.push(range));
-        if (output.end === undefined) this.toClientChunks.push(stuffer.end());
         return;
       }
       case 'bodyRelease': {
@@ -272,6 +258,10 @@ export class Harness {
         return;
       case 'close':
         this.closes.push(output.reason);
+        return;
+      case 'toClient':
+      case 'toServer':
+      case 'commitToServer':
         return;
     }
   }

@@ -179,10 +179,13 @@ describe('hold timeout (maxHoldMs)', () => {
       .tick(5000)
       .tick(5999);
     assert.equal(harness.eventsOf('scan-timeout').length, 0);
+    assert.equal(harness.clientText, GREETING);
     harness.tick(6000).tick(9000);
     assert.deepEqual(harness.eventsOf('scan-timeout').map(({ bodyId, heldMs }) => ({ bodyId, heldMs })), [{ bodyId: 1, heldMs: 1000 }]);
-    assert.equal(harness.clientText, GREETING);
-    harness.scan(1);
+    assert.deepEqual(harness.deadlines, [1]);
+    // The session settles it by scan.onError (the harness's: unchanged) and ignores the late verdict.
+    assert.equal(harness.clientText, GREETING + retrReply('hello\r\n'));
+    harness.scan(1, Buffer.from('replaced\r\n'));
     assert.equal(harness.clientText, GREETING + retrReply('hello\r\n'));
   });
 

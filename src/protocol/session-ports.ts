@@ -1,0 +1,92 @@
+// What a session core (session-core.ts) needs from the world, injected: the proxy passes sockets, timers
+// and spool files behind these; the engine test harnesses pass in-memory ones. Nothing here does I/O.
+import type { BodyContext } from '../types/body-context.js';
+import type { BodyScanResult, SpooledBody } from '../scan/body-scanner.js';
+
+/** Where client-bound bytes go, strictly in order (the proxy's OrderedWriter). */
+export interface ClientSink {
+  write(bytes: Buffer): void;
+  /** Bytes produced asynchronously (a body read back from disk); later writes wait behind it. */
+  writeSource(source: AsyncIterable<Buffer>): void;
+  /** Resolves once everything queued so far has been handed on. */
+  whenIdle(): Promise<void>;
+  /** Bytes accepted and not yet delivered; the core stops reading the server above a high-water mark. */
+  readonly pendingBytes: number;
+  /** True while an asynchronous source is being written (a body may be half-written). */
+  readonly busy: boolean;
+}
+
+/** Where server-bound bytes go (the proxy's ServerWriter): commits wait until the client has had everything before them. */
+export interface ServerSink {
+  write(bytes: Buffer): void;
+  commit(bytes: Buffer): void;
+  /** Nothing more goes to the server. */
+  stop(): void;
+  readonly pendingBytes: number;
+}
+
+/** A body as the core keeps it while it is scanned and delivered (the proxy's BodySpool). */
+export interface SessionSpool extends SpooledBody {
+  /** Throws when the spool refuses the bytes; the body then fails alone when it ends. */
+  append(bytes: Buffer): void;
+  /** Every appended byte is readable (a promise when that takes I/O); rejects or throws when the body is lost. */
+  finish(): Promise<void> | void;
+  /** True when part of the body is not in memory: read it with range(). */
+  readonly spilled: boolean;
+  /** Set once the body is lost. */
+  readonly failed: unknown;
+  /** A range of a body held wholly in memory. */
+  memoryRange(start?: number, end?: number): Iterable<Buffer>;
+  dispose(): void;
+}
+
+/** Settles one scan: exactly one of these is called, now or later. */
+export interface ScanAnswer {
+  verdict(result: BodyScanResult): void;
+  /** The scanner itself broke (it turns every failure it expects into a verdict by scan.onError): a fault of the session. */
+  failed(error: unknown): void;
+}
+
+export interface SessionScanner {
+  scan(bodyId: number, body: SpooledBody, context: BodyContext, answer: ScanAnswer): void;
+  /** Settles a body now by scan.onError (the client cannot wait, or the scanner did not answer). Default: unchanged. */
+  timedOut?(body: SpooledBody, context: BodyContext): BodyScanResult;
+  /** The body could not be kept (its spool lost it) and was not delivered: record that. */
+  lost?(context: BodyContext, reason: string): void;
+}
+
+/** What the core does to the connections themselves. */
+export interface SessionLegs {
+  /** Reads from that side, or stops reading it (backpressure). */
+  setReading(side: 'client' | 'server', reading: boolean): void;
+  /** Ends the server leg after what was written. */
+  endServer(): void;
+  /** Drops the server leg at once (a fault: nothing more may reach the server). */
+  abortServer(): void;
+  /** Ends the client leg after what was written. */
+  endClient(): void;
+}
+
+export interface Timer {
+  cancel(): void;
+}
+
+export type TimerPurpose = 'wake-up' | 'scan deadline' | 'server end' | 'close grace';
+
+export interface SessionTimers {
+  after(ms: number, purpose: TimerPurpose, fire: () => void): Timer;
+}
+
+/** pino's Logger fits. */
+export interface SessionLog {
+  debug(fields: object, message: string): void;
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+/** Turns a body range into its wire form (e.g. POP3 dot-stuffing): push every chunk, then end() after a whole body. */
+export interface BodyEncoder {
+  push(chunk: Buffer): Buffer;
+  end(): Buffer;
+}
