@@ -118,24 +118,12 @@ async function globSteps() {
 }
 
 async function pop3HugeBody() {
-  const { startFakePop3Server } = await import('../../test/helpers/fake-pop3-server.js');
+  const { startFakePop3Server, writeHugeRetr } = await import('../../test/helpers/fake-pop3-server.js');
   const { startTestProxy } = await import('../../test/helpers/proxy.js');
   const { RawClient } = await import('../../test/helpers/raw-client.js');
   const CRLF = '\r\n';
   const TOTAL = 1024 * MiB;
-  const block = Buffer.concat(Array.from({ length: 256 }, () => Buffer.from(`${'y'.repeat(1022)}${CRLF}`)));
-  const huge = await startFakePop3Server((socket) => {
-    socket.write(`+OK ${TOTAL} octets${CRLF}`);
-    let sent = 0;
-    const pump = (): void => {
-      while (sent < TOTAL) {
-        sent += block.length;
-        if (!socket.write(block)) return void socket.once('drain', pump);
-      }
-      socket.write(`.${CRLF}`);
-    };
-    pump();
-  });
+  const huge = await startFakePop3Server((socket) => writeHugeRetr(socket, TOTAL));
   const proxy = await startTestProxy([{ name: 'huge', upstream: `127.0.0.1:${huge.port}`, protocol: 'pop3', tls: 'none', upstreamTls: 'none' }], {
     settings: { scan: { maxMessageBytes: 32 * MiB, memoryBufferBytes: 4 * MiB } },
   });

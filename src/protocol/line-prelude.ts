@@ -1,6 +1,6 @@
 import type { Protocol } from './engine.js';
 import { LineBuffer } from './line-buffer.js';
-import { DEFAULT_PROTOCOL_LIMITS } from './limits.js';
+import { DEFAULT_PROTOCOL_LIMITS, type LimitHit } from './limits.js';
 import type { Prelude, PreludeOptions, PreludeOutput } from './prelude.js';
 
 const LIMITS = DEFAULT_PROTOCOL_LIMITS.prelude;
@@ -53,7 +53,7 @@ export abstract class LinePrelude implements Prelude {
     if (this.state === 'done' || this.state === 'client-upgrading') return;
     this.clientBytesSeen += bytes.length;
     if (this.state !== 'client-plain' && this.clientBytesSeen > LIMITS.heldBytes) {
-      return this.fail('client sent too much data before the upstream greeting');
+      return this.limitHit({ side: 'client', limit: 'prelude.heldBytes', value: LIMITS.heldBytes }, 'client sent too much data before the upstream greeting');
     }
     this.client.push(bytes);
     if (this.state === 'client-plain') this.processClient();
@@ -117,7 +117,7 @@ export abstract class LinePrelude implements Prelude {
 
   private processServer(): void {
     while (this.state === 'greeting' || this.state === 'upstream-upgrade') {
-      const line = this.nextLine(this.server, 'upstream sent an over-long line before the session started');
+      const line = this.nextLine(this.server, 'server', 'upstream sent an over-long line before the session started');
       if (!line) return;
       if (this.state === 'greeting') this.onGreeting(line);
       else this.onUpstreamUpgradeReply(line);
@@ -126,23 +126,30 @@ export abstract class LinePrelude implements Prelude {
 
   private processClient(): void {
     while (this.state === 'client-plain') {
-      const line = this.nextLine(this.client, 'command line too long before TLS was started');
+      const line = this.nextLine(this.client, 'client', 'command line too long before TLS was started');
       if (!line) return;
       this.onPlainClientCommand(line.toString('latin1').replace(/\r?\n$/, ''));
     }
   }
 
-  private nextLine(buffer: LineBuffer, tooLong: string): Buffer | undefined {
+  private nextLine(buffer: LineBuffer, side: LimitHit['side'], tooLong: string): Buffer | undefined {
     const taken = buffer.next();
     if (taken.kind === 'line') return taken.line;
-    if (taken.kind === 'tooLong') this.fail(tooLong);
+    if (taken.kind === 'tooLong') this.limitHit({ side, limit: 'prelude.lineBytes', value: LIMITS.lineBytes }, tooLong);
     return undefined;
+  }
+
+  private limitHit(hit: LimitHit, reason: string): void {
+    this.outputs.push({ kind: 'protocolError', ...hit });
+    this.fail(reason);
   }
 
   private holdServerBytes(bytes: Buffer): void {
     if (bytes.length === 0) return;
     this.serverHeldBytes += bytes.length;
-    if (this.serverHeldBytes > LIMITS.heldBytes) return this.fail('upstream sent too much data before the client finished TLS');
+    if (this.serverHeldBytes > LIMITS.heldBytes) {
+      return this.limitHit({ side: 'server', limit: 'prelude.heldBytes', value: LIMITS.heldBytes }, 'upstream sent too much data before the client finished TLS');
+    }
     this.serverHeld.push(bytes);
   }
 

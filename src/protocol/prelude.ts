@@ -1,5 +1,6 @@
 import type { TlsMode } from '../types/tls-mode.js';
 import type { Protocol } from './engine.js';
+import type { LimitHit } from './limits.js';
 
 // A prelude runs before the relay or protocol engine takes over: it reads the server greeting,
 // upgrades the upstream leg with STARTTLS/STLS when configured, and on a STARTTLS client-side
@@ -15,6 +16,8 @@ export type PreludeOutput =
    * greetingPending says whether serverBytes starts with a greeting the client has not seen.
    */
   | { kind: 'ready'; protocol: Protocol; serverBytes: Buffer; clientBytes: Buffer; greetingPending: boolean }
+  /** A peer went past a prelude limit (protocol/limits.ts); a close follows. */
+  | ({ kind: 'protocolError' } & LimitHit)
   | { kind: 'close'; reason: string };
 
 export interface Prelude {

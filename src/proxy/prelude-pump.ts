@@ -98,6 +98,9 @@ class PreludePump {
         return;
       case 'startTls':
         return output.side === 'client' ? this.upgradeClient() : this.upgradeUpstream();
+      case 'protocolError':
+        this.options.log.warn({ type: 'protocol-error', side: output.side, limit: output.limit, value: output.value }, 'protocol limit exceeded');
+        return;
       case 'close':
         this.options.log.info({ reason: output.reason }, 'session ended during negotiation');
         return this.options.closeAfterWrite(output.reason);

@@ -34,3 +34,18 @@ export async function startFakePop3Server(retr: (socket: net.Socket) => void): P
       }),
   };
 }
+
+/** A RETR answer of `totalBytes` of 1 KiB lines, written with backpressure (for bodies too large to hold). */
+export function writeHugeRetr(socket: net.Socket, totalBytes: number): void {
+  socket.write(`+OK ${totalBytes} octets\r\n`);
+  const block = Buffer.from(`${'y'.repeat(1022)}\r\n`.repeat(256), 'latin1');
+  let sent = 0;
+  const pump = (): void => {
+    while (sent < totalBytes) {
+      sent += block.length;
+      if (!socket.write(block)) return void socket.once('drain', pump);
+    }
+    socket.write('.\r\n');
+  };
+  pump();
+}

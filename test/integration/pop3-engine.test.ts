@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startDovecot, type DovecotServer } from '../../scripts/test-servers/dovecot.js';
 import { pythonPop, sha256 } from '../helpers/clients.js';
-import { startFakePop3Server } from '../helpers/fake-pop3-server.js';
+import { startFakePop3Server, writeHugeRetr } from '../helpers/fake-pop3-server.js';
 import { MARKER, markerScanner } from '../helpers/marker-scanner.js';
 import { dotLines, mixedMailbox, plainText } from '../helpers/messages.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
@@ -92,21 +92,8 @@ describe('POP3 against a fault-injecting fake server', () => {
 
   // The proxy's memory during this transfer is measured by scripts/bench/unit-timings.ts --pop3-huge-body.
   it('a 1 GB body streams through unscanned, and an event says so', async () => {
-    const LINE = Buffer.from(`${'y'.repeat(1022)}${CRLF}`);
     const TOTAL = 1024 * 1024 * 1024;
-    const huge = await startFakePop3Server((socket) => {
-      socket.write(`+OK ${TOTAL} octets${CRLF}`);
-      let sent = 0;
-      const block = Buffer.concat(Array.from({ length: 256 }, () => LINE));
-      const pump = (): void => {
-        while (sent < TOTAL) {
-          sent += block.length;
-          if (!socket.write(block)) return void socket.once('drain', pump);
-        }
-        socket.write(`.${CRLF}`);
-      };
-      pump();
-    });
+    const huge = await startFakePop3Server((socket) => writeHugeRetr(socket, TOTAL));
     const proxy = await startTestProxy([{ name: 'huge', upstream: `127.0.0.1:${huge.port}`, protocol: 'pop3', tls: 'none', upstreamTls: 'none' }], {
       settings: { scan: { maxMessageBytes: 32 * 1024 * 1024, memoryBufferBytes: 4 * 1024 * 1024 } },
     });

@@ -8,6 +8,7 @@ export type Summary = (
   | { toServer: string }
   | { startTls: string }
   | { ready: { protocol: string; serverBytes: string; clientBytes: string; greetingPending: boolean } }
+  | { protocolError: string }
   | { close: string }
 )[];
 
@@ -22,6 +23,7 @@ export function drive(prelude: Prelude, steps: Step[], chunkSize: number): Summa
       else if (output.kind === 'toServer') summary.push({ toServer: output.bytes.toString('latin1') });
       else if (output.kind === 'startTls') summary.push({ startTls: output.side });
       else if (output.kind === 'close') summary.push({ close: output.reason });
+      else if (output.kind === 'protocolError') summary.push({ protocolError: `${output.side} ${output.limit} ${output.value}` });
       else {
         summary.push({
           ready: {

@@ -80,14 +80,17 @@ describe('prelude limits (prelude.lineBytes, prelude.heldBytes)', () => {
       assert.equal(fits.length, 1);
       assert.ok('ready' in fits[0]);
       const over = drive(new Pop3Prelude({ clientTls: 'implicit', upstreamTls: 'implicit' }), [{ server: greeting(lineBytes + 1) }], chunk);
+      assert.ok(over.some((entry) => 'protocolError' in entry && entry.protocolError === `server prelude.lineBytes ${lineBytes}`), 'reported as a typed limit hit');
       assert.deepEqual(over.at(-1), { close: 'upstream sent an over-long line before the session started' });
     }
   });
 
   it('refuse a plaintext command line too long on a STARTTLS listener, and a client that sends too much before the greeting', () => {
     const plain = drive(new ImapPrelude({ clientTls: 'starttls', upstreamTls: 'implicit' }), [{ server: '* OK ready\r\n' }, { client: 'x'.repeat(lineBytes + 1) }], 1000);
+    assert.ok(plain.some((entry) => 'protocolError' in entry && entry.protocolError === `client prelude.lineBytes ${lineBytes}`));
     assert.deepEqual(plain.at(-1), { close: 'command line too long before TLS was started' });
     const early = drive(new ImapPrelude({ clientTls: 'implicit', upstreamTls: 'implicit' }), [{ client: 'x'.repeat(heldBytes + 1) }], 4096);
+    assert.ok(early.some((entry) => 'protocolError' in entry && entry.protocolError === `client prelude.heldBytes ${heldBytes}`));
     assert.deepEqual(early.at(-1), { close: 'client sent too much data before the upstream greeting' });
   });
 });
