@@ -1,9 +1,9 @@
 // Persisted hit counters of rules, one row per layer and rule id, in the state database
 // (<data-dir>/state.db, SQLite). The proxy counts; the CLI lists and resets, also while the proxy runs.
-import { chmodSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import Database from 'better-sqlite3';
-import { ensurePrivateDir, posixModes } from '../private-files.js';
+import type Database from 'better-sqlite3';
+import { openStateDb, stateDbPath } from './state-db.js';
+
+export { stateDbPath };
 
 export interface RuleHits {
   hits: number;
@@ -17,23 +17,11 @@ export interface RuleHit {
   count: number;
 }
 
-export function stateDbPath(dataDir: string): string {
-  return join(dataDir, 'state.db');
-}
-
 export class RuleHitStore {
   private readonly db: Database.Database;
 
   constructor(path: string) {
-    ensurePrivateDir(dirname(path));
-    const created = !existsSync(path);
-    this.db = new Database(path);
-    if (created && posixModes) chmodSync(path, 0o600);
-    // WAL lets the CLI read and reset while the proxy writes; the busy timeout covers the brief write locks.
-    this.db.pragma('journal_mode = WAL');
-    // Counters may lose their last increments on a power cut, never their consistency; no fsync per message.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openStateDb(path);
     this.db.exec('CREATE TABLE IF NOT EXISTS rule_hits (layer TEXT NOT NULL, rule_id TEXT NOT NULL, hits INTEGER NOT NULL, last_hit TEXT, PRIMARY KEY (layer, rule_id))');
   }
 
