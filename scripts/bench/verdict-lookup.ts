@@ -1,5 +1,6 @@
-// What a verdict-store lookup costs with 1, 10,000 and 1,000,000 entries (#14: it must not grow with the
-// store beyond the primary-key b-tree's depth), in one run: the store is filled, reopened, then asked for known and unknown SHA-256s.
+// What a verdict-store lookup costs with 1, 10,000 and 1,000,000 entries (#14: it must not grow with
+// the store beyond the depth of the primary-key b-tree), in one run: each store is filled, reopened,
+// then asked for known and unknown SHA-256s.
 // Prints JSON. Usage: node --import tsx scripts/bench/verdict-lookup.ts
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';

@@ -53,7 +53,8 @@ async function waitForFile(path: string): Promise<string> {
   return readFileSync(path, 'utf8');
 }
 
-describe('command analysis backend with real programs', { skip }, () => {
+// A program left running keeps its pipes open and the analysis pending: the timeout turns that hang into a failure.
+describe('command analysis backend with real programs', { skip, timeout: 60_000 }, () => {
   let exitWith: string;
   let inspect: string;
   let sleeper: string;
