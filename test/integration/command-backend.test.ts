@@ -188,7 +188,7 @@ describe('command analysis backend with real programs', { skip, timeout: 60_000 
     assert.deepEqual(readdirSync(tempDir), []);
   });
 
-  it('a program that crashes (signal) or cannot start is an error, with the copy removed', async () => {
+  it('a program that crashes (signal) or cannot start, or a copy that cannot be written, is an error', async () => {
     const crash = script('crash.sh', '#!/bin/sh\necho "segfault in parser" >&2\nkill -SEGV $$\n');
     const { backend: crashing, tempDir } = backend([crash, '{file}']);
     const crashed = await crashing.analyse(Buffer.from('x'));
@@ -200,6 +200,10 @@ describe('command analysis backend with real programs', { skip, timeout: 60_000 
     assert.equal(result.verdict, 'error');
     assert.match(result.detail ?? '', /cannot run .*no-such-program: .*ENOENT/);
     assert.deepEqual(readdirSync(missingTemp), []);
+    const unwritable = createCommandBackend({ name: 'test', argv: [exitWith, '0', '{file}'], timeoutMs: 10_000, maxConcurrent: 1, tempDir: join(root, 'no-such-dir') });
+    const notWritten = await unwritable.analyse(Buffer.from('x'));
+    assert.equal(notWritten.verdict, 'error');
+    assert.match(notWritten.detail ?? '', /cannot write the temporary copy: .*ENOENT/);
   });
 
   it('runs at most maxConcurrent programs at once; the others wait their turn', async () => {

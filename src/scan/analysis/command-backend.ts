@@ -5,7 +5,7 @@
 // The program is killed at its timeout or when the caller aborts; the copy is removed in every case.
 import { Semaphore } from '../semaphore.js';
 import { verdictFromEnding } from './command-verdict.js';
-import { writePrivateTempCopy } from './private-temp-copy.js';
+import { writePrivateTempCopy, type PrivateTempCopy } from './private-temp-copy.js';
 import { runProgram } from './run-program.js';
 import type { AnalyseOptions, AnalysisBackend, AnalysisResult } from './types.js';
 
@@ -44,7 +44,12 @@ export function createCommandBackend(options: CommandBackendOptions): AnalysisBa
     const release = await slots.acquire(signal);
     try {
       signal?.throwIfAborted();
-      const copy = await writePrivateTempCopy(content, partName, options.tempDir);
+      let copy: PrivateTempCopy;
+      try {
+        copy = await writePrivateTempCopy(content, partName, options.tempDir);
+      } catch (error) {
+        return { verdict: 'error', backend: name, detail: `cannot write the temporary copy: ${(error as Error).message}` };
+      }
       try {
         const run = await runProgram(
           argv.map((arg, index) => (index === 0 ? arg : arg.replaceAll(FILE_PLACEHOLDER, copy.path))),
