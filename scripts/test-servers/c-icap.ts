@@ -3,7 +3,7 @@
 // through clamd's Unix socket (clamd_mod passes the scanned file's descriptor with FILDES).
 //
 //   const icap = await startCIcap();                 // clamd with the shipped test signatures
-//   ... icap.url ('icap://127.0.0.1:PORT/srv_clamav'), icap.port ...
+//   ... icap.url ('icap://127.0.0.1:PORT/avscan'), icap.port ...
 //   await icap.stop();                               // stops c-icap, then its clamd
 //
 // As a script: `node --import tsx scripts/test-servers/c-icap.ts` starts one, prints its addresses as
@@ -25,8 +25,15 @@ const MAGIC_FILE = '/etc/c-icap/c-icap.magic';
 
 const HOST = '127.0.0.1';
 const MAX_ATTEMPTS = 5;
-/** The service name Debian's virus_scan.conf gives virus_scan for old clients; the tests use it. */
-export const C_ICAP_SERVICE = 'srv_clamav';
+/**
+ * The alias Debian's virus_scan.conf defines for ICAP antivirus clients: virus_scan in simple mode
+ * (scan the whole object, then answer: 204, or 200 with X-Infection-Found), no size limit.
+ * Its default mode instead streams the object back while it arrives and, on a virus, cuts the body
+ * short without naming the threat (the backend then says 'suspicious'); that mode is kept as
+ * C_ICAP_STREAMING_SERVICE ('srv_clamav', the other alias Debian ships).
+ */
+export const C_ICAP_SERVICE = 'avscan';
+export const C_ICAP_STREAMING_SERVICE = 'srv_clamav';
 
 export interface CIcapOptions {
   /** Options for the clamd behind virus_scan. */
@@ -39,8 +46,10 @@ export interface CIcapOptions {
 export interface CIcapServer {
   host: '127.0.0.1';
   port: number;
-  /** icap://127.0.0.1:PORT/srv_clamav */
+  /** icap://127.0.0.1:PORT/avscan (simple mode) */
   url: string;
+  /** icap://127.0.0.1:PORT/srv_clamav (virus_scan's default, streaming mode) */
+  streamingUrl: string;
   dir: string;
   configPath: string;
   serverLogPath: string;
@@ -88,7 +97,12 @@ export function cIcapConfig(input: { dir: string; port: number; clamdSocket: str
     ...input.overrides,
   };
   // Module and service lines must come before their settings; c-icap reads the file top to bottom.
-  const loads = ['Module common clamd_mod.so', 'Service antivirus_module virus_scan.so', `ServiceAlias ${C_ICAP_SERVICE} virus_scan`];
+  const loads = [
+    'Module common clamd_mod.so',
+    'Service antivirus_module virus_scan.so',
+    `ServiceAlias ${C_ICAP_STREAMING_SERVICE} virus_scan`,
+    `ServiceAlias ${C_ICAP_SERVICE} virus_scan?allow204=on&sizelimit=off&mode=simple`,
+  ];
   const [core, modules] = [Object.entries(options).filter(([k]) => !k.includes('.')), Object.entries(options).filter(([k]) => k.includes('.'))];
   return `${[...core.map(([k, v]) => `${k} ${v}`), ...loads, ...modules.map(([k, v]) => `${k} ${v}`)].join('\n')}\n`;
 }
@@ -164,6 +178,7 @@ export async function startCIcap(opts: CIcapOptions = {}): Promise<CIcapServer> 
       host: HOST,
       port,
       url: `icap://${HOST}:${port}/${C_ICAP_SERVICE}`,
+      streamingUrl: `icap://${HOST}:${port}/${C_ICAP_STREAMING_SERVICE}`,
       dir,
       configPath,
       serverLogPath,
