@@ -20,10 +20,17 @@ const EICAR_INSIDE = Buffer.concat([randomBytes(3000), EICAR, randomBytes(2000)]
 const CLEAN_BIG = randomBytes(200_000);
 const CLEAN_SMALL = Buffer.from('quarterly figures, nothing to see here\n'.repeat(5));
 
-/** The status c-icap logged for its last RESPMOD (access log: "..., IP IP RESPMOD SERVICE STATUS"). */
-function lastLoggedRespmodStatus(icap: CIcapServer): string | undefined {
-  const lines = readFileSync(icap.accessLogPath, 'utf8').trim().split('\n').filter((line) => line.includes(' RESPMOD '));
-  return lines.at(-1)?.split(' ').at(-1);
+function loggedRespmods(icap: CIcapServer): string[] {
+  return readFileSync(icap.accessLogPath, 'utf8').split('\n').filter((line) => line.includes(' RESPMOD '));
+}
+
+/**
+ * The status c-icap logged for the RESPMOD after the first `before` ones (access log line: "..., IP IP
+ * RESPMOD SERVICE STATUS"). c-icap writes the line after it has answered, so wait for it to appear.
+ */
+async function loggedRespmodStatus(icap: CIcapServer, before: number): Promise<string | undefined> {
+  for (let attempt = 0; attempt < 500 && loggedRespmods(icap).length <= before; attempt++) await new Promise((resolve) => setTimeout(resolve, 10));
+  return loggedRespmods(icap)[before]?.split(' ').at(-1);
 }
 
 describe('ICAP backend with the real c-icap + clamd', { skip }, () => {
@@ -50,25 +57,30 @@ describe('ICAP backend with the real c-icap + clamd', { skip }, () => {
         const backend = createIcapBackend({ url: icap.url, preview, name: 'icap:test' });
         const { istag } = await backend.options();
         for (const [label, content] of [['alone', EICAR], ['inside', EICAR_INSIDE]] as const) {
+          const before = loggedRespmods(icap).length;
           const result = await backend.analyse(content, { name: 'invoice.exe' });
           assert.deepEqual(result, { verdict: 'malicious', name: 'Test.EICAR.Body.UNOFFICIAL', backend: 'icap:test', istag }, label);
-          assert.equal(lastLoggedRespmodStatus(icap), '200', label);
+          assert.equal(await loggedRespmodStatus(icap, before), '200', label);
         }
       });
 
       it('clean parts are answered with 204 No Content', async () => {
         const backend = createIcapBackend({ url: icap.url, preview });
         for (const [label, content] of [['small', CLEAN_SMALL], ['200 kB', CLEAN_BIG]] as const) {
+          const before = loggedRespmods(icap).length;
           const result = await backend.analyse(content, { name: 'notes.txt' });
           assert.equal(result.verdict, 'clean', `${label}: ${JSON.stringify(result)}`);
-          assert.equal(lastLoggedRespmodStatus(icap), '204', label);
+          assert.equal(await loggedRespmodStatus(icap, before), '204', label);
         }
       });
 
       it('an empty part is clean (c-icap answers a zero-byte preview with an unchanged 200 echo)', async () => {
-        const result = await createIcapBackend({ url: icap.url, preview }).analyse(Buffer.alloc(0), { name: 'empty.txt' });
+        const backend = createIcapBackend({ url: icap.url, preview });
+        await backend.options();
+        const before = loggedRespmods(icap).length;
+        const result = await backend.analyse(Buffer.alloc(0), { name: 'empty.txt' });
         assert.equal(result.verdict, 'clean', JSON.stringify(result));
-        assert.equal(lastLoggedRespmodStatus(icap), preview === 'server' ? '200' : '204');
+        assert.equal(await loggedRespmodStatus(icap, before), preview === 'server' ? '200' : '204');
       });
     });
   }
@@ -88,8 +100,9 @@ describe('ICAP backend with the real c-icap + clamd', { skip }, () => {
       { ...(await backend.analyse(infected, { name: 'x.bin' })), istag: undefined },
       { verdict: 'suspicious', name: CONTENT_MODIFIED, backend: 'icap', istag: undefined },
     );
+    const before = loggedRespmods(icap).length;
     assert.equal((await backend.analyse(CLEAN_BIG, { name: 'y.bin' })).verdict, 'clean');
-    assert.equal(lastLoggedRespmodStatus(icap), '200', 'the clean part came back as an unchanged 200 echo');
+    assert.equal(await loggedRespmodStatus(icap, before), '200', 'the clean part came back as an unchanged 200 echo');
   });
 
   it('an unknown service is an error verdict naming c-icap\'s 404', async () => {

@@ -4,7 +4,7 @@
 // requests talk to the server at once; each has its own connection, timeout and abort signal.
 // analyse() never throws: an unreachable, slow or misbehaving server gives verdict 'error'.
 import { Semaphore } from '../../semaphore.js';
-import { IcapError } from './icap-errors.js';
+import { IcapError, IcapTimeoutError } from './icap-errors.js';
 import { icapExchange } from './icap-exchange.js';
 import { parseOptionsResponse, type IcapServiceOptions } from './icap-options.js';
 import { encodeOptions, encodeRespmod } from './icap-requests.js';
@@ -100,7 +100,8 @@ export function createIcapBackend(config: IcapBackendOptions): IcapBackend {
       });
       return { ...verdictOf(response), backend: name };
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      // The exchange knows only the budget left to it; the caller knows the analysis timeout.
+      const message = err instanceof IcapTimeoutError ? `ICAP server at ${target.host}:${target.port} did not answer within ${timeoutMs} ms` : err instanceof Error ? err.message : String(err);
       return { verdict: 'error', backend: name, error: info.signal?.aborted && !(err instanceof IcapError) ? `ICAP request aborted: ${message}` : message };
     } finally {
       release?.();

@@ -15,6 +15,8 @@ export interface IcapExchangeInput {
   limits?: IcapParserLimits;
 }
 
+const SINGLE_WRITE_BYTES = 256 * 1024;
+
 /** Resolves once the kernel took the buffer (true) or the write failed (false). */
 function written(socket: Socket, bytes: Buffer): Promise<boolean> {
   return new Promise((resolve) => socket.write(bytes, (err) => resolve(!err)));
@@ -45,8 +47,11 @@ export function icapExchange(input: IcapExchangeInput): Promise<IcapResponse> {
     input.signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(() => finish(new IcapTimeoutError(`ICAP server at ${where} did not answer within ${input.timeoutMs} ms`)), input.timeoutMs);
 
+    // A small request goes out in one write: a server that answers early (404, 403) and closes then
+    // has read it all, so our write cannot run into its closed connection and hide the answer.
     const send = async (buffers: Buffer[]): Promise<void> => {
-      for (const buffer of buffers) {
+      const total = buffers.reduce((sum, b) => sum + b.length, 0);
+      for (const buffer of total <= SINGLE_WRITE_BYTES ? [Buffer.concat(buffers, total)] : buffers) {
         if (settled || !socket.writable) return;
         if (!(await written(socket, buffer))) return;
       }
