@@ -8,7 +8,7 @@
 //
 // As a script: `node --import tsx scripts/test-servers/c-icap.ts` starts one, prints its addresses as
 // JSON and runs until Ctrl-C.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,8 +18,8 @@ import { freePorts } from './free-ports.js';
 import { isMainModule, runUntilInterrupted, spawnServer, tailFile, type RunningServer } from './server-process.js';
 
 export const C_ICAP_PACKAGES = 'c-icap libc-icap-mod-virus-scan';
-/** Where Debian's packages put c-icap's modules and the virus_scan service. */
-const MODULES_DIR = '/usr/lib/x86_64-linux-gnu/c_icap';
+/** Where c-icap's modules and the virus_scan service may live: Debian's multiarch dir, or a plain lib dir. */
+const LIB_ROOTS = ['/usr/lib', '/usr/local/lib', '/usr/lib64'];
 const TEMPLATE_DIR = '/usr/share/c_icap/templates/';
 const MAGIC_FILE = '/etc/c-icap/c-icap.magic';
 
@@ -64,7 +64,16 @@ export function cIcapBinary(): string | undefined {
   return findCommand('c-icap');
 }
 
-export function cIcapConfig(input: { dir: string; port: number; clamdSocket: string; overrides?: Record<string, string> }): string {
+/** The directory holding virus_scan.so and clamd_mod.so (libc-icap-mod-virus-scan), if installed. */
+export function cIcapModulesDir(): string | undefined {
+  const candidates = LIB_ROOTS.flatMap((root) => {
+    const nested = existsSync(root) ? readdirSync(root).map((name) => join(root, name, 'c_icap')) : [];
+    return [join(root, 'c_icap'), ...nested];
+  });
+  return candidates.find((dir) => existsSync(join(dir, 'virus_scan.so')) && existsSync(join(dir, 'clamd_mod.so')));
+}
+
+export function cIcapConfig(input: { dir: string; port: number; clamdSocket: string; modulesDir: string; overrides?: Record<string, string> }): string {
   const { dir } = input;
   const options: Record<string, string> = {
     PidFile: `${dir}/c-icap.pid`,
@@ -83,8 +92,8 @@ export function cIcapConfig(input: { dir: string; port: number; clamdSocket: str
     DebugLevel: '1',
     // Anonymous mmap instead of named POSIX shared memory, so that instances never meet.
     InterProcessSharedMemScheme: 'mmap',
-    ModulesDir: MODULES_DIR,
-    ServicesDir: MODULES_DIR,
+    ModulesDir: input.modulesDir,
+    ServicesDir: input.modulesDir,
     TemplateDir: TEMPLATE_DIR,
     TemplateDefaultLanguage: 'en',
     LoadMagicFile: MAGIC_FILE,
@@ -145,6 +154,8 @@ async function waitUntilReady(running: RunningServer, port: number, deadline: nu
 export async function startCIcap(opts: CIcapOptions = {}): Promise<CIcapServer> {
   const binary = cIcapBinary();
   if (!binary) throw new Error(`c-icap is not installed (apt-get install ${C_ICAP_PACKAGES})`);
+  const modulesDir = cIcapModulesDir();
+  if (!modulesDir) throw new Error(`c-icap's virus_scan service is not installed (apt-get install libc-icap-mod-virus-scan)`);
   const clamd = await startClamd(opts.clamd);
   const dir = mkdtempSync(join(tempRoot(), 'ig-c-icap-'));
   let running: RunningServer | undefined;
@@ -158,7 +169,7 @@ export async function startCIcap(opts: CIcapOptions = {}): Promise<CIcapServer> 
     let port = 0;
     for (let attempt = 1; ; attempt++) {
       [port] = await freePorts(1, HOST);
-      writeFileSync(configPath, cIcapConfig({ dir, port, clamdSocket: clamd.socketPath, overrides: opts.config }));
+      writeFileSync(configPath, cIcapConfig({ dir, port, clamdSocket: clamd.socketPath, modulesDir, overrides: opts.config }));
       for (const path of [serverLogPath, accessLogPath, outputPath]) writeFileSync(path, '');
       // -N: stay in the foreground as our child; -f: our config only.
       running = spawnServer(binary, ['-N', '-f', configPath], outputPath, dir);

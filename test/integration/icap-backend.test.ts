@@ -4,8 +4,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { C_ICAP_PACKAGES, startCIcap, type CIcapServer } from '../../scripts/test-servers/c-icap.js';
+import { C_ICAP_PACKAGES, cIcapModulesDir, startCIcap, type CIcapServer } from '../../scripts/test-servers/c-icap.js';
 import { CLAMD_PACKAGES } from '../../scripts/test-servers/clamd.js';
 import { freePorts } from '../../scripts/test-servers/free-ports.js';
 import { EICAR_STRING } from '../../src/scan/engines/builtin/eicar.js';
@@ -13,7 +14,11 @@ import { CONTENT_MODIFIED, createIcapBackend } from '../../src/scan/analysis/ica
 import { startFaultInjectingSilentIcapServer } from '../helpers/fault-injecting-silent-icap-server.js';
 import { requireAll, requireCommand, requireFile } from '../helpers/require-servers.js';
 
-const skip = requireAll(requireCommand('c-icap', C_ICAP_PACKAGES), requireFile('/usr/lib/x86_64-linux-gnu/c_icap/virus_scan.so', 'libc-icap-mod-virus-scan'), requireCommand('clamd', CLAMD_PACKAGES));
+const skip = requireAll(
+  requireCommand('c-icap', C_ICAP_PACKAGES),
+  requireFile(join(cIcapModulesDir() ?? '/usr/lib/c_icap', 'virus_scan.so'), 'libc-icap-mod-virus-scan'),
+  requireCommand('clamd', CLAMD_PACKAGES),
+);
 const EICAR = Buffer.from(EICAR_STRING, 'latin1');
 /** Bigger than c-icap's Preview (1024), so the rest goes after 100 Continue. */
 const EICAR_INSIDE = Buffer.concat([randomBytes(3000), EICAR, randomBytes(2000)]);
