@@ -114,7 +114,7 @@ describe('ICAP backend with the real c-icap + clamd', { skip }, () => {
     const backend = createIcapBackend({ url: icap.url.replace(/avscan$/, 'no_such_service'), preview: 'off' });
     const result = await backend.analyse(EICAR, { name: 'x' });
     assert.equal(result.verdict, 'error');
-    assert.match(result.error ?? '', /404/);
+    assert.match(result.detail ?? '', /404/);
   });
 
   it('several analyses at once, within maxConcurrent, all get their own verdict', async () => {
@@ -132,7 +132,7 @@ describe('ICAP backend when the server is down or hangs', () => {
     for (const preview of ['server', 'off'] as const) {
       const result = await createIcapBackend({ url: `icap://127.0.0.1:${port}/srv_clamav`, preview, timeoutMs: 5000 }).analyse(EICAR, { name: 'x' });
       assert.equal(result.verdict, 'error', preview);
-      assert.match(result.error ?? '', /ECONNREFUSED/, preview);
+      assert.match(result.detail ?? '', /ECONNREFUSED/, preview);
     }
   });
 
@@ -142,7 +142,7 @@ describe('ICAP backend when the server is down or hangs', () => {
       for (const preview of ['server', 'off'] as const) {
         const backend = createIcapBackend({ url: `icap://127.0.0.1:${silent.port}/srv_clamav`, preview, timeoutMs: 300 });
         const result = await backend.analyse(CLEAN_BIG, { name: 'x' });
-        assert.deepEqual(result, { verdict: 'error', backend: 'icap', error: `ICAP server at 127.0.0.1:${silent.port} did not answer within 300 ms` }, preview);
+        assert.deepEqual(result, { verdict: 'error', backend: 'icap', detail: `ICAP server at 127.0.0.1:${silent.port} did not answer within 300 ms` }, preview);
       }
       assert.equal(silent.accepted, 2);
       assert.ok(silent.bytesReceived > CLEAN_BIG.length, 'the RESPMOD without preview was sent whole');
@@ -151,7 +151,7 @@ describe('ICAP backend when the server is down or hangs', () => {
     }
   });
 
-  it('an aborted analysis ends at once with an error verdict, and a waiting one leaves the queue', async () => {
+  it('an aborted analysis ends at once, rejecting with the signal\'s reason, and a waiting one leaves the queue', async () => {
     const silent = await startFaultInjectingSilentIcapServer();
     try {
       const backend = createIcapBackend({ url: `icap://127.0.0.1:${silent.port}/srv_clamav`, preview: 'off', timeoutMs: 60_000, maxConcurrent: 1 });
@@ -162,11 +162,9 @@ describe('ICAP backend when the server is down or hangs', () => {
       await new Promise((resolve) => setImmediate(resolve));
       assert.deepEqual({ active: backend.load.active, waiting: backend.load.waiting }, { active: 1, waiting: 1 });
       second.abort(new Error('gave up waiting'));
-      assert.deepEqual(await waiting, { verdict: 'error', backend: 'icap', error: 'ICAP request aborted: gave up waiting' });
-      first.abort();
-      const result = await running;
-      assert.equal(result.verdict, 'error');
-      assert.match(result.error ?? '', /aborted/);
+      await assert.rejects(waiting, /gave up waiting/);
+      first.abort(new Error('stopped'));
+      await assert.rejects(running, /stopped/);
       assert.deepEqual({ active: backend.load.active, waiting: backend.load.waiting }, { active: 0, waiting: 0 });
     } finally {
       await silent.close();

@@ -10,6 +10,8 @@ export interface AnalysisResult {
   backend: string;
   /** One line for events and logs: why an error, or what the backend said. */
   detail?: string;
+  /** The state of the service that gave the verdict (ICAP ISTag), when the backend has one. */
+  istag?: string;
 }
 
 export interface AnalyseOptions {

@@ -2,14 +2,15 @@
 // part's decoded bytes as the body of an HTTP response, Allow: 204, with a Preview when the
 // service asked for one in its OPTIONS answer (cached for its Options-TTL). At most maxConcurrent
 // requests talk to the server at once; each has its own connection, timeout and abort signal.
-// analyse() never throws: an unreachable, slow or misbehaving server gives verdict 'error'.
+// analyse() rejects only when its signal aborts: an unreachable, slow or misbehaving server gives verdict 'error'.
 import { Semaphore } from '../../semaphore.js';
 import { IcapError, IcapTimeoutError } from './icap-errors.js';
 import { icapExchange } from './icap-exchange.js';
 import { parseOptionsResponse, type IcapServiceOptions } from './icap-options.js';
 import { encodeOptions, encodeRespmod } from './icap-requests.js';
 import { parseIcapUrl } from './icap-url.js';
-import { verdictOf, type AnalysisVerdict } from './icap-verdict.js';
+import type { AnalyseOptions, AnalysisBackend, AnalysisResult } from '../types.js';
+import { verdictOf } from './icap-verdict.js';
 
 export interface IcapBackendOptions {
   /** icap://host[:port]/service, e.g. icap://127.0.0.1:1344/srv_clamav */
@@ -26,23 +27,10 @@ export interface IcapBackendOptions {
   maxExtraResponseBytes?: number;
 }
 
-export interface AnalysisResult {
-  verdict: AnalysisVerdict;
-  /** Threat name for 'malicious' and 'suspicious'. */
-  name?: string;
-  backend: string;
-  /** The service's ISTag: which state of the service gave the verdict. */
-  istag?: string;
-  /** For 'error': one line saying what went wrong. */
-  error?: string;
-}
-
-export interface IcapBackend {
-  readonly name: string;
+export interface IcapBackend extends AnalysisBackend {
   readonly url: string;
   /** OPTIONS, answered from the cache while its Options-TTL runs. Rejects with IcapError. */
   options(): Promise<IcapServiceOptions>;
-  analyse(content: Buffer, info: { name: string; signal?: AbortSignal }): Promise<AnalysisResult>;
   readonly load: { active: number; waiting: number; peak: number };
 }
 
@@ -82,13 +70,13 @@ export function createIcapBackend(config: IcapBackendOptions): IcapBackend {
     return (await fetchOptions(signal, budgetMs)).preview;
   };
 
-  const analyse = async (content: Buffer, info: { name: string; signal?: AbortSignal }): Promise<AnalysisResult> => {
+  const analyse = async (content: Buffer, info: AnalyseOptions = {}): Promise<AnalysisResult> => {
     let release: (() => void) | undefined;
     try {
       release = await turns.acquire(info.signal);
       // One deadline for the whole analysis, OPTIONS included.
       const deadline = Date.now() + timeoutMs;
-      const request = encodeRespmod({ target, content, name: info.name, previewBytes: await previewBytes(info.signal, timeoutMs) });
+      const request = encodeRespmod({ target, content, name: info.name ?? 'part', previewBytes: await previewBytes(info.signal, timeoutMs) });
       const response = await icapExchange({
         host: target.host,
         port: target.port,
@@ -98,11 +86,14 @@ export function createIcapBackend(config: IcapBackendOptions): IcapBackend {
         signal: info.signal,
         limits: { expectBody: content, maxBodyBytes: content.length + extra },
       });
-      return { ...verdictOf(response), backend: name };
+      const { error, ...verdict } = verdictOf(response);
+      return { ...verdict, backend: name, ...(error === undefined ? {} : { detail: error }) };
     } catch (err) {
+      // An abort is the caller's decision, not a verdict: settle as every analysis backend does (types.ts).
+      if (info.signal?.aborted) throw info.signal.reason;
       // The exchange knows only the budget left to it; the caller knows the analysis timeout.
       const message = err instanceof IcapTimeoutError ? `ICAP server at ${target.host}:${target.port} did not answer within ${timeoutMs} ms` : err instanceof Error ? err.message : String(err);
-      return { verdict: 'error', backend: name, error: info.signal?.aborted && !(err instanceof IcapError) ? `ICAP request aborted: ${message}` : message };
+      return { verdict: 'error', backend: name, detail: message };
     } finally {
       release?.();
     }

@@ -8,12 +8,11 @@
 //   X-Infection-Found: Type=0; Resolution=2; Threat=NAME;
 //   X-Violations-Found: COUNT then per violation 4 folded lines: file name, threat, id, disposition
 //   X-Virus-ID: NAME
+import type { AnalysisVerdict } from '../../../types/analysis-verdict.js';
 import { headerValue, type IcapHeader, type IcapResponse } from './icap-response-parser.js';
 
-export type AnalysisVerdict = 'clean' | 'malicious' | 'suspicious' | 'error';
-
 export interface IcapVerdict {
-  verdict: AnalysisVerdict;
+  verdict: AnalysisVerdict | 'error';
   name?: string;
   istag?: string;
   /** For 'error': what went wrong. */

@@ -1,4 +1,4 @@
-export { createIcapBackend, type AnalysisResult, type IcapBackend, type IcapBackendOptions } from './create-icap-backend.js';
+export { createIcapBackend, type IcapBackend, type IcapBackendOptions } from './create-icap-backend.js';
 export { IcapError, IcapProtocolError, IcapTimeoutError } from './icap-errors.js';
 export type { IcapServiceOptions } from './icap-options.js';
-export { CONTENT_MODIFIED, type AnalysisVerdict } from './icap-verdict.js';
+export { CONTENT_MODIFIED } from './icap-verdict.js';
