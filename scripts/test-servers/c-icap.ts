@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startClamd, type ClamdOptions, type ClamdServer } from './clamd.js';
 import { findCommand } from './find-command.js';
-import { freePorts } from './free-ports.js';
+import { startOnFreePort } from './start-on-free-port.js';
 import { isMainModule, runUntilInterrupted, spawnServer, tailFile, type RunningServer } from './server-process.js';
 
 export const C_ICAP_PACKAGES = 'c-icap libc-icap-mod-virus-scan';
@@ -24,7 +24,6 @@ const TEMPLATE_DIR = '/usr/share/c_icap/templates/';
 const MAGIC_FILE = '/etc/c-icap/c-icap.magic';
 
 const HOST = '127.0.0.1';
-const MAX_ATTEMPTS = 5;
 /**
  * The alias Debian's virus_scan.conf defines for ICAP antivirus clients: virus_scan in simple mode
  * (scan the whole object, then answer: 204, or 200 with X-Infection-Found), no size limit.
@@ -121,10 +120,6 @@ function tempRoot(): string {
   return root.length <= 40 ? root : '/tmp';
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: HOST, port });
@@ -134,21 +129,6 @@ function accepts(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
-}
-
-class AddressInUse extends Error {}
-
-async function waitUntilReady(running: RunningServer, port: number, deadline: number, describe: () => string): Promise<void> {
-  for (;;) {
-    if (running.hasExited()) {
-      const why = describe();
-      if (/address already in use|bind/i.test(why)) throw new AddressInUse(why);
-      throw new Error(`c-icap exited during start-up (${await running.exited}).\n${why}`);
-    }
-    if (await accepts(port)) return;
-    if (Date.now() > deadline) throw new Error(`c-icap did not accept connections in time.\n${describe()}`);
-    await sleep(20);
-  }
 }
 
 export async function startCIcap(opts: CIcapOptions = {}): Promise<CIcapServer> {
@@ -166,24 +146,21 @@ export async function startCIcap(opts: CIcapOptions = {}): Promise<CIcapServer> 
     const accessLogPath = join(dir, 'access.log');
     const outputPath = join(dir, 'c-icap.stdout');
     const deadline = Date.now() + (opts.startTimeoutMs ?? 30_000);
-    let port = 0;
-    for (let attempt = 1; ; attempt++) {
-      [port] = await freePorts(1, HOST);
-      writeFileSync(configPath, cIcapConfig({ dir, port, clamdSocket: clamd.socketPath, modulesDir, overrides: opts.config }));
-      for (const path of [serverLogPath, accessLogPath, outputPath]) writeFileSync(path, '');
-      // -N: stay in the foreground as our child; -f: our config only.
-      running = spawnServer(binary, ['-N', '-f', configPath], outputPath, dir);
-      const describe = (): string => `--- ${serverLogPath} (tail) ---\n${tailFile(serverLogPath)}\n--- c-icap stdout/stderr (tail) ---\n${tailFile(outputPath)}`;
-      try {
-        await waitUntilReady(running, port, deadline, describe);
-        break;
-      } catch (err) {
-        await running.stop();
-        running = undefined;
-        if (!(err instanceof AddressInUse) || attempt >= MAX_ATTEMPTS) throw err;
-      }
-    }
-    const server = running;
+    const { server, port } = await startOnFreePort({
+      name: 'c-icap',
+      host: HOST,
+      deadline,
+      spawn: (port) => {
+        writeFileSync(configPath, cIcapConfig({ dir, port, clamdSocket: clamd.socketPath, modulesDir, overrides: opts.config }));
+        for (const path of [serverLogPath, accessLogPath, outputPath]) writeFileSync(path, '');
+        // -N: stay in the foreground as our child; -f: our config only.
+        return spawnServer(binary, ['-N', '-f', configPath], outputPath, dir);
+      },
+      serves: accepts,
+      describe: () => `--- ${serverLogPath} (tail) ---\n${tailFile(serverLogPath)}\n--- c-icap stdout/stderr (tail) ---\n${tailFile(outputPath)}`,
+      addressInUse: /address already in use|bind/i,
+    });
+    running = server;
     let stopping: Promise<void> | undefined;
     return {
       host: HOST,

@@ -17,7 +17,7 @@ import { pingClamd } from './clamd-ping.js';
 import { isMainModule, runUntilInterrupted, spawnServer, tailFile, type RunningServer } from './server-process.js';
 import { testfileHashSignatures } from './clamd-testfiles.js';
 import { findCommand } from './find-command.js';
-import { freePorts } from './free-ports.js';
+import { startOnFreePort } from './start-on-free-port.js';
 
 export { RAW_SCANNING } from './clamd-config.js';
 export { CLAMAV_TESTFILES_DIR, CLAMAV_TESTFILES_PACKAGE, clamavTestfiles, testfileHashSignatures } from './clamd-testfiles.js';
@@ -51,7 +51,6 @@ export interface ClamdServer {
 }
 
 const HOST = '127.0.0.1';
-const MAX_ATTEMPTS = 5;
 const MAX_SOCKET_PATH = 100;
 
 export function clamdBinary(): string | undefined {
@@ -81,25 +80,6 @@ function writeDatabase(dbDir: string, opts: ClamdOptions): void {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-class AddressInUse extends Error {}
-
-async function waitUntilReady(running: RunningServer, socketPath: string, deadline: number, describe: () => string): Promise<void> {
-  for (;;) {
-    if (running.hasExited()) {
-      const why = describe();
-      if (/already in use|bind\(\) failed|Can't bind/i.test(why)) throw new AddressInUse(why);
-      throw new Error(`clamd exited during start-up (${await running.exited}).\n${why}`);
-    }
-    if (await pingClamd(socketPath, 1000)) return;
-    if (Date.now() > deadline) throw new Error(`clamd did not answer PING in time.\n${describe()}`);
-    await sleep(20);
-  }
-}
-
 export async function startClamd(opts: ClamdOptions = {}): Promise<ClamdServer> {
   const binary = clamdBinary();
   if (!binary) throw new Error(`clamd is not installed (apt-get install ${CLAMD_PACKAGES})`);
@@ -117,24 +97,22 @@ export async function startClamd(opts: ClamdOptions = {}): Promise<ClamdServer> 
     const outputPath = join(dir, 'clamd.stdout');
     const streamMaxLength = parseClamdSize(opts.config?.StreamMaxLength ?? DEFAULT_STREAM_MAX_LENGTH);
     const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000);
-    let port = 0;
-    for (let attempt = 1; ; attempt++) {
-      [port] = await freePorts(1, HOST);
-      writeFileSync(configPath, clamdConfig({ dir, port, socketPath, overrides: opts.config }));
-      writeFileSync(logPath, '');
-      writeFileSync(outputPath, '');
-      running = spawnServer(binary, ['-c', configPath], outputPath, dir);
-      const describe = (): string => `--- ${logPath} (tail) ---\n${tailFile(logPath)}\n--- clamd stdout/stderr (tail) ---\n${tailFile(outputPath)}`;
-      try {
-        await waitUntilReady(running, socketPath, deadline, describe);
-        break;
-      } catch (err) {
-        await running.stop();
-        running = undefined;
-        if (!(err instanceof AddressInUse) || attempt >= MAX_ATTEMPTS) throw err;
-      }
-    }
-    const server = running;
+    const started = await startOnFreePort({
+      name: 'clamd',
+      host: HOST,
+      deadline,
+      spawn: (port) => {
+        writeFileSync(configPath, clamdConfig({ dir, port, socketPath, overrides: opts.config }));
+        writeFileSync(logPath, '');
+        writeFileSync(outputPath, '');
+        return spawnServer(binary, ['-c', configPath], outputPath, dir);
+      },
+      serves: () => pingClamd(socketPath, 1000),
+      describe: () => `--- ${logPath} (tail) ---\n${tailFile(logPath)}\n--- clamd stdout/stderr (tail) ---\n${tailFile(outputPath)}`,
+      addressInUse: /already in use|bind\(\) failed|Can't bind/i,
+    });
+    const { server, port } = started;
+    running = server;
     let stopping: Promise<void> | undefined;
     return {
       host: HOST,
