@@ -61,7 +61,6 @@ export class ImapEngine implements ProtocolEngine {
   private fetchResponse: FetchResponse | undefined;
   /** A non-FETCH response continues after a literal. */
   private inDataResponse = false;
-  private addedUidRequests = 0;
   private now: number | undefined;
   /** The keep-alive time last asked a wakeUp for (-1: as soon as possible); cleared by every tick. */
   private wakeRequestedFor: number | undefined;
@@ -80,7 +79,7 @@ export class ImapEngine implements ProtocolEngine {
     this.tracker = new CommandTracker({
       toServer: (bytes, commit) => this.toServer(bytes, commit === true),
       answerLocally: (tag, response, command) => this.answerLocally(tag, response, command),
-      commandSent: (record) => this.commandSent(record),
+      commandSent: (record) => void this.outstanding.push(record),
       planFetch: (tag, line, command) => this.planFetch(tag, line, command),
       commandsOutstanding: () => this.outstanding.length + this.localAnswers.length,
       refuse: (hit) => this.refuse(hit),
@@ -96,7 +95,6 @@ export class ImapEngine implements ProtocolEngine {
       queue: this.queue,
       session: this.session,
       bodies: this.bodies,
-      uidMayBeStripped: () => this.addedUidRequests > 0,
       emit,
       event: (event) => this.event(event),
       findSection: (key, seq) => this.findSection(key, seq),
@@ -354,7 +352,6 @@ export class ImapEngine implements ProtocolEngine {
     }
     const fetch = record.fetch;
     if (fetch) {
-      if (fetch.addedUid) this.addedUidRequests--;
       for (const pin of fetch.pins) this.bodies.unref(pin);
     }
   }
@@ -408,11 +405,6 @@ export class ImapEngine implements ProtocolEngine {
       this.gated.shift();
     }
     return this.gated.length === 0;
-  }
-
-  private commandSent(record: CommandRecord): void {
-    this.outstanding.push(record);
-    if (record.fetch?.addedUid) this.addedUidRequests++;
   }
 
   private answerLocally(tag: string, response: string, command: string): void {

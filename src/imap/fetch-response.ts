@@ -29,8 +29,6 @@ export interface FetchEnvironment {
   readonly queue: ClientQueue;
   readonly session: SessionState;
   readonly bodies: ScannedBodies;
-  /** Some outstanding FETCH had UID added by the engine. */
-  uidMayBeStripped(): boolean;
   emit(out: EngineOutput): void;
   /** For the log; the engine adds the listener name. */
   event(event: ProxyEvent): void;
@@ -128,7 +126,7 @@ export class FetchResponse {
       else if (kind?.kind === 'body') {
         if (kind.origin === undefined && isRawWholeMessage(kind)) wholeBodyHere = true;
         // The UID goes only if this answers a command the engine added it to (not an unsolicited FETCH).
-        if (this.env.uidMayBeStripped() && found[i]?.request.addedUid) this.stripUid = true;
+        if (found[i]?.request.addedUid) this.stripUid = true;
       }
     });
 
