@@ -13,8 +13,7 @@ import type { BodyEncoder, ClientSink, ServerSink, SessionLegs, SessionLog, Sess
 import { ENGINE_QUEUE_LIMIT_BYTES, HIGH_WATER_BYTES } from './limits.js';
 import { HeldBodies, SCAN_DEADLINE_GRACE_MS } from './held-bodies.js';
 
-export { SCAN_DEADLINE_GRACE_MS };
-
+/** How long a closing session waits for its peers to close after the last write, before it ends anyway. */
 export const CLOSE_GRACE_MS = 5_000;
 
 /** Facts about the connection added to every body's context, for rules and scan events. */

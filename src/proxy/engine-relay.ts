@@ -14,7 +14,6 @@ import { BodySpool } from './body-spool.js';
 import { OrderedWriter } from './ordered-writer.js';
 import { ServerWriter } from './server-writer.js';
 
-export { SCAN_DEADLINE_GRACE_MS } from '../protocol/session-core.js';
 
 export type { SessionStats as RelayStats } from '../protocol/session-core.js';
 

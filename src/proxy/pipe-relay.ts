@@ -3,9 +3,8 @@
 // ends when either socket closes. Socket errors are reported by the session's own handlers.
 import type net from 'node:net';
 import type { PreludeOutput } from '../protocol/prelude.js';
+import { CLOSE_GRACE_MS } from '../protocol/session-core.js';
 import type { Relay, RelayStats } from './engine-relay.js';
-
-const CLOSE_GRACE_MS = 5_000;
 
 export interface PipeRelayOptions {
   client: net.Socket;

@@ -2,6 +2,7 @@ import type net from 'node:net';
 import type { Logger } from 'pino';
 import type { ListenerConfig } from '../config/schema.js';
 import type { Protocol } from '../protocol/engine.js';
+import { CLOSE_GRACE_MS } from '../protocol/session-core.js';
 import { acceptClientTls, type CertificateSource } from './client-tls.js';
 import { assumedProtocol, createPrelude, fatalLine } from './prelude-factory.js';
 import type { BodyScanner } from '../scan/body-scanner.js';
@@ -19,7 +20,6 @@ import { connectPlain, connectTls, UpstreamError, type UpstreamTarget } from './
 
 /** Longer than IMAP IDLE's 29-minute re-issue interval (RFC 2177), so idle clients are not cut off. */
 export const IDLE_TIMEOUT_MS = 31 * 60 * 1000;
-const CLOSE_GRACE_MS = 5_000;
 
 export interface SessionContext {
   id: number;

@@ -8,7 +8,8 @@ import { Pop3Engine } from '../../../src/pop3/engine.js';
 import { defaultEngineOptions, type ProtocolEngine } from '../../../src/protocol/engine.js';
 import { HIGH_WATER_BYTES } from '../../../src/protocol/limits.js';
 import { ProcessMemory } from '../../../src/protocol/memory-budget.js';
-import { CLOSE_GRACE_MS, SCAN_DEADLINE_GRACE_MS, SessionCore } from '../../../src/protocol/session-core.js';
+import { SCAN_DEADLINE_GRACE_MS } from '../../../src/protocol/held-bodies.js';
+import { CLOSE_GRACE_MS, SessionCore } from '../../../src/protocol/session-core.js';
 import type { ClientSink, SessionSpool, TimerPurpose } from '../../../src/protocol/session-ports.js';
 import { InMemorySpool, RecordingServerSink, ScriptedScanner } from '../../helpers/in-memory-session.js';
 
