@@ -75,7 +75,6 @@ export class CommandTracker implements FramerSink {
   private captureLength = 0;
   /** Collects an ID command that continues after literals. */
   private id: IdCollector | undefined;
-  private idBytes = 0;
 
   constructor(
     private readonly hooks: CommandTrackerHooks,
@@ -128,7 +127,7 @@ export class CommandTracker implements FramerSink {
 
   onLiteralData(chunk: Buffer): void {
     this.hooks.toServer(chunk);
-    if (this.idWithin(chunk.length)) this.id?.literal(chunk);
+    this.feedId((id) => id.literal(chunk));
     if (this.current?.capture && this.captureLength < MAX_CAPTURE) {
       const take = chunk.subarray(0, MAX_CAPTURE - this.captureLength);
       this.captureParts.push(Buffer.from(take));
@@ -169,14 +168,14 @@ export class CommandTracker implements FramerSink {
     this.hooks.refuse(hit);
   }
 
-  /** Counts bytes of an ID command; past imap.idBytes the collector is dropped and the hit reported once. */
-  private idWithin(bytes: number): boolean {
-    if (this.id === undefined) return false;
-    this.idBytes += bytes;
-    if (this.idBytes <= this.limits.idBytes) return true;
+  /** Feeds the ID command being read, if any; past imap.idBytes the collector is dropped and the hit reported once. */
+  private feedId(feed: (id: IdCollector) => void): void {
+    const id = this.id;
+    if (id === undefined) return;
+    feed(id);
+    if (!id.overLimit) return;
     this.id = undefined;
     this.hooks.report({ side: 'client', limit: 'imap.idBytes', value: this.limits.idBytes });
-    return false;
   }
 
   private resetCapture(): void {
@@ -189,7 +188,7 @@ export class CommandTracker implements FramerSink {
     const literal = literalAtLineEnd(line, true);
     if (this.literalTooLarge(literal)) return -1;
     this.hooks.toServer(line);
-    if (this.idWithin(line.length)) this.id?.text(line);
+    this.feedId((id) => id.text(line));
     if (!current || !literal) {
       this.current = undefined;
       this.finishId();
@@ -253,9 +252,8 @@ export class CommandTracker implements FramerSink {
         break;
       case 'ID':
         if (uid) break;
-        this.id = new IdCollector();
-        this.idBytes = 0;
-        if (this.idWithin(line.length - argsStart)) this.id.text(line.subarray(argsStart));
+        this.id = new IdCollector(this.limits.idBytes);
+        this.feedId((id) => id.text(line.subarray(argsStart)));
         break;
       case 'IDLE':
         this.mode = 'idle';

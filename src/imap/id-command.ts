@@ -1,10 +1,9 @@
 // The client's ID command (RFC 2971): `tag ID ("name" "Thunderbird" "version" "115.0")` or `tag ID NIL`.
 // Field names and values are strings (quoted or literals) or NIL. The collector is fed the command's
 // text after "ID " and any literal content, in order, and tells the name field once the command ends.
+import { DEFAULT_PROTOCOL_LIMITS } from '../protocol/limits.js';
 import { unquote } from './ascii.js';
 import { ImapTokenizer } from './tokenizer.js';
-
-const MAX_ID_BYTES = 8 * 1024;
 
 export interface ClientId {
   name?: string;
@@ -18,6 +17,14 @@ export class IdCollector {
   private literalParts: Buffer[] = [];
   private bytes = 0;
   private broken = false;
+
+  /** maxBytes: imap.idBytes, the most of the command's text and literals it reads. */
+  constructor(private readonly maxBytes = DEFAULT_PROTOCOL_LIMITS.imap.idBytes) {}
+
+  /** True once the command went past maxBytes: the collector then gives nothing. */
+  get overLimit(): boolean {
+    return this.bytes > this.maxBytes;
+  }
 
   /** A line of the command (the first one from after "ID "), with its CRLF and any literal header at the end. */
   text(segment: Buffer): void {
@@ -86,7 +93,7 @@ export class IdCollector {
 
   private count(n: number): boolean {
     this.bytes += n;
-    if (this.bytes > MAX_ID_BYTES) this.fail();
+    if (this.overLimit) this.fail();
     return !this.broken;
   }
 

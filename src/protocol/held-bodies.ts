@@ -102,7 +102,7 @@ export class HeldBodies {
   settleByPolicy(bodyId: number, message: string): void {
     const body = this.bodies.get(bodyId);
     if (!body || body.result || body.failed) return;
-    const result = this.host.scanner.timedOut?.(body.spool, body.context) ?? { changed: false };
+    const result = this.byPolicy(body);
     this.host.log.warn({ section: body.context.section, seq: body.context.seq, changed: result.changed }, message);
     this.host.soon('settling a scan', () => this.settle(bodyId, body, result));
   }
@@ -119,7 +119,7 @@ export class HeldBodies {
       if (!body.scanning || body.result || body.failed) continue;
       body.deadline?.cancel();
       try {
-        body.result = this.host.scanner.timedOut?.(body.spool, body.context) ?? { changed: false };
+        body.result = this.byPolicy(body);
         this.host.log.warn({ bodyId, section: body.context.section, seq: body.context.seq }, 'scan settled by the scan.onError policy; the session closes without delivering it');
       } catch (settleError) {
         this.host.log.error({ err: settleError, bodyId }, 'settling a scan after a fault failed too');
@@ -188,6 +188,11 @@ export class HeldBodies {
     this.host.scanner.lost?.(body.context, reason);
     this.host.engine.bodyFailed(bodyId, reason);
     this.host.pump();
+  }
+
+  /** What scan.onError decides for a body whose scan cannot be waited for (the scanner's timedOut; default: unchanged). */
+  private byPolicy(body: Body): BodyScanResult {
+    return this.host.scanner.timedOut?.(body.spool, body.context) ?? { changed: false };
   }
 
   private stopWaiting(body: Body): void {

@@ -372,7 +372,7 @@ function unbudgeted(): SessionMemory {
   return new ProcessMemory(none).openSession({ sessionBytes: none, diskWriteWindowBytes: none, scansWaiting: none });
 }
 
-export function* sliceChunks(chunks: Buffer[], start: number, end: number): Generator<Buffer> {
+function* sliceChunks(chunks: Buffer[], start: number, end: number): Generator<Buffer> {
   let offset = 0;
   for (const chunk of chunks) {
     const chunkEnd = offset + chunk.length;
