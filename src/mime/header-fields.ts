@@ -26,6 +26,9 @@ export interface HeaderFields {
 
 const COLON = 0x3a;
 
+/** For headers already bounded elsewhere (a rewrite of a message the walker accepted, a captured header). */
+export const NO_HEADER_LIMITS: HeaderFieldsLimits = { maxHeaderLines: Number.POSITIVE_INFINITY, maxHeaderBytes: Number.POSITIVE_INFINITY };
+
 /** Splits buffer[start, end) into fields, stopping at the first empty line. */
 export function splitHeaderFields(buffer: Buffer, start: number, end: number, limits: HeaderFieldsLimits): HeaderFields {
   const fields: HeaderField[] = [];

@@ -1,4 +1,4 @@
-import { walkPart } from '../mime/index.js';
+import { NO_HEADER_LIMITS, splitHeaderFields, walkPart } from '../mime/index.js';
 import type { BodyContext } from '../types/body-context.js';
 
 // What the context of a body fetched on its own (IMAP BODY[n], BINARY[n], BODY[TEXT]) tells the
@@ -21,30 +21,8 @@ export function transferEncodingOf(header: Buffer): string {
 
 /** The fields of a header block (each with its folded lines and line break) whose name `drop` does not reject. */
 function fieldsExcept(header: Buffer, drop: (name: string) => boolean): Buffer[] {
-  const fields: Buffer[] = [];
-  let start = -1;
-  let pos = 0;
-  const close = (end: number): void => {
-    if (start < 0) return;
-    const colon = header.indexOf(0x3a, start);
-    const name = colon < 0 || colon >= end ? '' : header.toString('latin1', start, colon).trim();
-    if (!drop(name)) fields.push(header.subarray(start, end));
-    start = -1;
-  };
-  while (pos < header.length) {
-    const lf = header.indexOf(0x0a, pos);
-    const next = lf < 0 ? header.length : lf + 1;
-    const blank = next - pos <= 2 && (header[pos] === 0x0d || header[pos] === 0x0a);
-    if (blank) break;
-    const continuation = header[pos] === 0x20 || header[pos] === 0x09;
-    if (!continuation) {
-      close(pos);
-      start = pos;
-    }
-    pos = next;
-  }
-  close(pos);
-  return fields;
+  const { fields } = splitHeaderFields(header, 0, header.length, NO_HEADER_LIMITS);
+  return fields.filter((field) => !drop(field.name)).map((field) => header.subarray(field.start, field.end));
 }
 
 /** A part's MIME header for content that arrived transfer-decoded (BINARY[n]): no encoding left to undo. */

@@ -4,7 +4,7 @@
 import { lineEndingOf, type LineEnding } from '../bytes.js';
 import { asciiNotice } from '../encode/notice.js';
 import { safeFileName } from '../encode/display-name.js';
-import { splitHeaderFields } from '../header-fields.js';
+import { NO_HEADER_LIMITS, splitHeaderFields } from '../header-fields.js';
 import { leafPart, uuencodedParts } from '../part-view.js';
 import { buildTree, type MimeNode } from '../tree.js';
 import { resolveWalkLimits, type MimePart, type WalkLimits } from '../types.js';
@@ -42,7 +42,6 @@ interface Splice {
   build(targetLength: number): FittedReplacement;
 }
 
-const UNLIMITED = { maxHeaderLines: Number.POSITIVE_INFINITY, maxHeaderBytes: Number.POSITIVE_INFINITY };
 const MIME_VERSION = 'mime-version';
 
 /**
@@ -96,7 +95,7 @@ function entitySplice(message: Buffer, node: MimeNode, removal: PartRemoval, ori
 
 /** The fields of a message header other than Content-*: what a replacement of the whole entity keeps. */
 function messageFieldsKept(message: Buffer, node: MimeNode, eol: LineEnding): Buffer {
-  const { fields } = splitHeaderFields(message, node.headerRange.start, node.headerRange.end, UNLIMITED);
+  const { fields } = splitHeaderFields(message, node.headerRange.start, node.headerRange.end, NO_HEADER_LIMITS);
   const kept = fields.filter((field) => !field.name.startsWith('content-'));
   return Buffer.concat(
     kept.map((field) => {
@@ -108,7 +107,7 @@ function messageFieldsKept(message: Buffer, node: MimeNode, eol: LineEnding): Bu
 
 /** A replacement with MIME header fields of its own needs MIME-Version (RFC 2045 §4). */
 function withMimeVersion(message: Buffer, node: MimeNode, kept: Buffer, eol: LineEnding): Buffer {
-  const { fields } = splitHeaderFields(message, node.headerRange.start, node.headerRange.end, UNLIMITED);
+  const { fields } = splitHeaderFields(message, node.headerRange.start, node.headerRange.end, NO_HEADER_LIMITS);
   if (fields.some((field) => field.name === MIME_VERSION)) return kept;
   return Buffer.concat([kept, Buffer.from(`MIME-Version: 1.0${eol}`, 'latin1')]);
 }

@@ -1,7 +1,7 @@
 // The top-level header block of a message, split into fields without limits (a rewrite must keep every
 // field it does not touch, however many there are).
 import { isBlankLine, lineEndingOf, nextLineStart, type LineEnding } from '../bytes.js';
-import { splitHeaderFields, type HeaderField } from '../header-fields.js';
+import { NO_HEADER_LIMITS, splitHeaderFields, type HeaderField } from '../header-fields.js';
 
 export interface TopHeader {
   fields: HeaderField[];
@@ -11,7 +11,6 @@ export interface TopHeader {
   eol: LineEnding;
 }
 
-const UNLIMITED = { maxHeaderLines: Number.POSITIVE_INFINITY, maxHeaderBytes: Number.POSITIVE_INFINITY };
 
 export function readTopHeader(message: Buffer): TopHeader {
   let fieldsEnd = message.length;
@@ -25,7 +24,7 @@ export function readTopHeader(message: Buffer): TopHeader {
     }
     lineStart = lineEnd;
   }
-  return { fields: splitHeaderFields(message, 0, fieldsEnd, UNLIMITED).fields, fieldsEnd, bodyStart, eol: lineEndingOf(message) };
+  return { fields: splitHeaderFields(message, 0, fieldsEnd, NO_HEADER_LIMITS).fields, fieldsEnd, bodyStart, eol: lineEndingOf(message) };
 }
 
 /** Bytes of a field as they are, completed with a line break when the header ended without one. */
