@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { parseDuration } from '../store/duration.js';
+import { parseDuration } from '../duration.js';
 import { eventsPath, followEvents, readEvents, type EventFilter, type ScanEvent } from '../store/events.js';
 import { UserError } from '../user-error.js';
 import { cliContext } from './context.js';

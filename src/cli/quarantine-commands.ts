@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseDuration } from '../store/duration.js';
+import { parseDuration } from '../duration.js';
 import { Quarantine, QuarantineError, quarantineDir, type QuarantineRecord } from '../store/quarantine.js';
 import { UserError } from '../user-error.js';
 import { cliContext } from './context.js';

@@ -6,6 +6,7 @@ import { TLS_MODES } from '../types/tls-mode.js';
 import { ENGINE_NAMES } from '../types/verdict.js';
 import { isLoopbackHost, parseHostPort } from './address.js';
 import { parseIpExclusion } from './ip-exclusion-entry.js';
+import { analysisSchema } from './analysis-schema.js';
 
 const hostPort = (allowAnyPort: boolean) =>
   z.string().superRefine((value, ctx) => {
@@ -162,6 +163,7 @@ export const configSchema = z
       .prefault({}),
     imap: z.object({ keepaliveSeconds: z.number().positive().default(15) }).strict().default({ keepaliveSeconds: 15 }),
     pop3: z.object({ maxHoldSeconds: z.number().positive().default(20) }).strict().default({ maxHoldSeconds: 20 }),
+    analysis: analysisSchema,
   })
   .strict()
   .superRefine((config, ctx) => {

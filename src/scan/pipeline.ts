@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { BodyContext } from '../types/body-context.js';
 import type { EventLog } from '../store/events.js';
-import type { MessageOrigin } from '../store/message-origin.js';
+import type { MessageOrigin } from '../types/message-origin.js';
 import type { Quarantine, QuarantineRecord } from '../store/quarantine.js';
 import type { RuleHitStore } from '../store/rule-hits.js';
 import type { Rewritten } from './apply-decision.js';

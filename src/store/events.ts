@@ -1,7 +1,7 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Finding } from '../types/verdict.js';
-import type { MessageOrigin } from './message-origin.js';
+import type { MessageOrigin } from '../types/message-origin.js';
 import { ensurePrivateDir } from '../private-files.js';
 
 /** One scan decision, as written to <dataDir>/logs/events.jsonl. */

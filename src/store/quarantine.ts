@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Finding } from '../types/verdict.js';
-import type { MessageOrigin } from './message-origin.js';
+import type { MessageOrigin } from '../types/message-origin.js';
 import { QUARANTINE_ID_PATTERN, quarantineIdFor } from './quarantine-id.js';
 import { ensurePrivateDir, writePrivateFileAsync } from '../private-files.js';
 

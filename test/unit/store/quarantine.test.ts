@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { parseDuration } from '../../../src/store/duration.js';
+import { parseDuration } from '../../../src/duration.js';
 import { EventLog, readEvents } from '../../../src/store/events.js';
 import { Quarantine, QuarantineError } from '../../../src/store/quarantine.js';
 
