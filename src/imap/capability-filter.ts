@@ -42,3 +42,11 @@ export function filterCapabilities(line: Buffer): FilteredCapabilities {
   const rebuilt = kept.join(' ');
   return { line: Buffer.from(text.slice(0, start) + rebuilt + text.slice(end), 'latin1'), removed };
 }
+
+/** The capabilities a line announces (`* CAPABILITY …` or a `[CAPABILITY …]` code), upper-cased; undefined when it announces none. */
+export function announcedCapabilities(line: Buffer): string[] | undefined {
+  const text = line.toString('latin1');
+  const range = capabilityListRange(text);
+  if (!range) return undefined;
+  return text.slice(range[0], range[1]).split(' ').filter((token) => token !== '').map((token) => token.toUpperCase());
+}

@@ -46,6 +46,10 @@ export interface CommandTrackerHooks {
   report(hit: LimitHit): void;
   /** The client identified itself with ID (RFC 2971). */
   clientId(id: ClientId): void;
+  /** A client command is about to go upstream (the engine may send its own commands first). */
+  beforeCommand?(verb: string, uid: boolean): void;
+  /** The client ended its IDLE; true when the engine takes the DONE itself (it had interrupted the IDLE). */
+  takeIdleDone?(): boolean;
 }
 
 type Mode = 'command' | 'idle' | 'authenticate';
@@ -109,13 +113,15 @@ export class CommandTracker implements FramerSink {
 
   onLine(line: Buffer): number {
     switch (this.mode) {
-      case 'idle':
-        this.hooks.toServer(line);
-        if (/^DONE\r?\n$/i.test(latin1(line, 0, Math.min(line.length, 8)))) {
+      case 'idle': {
+        const done = /^DONE\r?\n$/i.test(latin1(line, 0, Math.min(line.length, 8)));
+        if (!done || !this.hooks.takeIdleDone?.()) this.hooks.toServer(line);
+        if (done) {
           this.mode = 'command';
           this.idleTag = undefined;
         }
         return -1;
+      }
       case 'authenticate':
         this.hooks.toServer(line);
         this.authenticationResponse(line);
@@ -269,6 +275,7 @@ export class CommandTracker implements FramerSink {
         break;
       }
     }
+    this.hooks.beforeCommand?.(verb, uid);
     this.hooks.toServer(toSend, COMMIT_VERBS.has(verb));
     return this.afterForward(record, literal, capture);
   }

@@ -1,7 +1,8 @@
 import type { EngineOptions, EngineOutput, ProtocolEngine, ProxyEvent, ScanOutcome } from '../protocol/engine.js';
 import type { LimitHit, ProtocolLimitName } from '../protocol/limits.js';
+import type { ServerAction } from '../types/server-action.js';
 import type { PendingBody } from './body-slots.js';
-import { filterCapabilities } from './capability-filter.js';
+import { announcedCapabilities, filterCapabilities } from './capability-filter.js';
 import { ClientQueue } from './client-queue.js';
 import { CommandTracker, type CommandRecord } from './command-tracker.js';
 import type { FetchCommand } from './fetch-command.js';
@@ -12,6 +13,7 @@ import { coalesceOutputs } from './output-coalescer.js';
 import { claimSection, planFetch, type FetchPlan, type FetchRequest, type SectionPlan } from './partial-fetch.js';
 import { classifyResponseLine, responseCode } from './response-line.js';
 import { ScannedBodies } from './scanned-bodies.js';
+import { ServerActionRunner } from './server-actions.js';
 import { SessionState } from './session-state.js';
 
 // The IMAP protocol engine (sans-io): sits between a client and a server after TLS and any
@@ -68,6 +70,12 @@ export class ImapEngine implements ProtocolEngine {
   private closed = false;
   private passThroughState: 'off' | 'requested' | 'on' = 'off';
   private readonly environment: FetchEnvironment;
+  /** The proxy's own commands (retroactive remediation), run where the client expects expunges. */
+  private readonly actions: ServerActionRunner;
+  /** What the server announced in its latest capability list. */
+  private capabilities: Set<string> | undefined;
+  /** The tag of the client's IDLE once the server accepted it (its continuation), until it completes. */
+  private idlingTag: string | undefined;
 
   constructor(options: ImapEngineOptions) {
     this.options = options;
@@ -88,7 +96,14 @@ export class ImapEngine implements ProtocolEngine {
         this.event({ type: 'imap-id', protocol: 'imap', ...id });
         if (id.name !== undefined) this.out.push({ kind: 'clientId', name: id.name });
       },
+      beforeCommand: (verb, uid) => this.beforeClientCommand(verb, uid),
+      takeIdleDone: () => this.actions.swallowIdleDone(),
     }, options.limits.imap);
+    this.actions = new ServerActionRunner({
+      send: (bytes) => void this.out.push({ kind: 'toServer', bytes }),
+      done: (action, outcome, detail) => void this.out.push({ kind: 'serverActionDone', action, outcome, detail }),
+      capabilities: () => this.capabilities,
+    });
     this.serverFramer = new LineFramer(this.serverSink(), options.limits.imap.serverLineBytes);
     this.environment = {
       options,
@@ -138,12 +153,20 @@ export class ImapEngine implements ProtocolEngine {
     return this.passThroughState === 'on';
   }
 
+  /** Remediations for the logged-in account: carried out where the client expects expunges (server-actions.ts). */
+  serverActions(actions: readonly ServerAction[]): void {
+    if (this.closed || this.passThroughState !== 'off') return;
+    this.actions.add(actions);
+    this.startActionsInIdle();
+  }
+
   private enterPassThroughWhenDue(): void {
     if (this.passThroughState !== 'requested' || this.closed) return;
     const quiet =
       this.atResponseBoundary() &&
       this.queue.idle &&
       this.pendingBodies.size === 0 &&
+      !this.actions.running &&
       this.localAnswers.length === 0 &&
       this.gated.length === 0 &&
       !this.outstanding.some((record) => record.fetch !== undefined);
@@ -205,6 +228,7 @@ export class ImapEngine implements ProtocolEngine {
     }
     if (this.passThroughState === 'on') return this.close('the server closed the connection');
     this.serverEnded = true;
+    this.actions.abort();
     if (this.fetchResponse) {
       this.fetchResponse.abort();
       this.fetchResponse = undefined;
@@ -252,6 +276,12 @@ export class ImapEngine implements ProtocolEngine {
     if (this.fetchResponse) return this.fetchSegment(this.fetchResponse, line);
     if (this.inDataResponse) return this.dataSegment(line);
     const kind = classifyResponseLine(line);
+    const announced = announcedCapabilities(line);
+    if (announced) this.capabilities = new Set(announced);
+    if (this.actions.running && this.actions.serverLine(kind, line) === 'hide' && !(kind.kind === 'data' && literalAtLineEnd(line, false))) {
+      this.ownLineHidden();
+      return -1;
+    }
     switch (kind.kind) {
       case 'fetch':
         this.fetchResponse = new FetchResponse(this.environment, kind.seq, kind.listStart);
@@ -269,6 +299,7 @@ export class ImapEngine implements ProtocolEngine {
       case 'continuation':
         this.queue.bytes(line);
         this.responseEnded();
+        this.continuationSent();
         return -1;
       case 'data':
         return this.dataSegment(line);
@@ -294,6 +325,7 @@ export class ImapEngine implements ProtocolEngine {
   }
 
   private taggedResponse(line: Buffer, tag: string, status: string): void {
+    if (tag === this.idlingTag) this.idlingTag = undefined;
     const index = this.outstanding.findIndex((r) => r.tag === tag);
     const record = index >= 0 ? this.outstanding.splice(index, 1)[0] : undefined;
     this.tracker.onTaggedResponse(tag);
@@ -329,12 +361,13 @@ export class ImapEngine implements ProtocolEngine {
           const event: ProxyEvent = { type: 'imap-login', protocol: 'imap', method: record.verb };
           if (record.user !== undefined) event.user = record.user;
           this.event(event);
+          if (record.user !== undefined) this.out.push({ kind: 'account', user: record.user });
         }
         break;
       case 'SELECT':
       case 'EXAMINE':
         // A failed SELECT leaves no mailbox selected (RFC 3501 §6.3.1).
-        this.session.select(ok ? record.mailbox : undefined, ok ? record.uidValidity : undefined);
+        this.session.select(ok ? record.mailbox : undefined, ok ? record.uidValidity : undefined, record.verb === 'EXAMINE');
         if (ok) {
           this.event({
             type: 'imap-select',
@@ -377,7 +410,7 @@ export class ImapEngine implements ProtocolEngine {
 
   /** Forwards client bytes, unless a deleting command waits for delivery: then they wait behind it, in order. */
   private toServer(bytes: Buffer, commit: boolean): void {
-    if (!commit && this.gated.length === 0) {
+    if (!commit && this.gated.length === 0 && !this.actions.running) {
       this.out.push({ kind: 'toServer', bytes });
       return;
     }
@@ -392,7 +425,7 @@ export class ImapEngine implements ProtocolEngine {
    */
   /** Returns true when the last gated bytes just left. */
   private releaseGated(): boolean {
-    if (this.gated.length === 0) return false;
+    if (this.gated.length === 0 || this.actions.running) return false;
     while (this.gated.length > 0 && !this.closed) {
       const head = this.gated[0];
       if (head.fetchesBefore !== undefined) {
@@ -430,6 +463,50 @@ export class ImapEngine implements ProtocolEngine {
       if (plan && record.fetch) return { request: record.fetch, plan };
     }
     return undefined;
+  }
+
+  // ---- the proxy's own commands (server-actions.ts) ----
+
+  /** A client command is about to go upstream: a pending remediation runs first when nothing else is in flight. */
+  private beforeClientCommand(verb: string, uid: boolean): void {
+    if (!this.actions.hasWork || this.actions.running || this.session.user === undefined || this.passThroughState !== 'off') return;
+    const busy = this.outstanding.length > 0 || this.localAnswers.length > 0 || this.gated.length > 0 || this.pendingBodies.size > 0 || !this.atResponseBoundary();
+    if (busy) return;
+    const { mailbox, uidValidity, readOnly } = this.session;
+    if (mailbox === undefined) return void this.actions.startBefore(verb, uid, {});
+    if (uidValidity !== undefined && !readOnly) this.actions.startBefore(verb, uid, { selected: { mailbox, uidValidity } });
+  }
+
+  /** The server accepted the client's IDLE: remember it, and interrupt it when a remediation is waiting. */
+  private continuationSent(): void {
+    const last = this.outstanding[this.outstanding.length - 1];
+    if (last?.verb === 'IDLE' && this.outstanding.length === 1) {
+      this.idlingTag = last.tag;
+      this.startActionsInIdle();
+    }
+  }
+
+  private startActionsInIdle(): void {
+    const tag = this.idlingTag;
+    if (tag === undefined || this.actions.running || !this.actions.hasWork) return;
+    if (this.outstanding.length !== 1 || this.outstanding[0].tag !== tag || this.localAnswers.length > 0 || this.gated.length > 0 || !this.queue.idle) return;
+    const { mailbox, uidValidity, readOnly } = this.session;
+    if (mailbox === undefined || uidValidity === undefined || readOnly) return;
+    this.actions.startInIdle({ selected: { mailbox, uidValidity }, idleTag: tag });
+  }
+
+  /** A response to one of the proxy's own commands was kept from the client. */
+  private ownLineHidden(): void {
+    if (this.actions.running) return;
+    const completion = this.actions.takeIdleCompletion();
+    if (completion) {
+      // The client ended its IDLE while the run had interrupted it: it gets the server's completion now.
+      const kind = classifyResponseLine(completion);
+      if (kind.kind === 'tagged') this.taggedResponse(completion, kind.tag, kind.status);
+    } else {
+      this.responseEnded();
+    }
+    this.startActionsInIdle();
   }
 
   // ---- misc ----
@@ -481,6 +558,7 @@ export class ImapEngine implements ProtocolEngine {
   private close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.actions.abort();
     this.gated = [];
     this.serverFramer.stop();
     this.pendingBodies.clear();

@@ -7,11 +7,14 @@ export class SessionState {
   user: string | undefined;
   mailbox: string | undefined;
   uidValidity: string | undefined;
+  /** The mailbox was opened with EXAMINE: nothing in it can be changed. */
+  readOnly = false;
   private readonly sizeChanges = new Map<string, number>();
 
-  select(mailbox: string | undefined, uidValidity: string | undefined): void {
+  select(mailbox: string | undefined, uidValidity: string | undefined, readOnly = false): void {
     this.mailbox = mailbox;
     this.uidValidity = uidValidity;
+    this.readOnly = readOnly;
   }
 
   /** Key of a message in the selected mailbox, or undefined if the mailbox is not known well enough. */

@@ -10,6 +10,7 @@
 // a body is no longer needed (bodyRelease), e.g. after the last slice of a cached partial fetch.
 
 import type { BodyContext } from '../types/body-context.js';
+import type { ServerAction, ServerActionOutcome } from '../types/server-action.js';
 import { DEFAULT_PROTOCOL_LIMITS, type LimitHit, type ProtocolLimits } from './limits.js';
 
 export type { BodyContext, Protocol } from '../types/body-context.js';
@@ -57,6 +58,10 @@ export type EngineOutput =
   | { kind: 'wakeUp'; afterMs: number }
   /** The client named itself (IMAP ID, RFC 2971); the session may switch inspection off (passThrough). */
   | { kind: 'clientId'; name: string }
+  /** The client logged in as this user (IMAP): the session may hand the engine server actions for the account. */
+  | { kind: 'account'; user: string }
+  /** The engine carried out (or gave up on) a server action the session handed it. */
+  | { kind: 'serverActionDone'; action: ServerAction; outcome: ServerActionOutcome; detail: string }
   /**
    * A peer went past a protocol limit (limits.ts). The engine has already answered the client as the
    * protocol allows and, for every limit but imap.idBytes, follows with close.
@@ -96,6 +101,8 @@ export interface ProtocolEngine {
   readonly queuedClientBytes: number;
   /** Stop inspecting as soon as nothing is held; from then on bytes pass unchanged (IMAP only, see imap/engine.ts). */
   passThrough?(): void;
+  /** Things to do on the server inside this session when the client's state allows (IMAP only, imap/server-actions.ts). */
+  serverActions?(actions: readonly ServerAction[]): void;
 }
 
 export interface EngineOptions {

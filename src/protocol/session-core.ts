@@ -9,7 +9,7 @@
 // with the session, held scans are settled by scan.onError, and only this session closes.
 import type { BodyEncoding, EngineOutput, ProtocolEngine } from './engine.js';
 import type { SessionMemory } from './memory-budget.js';
-import type { BodyEncoder, ClientSink, ServerSink, SessionLegs, SessionLog, SessionScanner, SessionSpool, SessionTimers, Timer } from './session-ports.js';
+import type { BodyEncoder, ClientSink, ServerSink, SessionLegs, SessionLog, SessionScanner, SessionServerActions, SessionSpool, SessionTimers, Timer } from './session-ports.js';
 import { ENGINE_QUEUE_LIMIT_BYTES, HIGH_WATER_BYTES } from './limits.js';
 import { HeldBodies, SCAN_DEADLINE_GRACE_MS } from './held-bodies.js';
 
@@ -48,6 +48,8 @@ export interface SessionCoreOptions {
   onEnd(reason: string): void;
   /** The client named itself (IMAP ID); true means stop inspecting this session. */
   onClientId?(name: string): boolean;
+  /** Remediations to carry out inside the session once its user is known (IMAP). */
+  serverActions?: SessionServerActions;
   /** Sees every output the engine emits, in order (test harnesses check the output contract with it). */
   observe?(output: EngineOutput): void;
   /** Called first when the fault boundary catches something (test harnesses rethrow it). */
@@ -77,6 +79,8 @@ export class SessionCore {
   private pumping = false;
   /** Settlements that arrived while outputs were being handled: they follow the outputs already drained. */
   private afterBatch: (() => void)[] = [];
+  /** Stops following the logged-in account's server actions. */
+  private unfollow: (() => void) | undefined;
 
   constructor(private readonly options: SessionCoreOptions) {
     this.application = options.facts?.application;
@@ -244,6 +248,7 @@ export class SessionCore {
     this.ended = true;
     reason = this.closeReason ?? reason;
     this.wakeTimer?.cancel();
+    this.unfollow?.();
     this.bodies.disposeAll();
     this.options.memory.close();
     this.options.server.stop();
@@ -319,6 +324,10 @@ export class SessionCore {
         this.application ??= output.name;
         if (this.options.onClientId?.(output.name)) this.options.engine.passThrough?.();
         return;
+      case 'account':
+        return this.followAccount(output.user);
+      case 'serverActionDone':
+        return this.options.serverActions?.done(output.action, output.outcome, output.detail);
       case 'protocolError':
         return this.options.log.warn({ type: 'protocol-error', side: output.side, limit: output.limit, value: output.value }, 'protocol limit exceeded');
       case 'event':
@@ -328,6 +337,19 @@ export class SessionCore {
         this.options.log.info({ reason: output.reason }, 'protocol engine closed the session');
         return this.closeAfterWritten(output.reason);
     }
+  }
+
+  private followAccount(user: string): void {
+    const port = this.options.serverActions;
+    if (!port || !this.options.engine.serverActions) return;
+    this.unfollow?.();
+    this.unfollow = port.follow(user, (actions) =>
+      this.soon('server actions', () => {
+        if (this.closing) return;
+        this.options.engine.serverActions?.(actions);
+        this.pump();
+      }),
+    );
   }
 
   private facts(): SessionFacts {

@@ -2,6 +2,7 @@
 // and spool files behind these; the engine test harnesses pass in-memory ones. Nothing here does I/O.
 import type { BodyContext } from '../types/body-context.js';
 import type { BodyScanResult, SpooledBody } from '../scan/body-scanner.js';
+import type { ServerAction, ServerActionOutcome } from '../types/server-action.js';
 
 /** Where client-bound bytes go, strictly in order (the proxy's OrderedWriter). */
 export interface ClientSink {
@@ -89,4 +90,11 @@ export interface SessionLog {
 export interface BodyEncoder {
   push(chunk: Buffer): Buffer;
   end(): Buffer;
+}
+
+/** Server actions for the account logged in on a session (retroactive remediation, #14): the proxy's remediation hub. */
+export interface SessionServerActions {
+  /** Calls deliver with what waits for this user now and whenever more arrives; returns how to stop. */
+  follow(user: string, deliver: (actions: readonly ServerAction[]) => void): () => void;
+  done(action: ServerAction, outcome: ServerActionOutcome, detail: string): void;
 }

@@ -8,7 +8,7 @@ import { memoryLimits } from '../protocol/limits.js';
 import { processMemory } from '../protocol/memory-budget.js';
 import type { PreludeOutput } from '../protocol/prelude.js';
 import { SessionCore, type SessionStats } from '../protocol/session-core.js';
-import type { SessionLegs, SessionScanner, SessionTimers } from '../protocol/session-ports.js';
+import type { SessionLegs, SessionScanner, SessionServerActions, SessionTimers } from '../protocol/session-ports.js';
 import type { BodyScanner } from '../scan/body-scanner.js';
 import { BodySpool } from './body-spool.js';
 import { OrderedWriter } from './ordered-writer.js';
@@ -42,6 +42,8 @@ export interface EngineRelayOptions {
   onEnd(reason: string): void;
   /** The client named itself (IMAP ID); true means stop inspecting this session. */
   onClientId?(name: string): boolean;
+  /** Remediations for the account that logs in (IMAP). */
+  serverActions?: SessionServerActions;
 }
 
 /**
@@ -84,6 +86,7 @@ export function startEngineRelay(options: EngineRelayOptions): Relay {
     log,
     onEnd: options.onEnd,
     onClientId: options.onClientId,
+    serverActions: options.serverActions,
   });
   const session = core;
 

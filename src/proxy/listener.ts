@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { Logger } from 'pino';
 import type { ListenerConfig } from '../config/schema.js';
+import type { SessionServerActions } from '../protocol/session-ports.js';
 import type { BodyScanner } from '../scan/body-scanner.js';
 import type { LiveConfig } from '../config/live-config.js';
 import { parseHostPort } from '../config/address.js';
@@ -27,6 +28,7 @@ export interface ListenerServices {
   excludedIps: LiveExcludedIps;
   lookupClient: LookupClient;
   log: Logger;
+  serverActionsFor?(upstream: string): SessionServerActions;
 }
 
 export function startListener(config: ListenerConfig, services: ListenerServices): Promise<RunningListener> {

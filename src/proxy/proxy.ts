@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { LiveConfig } from '../config/live-config.js';
+import type { SessionServerActions } from '../protocol/session-ports.js';
 import type { BodyScanner } from '../scan/body-scanner.js';
 import type { CertificateSource } from './client-tls.js';
 import { startListener, type RunningListener } from './listener.js';
@@ -18,6 +19,8 @@ export interface ProxyServices {
   /** Defaults: this OS's process lookup, and DNS for excluded host names (tests replace them). */
   lookupClient?: LookupClient;
   resolve?: Resolve;
+  /** Retroactive remediation: what sessions on an upstream carry out once their user is known (#14). */
+  serverActionsFor?(upstream: string): SessionServerActions;
 }
 
 /** Listeners are started from the configuration as it is now; everything else is read from `live` per connection. */

@@ -2,6 +2,7 @@ import type net from 'node:net';
 import type { Logger } from 'pino';
 import type { ListenerConfig } from '../config/schema.js';
 import type { Protocol } from '../protocol/engine.js';
+import type { SessionServerActions } from '../protocol/session-ports.js';
 import { CLOSE_GRACE_MS } from '../protocol/session-core.js';
 import { acceptClientTls, type CertificateSource } from './client-tls.js';
 import { assumedProtocol, createPrelude, fatalLine } from './prelude-factory.js';
@@ -32,6 +33,8 @@ export interface SessionContext {
   excludedIps: LiveExcludedIps;
   lookupClient: LookupClient;
   log: Logger;
+  /** Retroactive remediation for the account that logs in (IMAP). */
+  serverActionsFor?(upstream: string): SessionServerActions;
   onClosed(session: Session): void;
 }
 
@@ -211,6 +214,7 @@ export class Session {
   private startEngineRelay(ready: Ready, application: string | undefined, process: ClientApplication | undefined): Relay {
     const { scanner, listener } = this.context;
     const settings = this.settings;
+    const upstreamName = `${this.context.target.host}:${this.context.target.port}`;
     return startEngineRelay({
       client: this.client,
       upstream: this.upstream as net.Socket,
@@ -222,7 +226,8 @@ export class Session {
       memoryBufferBytes: settings.scan.memoryBufferBytes,
       scanTimeoutMs: settings.scan.timeoutSeconds * 1000,
       listener: listener.name,
-      upstreamName: `${this.context.target.host}:${this.context.target.port}`,
+      upstreamName,
+      serverActions: this.context.serverActionsFor?.(upstreamName),
       upstreamIp: this.upstream?.remoteAddress,
       application,
       onClientId: (name) => this.clientIdentified(name, process),

@@ -3,7 +3,7 @@
 // memory, sinks record, time moves only when a test ticks, and a fault is rethrown to the test.
 import { ProcessMemory } from '../../src/protocol/memory-budget.js';
 import { SessionCore } from '../../src/protocol/session-core.js';
-import type { BodyEncoder, ClientSink, ScanAnswer, ServerSink, SessionSpool } from '../../src/protocol/session-ports.js';
+import type { BodyEncoder, ClientSink, ScanAnswer, ServerSink, SessionServerActions, SessionSpool } from '../../src/protocol/session-ports.js';
 import type { BodyEncoding, EngineOutput, ProtocolEngine } from '../../src/protocol/engine.js';
 import type { BodyContext } from '../../src/types/body-context.js';
 import type { BodyScanResult, SpooledBody } from '../../src/scan/body-scanner.js';
@@ -146,6 +146,7 @@ export function inMemorySession(options: {
   scanner: ScriptedScanner;
   encoders?: Partial<Record<BodyEncoding, () => BodyEncoder>>;
   observe(output: EngineOutput): void;
+  serverActions?: SessionServerActions;
 }): InMemorySession {
   const client = new RecordingClientSink();
   const server = new RecordingServerSink();
@@ -165,6 +166,7 @@ export function inMemorySession(options: {
     log: silentLog,
     onEnd() {},
     observe: options.observe,
+    serverActions: options.serverActions,
     onFault: (_stage, error) => {
       fault ??= { error };
     },

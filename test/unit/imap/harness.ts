@@ -3,6 +3,7 @@
 // the engine's output contract as it goes.
 import assert from 'node:assert/strict';
 import { defaultEngineOptions, type BodyContext, type EngineOptions, type EngineOutput, type ProxyEvent } from '../../../src/protocol/engine.js';
+import type { SessionServerActions } from '../../../src/protocol/session-ports.js';
 import { ImapEngine } from '../../../src/imap/engine.js';
 import { inMemorySession, ScriptedScanner, type InMemorySession } from '../../helpers/in-memory-session.js';
 
@@ -76,6 +77,8 @@ export interface DriverOptions {
   /** Answer bodies as soon as they end (default true). */
   autoScan?: boolean;
   engine?: Partial<EngineOptions> & { listener?: string };
+  /** Remediations offered to the session once its user logs in. */
+  serverActions?: SessionServerActions;
 }
 
 export class EngineDriver {
@@ -106,7 +109,7 @@ export class EngineDriver {
       body.final = scan(content, context);
       return body.final.equals(content) ? { changed: false } : { changed: true, content: body.final };
     }, options.autoScan ?? true);
-    this.session = inMemorySession({ engine: this.engine, scanner: this.scanner, observe: (output) => this.check(output) });
+    this.session = inMemorySession({ engine: this.engine, scanner: this.scanner, observe: (output) => this.check(output), serverActions: options.serverActions });
   }
 
   /** Client-bound chunks as the session wrote them. */

@@ -1,0 +1,22 @@
+// Something the proxy itself does on the IMAP server inside a user's session (#14 retroactive
+// remediation): move a released message whose attachment later got a blocking verdict into the
+// quarantine folder, or flag it. The proxy never logs in on its own; it acts only in sessions the
+// user opens, with its own tags, hiding its responses from the client.
+
+export interface ServerAction {
+  /** The remediation's id in state.db. */
+  id: number;
+  kind: 'move' | 'flag';
+  mailbox: string;
+  uidValidity: string;
+  uid: number;
+  /** Where `move` puts the message (created when missing). */
+  folder: string;
+}
+
+/**
+ * done: moved or flagged. gone: the message is no longer there under that UIDVALIDITY/UID (nothing to do).
+ * failed: the server refused; unsupported: the server lacks what a safe move needs (MOVE, or UIDPLUS for
+ * UID EXPUNGE; never a bare EXPUNGE, which would remove other deleted mail).
+ */
+export type ServerActionOutcome = 'done' | 'gone' | 'failed' | 'unsupported';
