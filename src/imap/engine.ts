@@ -76,6 +76,10 @@ export class ImapEngine implements ProtocolEngine {
   private capabilities: Set<string> | undefined;
   /** The tag of the client's IDLE once the server accepted it (its continuation), until it completes. */
   private idlingTag: string | undefined;
+  /** A literal in a response to the proxy's own command: the message it reads, or bytes to drop. */
+  private hiddenLiteral: 'capture' | 'discard' | undefined;
+  /** The response to the proxy's own command goes on after its literal. */
+  private hiddenRest = false;
 
   constructor(options: ImapEngineOptions) {
     this.options = options;
@@ -102,6 +106,7 @@ export class ImapEngine implements ProtocolEngine {
     this.actions = new ServerActionRunner({
       send: (bytes) => void this.out.push({ kind: 'toServer', bytes }),
       done: (action, outcome, detail) => void this.out.push({ kind: 'serverActionDone', action, outcome, detail }),
+      data: (action, bytes) => void this.out.push({ kind: 'serverActionData', action, bytes: Buffer.from(bytes) }),
       capabilities: () => this.capabilities,
     });
     this.serverFramer = new LineFramer(this.serverSink(), options.limits.imap.serverLineBytes);
@@ -158,6 +163,7 @@ export class ImapEngine implements ProtocolEngine {
     if (this.closed || this.passThroughState !== 'off') return;
     this.actions.add(actions);
     this.startActionsInIdle();
+    this.startQuietActions();
   }
 
   private enterPassThroughWhenDue(): void {
@@ -264,23 +270,37 @@ export class ImapEngine implements ProtocolEngine {
         return -1;
       },
       onLiteralData: (chunk) => {
+        if (this.hiddenLiteral === 'capture') return this.actions.captured(chunk);
+        if (this.hiddenLiteral === 'discard') return;
         if (this.fetchResponse) this.fetchResponse.literalData(chunk);
         else this.queue.bytes(chunk);
       },
-      onLiteralEnd: () => this.fetchResponse?.literalEnd(),
+      onLiteralEnd: () => {
+        if (this.hiddenLiteral === undefined) return this.fetchResponse?.literalEnd();
+        this.hiddenLiteral = undefined;
+        this.hiddenRest = true;
+      },
       onOverlongLine: (maxLineBytes) => this.refuse({ side: 'server', limit: 'imap.serverLineBytes', value: maxLineBytes }),
     };
   }
 
   private serverLine(line: Buffer): number {
+    if (this.hiddenRest) return this.hiddenResponseLine(line);
     if (this.fetchResponse) return this.fetchSegment(this.fetchResponse, line);
     if (this.inDataResponse) return this.dataSegment(line);
     const kind = classifyResponseLine(line);
     const announced = announcedCapabilities(line);
     if (announced) this.capabilities = new Set(announced);
-    if (this.actions.running && this.actions.serverLine(kind, line) === 'hide' && !(kind.kind === 'data' && literalAtLineEnd(line, false))) {
-      this.ownLineHidden();
-      return -1;
+    if (this.actions.running) {
+      const literal = literalAtLineEnd(line, false);
+      if (this.actions.captureStart(kind, line, literal?.size)) {
+        this.hiddenLiteral = 'capture';
+        return literal!.size;
+      }
+      if (this.actions.serverLine(kind, line) === 'hide' && !(kind.kind === 'data' && literal)) {
+        this.ownLineHidden();
+        return -1;
+      }
     }
     switch (kind.kind) {
       case 'fetch':
@@ -332,6 +352,7 @@ export class ImapEngine implements ProtocolEngine {
     if (record) this.commandCompleted(record, status === 'OK');
     this.queue.bytes(status === 'OK' ? this.filterCapabilities(line) : line);
     this.responseEnded();
+    this.startQuietActions();
   }
 
   private statusResponse(line: Buffer): void {
@@ -493,6 +514,26 @@ export class ImapEngine implements ProtocolEngine {
     const { mailbox, uidValidity, readOnly } = this.session;
     if (mailbox === undefined || uidValidity === undefined || readOnly) return;
     this.actions.startInIdle({ selected: { mailbox, uidValidity }, idleTag: tag });
+  }
+
+  /** The rest of a response the proxy read for itself (after its literal): hidden too, up to its end. */
+  private hiddenResponseLine(line: Buffer): number {
+    const literal = literalAtLineEnd(line, false);
+    if (literal) {
+      this.hiddenLiteral = 'discard';
+      return literal.size;
+    }
+    this.hiddenRest = false;
+    return -1;
+  }
+
+  /** Nothing is in flight and nothing is held: the proxy may read whole originals now. */
+  private startQuietActions(): void {
+    if (!this.actions.hasWork || this.actions.running || this.passThroughState !== 'off' || this.closed || this.serverEnded) return;
+    if (this.outstanding.length > 0 || this.localAnswers.length > 0 || this.gated.length > 0 || this.pendingBodies.size > 0 || !this.queue.idle) return;
+    const { mailbox, uidValidity } = this.session;
+    if (mailbox === undefined || uidValidity === undefined) return;
+    this.actions.startQuiet({ selected: { mailbox, uidValidity } });
   }
 
   /** A response to one of the proxy's own commands was kept from the client. */

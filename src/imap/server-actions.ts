@@ -26,6 +26,8 @@ export interface ServerActionHooks {
   /** Sends the proxy's own bytes upstream now, ahead of any client bytes waiting at the gate. */
   send(bytes: Buffer): void;
   done(action: ServerAction, outcome: ServerActionOutcome, detail: string): void;
+  /** Content of the message a fetch-original action reads, in order. */
+  data(action: ServerAction, bytes: Buffer): void;
   /** The capabilities the server announced so far (any list, hidden or not), undefined if none yet. */
   capabilities(): ReadonlySet<string> | undefined;
 }
@@ -38,6 +40,8 @@ interface Reply {
   copyUid: boolean;
   /** UIDVALIDITY reported during the run's own SELECT. */
   uidValidity?: string;
+  /** Bytes of the message a UID FETCH of the run delivered. */
+  captured: number;
 }
 
 type Request = { kind: 'command'; text: string } | { kind: 'done' } | { kind: 'idle' };
@@ -51,7 +55,9 @@ export class ServerActionRunner {
   private queue: ServerAction[] = [];
   private run: Generator<Request, void, Reply> | undefined;
   private awaiting: { tag: string } | { continuation: true } | undefined;
-  private reply: Reply = { status: '', text: '', copyUid: false };
+  private reply: Reply = { status: '', text: '', copyUid: false, captured: 0 };
+  /** The fetch-original action whose UID FETCH is in flight. */
+  private fetching: ServerAction | undefined;
   /** Hides every untagged response: the run selected a mailbox the client has not. */
   private ownSelect = false;
   private idle: { tag: string; clientEnded: boolean; resumed: boolean; serverReply?: Buffer } | undefined;
@@ -79,14 +85,16 @@ export class ServerActionRunner {
   startBefore(verb: string, uid: boolean, place: RunPlace): boolean {
     if (this.running || this.queue.length === 0) return false;
     if (place.selected) {
+      // Reading a message never expunges one: fetch-original may go before any command.
       const expungesExpected = uid ? EXPUNGE_SAFE_UID.has(verb) : EXPUNGE_SAFE.has(verb);
-      return expungesExpected && this.startSelected(place.selected, undefined);
+      return this.startSelected(place.selected, undefined, expungesExpected ? () => true : isFetch);
     }
+    if (!this.queue.some((action) => !isFetch(action))) return false;
     const caps = this.hooks.capabilities();
     // Without UNSELECT the run could not leave its mailbox again (CLOSE would expunge): wait for the client's SELECT.
     if (caps !== undefined && !caps.has('UNSELECT')) return false;
-    const first = this.queue[0];
-    const actions = this.take((action) => action.mailbox === first.mailbox);
+    const first = this.queue.find((action) => !isFetch(action))!;
+    const actions = this.take((action) => !isFetch(action) && action.mailbox === first.mailbox);
     this.ownSelect = true;
     return this.start(this.ownSelectRun(first.mailbox, actions));
   }
@@ -95,9 +103,34 @@ export class ServerActionRunner {
   startInIdle(place: RunPlace): boolean {
     if (this.running || this.queue.length === 0 || !place.selected || place.idleTag === undefined) return false;
     this.idle = { tag: place.idleTag, clientEnded: false, resumed: false };
-    if (this.startSelected(place.selected, place.idleTag)) return true;
+    if (this.startSelected(place.selected, place.idleTag, () => true)) return true;
     this.idle = undefined;
     return false;
+  }
+
+  /** Nothing is in flight and the client is quiet: reads whole originals now (a read expunges nothing). */
+  startQuiet(place: RunPlace): boolean {
+    if (this.running || !place.selected || !this.queue.some(isFetch)) return false;
+    return this.startSelected(place.selected, undefined, isFetch);
+  }
+
+  /**
+   * A FETCH response line while a run reads a message: the size of the literal that carries the whole
+   * message, when this line announces it (the engine then passes its bytes to captured()).
+   */
+  captureStart(kind: ResponseLine, line: Buffer, literalSize: number | undefined): boolean {
+    const action = this.fetching;
+    if (!action || kind.kind !== 'fetch' || literalSize === undefined) return false;
+    const text = line.toString('latin1');
+    if (!/BODY\[\]/i.test(text) || !new RegExp(`\\bUID ${action.uid}\\b`).test(text)) return false;
+    return true;
+  }
+
+  captured(chunk: Buffer): void {
+    const action = this.fetching;
+    if (!action) return;
+    this.reply.captured += chunk.length;
+    this.hooks.data(action, chunk);
   }
 
   /**
@@ -153,10 +186,11 @@ export class ServerActionRunner {
     this.run = undefined;
     this.awaiting = undefined;
     this.queue = [];
+    this.fetching = undefined;
   }
 
-  private startSelected(selected: { mailbox: string; uidValidity: string }, idleTag: string | undefined): boolean {
-    const actions = this.take((action) => action.mailbox === selected.mailbox && action.uidValidity === selected.uidValidity);
+  private startSelected(selected: { mailbox: string; uidValidity: string }, idleTag: string | undefined, allowed: (action: ServerAction) => boolean): boolean {
+    const actions = this.take((action) => allowed(action) && action.mailbox === selected.mailbox && action.uidValidity === selected.uidValidity);
     if (actions.length === 0) return false;
     this.ownSelect = false;
     return this.start(this.selectedRun(actions, idleTag !== undefined));
@@ -177,7 +211,7 @@ export class ServerActionRunner {
   private advance(reply: Reply): void {
     const run = this.run;
     if (!run) return;
-    this.reply = { status: '', text: '', copyUid: false };
+    this.reply = { status: '', text: '', copyUid: false, captured: 0 };
     this.step(run.next(reply));
   }
 
@@ -232,10 +266,18 @@ export class ServerActionRunner {
 
   private *remediate(actions: ServerAction[]): Generator<Request, void, Reply> {
     if (actions.length === 0) return;
-    if (this.hooks.capabilities() === undefined) yield { kind: 'command', text: 'CAPABILITY' };
+    if (this.hooks.capabilities() === undefined && !actions.every(isFetch)) yield { kind: 'command', text: 'CAPABILITY' };
     const caps = this.hooks.capabilities() ?? new Set<string>();
     const created = new Set<string>();
     for (const action of actions) {
+      if (action.kind === 'fetch-original') {
+        this.fetching = action;
+        const read = yield { kind: 'command', text: `UID FETCH ${action.uid} BODY.PEEK[]` };
+        this.fetching = undefined;
+        const outcome = read.status !== 'OK' ? 'failed' : read.captured > 0 ? 'done' : 'gone';
+        this.finish(action, outcome, read.text);
+        continue;
+      }
       if (action.kind === 'flag') {
         const stored = yield { kind: 'command', text: `UID STORE ${action.uid} +FLAGS (${FLAG_KEYWORD} \\Flagged)` };
         this.finish(action, stored.status === 'OK' ? 'done' : 'failed', stored.text);
@@ -288,6 +330,10 @@ export class ServerActionRunner {
   private finishAll(actions: ServerAction[], outcome: ServerActionOutcome, detail: string): void {
     for (const action of actions) this.finish(action, outcome, detail);
   }
+}
+
+function isFetch(action: ServerAction): boolean {
+  return action.kind === 'fetch-original';
 }
 
 /** A mailbox name as an IMAP quoted string, or undefined when it would need a literal (8-bit, CR, LF, NUL). */

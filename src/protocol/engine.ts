@@ -60,6 +60,8 @@ export type EngineOutput =
   | { kind: 'clientId'; name: string }
   /** The client logged in as this user (IMAP): the session may hand the engine server actions for the account. */
   | { kind: 'account'; user: string }
+  /** Bytes of the message a fetch-original action reads (the literal's content, in order). */
+  | { kind: 'serverActionData'; action: ServerAction; bytes: Buffer }
   /** The engine carried out (or gave up on) a server action the session handed it. */
   | { kind: 'serverActionDone'; action: ServerAction; outcome: ServerActionOutcome; detail: string }
   /**

@@ -48,6 +48,8 @@ export interface BodiesHost {
   soon(stage: string, work: () => void): void;
   guard(stage: string, work: () => void): void;
   fault(stage: string, error: unknown): void;
+  /** The quarantine kept only the part the client fetched: read the whole message for it when the session can. */
+  wantWholeOriginal(context: BodyContext, quarantineId: string): void;
 }
 
 export class HeldBodies {
@@ -175,6 +177,7 @@ export class HeldBodies {
     this.stopWaiting(body);
     const size = result.changed ? result.content.length : body.spool.size;
     this.host.engine.scanned(bodyId, { size, changed: result.changed });
+    if (result.partOnlyQuarantineId !== undefined) this.host.wantWholeOriginal(body.context, result.partOnlyQuarantineId);
     this.host.pump();
   }
 

@@ -81,6 +81,9 @@ export class SessionCore {
   private afterBatch: (() => void)[] = [];
   /** Stops following the logged-in account's server actions. */
   private unfollow: (() => void) | undefined;
+  /** Whole messages being read for quarantine entries that held only a part, by action id. */
+  private readonly originals = new Map<number, SessionSpool | 'refused'>();
+  private lastOriginalId = 0;
 
   constructor(private readonly options: SessionCoreOptions) {
     this.application = options.facts?.application;
@@ -92,6 +95,7 @@ export class SessionCore {
       soon: (stage, work) => this.soon(stage, work),
       guard: (stage, work) => this.guard(stage, work),
       fault: (stage, error) => this.fault(stage, error),
+      wantWholeOriginal: (context, quarantineId) => this.wantWholeOriginal(context, quarantineId),
     });
     options.memory.onRelief(() => this.guard('flow', () => this.updateFlow()));
   }
@@ -249,6 +253,8 @@ export class SessionCore {
     reason = this.closeReason ?? reason;
     this.wakeTimer?.cancel();
     this.unfollow?.();
+    for (const spool of this.originals.values()) if (spool !== 'refused') spool.dispose();
+    this.originals.clear();
     this.bodies.disposeAll();
     this.options.memory.close();
     this.options.server.stop();
@@ -326,7 +332,10 @@ export class SessionCore {
         return;
       case 'account':
         return this.followAccount(output.user);
+      case 'serverActionData':
+        return this.originalData(output.action.id, output.bytes);
       case 'serverActionDone':
+        if (output.action.kind === 'fetch-original') return this.originalRead(output.action, output.outcome, output.detail);
         return this.options.serverActions?.done(output.action, output.outcome, output.detail);
       case 'protocolError':
         return this.options.log.warn({ type: 'protocol-error', side: output.side, limit: output.limit, value: output.value }, 'protocol limit exceeded');
@@ -337,6 +346,48 @@ export class SessionCore {
         this.options.log.info({ reason: output.reason }, 'protocol engine closed the session');
         return this.closeAfterWritten(output.reason);
     }
+  }
+
+  private wantWholeOriginal(context: { mailbox?: string; uidValidity?: string; uid?: number }, quarantineId: string): void {
+    const { mailbox, uidValidity, uid } = context;
+    if (!this.options.engine.serverActions || !this.options.scanner.wholeOriginal || mailbox === undefined || uidValidity === undefined || uid === undefined) return;
+    const id = ++this.lastOriginalId;
+    this.options.engine.serverActions([{ id, kind: 'fetch-original', mailbox, uidValidity, uid, folder: '', quarantineId }]);
+  }
+
+  private originalData(id: number, bytes: Buffer): void {
+    let spool = this.originals.get(id);
+    if (spool === 'refused') return;
+    if (!spool) {
+      spool = this.options.openSpool();
+      this.originals.set(id, spool);
+    }
+    try {
+      spool.append(bytes);
+    } catch (error) {
+      // Only the copy for the quarantine is lost, never the session.
+      this.options.log.warn({ err: error }, 'the whole message for a quarantine entry could not be spooled');
+      spool.dispose();
+      this.originals.set(id, 'refused');
+    }
+  }
+
+  /** The whole message was read (or could not be): the quarantine entry gets it; nothing reaches the client. */
+  private originalRead(action: { id: number; quarantineId?: string; uid: number }, outcome: string, detail: string): void {
+    const spool = this.originals.get(action.id);
+    this.originals.delete(action.id);
+    const { scanner, log } = this.options;
+    if (outcome !== 'done' || !spool || spool === 'refused' || action.quarantineId === undefined || !scanner.wholeOriginal) {
+      if (spool && spool !== 'refused') spool.dispose();
+      log.warn({ uid: action.uid, quarantineId: action.quarantineId, outcome, detail }, 'the whole message for a quarantine entry could not be read; it keeps the part the client fetched');
+      return;
+    }
+    const quarantineId = action.quarantineId;
+    void Promise.resolve(spool.finish())
+      .then(() => spool.readAll())
+      .then((whole) => scanner.wholeOriginal!(quarantineId, whole))
+      .catch((error: unknown) => log.warn({ err: error, quarantineId }, 'the quarantine entry could not be completed with the whole message'))
+      .finally(() => spool.dispose());
   }
 
   private followAccount(user: string): void {

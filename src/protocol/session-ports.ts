@@ -54,6 +54,8 @@ export interface SessionScanner {
   timedOut?(body: SpooledBody, context: BodyContext): BodyScanResult;
   /** The body could not be kept (its spool lost it) and was not delivered: record that. */
   lost?(context: BodyContext, reason: string): void;
+  /** The whole message for a quarantine entry that held only the part the client fetched. */
+  wholeOriginal?(quarantineId: string, original: Buffer): Promise<void>;
 }
 
 /** What the core does to the connections themselves. */

@@ -10,10 +10,17 @@ export interface SpooledBody {
   range(start?: number, end?: number): AsyncIterable<Buffer>;
 }
 
-export type BodyScanResult =
+export type BodyScanResult = (
   | { changed: false }
   /** The content to deliver instead of the original. */
-  | { changed: true; content: Buffer };
+  | { changed: true; content: Buffer }
+) & {
+  /**
+   * The quarantine entry kept for this body holds only the part the client fetched (BODY[n]): the
+   * session may read the whole message and hand it to wholeOriginal().
+   */
+  partOnlyQuarantineId?: string;
+};
 
 /** What the protocol sessions call for every intercepted body. */
 export interface BodyScanner {
@@ -25,4 +32,6 @@ export interface BodyScanner {
   timedOut?(body: SpooledBody, context: BodyContext): BodyScanResult;
   /** The session could not keep this body (its spool failed), so it was not delivered: record that. */
   lost?(context: BodyContext, reason: string): void;
+  /** The whole message for a quarantine entry that held only a part (partOnlyQuarantineId). */
+  wholeOriginal?(quarantineId: string, original: Buffer): Promise<void>;
 }

@@ -10,7 +10,7 @@ import { ScanTimeoutError, withDeadline } from './deadline.js';
 import { renderBlocked, type Evaluation, type Evaluator, type Headline, type RuleApplication, type RuleTrace } from './evaluate.js';
 import type { MessageInspection } from './message-inspection.js';
 import { actionNames, type Decision, type PolicySettings } from './policy.js';
-import { originalMessage } from './section-context.js';
+import { originalIsWhole, originalMessage } from './section-context.js';
 import { Semaphore } from './semaphore.js';
 import type { EngineName, Verdict } from '../types/verdict.js';
 
@@ -81,7 +81,9 @@ export class ScanPipeline implements BodyScanner {
           const outcome = await this.evaluateWithin(bytes, context, true, signal);
           signal.throwIfAborted();
           this.record(bytes, context, outcome, started);
-          return outcome.rewritten ? { changed: true, content: outcome.rewritten.bytes } : ({ changed: false } as const);
+          const result: BodyScanResult = outcome.rewritten ? { changed: true, content: outcome.rewritten.bytes } : { changed: false };
+          if (outcome.quarantined?.partOnly) result.partOnlyQuarantineId = outcome.quarantined.id;
+          return result;
         } finally {
           release();
         }
@@ -94,6 +96,11 @@ export class ScanPipeline implements BodyScanner {
       }
       return this.failed(bytes, context, 'error', `scan failed: ${(error as Error).message}`, started);
     }
+  }
+
+  async wholeOriginal(quarantineId: string, original: Buffer): Promise<void> {
+    const record = await this.options.quarantine.completeWhole(quarantineId, original);
+    this.options.log?.info({ quarantineId, size: record.size, mailbox: record.mailbox, uid: record.uid }, 'quarantine entry completed with the whole message');
   }
 
   lost(context: BodyContext, reason: string): void {
@@ -196,5 +203,7 @@ function origin(context: BodyContext, evaluation: Evaluation) {
     verdict: evaluation.inspection.verdict,
     detections: evaluation.inspection.findings,
     action: evaluation.decision.action === 'deliver' && evaluation.decision.keepCopy ? 'quarantine' : evaluation.decision.action,
+    // A part fetched alone by UID in a known mailbox: the session can read the whole message later.
+    ...(!originalIsWhole(context) && context.protocol === 'imap' && context.uid !== undefined ? { partOnly: true } : {}),
   };
 }

@@ -30,6 +30,14 @@ export function decodedPartHeader(header: Buffer): Buffer {
   return Buffer.concat([...fieldsExcept(header, (name) => /^content-transfer-encoding$/i.test(name)), Buffer.from('\r\n')]);
 }
 
+/** True when originalMessage() gives the whole message as the server holds it (not a part of it). */
+export function originalIsWhole(context: BodyContext): boolean {
+  if (context.protocol === 'pop3') return !context.truncated;
+  const section = context.section.toUpperCase();
+  if (/^(?:BODY|BINARY)\[\]/.test(section) || section === 'RFC822') return true;
+  return (section === 'BODY[TEXT]' || section === 'RFC822.TEXT') && headerBytes(context.messageHeader) !== undefined;
+}
+
 function isText(context: BodyContext): boolean {
   return /TEXT\]?$/.test(context.section);
 }

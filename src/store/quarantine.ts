@@ -15,9 +15,15 @@ export interface QuarantineRecord extends MessageOrigin {
   action: string;
   sha256: string;
   size: number;
+  /**
+   * The client fetched only a part (BODY[n]): the entry holds the message header over that part until
+   * the session has read the whole message (then false, with the whole message's SHA-256).
+   */
+  partOnly?: boolean;
+  wholeSha256?: string;
 }
 
-export type QuarantineInput = Omit<QuarantineRecord, 'id' | 'time' | 'sha256' | 'size'>;
+export type QuarantineInput = Omit<QuarantineRecord, 'id' | 'time' | 'sha256' | 'size' | 'wholeSha256'>;
 
 
 /**
@@ -59,6 +65,17 @@ export class Quarantine {
     const { record, durable } = this.begin(original, input, now);
     await durable;
     return record;
+  }
+
+  /** Replaces a part-only entry's content by the whole message it came from (same id, fsynced). */
+  async completeWhole(id: string, whole: Buffer): Promise<QuarantineRecord> {
+    await this.pending.get(id)?.durable;
+    const record = this.get(id);
+    if (!record.partOnly) return record;
+    const completed: QuarantineRecord = { ...record, partOnly: false, size: whole.length, wholeSha256: createHash('sha256').update(whole).digest('hex') };
+    await writePrivateFileAsync(this.emlPath(id), whole);
+    await writePrivateFileAsync(this.jsonPath(id), `${JSON.stringify(completed, null, 2)}\n`);
+    return completed;
   }
 
   list(): QuarantineRecord[] {

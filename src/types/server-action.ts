@@ -4,18 +4,24 @@
 // user opens, with its own tags, hiding its responses from the client.
 
 export interface ServerAction {
-  /** The remediation's id in state.db. */
+  /** The remediation's id in state.db (fetch-original: the session's own counter). */
   id: number;
-  kind: 'move' | 'flag';
+  /**
+   * move / flag: remediation. fetch-original: read the whole message (BODY.PEEK[], hidden from the
+   * client) so the quarantine keeps the whole original of a part the client fetched alone (#12 §7).
+   */
+  kind: 'move' | 'flag' | 'fetch-original';
   mailbox: string;
   uidValidity: string;
   uid: number;
   /** Where `move` puts the message (created when missing). */
   folder: string;
+  /** fetch-original: the quarantine entry that holds only the part so far. */
+  quarantineId?: string;
 }
 
 /**
- * done: moved or flagged. gone: the message is no longer there under that UIDVALIDITY/UID (nothing to do).
+ * done: moved, flagged, or the whole message read. gone: the message is no longer there under that UIDVALIDITY/UID (nothing to do).
  * failed: the server refused; unsupported: the server lacks what a safe move needs (MOVE, or UIDPLUS for
  * UID EXPUNGE; never a bare EXPUNGE, which would remove other deleted mail).
  */

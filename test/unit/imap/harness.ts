@@ -92,6 +92,8 @@ export class EngineDriver {
   readonly wakeUps: number[] = [];
   /** Names from clientId outputs. */
   readonly clientIds: string[] = [];
+  /** Bytes of the messages the engine read for itself (serverActionData), by action id. */
+  readonly actionData = new Map<number, Buffer[]>();
   /** The kind of every output, in order, for tests that check ordering. */
   readonly outputKinds: EngineOutput['kind'][] = [];
   private clientTaken = 0;
@@ -248,6 +250,9 @@ export class EngineDriver {
         return;
       case 'clientId':
         this.clientIds.push(out.name);
+        return;
+      case 'serverActionData':
+        this.actionData.set(out.action.id, [...(this.actionData.get(out.action.id) ?? []), Buffer.from(out.bytes)]);
         return;
       case 'bodyBegin':
         assert.ok(!this.bodies.has(out.bodyId), `body ${out.bodyId} began twice`);

@@ -216,4 +216,38 @@ describe('retroactive remediation inside a session', () => {
     assert.equal(d.takeClient(), '* BYE shutting down\r\n');
     assert.deepEqual(port.outcomes, []);
   });
+
+  describe('reading the whole original of a part fetched alone (fetch-original)', () => {
+    const MESSAGE = 'From: a@example.org\r\nSubject: whole\r\n\r\nthe whole message\r\n';
+    const fetchOriginal = (uid: number): ServerAction => ({ id: 100 + uid, kind: 'fetch-original', mailbox: 'INBOX', uidValidity: '42', uid, folder: '', quarantineId: 'q' });
+
+    for (const [name, chunker] of [['whole', whole], ['bytewise', bytewise], ['random', randomSplits(5, 7)]] as [string, Chunker][]) {
+      test(`a quiet client: UID FETCH BODY.PEEK[] at once, the response hidden, its literal handed on (${name})`, () => {
+        const { d, port } = selectedWith([fetchOriginal(7)]);
+        const tag = ownCommand(d, 'UID FETCH 7 BODY.PEEK[]');
+        d.client('n1 NOOP\r\n', chunker);
+        assert.equal(d.takeServer(), '', 'the client waits behind the read');
+        d.server(`* 3 FETCH (UID 7 BODY[] {${MESSAGE.length}}\r\n${MESSAGE})\r\n${tag} OK Fetch completed.\r\n`, chunker);
+        assert.equal(d.takeServer(), 'n1 NOOP\r\n');
+        d.server('n1 OK NOOP completed.\r\n', chunker);
+        assert.equal(d.takeClient(), 'n1 OK NOOP completed.\r\n', 'nothing of the read reached the client');
+        assert.equal(Buffer.concat(d.actionData.get(107) ?? []).toString('latin1'), MESSAGE);
+        assert.deepEqual(port.outcomes, [], 'the session core, not the remediation port, receives a read');
+      });
+    }
+
+    test('waits while a client command is in flight, then goes before the next one of any kind', () => {
+      const port = new RecordingPort();
+      const d = session(port);
+      d.client('f1 FETCH 3 FLAGS\r\n');
+      d.takeServer();
+      port.offer([fetchOriginal(7)]);
+      assert.equal(d.takeServer(), '');
+      d.server('* 3 FETCH (FLAGS ())\r\nf1 OK done\r\n');
+      const tag = ownCommand(d, 'UID FETCH 7 BODY.PEEK[]');
+      d.server(`${tag} OK Fetch completed.\r\n`);
+      assert.equal(d.takeClient(), '* 3 FETCH (FLAGS ())\r\nf1 OK done\r\n');
+      assert.equal(d.actionData.size, 0, 'an UID that is gone gives nothing to read');
+    });
+  });
 });
