@@ -119,6 +119,16 @@ export class ImapEngine implements ProtocolEngine {
       event: (event) => this.event(event),
       findSection: (key, seq) => this.findSection(key, seq),
       bodyStarted: (body, response) => this.pendingBodies.set(body.handle.id, { body, response }),
+      takeInjection: (uid) => {
+        for (const record of this.outstanding) {
+          const injected = record.fetch?.injected;
+          if (injected && !injected.served && injected.uid === uid) {
+            injected.served = true;
+            return injected;
+          }
+        }
+        return undefined;
+      },
     };
   }
 

@@ -56,6 +56,16 @@ export function parseFetchCommand(line: Buffer, argsStart: number, uid: boolean)
 }
 
 /**
+ * The command line without `dropped` items (their answers come from elsewhere); `UID` stands in when
+ * nothing else is left, so the server still answers with the message's sequence number.
+ */
+export function withoutFetchItems(line: Buffer, command: FetchCommand, dropped: ReadonlySet<FetchCommandItem>): Buffer {
+  const kept = command.items.filter((entry) => !dropped.has(entry)).map((entry) => line.toString('latin1', entry.start, entry.end));
+  const list = `(${kept.length > 0 ? kept.join(' ') : 'UID'})`;
+  return Buffer.concat([line.subarray(0, command.listStart), Buffer.from(list, 'latin1'), line.subarray(command.listEnd)]);
+}
+
+/**
  * The command line with the partial ranges of `wholeItems` removed (`BODY.PEEK[]<0.65536>` becomes
  * `BODY.PEEK[]`, PEEK kept as written), the items of `prepend` put first in the list (servers tend
  * to answer in the order asked, so what they carry is known before the client's sections arrive)

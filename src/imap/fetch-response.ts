@@ -5,7 +5,7 @@ import { HeldResponse, type ClientQueue, type Deferred } from './client-queue.js
 import { classifyFetchItem, isRawWholeMessage, isScannedScope, type BodySectionItem } from './fetch-item.js';
 import { FetchResponseParser, type ItemValue, type ParsedFetchItem } from './fetch-response-parser.js';
 import { literalAtLineEnd, literalHeaderBytes } from './literal-header.js';
-import type { FetchRequest, SectionPlan } from './partial-fetch.js';
+import type { FetchRequest, InjectedSlice, SectionPlan } from './partial-fetch.js';
 import type { BodyHandle, ScannedBodies } from './scanned-bodies.js';
 import { BodyEnding } from './body-ending.js';
 import { headerKeyOf } from './section-headers.js';
@@ -39,6 +39,8 @@ export interface FetchEnvironment {
   findSection(responseKey: string, seq: number): { request: FetchRequest; plan: SectionPlan } | undefined;
   /** Registers a body the session will answer with scanned(). */
   bodyStarted(body: PendingBody, response: FetchResponse): void;
+  /** Slices a command asked for that the engine serves itself, to add to the answer for this UID (once). */
+  takeInjection(uid: number): FetchRequest['injected'];
 }
 
 type LiteralPlan =
@@ -153,6 +155,10 @@ export class FetchResponse {
       this.separate(seg, item, drop, (edits ??= []));
     });
     if (!result.directLiteral) plan = PASS;
+    if (result.complete && this.uid !== undefined) {
+      const injection = this.env.takeInjection(this.uid);
+      if (injection) this.inject(seg, injection.items, (edits ??= []));
+    }
     this.emitSegment(seg, edits, first);
 
     if (!hadUid && this.uid !== undefined) this.uidKnown();
@@ -400,6 +406,17 @@ export class FetchResponse {
       return PASS;
     }
     return this.intercept(seg, kind, value, undefined, edits);
+  }
+
+  /** Adds slices served from scanned copies before the answer's closing parenthesis. */
+  private inject(seg: Buffer, items: InjectedSlice[], edits: Edit[]): void {
+    const close = seg.lastIndexOf(0x29);
+    if (close < 0) return;
+    for (const item of items) {
+      edits.push({ start: close, end: close, piece: Buffer.from(`${this.keptAny ? ' ' : ''}${item.name} `, 'latin1') });
+      edits.push({ start: close, end: close, piece: new CachedSliceSlot(item.handle, item, item.binary, CRLF, this.env.bodies) });
+      this.keptAny = true;
+    }
   }
 
   private serveCached(seg: Buffer, value: ItemValue, handle: BodyHandle, slice: Slice, edits: Edit[]): LiteralPlan | undefined {

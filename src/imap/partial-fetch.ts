@@ -1,4 +1,4 @@
-import { rewriteFetchCommand, type FetchCommand, type FetchCommandItem } from './fetch-command.js';
+import { rewriteFetchCommand, withoutFetchItems, type FetchCommand, type FetchCommandItem } from './fetch-command.js';
 import type { BodySectionItem } from './fetch-item.js';
 import { isScannedScope } from './fetch-item.js';
 import type { BodyHandle } from './scanned-bodies.js';
@@ -8,7 +8,8 @@ import { headerKeyOf, headerKeys, headersNeeded } from './section-headers.js';
 // message from unscanned slices. A partial item for a section that has no scanned copy yet is
 // fetched whole instead, scanned once, kept in the cache, and the client gets the slice it asked
 // for cut from the scanned copy. Later partial fetches of a cached section are forwarded unchanged
-// (flags and sequence numbers stay coherent) and their content is replaced by the cached slice.
+// without those items (BODY.PEEK only: a non-PEEK fetch must still reach the server to set \Seen, and
+// its content is replaced by the cached slice); the engine adds the slices to the server's answer.
 //
 // The same rewriting adds what the scan needs and the client did not ask for: `UID` (every decision
 // names its message) and the header sections of headersNeeded (section-headers.ts). Answers drop
@@ -40,6 +41,20 @@ export interface FetchRequest {
   pins: BodyHandle[];
   /** Section answers already matched to this command (section key and sequence number). */
   answered: Set<string>;
+  /**
+   * Slices served from scanned copies that were taken out of the upstream command: they are added to
+   * the server's answer for this UID (once).
+   */
+  injected?: { uid: number; items: InjectedSlice[]; served: boolean };
+}
+
+export interface InjectedSlice {
+  /** As the answer names it, e.g. `BODY[]<65536>`. */
+  name: string;
+  origin: number;
+  length: number;
+  binary: boolean;
+  handle: BodyHandle;
 }
 
 export interface FetchPlan {
@@ -71,6 +86,7 @@ export function planFetch(tag: string, line: Buffer, command: FetchCommand, look
     }
   }
   const madeWhole = new Set<FetchCommandItem>();
+  let fromCache = false;
   if (partials.length > 0) {
     const names = partials.map((p) => p.item.responseName);
     const conflicting =
@@ -79,7 +95,9 @@ export function planFetch(tag: string, line: Buffer, command: FetchCommand, look
       partials.some((p) => p.item.length === undefined);
     if (conflicting) {
       for (const p of partials) request.sections.set(partialKey(p.item), { kind: 'unprotected' });
-    } else if (!answeredFromCache(request, command, partials, lookupCached)) {
+    } else if (answeredFromCache(request, command, partials, lookupCached)) {
+      fromCache = true;
+    } else {
       for (const p of partials) {
         request.sections.set(p.item.responseName, { kind: 'rewritten', origin: p.item.origin ?? 0, length: p.item.length ?? 0 });
         madeWhole.add(p.entry);
@@ -87,7 +105,7 @@ export function planFetch(tag: string, line: Buffer, command: FetchCommand, look
       }
     }
   }
-  if (scanned.length === 0) return { request };
+  if (scanned.length === 0) return fromCache ? injectFromCache(request, line, command, partials) : { request };
 
   const prepend = headersToAdd(command, scanned);
   for (const spec of prepend) request.sections.set(`BODY[${spec}]`, { kind: 'added' });
@@ -139,6 +157,25 @@ function answeredFromCache(
     request.sections.set(partialKey(p.item), { kind: 'cached', origin: p.item.origin ?? 0, length: p.item.length ?? 0, handle });
   });
   return true;
+}
+
+/**
+ * Every partial item answered from the cache is PEEK: the server need not send them at all. They
+ * leave the command and are added to the answer instead (the server still answers for the UID, with
+ * whatever else the command asks, so sequence numbers and flags stay the server's).
+ */
+function injectFromCache(request: FetchRequest, line: Buffer, command: FetchCommand, partials: Array<{ entry: FetchCommandItem; item: BodySectionItem }>): FetchPlan {
+  if (!partials.every((p) => p.item.peek)) return { request };
+  const items: InjectedSlice[] = [];
+  for (const p of partials) {
+    const key = partialKey(p.item);
+    const plan = request.sections.get(key);
+    if (plan?.kind !== 'cached') return { request };
+    items.push({ name: key, origin: plan.origin, length: plan.length, binary: p.item.binary, handle: plan.handle });
+    request.sections.delete(key);
+  }
+  request.injected = { uid: Number(command.sequenceSet), items, served: false };
+  return { request, rewritten: withoutFetchItems(line, command, new Set(partials.map((p) => p.entry))) };
 }
 
 /** Section specs of the header sections the scanned items need and the command does not fetch whole. */
