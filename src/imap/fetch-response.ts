@@ -330,6 +330,7 @@ export class FetchResponse {
       this.env.event(event);
     }
     if (body.slice) {
+      body.handle.literal8 = body.framing.kind === 'literal' && body.framing.binary;
       const key = session.sectionKey(this.uid, body.item.responseName);
       if (key !== undefined) this.env.bodies.insert(key, body.handle);
     }

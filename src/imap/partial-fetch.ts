@@ -171,7 +171,7 @@ function injectFromCache(request: FetchRequest, line: Buffer, command: FetchComm
     const key = partialKey(p.item);
     const plan = request.sections.get(key);
     if (plan?.kind !== 'cached') return { request };
-    items.push({ name: key, origin: plan.origin, length: plan.length, binary: p.item.binary, handle: plan.handle });
+    items.push({ name: key, origin: plan.origin, length: plan.length, binary: plan.handle.literal8 ?? p.item.binary, handle: plan.handle });
     request.sections.delete(key);
   }
   request.injected = { uid: Number(command.sequenceSet), items, served: false };

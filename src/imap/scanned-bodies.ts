@@ -16,6 +16,8 @@ export interface BodyHandle {
   size: number;
   cacheKey: string | undefined;
   released: boolean;
+  /** The server sent the section as literal8 (`~{n}`, BINARY content with NUL): slices of it go out the same way. */
+  literal8?: boolean;
 }
 
 type Emit = (out: EngineOutput) => void;
