@@ -67,5 +67,5 @@ export function formatHoldsTable(holds: readonly HoldInfo[]): string[] {
     hold.since.replace(/\.\d+Z$/, 'Z'),
     `${Math.max(0, Math.round(hold.timeLeftSeconds))}s`,
   ].map(printable));
-  return formatTable(header, rows, new Set([1, 8]));
+  return formatTable(header, rows, new Set([1]));
 }

@@ -1,7 +1,7 @@
 // Where the running proxy's control endpoint listens: a Unix socket in the data dir, or on Windows a
 // named pipe whose name is derived from the data dir (pipes live in their own namespace, not in files).
 import { createHash } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { join, win32 } from 'node:path';
 import { UserError } from '../user-error.js';
 
 export const CONTROL_SOCKET_NAME = 'control.sock';
@@ -9,7 +9,7 @@ export const CONTROL_SOCKET_NAME = 'control.sock';
 export function controlSocketPath(dataDir: string, platform: NodeJS.Platform = process.platform): string {
   if (platform !== 'win32') return join(dataDir, CONTROL_SOCKET_NAME);
   // Windows paths are case-insensitive: one data dir, one pipe, however it was spelled.
-  const key = createHash('sha256').update(resolve(dataDir).toLowerCase()).digest('hex').slice(0, 24);
+  const key = createHash('sha256').update(win32.resolve(dataDir).toLowerCase()).digest('hex').slice(0, 24);
   return `\\\\.\\pipe\\inboxguard-${key}`;
 }
 
