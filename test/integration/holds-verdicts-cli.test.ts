@@ -6,6 +6,7 @@ import { existsSync, lstatSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { requestControl } from '../../src/control/client.js';
 import { startControlServer } from '../../src/control/server.js';
 import { VerdictStore, type VerdictRecord } from '../../src/store/verdicts.js';
 import { assertRefused, runCli, startCli } from '../helpers/cli.js';
@@ -135,6 +136,9 @@ describe('inboxguard verdicts', () => {
     const socket = join(dir, 'control.sock');
     try {
       assert.equal(lstatSync(socket).mode & 0o777, 0o600);
+      const status = await requestControl(dir, 'GET', '/status');
+      assert.equal(status.body.pid, first.child.pid);
+      assert.deepEqual((status.body.listeners as { name: string; upstream: string }[]).map(({ name, upstream }) => ({ name, upstream })), [{ name: 'listener-993', upstream: '127.0.0.1:993' }]);
       assert.deepEqual(JSON.parse((await runCli(['verdicts', 'forget', bad.sha256, '--json'], dir)).stdout), { sha256: bad.sha256, forgotten: true, via: 'proxy' });
       assert.deepEqual(storedShas(dir), [good.sha256]);
       assertRefused(await runCli(['verdicts', 'forget', bad.sha256], dir), /no verdict is stored for a{64} \(asked the running proxy\)$/);
