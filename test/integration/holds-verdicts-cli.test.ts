@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { requestControl } from '../../src/control/client.js';
 import { startControlServer } from '../../src/control/server.js';
+import { EventLog, eventsPath, type ScanEvent } from '../../src/store/events.js';
 import { VerdictStore, type VerdictRecord } from '../../src/store/verdicts.js';
 import { assertRefused, runCli, startCli } from '../helpers/cli.js';
 import { startTestProxy } from '../helpers/proxy.js';
@@ -161,5 +162,21 @@ describe('inboxguard verdicts', () => {
     }
     assert.equal(code, 0);
     assert.equal(existsSync(socket), false, 'a stopped proxy removes its socket');
+  });
+});
+
+describe('inboxguard events --verdict late', () => {
+  it('lists late-verdict events, also those without the fields of a scan event, and nothing else', async () => {
+    const dir = dataDir();
+    const log = new EventLog(eventsPath(dir));
+    log.append({ verdict: 'malicious', detections: [], actions: ['strip'], bytes: 10, scanMs: 1, subject: 'blocked in time' });
+    log.append({ type: 'late-verdict', verdict: 'malicious', subject: 'released POP3 mail', user: 'bob', uidl: '000000030000abcd' } as unknown as Omit<ScanEvent, 'time'>);
+    log.append({ verdict: 'late-verdict', detections: [], actions: ['move'], bytes: 0, scanMs: 0, subject: 'moved IMAP mail', mailbox: 'INBOX', uid: 9 });
+    const listed = await runCli(['events', '--verdict', 'late'], dir);
+    assert.equal(listed.code, 0, listed.stderr);
+    const lines = listed.stdout.trimEnd().split('\n');
+    assert.equal(lines.length, 2);
+    assert.match(lines[0], /malicious +none +bob +released POP3 mail$/);
+    assert.match(lines[1], /late-verdict +move +INBOX#9 +moved IMAP mail$/);
   });
 });
