@@ -85,6 +85,13 @@ module.exports = {
       to: { path: '^src/scan/' },
     },
     {
+      name: 'control-is-transport',
+      comment: 'The control endpoint only carries requests: what they do (holds, verdicts, status) is injected by cli/, so control/ imports types/ and the leaves, no layer and not config/.',
+      severity: 'error',
+      from: { path: '^src/control/' },
+      to: { path: dirs([...allLayerDirs.filter((dir) => dir !== 'control'), 'config']) },
+    },
+    {
       name: 'store-not-scan',
       comment: 'The store keeps what scan/ hands it; the shared vocabulary lives in types/.',
       severity: 'error',

@@ -10,7 +10,7 @@ export function registerEventsCommand(program: Command): void {
     .command('events')
     .description('show scan decisions (one per scanned message)')
     .option('--since <duration>', 'only events newer than this, e.g. 1h, 7d')
-    .option('--verdict <verdict>', 'only this verdict, e.g. infected')
+    .option('--verdict <verdict>', "only this verdict, e.g. infected; 'late' lists verdicts of stage-2 analysis that came after the message was released")
     .option('--follow', 'keep printing new events as they happen')
     .option('--json', 'one JSON object per line')
     .action(async (options: { since?: string; verdict?: string; follow?: boolean; json?: boolean }, command: Command) => {
@@ -33,7 +33,8 @@ export function registerEventsCommand(program: Command): void {
 }
 
 function readable(event: ScanEvent): string {
-  const detections = event.detections.map((finding) => `${finding.name} (${finding.engine}${finding.location.length ? ` in ${finding.location.join('/')}` : ''})`).join(', ');
+  // Late-verdict events (#14) need not carry every field of a scan event.
+  const detections = (event.detections ?? []).map((finding) => `${finding.name} (${finding.engine}${finding.location.length ? ` in ${finding.location.join('/')}` : ''})`).join(', ');
   const who = [event.listener, event.user, event.mailbox && `${event.mailbox}${event.uid !== undefined ? `#${event.uid}` : ''}`].filter(Boolean).join(' ');
-  return `${event.time}  ${event.verdict.padEnd(13)} ${event.actions.join('+') || 'none'}  ${who}  ${event.subject ?? ''}${detections ? `  [${detections}]` : ''}`;
+  return `${event.time}  ${String(event.verdict).padEnd(13)} ${(event.actions ?? []).join('+') || 'none'}  ${who}  ${event.subject ?? ''}${detections ? `  [${detections}]` : ''}`;
 }

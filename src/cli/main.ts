@@ -7,6 +7,7 @@ import { registerCaCommands } from './ca-commands.js';
 import { registerConfigCommands } from './config-commands.js';
 import { registerEventsCommand } from './events-commands.js';
 import { registerExcludeCommands } from './exclude-commands.js';
+import { registerHoldsCommands } from './holds-commands.js';
 import { registerListenerCommands } from './listeners-commands.js';
 import { registerPortsCommands } from './ports-commands.js';
 import { registerProtocolsCommands } from './protocols-commands.js';
@@ -15,6 +16,7 @@ import { registerRulesCommands } from './rules-commands.js';
 import { registerRulesTestCommand } from './rules-test-command.js';
 import { registerScanCommand } from './scan-command.js';
 import { registerStartCommand } from './start-command.js';
+import { registerVerdictsCommands } from './verdicts-commands.js';
 
 const program = new Command()
   .name('inboxguard')
@@ -37,6 +39,8 @@ registerRulesTestCommand(registerRulesCommands(program));
 registerExcludeCommands(program);
 registerProtocolsCommands(program);
 registerPortsCommands(program);
+registerHoldsCommands(program);
+registerVerdictsCommands(program);
 
 try {
   await program.parseAsync(process.argv);

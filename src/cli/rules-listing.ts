@@ -1,6 +1,7 @@
 // What `inboxguard rules list` shows: rules grouped by level in evaluation order, with their hit counters.
 import type { RuleHits } from '../store/rule-hits.js';
 import { LEVELS, type Level, type Rule } from '../rules/index.js';
+import { formatTable } from './text-table.js';
 
 export interface ListedRule {
   level: Level;
@@ -43,11 +44,5 @@ export function listedRules(parsed: readonly Rule[], raw: readonly unknown[], hi
 export function formatRulesTable(rules: readonly ListedRule[]): string[] {
   const header = ['LEVEL', '#', 'ENABLED', 'HITS', 'LAST HIT', 'ID', 'NAME'];
   const rows = rules.map((rule) => [rule.level, String(rule.position), rule.enabled ? 'yes' : 'no', String(rule.hits), rule.lastHit ?? '-', rule.id, rule.name]);
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
-  const numeric = new Set([1, 3]);
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, column) => (column === cells.length - 1 ? cell : numeric.has(column) ? cell.padStart(widths[column]) : cell.padEnd(widths[column])))
-      .join('  ');
-  return [line(header), ...rows.map(line)];
+  return formatTable(header, rows, new Set([1, 3]));
 }

@@ -5,21 +5,43 @@ import { isLoopbackHost } from '../config/address.js';
 import { LiveConfig } from '../config/live-config.js';
 import type { Config } from '../config/schema.js';
 import { watchConfigFile } from '../config/watch.js';
-import { startProxy } from '../proxy/proxy.js';
+import { startControlServer, type ControlServer } from '../control/server.js';
+import { startProxy, type RunningProxy } from '../proxy/proxy.js';
 import { createScanSetup } from '../scan/create-pipeline.js';
 import { createLogger, logFilePath } from '../store/log.js';
 import { quarantineDir } from '../store/quarantine.js';
+import { VerdictStore } from '../store/verdicts.js';
+import { INBOXGUARD_VERSION } from '../version.js';
 import { describeCaForClient, describeListenerForClient } from './client-instructions.js';
 import type { CliContext } from './context.js';
 
 /** `reloadConfig` reads the file again for hot reload (throws a UserError when it is not valid). */
 export async function runProxy(config: Config, context: CliContext, reloadConfig: () => Config): Promise<void> {
-  const { ca, created } = await initCa(context.dataDir);
-  const log = createLogger({ dataDir: context.dataDir, console: true });
-  const certificates = new LeafIssuer(ca, context.dataDir);
-  const scanning = await createScanSetup(config, context.dataDir, log, config.scan.engines, { workers: true, countRuleHits: true });
-  const live = new LiveConfig(config);
-  const proxy = await startProxy(live, { certificates, scanner: scanning.pipeline, log });
+  const startedAt = new Date().toISOString();
+  const verdicts = VerdictStore.open(context.dataDir);
+  let proxy: RunningProxy | undefined;
+  // First, so that a second proxy on the same data dir stops here, before it binds any port.
+  const control = await startControlServer(context.dataDir, {
+    // holds: the analysis hold registry (#14) goes here; without it `holds` answers "analysis is not configured".
+    forgetVerdict: (sha256) => verdicts.forget(sha256),
+    status: () => ({
+      pid: process.pid,
+      version: INBOXGUARD_VERSION,
+      startedAt,
+      dataDir: context.dataDir,
+      listeners: (proxy?.listeners ?? []).map((listener) => ({ name: listener.config.name, address: `${listener.address.address}:${listener.address.port}`, upstream: listener.config.upstream })),
+    }),
+  });
+  // Should the start fail, the socket goes with it, and the next start does not find a stale one.
+  const { ca, created, log, scanning, live, proxy: running } = await closingOnFailure(control, async () => {
+    const { ca, created } = await initCa(context.dataDir);
+    const log = createLogger({ dataDir: context.dataDir, console: true });
+    const certificates = new LeafIssuer(ca, context.dataDir);
+    const scanning = await createScanSetup(config, context.dataDir, log, config.scan.engines, { workers: true, countRuleHits: true });
+    const live = new LiveConfig(config);
+    return { ca, created, log, scanning, live, proxy: await startProxy(live, { certificates, scanner: scanning.pipeline, log }) };
+  });
+  proxy = running;
   // Rules, exclusions and scan settings follow the file while the proxy runs; listeners stay as started.
   const watcher = watchConfigFile(context.configPath, live, log, { load: reloadConfig });
   scanning.follow(live);
@@ -28,8 +50,10 @@ export async function runProxy(config: Config, context: CliContext, reloadConfig
   const stop = async (signal: string): Promise<void> => {
     log.info({ signal }, 'stopping');
     watcher.stop();
-    await proxy.close();
+    await control.close();
+    await running.close();
     await scanning.close();
+    verdicts.close();
     log.flush();
     process.exit(0);
   };
@@ -37,7 +61,7 @@ export async function runProxy(config: Config, context: CliContext, reloadConfig
   process.once('SIGTERM', () => void stop('SIGTERM'));
 
   console.log(`inboxguard ${created ? '(created a new root CA) ' : ''}is running. Set up your mail client with:`);
-  for (const listener of proxy.listeners) {
+  for (const listener of running.listeners) {
     console.log(describeListenerForClient(listener.config, listener.address));
     if (!isLoopbackHost(listener.address.address)) {
       console.log(`  WARNING: ${listener.config.name} accepts connections from other machines (${listener.address.address}).`);
@@ -46,4 +70,13 @@ export async function runProxy(config: Config, context: CliContext, reloadConfig
   console.log(describeCaForClient(describeCa(ca)));
   console.log(`Scanning with: ${scanning.description}; quarantine: ${quarantineDir(context.dataDir)}; events: inboxguard events --follow`);
   console.log(`Log: ${logFilePath(context.dataDir)}. Stop with Ctrl-C.`);
+}
+
+async function closingOnFailure<T>(control: ControlServer, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    await control.close();
+    throw error;
+  }
 }

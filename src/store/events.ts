@@ -61,8 +61,21 @@ export interface EventFilter {
 
 function matchesFilter(event: ScanEvent, filter: EventFilter, now = Date.now()): boolean {
   if (filter.sinceMs !== undefined && now - Date.parse(event.time) > filter.sinceMs) return false;
-  if (filter.verdict !== undefined && event.verdict !== filter.verdict) return false;
+  if (filter.verdict !== undefined && !verdictMatches(event, filter.verdict)) return false;
   return true;
+}
+
+/** The value of `--verdict` that selects late-verdict events (#14); `late-verdict` works too. */
+export const LATE_VERDICT_FILTER = 'late';
+
+/** A late-verdict event says so in its verdict field ('late-verdict' or 'late') or in a `type` field. */
+function isLateVerdictEvent(event: ScanEvent): boolean {
+  return event.verdict === 'late-verdict' || event.verdict === 'late' || (event as { type?: unknown }).type === 'late-verdict';
+}
+
+function verdictMatches(event: ScanEvent, wanted: string): boolean {
+  if (wanted === LATE_VERDICT_FILTER || wanted === 'late-verdict') return isLateVerdictEvent(event);
+  return event.verdict === wanted;
 }
 
 export function readEvents(path: string, filter: EventFilter = {}): ScanEvent[] {
