@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { walkMessage } from '../../../src/mime/index.js';
+import type { WalkResult } from '../../../src/mime/types.js';
+import { assertBounded, workOf } from './bounded-work.js';
 import { EICAR, base64Lines, lines, message } from './messages.js';
 
-/** Runs `walk` and fails when it takes longer than `budgetMs`. */
-function within<T>(budgetMs: number, walk: () => T): T {
-  const started = performance.now();
-  const result = walk();
-  const elapsed = performance.now() - started;
-  assert.ok(elapsed < budgetMs, `took ${elapsed.toFixed(0)} ms, budget ${budgetMs} ms`);
+/** Walks `buffer`, checking that the work stayed bounded and linear in its lines (timings: scripts/bench). */
+function walkBounded(buffer: Buffer): WalkResult {
+  const result = walkMessage(buffer);
+  assertBounded(buffer, workOf(result));
   return result;
 }
 
@@ -67,9 +67,9 @@ describe('walkMessage on broken structure', () => {
 });
 
 describe('walkMessage limits and hostile input', () => {
-  it('stops descending at depth 50 in a 10,000-deep nesting, keeps the rest as one part, and is fast', () => {
+  it('stops descending at depth 50 in a 10,000-deep nesting, keeps the rest as one part, with bounded work', () => {
     const buffer = deeplyNested(10_000);
-    const result = within(3000, () => walkMessage(buffer));
+    const result = walkBounded(buffer);
     assert.match(result.malformed ?? '', /MIME nesting deeper than 50/);
     const deepest = result.parts.find((part) => part.path.split('.').length === 50);
     assert.ok(deepest, 'a part at depth 50');
@@ -83,9 +83,9 @@ describe('walkMessage limits and hostile input', () => {
     assert.deepEqual(result.parts.map((part) => part.path), ['1.1']);
   });
 
-  it('handles a 100,000-line header fast, reading the first 10,000 lines', () => {
+  it('handles a 100,000-line header with bounded work, reading the first 10,000 lines', () => {
     const buffer = message(`Subject: x\r\n${'X-Filler: y\r\n'.repeat(100_000)}Content-Type: application/octet-stream\r\n\r\nbody`);
-    const result = within(3000, () => walkMessage(buffer));
+    const result = walkBounded(buffer);
     assert.match(result.malformed ?? '', /more than 10000 header lines/);
     assert.equal(result.parts.length, 1);
     assert.equal(result.parts[0].decode().toString(), 'body');
@@ -93,7 +93,7 @@ describe('walkMessage limits and hostile input', () => {
 
   it('handles a header over 1 MiB and a 2 MB header value', () => {
     const value = `${'a'.repeat(2 * 1024 * 1024)}`;
-    const result = within(3000, () => walkMessage(message(`Subject: ${value}\r\nContent-Type: text/plain\r\n\r\nbody`)));
+    const result = walkBounded(message(`Subject: ${value}\r\nContent-Type: text/plain\r\n\r\nbody`));
     assert.match(result.malformed ?? '', /header larger than 1048576 bytes/);
     assert.equal(result.parts[0].decode().toString(), 'body');
   });
@@ -106,9 +106,9 @@ describe('walkMessage limits and hostile input', () => {
     assert.ok(result.parts[9].decode().toString().includes('part 29'));
   });
 
-  it('handles 20,000 sibling parts fast', () => {
+  it('handles 20,000 sibling parts with bounded work', () => {
     const parts = Array.from({ length: 20_000 }, () => '--b\r\nContent-Type: text/plain\r\n\r\nx').join('\r\n');
-    const result = within(3000, () => walkMessage(message(`Content-Type: multipart/mixed; boundary=b\r\n\r\n${parts}\r\n--b--\r\n`)));
+    const result = walkBounded(message(`Content-Type: multipart/mixed; boundary=b\r\n\r\n${parts}\r\n--b--\r\n`));
     assert.match(result.malformed ?? '', /more than 10000 MIME parts/);
     assert.equal(result.parts.length, 10_000);
   });
@@ -118,7 +118,7 @@ describe('walkMessage limits and hostile input', () => {
       Buffer.from('Subject: \0caf\xe9\xff\r\nContent-Type: multipart/mixed; boundary=b\r\nX-\0: \x80\r\n\r\n--b\r\n', 'latin1'),
       Buffer.from('Content-Type: application/octet-stream; name="\0\xfe.bin"\r\n\r\na\0b\r\n--b--\r\n', 'latin1'),
     ]);
-    const result = within(3000, () => walkMessage(buffer));
+    const result = walkBounded(buffer);
     assert.equal(result.parts.length, 1);
     assert.equal(result.parts[0].decode().toString('latin1'), 'a\0b');
     assert.equal(result.parts[0].fileName, '\0\xfe.bin');
