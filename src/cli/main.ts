@@ -5,6 +5,7 @@ import { UserError } from '../user-error.js';
 import { INBOXGUARD_VERSION } from '../version.js';
 import { registerCaCommands } from './ca-commands.js';
 import { registerConfigCommands } from './config-commands.js';
+import { registerDoctorCommand } from './doctor-command.js';
 import { registerEventsCommand } from './events-commands.js';
 import { registerExcludeCommands } from './exclude-commands.js';
 import { registerListenerCommands } from './listeners-commands.js';
@@ -37,6 +38,7 @@ registerRulesTestCommand(registerRulesCommands(program));
 registerExcludeCommands(program);
 registerProtocolsCommands(program);
 registerPortsCommands(program);
+registerDoctorCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -6,6 +6,7 @@ import { LiveConfig } from '../config/live-config.js';
 import type { Config } from '../config/schema.js';
 import { watchConfigFile } from '../config/watch.js';
 import { startProxy } from '../proxy/proxy.js';
+import { removeRunningProxyFile, writeRunningProxyFile } from '../proxy/running-proxy-file.js';
 import { createScanSetup } from '../scan/create-pipeline.js';
 import { createLogger, logFilePath } from '../store/log.js';
 import { quarantineDir } from '../store/quarantine.js';
@@ -20,6 +21,8 @@ export async function runProxy(config: Config, context: CliContext, reloadConfig
   const scanning = await createScanSetup(config, context.dataDir, log, config.scan.engines, { workers: true, countRuleHits: true });
   const live = new LiveConfig(config);
   const proxy = await startProxy(live, { certificates, scanner: scanning.pipeline, log });
+  // For `inboxguard doctor`: which ports this data dir's proxy holds.
+  writeRunningProxyFile(context.dataDir, { pid: process.pid, listeners: proxy.listeners.map(({ config, address }) => ({ name: config.name, address: address.address, port: address.port })) });
   // Rules, exclusions and scan settings follow the file while the proxy runs; listeners stay as started.
   const watcher = watchConfigFile(context.configPath, live, log, { load: reloadConfig });
   scanning.follow(live);
@@ -30,6 +33,7 @@ export async function runProxy(config: Config, context: CliContext, reloadConfig
     watcher.stop();
     await proxy.close();
     await scanning.close();
+    removeRunningProxyFile(context.dataDir);
     log.flush();
     process.exit(0);
   };
