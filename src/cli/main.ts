@@ -15,6 +15,7 @@ import { registerQuarantineCommands } from './quarantine-commands.js';
 import { registerRulesCommands } from './rules-commands.js';
 import { registerRulesTestCommand } from './rules-test-command.js';
 import { registerScanCommand } from './scan-command.js';
+import { registerServiceCommands } from './service-commands.js';
 import { registerStartCommand } from './start-command.js';
 
 const program = new Command()
@@ -39,6 +40,7 @@ registerExcludeCommands(program);
 registerProtocolsCommands(program);
 registerPortsCommands(program);
 registerDoctorCommand(program);
+registerServiceCommands(program);
 
 try {
   await program.parseAsync(process.argv);
