@@ -2,7 +2,7 @@
 // upstream reachable" check probes; the self-test runs against doctor's own test upstream) exits 0,
 // and each broken setup names its problem on a ✗ line and exits 1.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,6 +136,7 @@ describe('inboxguard doctor', { skip }, () => {
       proxy.kill('SIGTERM');
       await exited;
     }
+    assert.equal(existsSync(join(home, 'inboxguard.pid')), false, 'the stopped proxy removes its record');
   });
 
   it('names an unreachable upstream', async () => {
