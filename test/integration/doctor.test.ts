@@ -8,12 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
+import { CLAMD_PACKAGES, startClamd } from '../../scripts/test-servers/clamd.js';
 import { startDovecot, type DovecotServer } from '../../scripts/test-servers/dovecot.js';
 import { freePorts } from '../../scripts/test-servers/free-ports.js';
 import { initCa } from '../../src/ca/index.js';
 import { DOCTOR_CHECKS } from '../../src/doctor/registry.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { requireDovecot } from '../helpers/require-servers.js';
+import { requireCommand, requireDovecot } from '../helpers/require-servers.js';
 
 const skip = requireDovecot();
 const DOCTOR_TIMEOUT_MS = 120_000;
@@ -86,14 +87,15 @@ describe('inboxguard doctor', { skip }, () => {
     for (const line of selfTests) assert.match(line.detail, /EICAR attachment stripped, clean message byte-identical/);
   });
 
-  it('prints one ✓/✗ line per check and no JSON without --json', async () => {
-    const home = await setup((_config, listener) => Object.assign(listener, { tls: 'starttls', upstreamTls: 'starttls', upstream: `127.0.0.1:${dovecot.ports.imap}` }));
+  it('prints one ✓/✗ line per check and no JSON without --json (STARTTLS on both legs, IMAP and POP3 self-tests)', async () => {
+    const home = await setup((_config, listener) => Object.assign(listener, { protocol: 'auto', tls: 'starttls', upstreamTls: 'starttls', upstream: `127.0.0.1:${dovecot.ports.imap}` }));
     const result = await doctor(home);
     assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
     const lines = result.stdout.trimEnd().split('\n');
     for (const line of lines) assert.match(line, /^✓ /);
     assert.ok(lines.some((line) => /^✓ upstream 127\.0\.0\.1:\d+ \(listener work\): reachable, certificate valid/.test(line)), result.stdout);
     assert.ok(lines.some((line) => /^✓ self-test work \(imap, client TLS starttls, upstream TLS starttls\)/.test(line)), result.stdout);
+    assert.ok(lines.some((line) => /^✓ self-test work \(pop3, client TLS starttls, upstream TLS starttls\)/.test(line)), result.stdout);
   });
 
   it('names a listen port taken by another program', async () => {
@@ -167,6 +169,21 @@ describe('inboxguard doctor', { skip }, () => {
     assert.match(clamd!.fix!, /start clamd/);
   });
 
+  it('shows a running clamd with its version, and the self-test scans with it', { skip: requireCommand('clamd', CLAMD_PACKAGES) }, async () => {
+    const clamd = await startClamd();
+    try {
+      const home = await setup((config) => Object.assign(config, { scan: { engines: ['clamd'], clamd: { address: `127.0.0.1:${clamd.port}` } } }));
+      const result = await doctor(home, ['--json']);
+      assert.equal(result.code, 0, result.stdout);
+      const report = JSON.parse(result.stdout) as JsonReport;
+      const line = report.checks.find((candidate) => candidate.check === 'clamd');
+      assert.match(line!.detail, new RegExp(`127\\.0\\.0\\.1:${clamd.port} answers: ClamAV`));
+      assert.equal(report.checks.find((candidate) => candidate.check === 'self-test')?.ok, true);
+    } finally {
+      await clamd.stop();
+    }
+  });
+
   it('names a bad configuration with FILE:LINE and runs no check that needs it', async () => {
     const home = await setup();
     const configPath = join(home, 'config.yaml');
@@ -177,13 +194,17 @@ describe('inboxguard doctor', { skip }, () => {
     assert.doesNotMatch(result.stdout, /self-test|upstream/);
   });
 
-  it('names a CA key other users can read (mode 0644)', async () => {
-    const home = await setup();
+  it('names a CA key other users can read (mode 0644), and only that (plaintext legs: the self-tests pass)', async () => {
+    const home = await setup((_config, listener) => Object.assign(listener, { protocol: 'auto', tls: 'none', upstreamTls: 'none', upstream: `127.0.0.1:${dovecot.ports.imap}` }));
     const keyPath = join(home, 'certs', 'ca.key');
     chmodSync(keyPath, 0o644);
     const result = await doctor(home);
     assert.equal(result.code, 1, result.stdout);
     assert.match(failedLine(result.stdout, /^✗ CA key/), new RegExp(`mode 0644: other users can read .* → chmod 600 ${keyPath.replace(/[.]/g, '\\.')}`));
+    const failed = result.stdout.split('\n').filter((line) => line.startsWith('✗'));
+    assert.equal(failed.length, 1, result.stdout);
+    assert.match(result.stdout, /^✓ self-test work \(imap, client TLS none, upstream TLS none\)/m);
+    assert.match(result.stdout, /^✓ self-test work \(pop3, client TLS none, upstream TLS none\)/m);
   });
 
   it('fails the self-test when the settings let EICAR through (enabled: false)', async () => {
