@@ -1,8 +1,10 @@
 // The import graph of src/, as ../shared/DESIGN.md draws it ("Layout"). Checked by `npm run lint:imports`,
 // which `npm test` runs first. Arrows point one way, from a higher layer to a lower one:
 //
-//   cli → control|proxy|mailbox → imap|pop3 → protocol → scan → rules → mime → store
+//   cli → doctor → control|proxy|mailbox → imap|pop3 → protocol → scan → rules → mime → store
 //
+// doctor/ (the checks of `inboxguard doctor`) sits beside cli: it drives a proxy of its own, so it may use
+// every layer below, and nothing but cli uses it.
 // Leaves any layer may import, which import no layer themselves: ca/, types/ (shared vocabulary such as
 // Verdict and BodyContext) and the single files directly under src/. config/ is a leaf too, with one
 // exception: it validates the rule model, so it may import rules/ (pure); rules, mime and store then
@@ -10,7 +12,7 @@
 // What the scan worker loads at run time is checked apart, by .dependency-cruiser-worker.cjs.
 /** @type {import('dependency-cruiser').IConfiguration} */
 
-const layers = [['cli'], ['control', 'proxy', 'mailbox'], ['imap', 'pop3'], ['protocol'], ['scan'], ['rules'], ['mime'], ['store']];
+const layers = [['cli'], ['doctor'], ['control', 'proxy', 'mailbox'], ['imap', 'pop3'], ['protocol'], ['scan'], ['rules'], ['mime'], ['store']];
 const allLayerDirs = layers.flat();
 const dirs = (names) => `^src/(${names.join('|')})/`;
 

@@ -5,6 +5,7 @@ import { UserError } from '../user-error.js';
 import { INBOXGUARD_VERSION } from '../version.js';
 import { registerCaCommands } from './ca-commands.js';
 import { registerConfigCommands } from './config-commands.js';
+import { registerDoctorCommand } from './doctor-command.js';
 import { registerEventsCommand } from './events-commands.js';
 import { registerExcludeCommands } from './exclude-commands.js';
 import { registerHoldsCommands } from './holds-commands.js';
@@ -15,6 +16,7 @@ import { registerQuarantineCommands } from './quarantine-commands.js';
 import { registerRulesCommands } from './rules-commands.js';
 import { registerRulesTestCommand } from './rules-test-command.js';
 import { registerScanCommand } from './scan-command.js';
+import { registerServiceCommands } from './service-commands.js';
 import { registerStartCommand } from './start-command.js';
 import { registerVerdictsCommands } from './verdicts-commands.js';
 
@@ -41,6 +43,8 @@ registerProtocolsCommands(program);
 registerPortsCommands(program);
 registerHoldsCommands(program);
 registerVerdictsCommands(program);
+registerDoctorCommand(program);
+registerServiceCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -9,7 +9,7 @@ import { ensureIds, parseRules } from '../rules/index.js';
 import type { EngineName } from '../types/verdict.js';
 import { defaultArchiveLimits } from './archive/index.js';
 import { createBuiltinEngine, formatWarning, type BuiltinEngine } from './engines/builtin/index.js';
-import { createClamdEngine, describeAddress, type ClamdAddress, type ClamdEngine } from './engines/clamd/index.js';
+import { createClamdEngine, describeAddress, parseClamdAddress, type ClamdEngine } from './engines/clamd/index.js';
 import type { FileInspector } from './inspect-file.js';
 import type { PolicySettings } from './policy.js';
 
@@ -22,13 +22,6 @@ export interface ScanWorkerData {
 
 function userSignatureDir(dataDir: string): string {
   return join(dataDir, 'signatures');
-}
-
-function parseClamdAddress(text: string): ClamdAddress {
-  if (text.includes('/')) return { socket: text };
-  const match = /^(.+):(\d+)$/.exec(text);
-  if (!match) throw new Error(`scan.clamd.address "${text}" is neither HOST:PORT nor a socket path`);
-  return { host: match[1], port: Number(match[2]) };
 }
 
 /** The proxy uses the transport rules; the mailbox scan (and its dry runs) its own. */

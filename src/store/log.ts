@@ -35,20 +35,28 @@ function readableConsole(): Writable {
   return new Writable({
     write(chunk: Buffer, _encoding, done) {
       for (const line of chunk.toString('utf8').split('\n')) {
-        if (!line) continue;
-        try {
-          const record = JSON.parse(line) as Record<string, unknown>;
-          const time = new Date(Number(record.time)).toTimeString().slice(0, 8);
-          const fields = Object.entries(record)
-            .filter(([key]) => !HIDDEN.has(key))
-            .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
-            .join(' ');
-          process.stderr.write(`${time} ${(LEVELS[Number(record.level)] ?? 'LOG').padEnd(5)} ${record.msg ?? ''}${fields ? ` ${fields}` : ''}\n`);
-        } catch {
-          process.stderr.write(`${line}\n`);
-        }
+        if (line) process.stderr.write(`${readableLogLine(line)}\n`);
       }
       done();
     },
   });
+}
+
+/** A JSON log line as people read it; withDate puts the local date before the time (`inboxguard logs`). A line that is not JSON is returned as it is. */
+export function readableLogLine(line: string, withDate = false): string {
+  let record: Record<string, unknown>;
+  try {
+    record = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return line;
+  }
+  if (record === null || typeof record !== 'object') return line;
+  const at = new Date(Number(record.time));
+  const time = at.toTimeString().slice(0, 8);
+  const date = withDate ? `${at.getFullYear()}-${String(at.getMonth() + 1).padStart(2, '0')}-${String(at.getDate()).padStart(2, '0')} ` : '';
+  const fields = Object.entries(record)
+    .filter(([key]) => !HIDDEN.has(key))
+    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join(' ');
+  return `${date}${time} ${(LEVELS[Number(record.level)] ?? 'LOG').padEnd(5)} ${record.msg ?? ''}${fields ? ` ${fields}` : ''}`;
 }

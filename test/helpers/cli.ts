@@ -32,10 +32,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the inboxguard CLI (built or from source, see cliArgs) with its own data dir. */
-export function runCli(args: string[], dataDir: string, timeoutMs = 30_000): Promise<CliResult> {
+/** Runs the inboxguard CLI (built or from source, see cliArgs) with its own data dir; `env` adds to or (undefined) removes variables. */
+export function runCli(args: string[], dataDir: string, timeoutMs = 30_000, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = startCli(args, dataDir);
+    const child = startCli(args, dataDir, env);
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -51,9 +51,11 @@ export function runCli(args: string[], dataDir: string, timeoutMs = 30_000): Pro
   });
 }
 
-export function startCli(args: string[], dataDir: string): ChildProcess {
+export function startCli(args: string[], dataDir: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const merged: NodeJS.ProcessEnv = { ...process.env, INBOXGUARD_HOME: dataDir, ...env };
+  for (const [name, value] of Object.entries(merged)) if (value === undefined) delete merged[name];
   return spawn(process.execPath, [...cliArgs, ...args], {
-    env: { ...process.env, INBOXGUARD_HOME: dataDir },
+    env: merged,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
