@@ -1,3 +1,4 @@
+import type { NssFormat } from './nss-locations.js';
 import { lastLine, runCommand, type CommandResult } from './run-command.js';
 import { pemBlocks, sha256OfPem } from './root-identity.js';
 
@@ -25,7 +26,10 @@ export class CertutilError extends Error {}
 
 /** An NSS certificate database (cert9.db) driven through NSS's certutil. */
 export class NssDatabase {
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly format: NssFormat = 'sql',
+  ) {}
 
   /** Every nickname with its trust flags (`certutil -L`). */
   async nicknames(): Promise<NssNickname[]> {
@@ -62,7 +66,7 @@ export class NssDatabase {
   }
 
   private async run(args: string[]): Promise<CommandResult> {
-    const result = await runCommand(['certutil', '-d', `sql:${this.dir}`, ...args]);
+    const result = await runCommand(['certutil', '-d', `${this.format}:${this.dir}`, ...args]);
     if (result.missing) throw new CertutilError(CERTUTIL_MISSING);
     return result;
   }

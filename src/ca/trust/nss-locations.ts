@@ -53,12 +53,16 @@ export function findProfiles(application: NssApplication, home: string, platform
 /** The shared NSS databases (~/.pki/nssdb, Chromium's snap copy) that exist. */
 export function findSharedNssDbs(home: string): { dbs: string[]; searched: string[] } {
   const searched = SHARED_NSS_DBS.map((dir) => join(home, ...dir.split('/')));
-  return { dbs: searched.filter((dir) => hasSqlDatabase(dir)), searched };
+  return { dbs: searched.filter((dir) => nssFormat(dir) !== null), searched };
 }
 
-/** NSS's sql: format (cert9.db), which Firefox and Thunderbird have used since 58 / 60; old dbm-only profiles are not handled. */
-export function hasSqlDatabase(dir: string): boolean {
-  return existsSync(join(dir, 'cert9.db'));
+export type NssFormat = 'sql' | 'dbm';
+
+/** The database format in dir: sql (cert9.db, Firefox ≥ 58, Thunderbird ≥ 60), else the old dbm (cert8.db), else none. */
+export function nssFormat(dir: string): NssFormat | null {
+  if (existsSync(join(dir, 'cert9.db'))) return 'sql';
+  if (existsSync(join(dir, 'cert8.db'))) return 'dbm';
+  return null;
 }
 
 function realPath(path: string): string {

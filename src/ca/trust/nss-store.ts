@@ -1,4 +1,5 @@
 import { CertutilError, NSS_CA_TRUST, NssDatabase, trustsTlsServers, type NssCertificate } from './nss-database.js';
+import type { NssFormat } from './nss-locations.js';
 import { shortFingerprint, type RootIdentity } from './root-identity.js';
 import type { ActionLine, StatusLine, TargetKind, TrustStore } from './types.js';
 
@@ -16,10 +17,11 @@ export class NssStore implements TrustStore {
   constructor(
     readonly kind: TargetKind,
     readonly where: string,
+    format: NssFormat,
     /** Thunderbird, Firefox…: told to restart, since they read the database at start. */
     private readonly application?: string,
   ) {
-    this.db = new NssDatabase(where);
+    this.db = new NssDatabase(where, format);
   }
 
   install(root: RootIdentity): Promise<ActionLine> {

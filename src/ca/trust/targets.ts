@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { MacosKeychainStore } from './macos-keychain.js';
-import { findProfiles, findSharedNssDbs, hasSqlDatabase, type NssApplication } from './nss-locations.js';
+import { findProfiles, findSharedNssDbs, nssFormat, type NssApplication } from './nss-locations.js';
 import { NssStore } from './nss-store.js';
 import { detectSystemFlavour, SystemStore } from './system-store.js';
 import type { RootHint, TargetKind, TrustScope, TrustStore } from './types.js';
@@ -51,8 +51,8 @@ function addSystem(found: FoundTargets, platform: NodeJS.Platform, home: string,
 
 function addShared(found: FoundTargets, home: string): void {
   const { dbs, searched } = findSharedNssDbs(home);
-  for (const db of dbs) found.stores.push(new NssStore('nssdb', db));
-  if (dbs.length === 0) found.missing.push({ kind: 'nssdb', where: searched.join(', '), detail: 'no cert9.db' });
+  for (const db of dbs) found.stores.push(new NssStore('nssdb', db, nssFormat(db) ?? 'sql'));
+  if (dbs.length === 0) found.missing.push({ kind: 'nssdb', where: searched.join(', '), detail: 'no cert9.db or cert8.db' });
 }
 
 function addApplication(found: FoundTargets, application: NssApplication, home: string, platform: NodeJS.Platform): void {
@@ -62,8 +62,9 @@ function addApplication(found: FoundTargets, application: NssApplication, home: 
     return;
   }
   for (const profile of search.profiles) {
-    if (hasSqlDatabase(profile)) found.stores.push(new NssStore(application, profile, APPLICATION_NAMES[application]));
-    else found.missing.push({ kind: application, where: profile, detail: `no cert9.db in this profile (start ${APPLICATION_NAMES[application]} with it once)` });
+    const format = nssFormat(profile);
+    if (format) found.stores.push(new NssStore(application, profile, format, APPLICATION_NAMES[application]));
+    else found.missing.push({ kind: application, where: profile, detail: `no cert9.db or cert8.db in this profile (start ${APPLICATION_NAMES[application]} with it once)` });
   }
   if (search.profiles.length === 0) found.missing.push({ kind: application, where: search.iniFiles.join(', '), detail: 'profiles.ini lists no profile' });
 }
