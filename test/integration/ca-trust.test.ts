@@ -8,7 +8,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -189,6 +190,27 @@ describe('ca install / uninstall / status', { skip }, () => {
     assert.equal(await cli('uninstall').then((r) => r.code), 0);
   });
 
+  it('without root the system store says so in one line with the sudo command, and the rest still runs', { skip: asNobodySkip() }, async () => {
+    const nobodyBase = mkdtempSync(join(tmpdir(), 'inboxguard-trust-nobody-'));
+    try {
+      const nobodyData = join(nobodyBase, 'data');
+      const nobodyHome = join(nobodyBase, 'home');
+      assert.equal((await runCli(['ca', 'init'], nobodyData)).code, 0);
+      nssProfile(join(nobodyHome, '.pki'), 'nssdb');
+      execFileSync('chown', ['-R', '65534:65534', nobodyData, nobodyHome]);
+      execFileSync('chmod', ['755', nobodyBase, base]);
+      // The system store under `root` stays root's (0755), as /usr/local/share/ca-certificates is.
+      const result = await runAsNobody(['ca', 'install', '--home', nobodyHome, '--root', root], nobodyData);
+      assert.equal(result.code, 1, result.stdout + result.stderr);
+      const lines = result.stdout.trimEnd().split('\n');
+      assert.equal(lines[0], `system: failed — ${join(root, 'usr/local/share/ca-certificates/inboxguard-root-ca.crt')} (needs root: run sudo inboxguard --data-dir ${nobodyData} ca install --only system --root ${root})`);
+      assert.match(result.stdout, /^nssdb: installed — /m);
+      assert.equal(result.stderr, '');
+    } finally {
+      rmSync(nobodyBase, { recursive: true, force: true });
+    }
+  });
+
   it('--only with an unknown target is refused in one line', async () => {
     assertRefused(await cli('install', '--only', 'thunderbird,chrome'), /--only takes system,thunderbird,firefox,nssdb/);
   });
@@ -223,6 +245,29 @@ describe('ca install / uninstall / status', { skip }, () => {
     });
   }
 });
+
+/** Running the CLI as user nobody needs root (to switch) and util-linux's setpriv. */
+function asNobodySkip(): string | false {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return 'running as user nobody needs root';
+  return requireCommand('setpriv', 'util-linux');
+}
+
+/** The CLI from source as uid/gid 65534, so writing the system store is denied as for an ordinary user. */
+function runAsNobody(args: string[], dataDir: string): Promise<CliResult> {
+  const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+  return new Promise((resolve) => {
+    const child = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', main, ...args], {
+      env: { ...process.env, INBOXGUARD_HOME: dataDir, HOME: dirname(dataDir) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 60_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 /** A profile directory with an empty-password NSS database, as a first start of Thunderbird or Firefox leaves it. */
 function nssProfile(parent: string, name: string): string {

@@ -18,10 +18,12 @@ export function uninstallRoot(root: RootIdentity, options: ApplyOptions): Promis
 }
 
 async function applyEverywhere(root: RootIdentity, options: ApplyOptions, verb: 'install' | 'uninstall'): Promise<ActionLine[]> {
-  const { stores, missing } = findTargets(options, options.asRootHint);
+  const targets = findTargets(options, options.asRootHint);
   const lines: ActionLine[] = [];
-  // One store after another: NSS databases of one profile must not be written by two certutils at once.
-  for (const store of stores) lines.push(await store[verb](root));
-  for (const target of missing) lines.push({ target: target.kind, where: target.where, state: 'not-found', detail: target.detail });
+  // One store after another: two certutils must not write one profile's database at once.
+  for (const target of targets) {
+    if ('store' in target) lines.push(await target.store[verb](root));
+    else lines.push({ target: target.missing.kind, where: target.missing.where, state: 'not-found', detail: target.missing.detail });
+  }
   return lines;
 }

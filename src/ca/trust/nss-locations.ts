@@ -40,7 +40,7 @@ export function findProfiles(application: NssApplication, home: string, platform
   const seen = new Set<string>();
   const profiles: string[] = [];
   for (const iniFile of iniFiles) {
-    for (const dir of profileDirectories(iniFile, readFileSync(iniFile, 'utf8'))) {
+    for (const dir of profileDirectories(iniFile, readText(iniFile))) {
       const key = realPath(dir);
       if (seen.has(key)) continue;
       seen.add(key);
@@ -63,6 +63,15 @@ export function nssFormat(dir: string): NssFormat | null {
   if (existsSync(join(dir, 'cert9.db'))) return 'sql';
   if (existsSync(join(dir, 'cert8.db'))) return 'dbm';
   return null;
+}
+
+/** An unreadable profiles.ini counts as listing no profile (its line says so) rather than failing every target. */
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 function realPath(path: string): string {

@@ -14,10 +14,12 @@ export type TrustStatusOptions = TrustScope & ({ ca: LoadedCa | RootIdentity } |
  */
 export async function trustStatus(options: TrustStatusOptions): Promise<StatusLine[]> {
   const root = identityOf(options);
-  const { stores, missing } = findTargets(options);
+  const targets = findTargets(options);
   const lines: StatusLine[] = [];
-  for (const store of stores) lines.push(await store.status(root));
-  for (const target of missing) lines.push({ target: target.kind, where: target.where, state: 'not-found', detail: target.detail });
+  for (const target of targets) {
+    if ('store' in target) lines.push(await target.store.status(root));
+    else lines.push({ target: target.missing.kind, where: target.missing.where, state: 'not-found', detail: target.missing.detail });
+  }
   return lines;
 }
 

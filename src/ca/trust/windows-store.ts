@@ -3,7 +3,8 @@ import type { RootIdentity } from './root-identity.js';
 import type { ActionLine, StatusLine, TrustStore } from './types.js';
 
 // Windows: the current user's Trusted Root store (no administrator needed; Windows asks the user to
-// confirm). Thunderbird and Firefox on Windows read it too (security.enterprise_roots.enabled).
+// confirm). Firefox and Thunderbird read it when security.enterprise_roots.enabled is true (Firefox's
+// default since 120). Their NSS databases are not touched here: Windows' own certutil.exe shadows NSS's.
 // Built as argv so the unit tests check them; they cannot run on Linux, so this store is untested here.
 
 export const WINDOWS_STORE = 'Root (current user)';
