@@ -131,10 +131,12 @@ describe('ca install / uninstall / status', { skip }, () => {
     assert.equal(nssRows(thunderbirdDb).filter((row) => row.nickname === NICKNAME).length, 1);
   });
 
-  it('NSS tstclnt with the Thunderbird profile accepts the leaf after install', async () => {
-    const run = await runTstclnt(thunderbirdDb);
-    assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /\* OK inboxguard test greeting/);
+  it('NSS tstclnt with each profile\'s database accepts the leaf after install', async () => {
+    for (const db of [thunderbirdDb, firefoxDb, snapFirefoxDb, sharedDb]) {
+      const run = await runTstclnt(db);
+      assert.equal(run.code, 0, `${db}: ${run.stderr}`);
+      assert.match(run.stdout, /\* OK inboxguard test greeting/);
+    }
   });
 
   it('uninstall removes ours and nothing else; tstclnt and the system bundle then reject the leaf', async () => {
@@ -146,9 +148,12 @@ describe('ca install / uninstall / status', { skip }, () => {
     assert.ok(bundleHolds(bundle, foreignPem), 'the foreign root stays in the system bundle');
     assert.equal(readFileSync(join(root, 'usr/local/share/ca-certificates/foreign.crt'), 'utf8'), foreignPem);
 
-    const run = await runTstclnt(thunderbirdDb);
-    assert.notEqual(run.code, 0);
-    assert.match(run.stderr, /SEC_ERROR_UNKNOWN_ISSUER/);
+    for (const db of [thunderbirdDb, firefoxDb, snapFirefoxDb, sharedDb]) {
+      const run = await runTstclnt(db);
+      assert.notEqual(run.code, 0, db);
+      assert.match(run.stderr, /SEC_ERROR_UNKNOWN_ISSUER/);
+      assert.doesNotMatch(run.stdout, /inboxguard test greeting/);
+    }
     assert.match(await handshakeWithBundle(), /^rejected: UNABLE_TO_(VERIFY_LEAF_SIGNATURE|GET_ISSUER_CERT_LOCALLY)/);
 
     const status = await cli('status');
