@@ -164,6 +164,8 @@ describe('ca install / uninstall / status', { skip }, () => {
 
   it('uninstall leaves a root a user imported under another nickname, and status still sees it', async () => {
     execFileSync('certutil', ['-A', '-d', `sql:${firefoxDb}`, '-n', 'imported by hand', '-t', 'C,,', '-i', join(dataDir, 'certs', 'ca.pem')]);
+    const install = await cli('install', '--only', 'firefox');
+    assert.match(install.stdout, new RegExp(`^firefox: already there — ${escape(firefoxDb)} \\(as "imported by hand"\\)$`, 'm'));
     const uninstall = await cli('uninstall', '--only', 'firefox');
     assert.match(uninstall.stdout, new RegExp(`^firefox: not there — ${escape(firefoxDb)}$`, 'm'));
     assert.deepEqual(nssRows(firefoxDb), [{ nickname: 'imported by hand', trust: 'C,,' }]);

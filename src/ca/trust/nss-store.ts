@@ -41,7 +41,8 @@ export class NssStore implements TrustStore {
       if (!added) {
         // certutil -A succeeds without adding when the certificate is already there under another name.
         const elsewhere = await this.elsewhere(root);
-        if (elsewhere) return this.line('failed', `the root is already in this database as "${elsewhere.nickname}" (trust ${elsewhere.trust}); left as it is`);
+        if (elsewhere && trustsTlsServers(elsewhere.trust)) return this.line('already-there', `as "${elsewhere.nickname}"`);
+        if (elsewhere) return this.line('failed', `the root is already in this database as "${elsewhere.nickname}" with trust ${elsewhere.trust}; left as it is`);
         return this.line('failed', 'certutil reported success but the root is not in the database');
       }
       const replaced = older.map((cert) => shortFingerprint(cert.sha256)).join(', ');
