@@ -4,12 +4,12 @@ import type { CaDescription, CaExportFormat } from '../ca/index.js';
 import type { RootIdentity, TrustScope } from '../ca/trust/index.js';
 import { UserError } from '../user-error.js';
 import { cliContext } from './context.js';
-import { registerCaTrustCommands, scopeOf, withScope, type ScopeFlags } from './ca-trust-commands.js';
+import { registerCaTrustCommands, scopeOf, withHiddenScope, type ScopeFlags } from './ca-trust-commands.js';
 
 export function registerCaCommands(program: Command): void {
   const ca = program.command('ca').description('the local root CA that signs the certificates mail clients see');
 
-  withScope(ca.command('init'))
+  withHiddenScope(ca.command('init'))
     .description('create the root CA (does nothing if one exists, unless --force)')
     .option('--force', 'replace an existing CA (mail clients must then trust the new one)')
     .action(async (options: ScopeFlags & { force?: boolean }, command: Command) => {

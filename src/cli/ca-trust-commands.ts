@@ -54,10 +54,14 @@ export interface ScopeFlags {
   root?: string;
 }
 
-/** --only, plus the hidden --home and --root that tests point at temporary trees. */
-export function withScope(command: Command): Command {
+/** --only, plus the hidden --home and --root. */
+function withScope(command: Command): Command {
+  return withHiddenScope(command.option('--only <targets>', `comma-separated: ${KINDS.join(',')}`));
+}
+
+/** The hidden --home and --root that tests point at temporary trees. */
+export function withHiddenScope(command: Command): Command {
   return command
-    .option('--only <targets>', `comma-separated: ${KINDS.join(',')}`)
     .addOption(new Option('--home <dir>', 'home directory searched for profiles (tests)').hideHelp())
     .addOption(new Option('--root <dir>', 'filesystem prefix of the system store (tests)').hideHelp());
 }
