@@ -218,6 +218,18 @@ describe('ca install / uninstall / status', { skip }, () => {
     }
   });
 
+  it('a database with a primary password fails with the reason and keeps no untrusted copy', async () => {
+    const lockedHome = join(base, 'locked-home');
+    const db = join(lockedHome, '.pki', 'nssdb');
+    mkdirSync(db, { recursive: true });
+    writeFileSync(join(base, 'nss-password'), 'secret\n');
+    execFileSync('certutil', ['-N', '-d', `sql:${db}`, '-f', join(base, 'nss-password')]);
+    const result = await runCli(['ca', 'install', '--only', 'nssdb', '--home', lockedHome], dataDir, 60_000);
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout, `nssdb: failed — ${db} (the database has a primary password, so certutil cannot set trust without it; import the certificate in the application (see README) or remove the password)\n`);
+    assert.deepEqual(nssRows(db), []);
+  });
+
   it('--only with an unknown target is refused in one line', async () => {
     assertRefused(await cli('install', '--only', 'thunderbird,chrome'), /--only takes system,thunderbird,firefox,nssdb/);
   });

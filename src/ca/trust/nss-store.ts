@@ -3,6 +3,9 @@ import type { NssFormat } from './nss-locations.js';
 import { shortFingerprint, type RootIdentity } from './root-identity.js';
 import type { ActionLine, StatusLine, TargetKind, TrustStore } from './types.js';
 
+/** certutil's complaint when setting trust needs the database's password (standard input is closed). */
+const PASSWORD_REFUSED = /SEC_ERROR_BAD_PASSWORD|could not authenticate to token/;
+
 /** Most certificates `ca install` deletes under our nickname before it gives up. */
 const MAX_REPLACED = 10;
 
@@ -36,7 +39,14 @@ export class NssStore implements TrustStore {
       }
       // An older inboxguard root (or a mix) under our nickname: clear the nickname, then add.
       for (let i = 0; i < MAX_REPLACED && (await this.ours(root)).length > 0; i++) await this.db.delete(root.nickname);
-      await this.db.add(root.nickname, root.certPath, NSS_CA_TRUST);
+      try {
+        await this.db.add(root.nickname, root.certPath, NSS_CA_TRUST);
+      } catch (error) {
+        if (!(error instanceof CertutilError && PASSWORD_REFUSED.test(error.message))) throw error;
+        // certutil stores the certificate before it asks to log in for the trust flags: take the untrusted copy out again.
+        if ((await this.ours(root)).length > 0) await this.db.delete(root.nickname);
+        return this.line('failed', 'the database has a primary password, so certutil cannot set trust without it; import the certificate in the application (see README) or remove the password');
+      }
       const added = (await this.ours(root)).some((cert) => cert.sha256 === root.sha256);
       if (!added) {
         // certutil -A succeeds without adding when the certificate is already there under another name.
