@@ -1,4 +1,5 @@
 // The shape every doctor check shares: what it is given and the lines it reports.
+import type { TrustScope } from '../ca/trust/types.js';
 import type { Config } from '../config/schema.js';
 
 /** One line of the report: ✓ or ✗, what was checked, what was found and, for ✗, the one thing to do. */
@@ -17,6 +18,8 @@ export interface DoctorContext {
   configPath: string;
   /** The configuration, once the configuration check has read it; undefined when it is not valid. */
   config?: Config;
+  /** Where the trust stores are looked for (tests point them at temporary trees). */
+  trustScope?: Pick<TrustScope, 'home' | 'root'>;
 }
 
 export interface DoctorCheck {

@@ -1,6 +1,7 @@
 // The checks `inboxguard doctor` runs, in this order. A new check is one module exporting a DoctorCheck
-// and one line here (e.g. "root trusted in each found store", after caKeyModeCheck).
+// and one line here.
 import { caKeyModeCheck } from './ca-key-mode-check.js';
+import { caTrustCheck } from './ca-trust-check.js';
 import type { DoctorCheck } from './check.js';
 import { clamdCheck } from './clamd-check.js';
 import { configCheck } from './config-check.js';
@@ -14,6 +15,7 @@ export const DOCTOR_CHECKS: readonly DoctorCheck[] = [
   configCheck,
   listenerPortCheck,
   caKeyModeCheck,
+  caTrustCheck,
   upstreamCheck,
   clamdCheck,
   exclusionsCheck,

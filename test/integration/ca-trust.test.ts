@@ -16,6 +16,8 @@ import { after, before, describe, it } from 'node:test';
 import forge from 'node-forge';
 import { findCommand } from '../../scripts/test-servers/find-command.js';
 import { LeafIssuer, loadCa } from '../../src/ca/index.js';
+import { caTrustCheck } from '../../src/doctor/ca-trust-check.js';
+import { runDoctor } from '../../src/doctor/run-doctor.js';
 import { assertRefused, runCli, type CliResult } from '../helpers/cli.js';
 import { requireAll, requireCommand } from '../helpers/require-servers.js';
 
@@ -96,6 +98,21 @@ describe('ca install / uninstall / status', { skip }, () => {
     if (base) rmSync(base, { recursive: true, force: true });
   });
 
+  const doctorTrust = async () => {
+    const report = await runDoctor({ dataDir, configPath: join(dataDir, 'config.yaml'), trustScope: { home, root } }, [caTrustCheck]);
+    return report.checks.map((line) => `${line.ok ? '✓' : '✗'} ${line.title}${line.fix ? ` → ${line.fix}` : ''}`);
+  };
+
+  it('before install, doctor names each store that does not trust the root, with the command that fixes it', async () => {
+    assert.deepEqual(await doctorTrust(), [
+      '✗ root CA trusted by system → inboxguard ca install --only system',
+      '✗ root CA trusted by thunderbird → inboxguard ca install --only thunderbird',
+      '✗ root CA trusted by firefox → inboxguard ca install --only firefox',
+      '✗ root CA trusted by firefox → inboxguard ca install --only firefox',
+      '✗ root CA trusted by nssdb → inboxguard ca install --only nssdb',
+    ]);
+  });
+
   it('install trusts the root in every profile found through profiles.ini, ~/.pki/nssdb and the system store', async () => {
     const result = await cli('install');
     assert.equal(result.code, 0, result.stdout + result.stderr);
@@ -120,6 +137,10 @@ describe('ca install / uninstall / status', { skip }, () => {
       { target: 'firefox', where: snapFirefoxDb, state: 'trusted' },
       { target: 'nssdb', where: sharedDb, state: 'trusted' },
     ]);
+  });
+
+  it('after install, doctor finds the root trusted in every store', async () => {
+    assert.ok((await doctorTrust()).every((line) => line.startsWith('✓ root CA trusted by ')));
   });
 
   it('a second install says "already there" and changes nothing', async () => {

@@ -56,7 +56,8 @@ describe('inboxguard doctor', { skip }, () => {
     return home;
   }
 
-  const doctor = (home: string, args: string[] = []) => runCli(['doctor', ...args], home, DOCTOR_TIMEOUT_MS);
+  // Trust stores are looked for in an empty tree of the data dir, never in this machine's (ca-trust.test.ts tests that check).
+  const doctor = (home: string, args: string[] = []) => runCli(['doctor', '--home', join(home, 'desktop'), '--root', join(home, 'desktop'), ...args], home, DOCTOR_TIMEOUT_MS);
 
   function failedLine(stdout: string, pattern: RegExp): string {
     const line = stdout.split('\n').find((candidate) => candidate.startsWith('✗') && pattern.test(candidate));
