@@ -9,6 +9,7 @@ import { startProxy } from '../proxy/proxy.js';
 import { createScanSetup } from '../scan/create-pipeline.js';
 import { createLogger, logFilePath } from '../store/log.js';
 import { quarantineDir } from '../store/quarantine.js';
+import { VerdictStore } from '../store/verdicts.js';
 import { describeCaForClient, describeListenerForClient } from './client-instructions.js';
 import type { CliContext } from './context.js';
 
@@ -17,7 +18,9 @@ export async function runProxy(config: Config, context: CliContext, reloadConfig
   const { ca, created } = await initCa(context.dataDir);
   const log = createLogger({ dataDir: context.dataDir, console: true });
   const certificates = new LeafIssuer(ca, context.dataDir);
-  const scanning = await createScanSetup(config, context.dataDir, log, config.scan.engines, { workers: true, countRuleHits: true });
+  // Known verdicts block parts before stage 1 even without analysis backends (manual ones, shared ones).
+  const verdicts = VerdictStore.open(context.dataDir);
+  const scanning = await createScanSetup(config, context.dataDir, log, config.scan.engines, { workers: true, countRuleHits: true, verdicts });
   const live = new LiveConfig(config);
   const proxy = await startProxy(live, { certificates, scanner: scanning.pipeline, log });
   // Rules, exclusions and scan settings follow the file while the proxy runs; listeners stay as started.
@@ -30,6 +33,7 @@ export async function runProxy(config: Config, context: CliContext, reloadConfig
     watcher.stop();
     await proxy.close();
     await scanning.close();
+    verdicts.close();
     log.flush();
     process.exit(0);
   };

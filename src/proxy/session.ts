@@ -17,6 +17,7 @@ import { pumpPrelude, type Ready } from './prelude-pump.js';
 import { startEngineRelay, type Relay } from './engine-relay.js';
 import { startPipeRelay } from './pipe-relay.js';
 import { connectPlain, connectTls, UpstreamError, type UpstreamTarget } from './upstream.js';
+import { scanDeadlineSeconds } from '../scan/analysis/hold-deadline.js';
 
 /** Longer than IMAP IDLE's 29-minute re-issue interval (RFC 2177), so idle clients are not cut off. */
 export const IDLE_TIMEOUT_MS = 31 * 60 * 1000;
@@ -220,7 +221,8 @@ export class Session {
       engine: createEngine(ready.protocol, settings, ready.greetingPending, listener.name),
       scanner,
       memoryBufferBytes: settings.scan.memoryBufferBytes,
-      scanTimeoutMs: settings.scan.timeoutSeconds * 1000,
+      scanTimeoutMs: scanDeadlineSeconds(settings) * 1000,
+      session: this.context.id,
       listener: listener.name,
       upstreamName: `${this.context.target.host}:${this.context.target.port}`,
       upstreamIp: this.upstream?.remoteAddress,

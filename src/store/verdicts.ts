@@ -158,3 +158,4 @@ export class VerdictStore {
     this.db.close();
   }
 }
+
