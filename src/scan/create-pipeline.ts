@@ -97,8 +97,10 @@ export async function createScanSetup(
   let unfollow: (() => void) | undefined;
   const reconfigure = (next: Config, evaluate: Evaluator) => {
     cleanTtlMs = parseDuration(next.analysis.cleanTtl);
-    stageTwo = stageTwoOf(next, stageTwo);
-    pipeline.reconfigure({ evaluate, engineNames: next.scan.engines, policy: policyOf(next), timeoutSeconds: scanDeadlineSeconds(next), stageTwo });
+    // Turned off, stage 2 keeps its registry and the analyses still running; new scans just skip it.
+    stageTwo = stageTwoOf(next, stageTwo) ?? stageTwo;
+    const active = analysisConfigured(next) ? stageTwo : undefined;
+    pipeline.reconfigure({ evaluate, engineNames: next.scan.engines, policy: policyOf(next), timeoutSeconds: scanDeadlineSeconds(next), stageTwo: active });
   };
   return {
     pipeline,
@@ -127,6 +129,7 @@ export async function createScanSetup(
     },
     close: async () => {
       unfollow?.();
+      await stageTwo?.close();
       hitStore?.close();
       await pool?.close();
       await engines.close();

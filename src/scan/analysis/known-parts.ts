@@ -47,11 +47,13 @@ export function analysisEngine(backend: string): AnalysisEngineName {
   return `analysis:${backend}`;
 }
 
+// A blocking verdict is a signature finding (part verdict `infected`) whatever its level: analysis.block
+// already said it blocks, and the shipped rules strip infected parts; its name tells what was found.
 function findingFor(verdict: Exclude<AnalysisVerdict, 'clean'>, backend: string, name: string | undefined, location: string[]): Finding {
   return {
     engine: analysisEngine(backend),
     name: name ?? (verdict === 'malicious' ? 'Analysis.Malicious' : 'Analysis.Suspicious'),
-    kind: verdict === 'malicious' ? 'signature' : 'heuristic',
+    kind: 'signature',
     location,
   };
 }

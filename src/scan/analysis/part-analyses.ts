@@ -43,6 +43,7 @@ export function combine(sha256: string, results: AnalysisResult[], block: Analys
 
 export class PartAnalyses {
   private readonly running = new Map<string, Promise<PartOutcome>>();
+  private readonly stopping = new AbortController();
 
   constructor(
     private settings: { backends: readonly AnalysisBackend[]; block: AnalysisConfig['block'] },
@@ -52,6 +53,12 @@ export class PartAnalyses {
 
   reconfigure(settings: { backends: readonly AnalysisBackend[]; block: AnalysisConfig['block'] }): void {
     this.settings = settings;
+  }
+
+  /** Ends every analysis still running (their programs are killed); they end without a verdict. */
+  async close(): Promise<void> {
+    this.stopping.abort(new Error('the proxy is stopping'));
+    await Promise.allSettled([...this.running.values()]);
   }
 
   get backendNames(): string[] {
@@ -71,12 +78,12 @@ export class PartAnalyses {
     const { backends, block } = this.settings;
     const results = await Promise.all(
       backends.map((backend) =>
-        backend.analyse(content, { name }).catch((error: Error): AnalysisResult => ({ verdict: 'error', backend: backend.name, detail: error.message })),
+        backend.analyse(content, { name, signal: this.stopping.signal }).catch((error: Error): AnalysisResult => ({ verdict: 'error', backend: backend.name, detail: error.message })),
       ),
     );
     const outcome = combine(sha256, results, block);
     let stored = false;
-    if (outcome.decisive && (outcome.blocking || outcome.errors.length === 0)) {
+    if (!this.stopping.signal.aborted && outcome.decisive && (outcome.blocking || outcome.errors.length === 0)) {
       try {
         stored = this.store.put({
           sha256,

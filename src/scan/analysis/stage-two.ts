@@ -62,6 +62,7 @@ export class StageTwo {
   readonly holds = new HoldRegistry();
   private readonly analyses: PartAnalyses;
   private readonly active = new WeakMap<object, ActiveHold>();
+  private closed = false;
 
   constructor(
     private config: AnalysisConfig,
@@ -134,6 +135,12 @@ export class StageTwo {
     }
   }
 
+  /** Stops the analyses still running (late verdicts of released messages included). */
+  close(): Promise<void> {
+    this.closed = true;
+    return this.analyses.close();
+  }
+
   /** POP3: the client cannot wait any more. Undefined when the body is not held for stage 2 (scan.onError decides then). */
   timedOut(body: object): BodyScanResult | undefined {
     const active = this.active.get(body);
@@ -198,7 +205,14 @@ export class StageTwo {
       this.log?.error({ reason: (error as Error).message }, 'analysis follow-up failed on a released message');
     }
     void outcomes.then((landed) => {
-      for (const outcome of landed) this.lateVerdict(origin, submissions.find((part) => part.sha256 === outcome.sha256)!, outcome, backends);
+      if (this.closed) return;
+      for (const outcome of landed) {
+        try {
+          this.lateVerdict(origin, submissions.find((part) => part.sha256 === outcome.sha256)!, outcome, backends);
+        } catch (error) {
+          this.log?.error({ sha256: outcome.sha256, reason: (error as Error).message }, 'a late verdict could not be recorded');
+        }
+      }
     });
   }
 
@@ -209,7 +223,7 @@ export class StageTwo {
       ...origin,
       verdict: 'late-verdict',
       detections: decisive && outcome.blocking
-        ? [{ engine: analysisEngine(decisive.backend), name: decisive.name ?? 'Analysis.Malicious', kind: decisive.verdict === 'malicious' ? 'signature' : 'heuristic', location: [part.name] }]
+        ? [{ engine: analysisEngine(decisive.backend), name: decisive.name ?? 'Analysis.Malicious', kind: 'signature', location: [part.name] }]
         : [],
       actions: outcome.blocking ? ['blocked-from-now-on'] : [],
       bytes: part.content.length,
