@@ -100,7 +100,7 @@ describe('stage-2 analysis through the proxy with a command backend', { skip, ti
     imap: { keepaliveSeconds: 1 },
     pop3: { maxHoldSeconds: 1 },
     analysis: {
-      backends: [{ name: 'sandbox', type: 'command', command: ['python3', sandbox, delayFile, callsFile, '{file}'], timeoutSeconds: 60 }],
+      backends: [{ name: 'sandbox', type: 'command', command: ['python3', sandbox, delayFile, callsFile, '{file}'], timeoutSeconds: 60, maxConcurrent: 4 }],
       maxWaitSeconds: 4,
       onTimeout: 'deliver',
     },
