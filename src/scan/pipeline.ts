@@ -136,6 +136,8 @@ export class ScanPipeline implements BodyScanner {
       this.record(bytes, context, { ...held.report, note, analysis: held.analysis }, started);
       return held.result;
     }
+    // scan.onError settled it (scanner.timedOut) and wrote its event; what is returned here is ignored.
+    if (held.settledByPolicy) return held.result;
     if (!held.settledByClient) {
       const note = [held.report.note, held.note].filter(Boolean).join('; ') || undefined;
       const decorationDropped = held.decorationDropped ? mergeDropped(held.report.decorationDropped, held.decorationDropped) : held.report.decorationDropped;

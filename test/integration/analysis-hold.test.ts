@@ -85,6 +85,8 @@ const INBOX = [
   message(9, RESTART_ZIP, 'after the restart'),
 ];
 const POP3_MESSAGE = message(20, zipAttachment('pop3', false), 'pop3 hold');
+const POP3_BLOCKED_ZIP = zipAttachment('pop3-block', false);
+const POP3_BLOCKED = message(21, POP3_BLOCKED_ZIP, 'pop3 hold, block');
 
 describe('stage-2 analysis through the proxy with a command backend', { skip, timeout: 240_000 }, () => {
   const root = mkdtempSync(join(tmpdir(), 'ig-analysis-hold-'));
@@ -98,7 +100,8 @@ describe('stage-2 analysis through the proxy with a command backend', { skip, ti
 
   const settings = {
     imap: { keepaliveSeconds: 1 },
-    pop3: { maxHoldSeconds: 1 },
+    // Less than analysis.maxWaitSeconds, so POP3 holds end by it; enough for stage 1 and the onTimeout=block preparation.
+    pop3: { maxHoldSeconds: 3 },
     analysis: {
       backends: [{ name: 'sandbox', type: 'command', command: ['python3', sandbox, delayFile, callsFile, '{file}'], timeoutSeconds: 60, maxConcurrent: 4 }],
       maxWaitSeconds: 4,
@@ -279,6 +282,29 @@ describe('stage-2 analysis through the proxy with a command backend', { skip, ti
     assert.match(event.note ?? '', /could wait no longer/);
     assert.equal(followUp.releasedCalls.length, before + 1);
     assert.equal(followUp.releasedCalls.at(-1)?.message.protocol, 'pop3');
+  });
+
+  it('POP3 with onTimeout block: at pop3.maxHoldSeconds the held part is removed (prepared while held)', async () => {
+    const file = parse(readFileSync(proxy.configPath, 'utf8')) as typeof settings;
+    file.analysis.onTimeout = 'block';
+    writeFileSync(proxy.configPath, stringify(file));
+    assert.ok(proxy.reload());
+    // The workers rebuild their engines for the new settings: a fetch that is not held waits that out.
+    await fetchUid(1);
+    dovecot.seed('bob', [POP3_BLOCKED]);
+    delay(6);
+    const fetched = await pythonPop({ host: '127.0.0.1', port: proxy.port('pop3s'), mode: 'implicit', caPath: proxy.caPath, user: 'bob', password: 'secret' });
+    assert.equal(fetched.length, 2);
+    assert.notEqual(fetched[1].sha256, sha256(POP3_BLOCKED), 'rewritten');
+    assert.equal(fetched[1].size, POP3_BLOCKED.length, 'size kept');
+    const [event] = eventsFor('pop3 hold, block');
+    assert.deepEqual(event.detections.map((finding) => [finding.engine, finding.name]), [['analysis:sandbox', 'Analysis.Timeout']]);
+    assert.ok(event.quarantineId, 'the original is kept');
+    assert.equal(event.analysis?.outcome, 'timeout');
+    assert.match(event.note ?? '', /analysis\.onTimeout=block.*could wait no longer/);
+    file.analysis.onTimeout = 'deliver';
+    writeFileSync(proxy.configPath, stringify(file));
+    assert.ok(proxy.reload());
   });
 
   it('verdicts survive a restart; forgetting one makes the next fetch analyse again', async () => {

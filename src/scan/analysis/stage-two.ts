@@ -40,8 +40,10 @@ export interface HoldResult<R> extends Delivery<R> {
   note?: string;
   /** A backend failed and nothing blocked: scan.onError decides (this is the reason). */
   failed?: string;
-  /** scanner.timedOut already settled the message and wrote its event. */
+  /** scanner.timedOut settled the message with analysis.onTimeout's result (the event says so). */
   settledByClient?: boolean;
+  /** scanner.timedOut had no result ready and left the message to scan.onError, which wrote the event. */
+  settledByPolicy?: boolean;
   /** The X-InboxGuard note a delivered message could not carry. */
   decorationDropped?: { dropped: string[]; reason: string };
 }
@@ -49,9 +51,10 @@ export interface HoldResult<R> extends Delivery<R> {
 interface ActiveHold {
   held: HeldMessage;
   stageOne: BodyScanResult;
-  /** POP3 with onTimeout=block: the cleaned message, made ready while the hold runs. */
-  prepared?: BodyScanResult;
+  /** POP3 with onTimeout=block: the cleaned message (and its report), made ready while the hold runs. */
+  prepared?: Delivery<unknown>;
   settledByClient?: boolean;
+  settledByPolicy?: boolean;
 }
 
 const MANUAL_NAME = 'Manual.Block';
@@ -105,7 +108,7 @@ export class StageTwo {
     if (config.onTimeout === 'block' && context.protocol === 'pop3') {
       // POP3's client cannot wait: the cleaned message must be at hand when scanner.timedOut asks.
       void request.reevaluate(timeoutKnown).then(
-        (delivery) => (active.prepared = delivery.result),
+        (delivery) => (active.prepared = delivery),
         (error: Error) => this.log?.warn({ reason: error.message }, 'the message for analysis.onTimeout=block could not be prepared'),
       );
     }
@@ -141,13 +144,16 @@ export class StageTwo {
     return this.analyses.close();
   }
 
-  /** POP3: the client cannot wait any more. Undefined when the body is not held for stage 2 (scan.onError decides then). */
+  /**
+   * POP3: the client cannot wait any more; the hold ends as at the maximum wait. Undefined when the body
+   * is not held for stage 2, or its onTimeout=block result is not ready yet: scan.onError decides then.
+   */
   timedOut(body: object): BodyScanResult | undefined {
     const active = this.active.get(body);
     if (!active?.held.open) return undefined;
-    const result = this.config.onTimeout === 'deliver' ? active.stageOne : active.prepared;
-    if (!result) return undefined;
-    active.settledByClient = true;
+    const result = this.config.onTimeout === 'deliver' ? active.stageOne : active.prepared?.result;
+    if (result) active.settledByClient = true;
+    else active.settledByPolicy = true;
     active.held.end({ kind: 'timeout' });
     return result;
   }
@@ -177,12 +183,14 @@ export class StageTwo {
     analysis: (outcome: ScanAnalysis['outcome']) => ScanAnalysis,
   ): Promise<HoldResult<R>> {
     const settledByClient = active.settledByClient === true;
+    const settledByPolicy = active.settledByPolicy === true;
+    if (settledByPolicy) return { ...request.stageOne, settledByPolicy, analysis: analysis('timeout') };
     if (end.kind === 'released') {
       return { ...request.stageOne, analysis: analysis('released'), note: 'released by `holds release`; analysis goes on' };
     }
     const waited = `${this.config.maxWaitSeconds} s`;
     if (this.config.onTimeout === 'block') {
-      const delivery = active.prepared ? { ...request.stageOne, result: active.prepared } : await request.reevaluate(timeoutKnown);
+      const delivery = active.prepared ? (active.prepared as Delivery<R>) : await request.reevaluate(timeoutKnown);
       return { ...delivery, settledByClient, analysis: analysis('timeout'), note: `no verdict within ${waited}: parts held for analysis removed (analysis.onTimeout=block); analysis goes on` };
     }
     const changed = request.stageOne.result.changed;
