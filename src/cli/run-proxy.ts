@@ -5,6 +5,7 @@ import { isLoopbackHost } from '../config/address.js';
 import { LiveConfig } from '../config/live-config.js';
 import type { Config } from '../config/schema.js';
 import { watchConfigFile } from '../config/watch.js';
+import type { ControlHandlers } from '../control/routes.js';
 import { startControlServer, type ControlServer } from '../control/server.js';
 import { startProxy, type RunningProxy } from '../proxy/proxy.js';
 import { createScanSetup } from '../scan/create-pipeline.js';
@@ -12,17 +13,20 @@ import { createLogger, logFilePath } from '../store/log.js';
 import { quarantineDir } from '../store/quarantine.js';
 import { VerdictStore } from '../store/verdicts.js';
 import { INBOXGUARD_VERSION } from '../version.js';
+import { RemediationHub } from '../proxy/remediation-hub.js';
+import { EventLog, eventsPath } from '../store/events.js';
+import { RemediationStore } from '../store/remediations.js';
 import { describeCaForClient, describeListenerForClient } from './client-instructions.js';
 import type { CliContext } from './context.js';
 
 /** `reloadConfig` reads the file again for hot reload (throws a UserError when it is not valid). */
 export async function runProxy(config: Config, context: CliContext, reloadConfig: () => Config): Promise<void> {
   const startedAt = new Date().toISOString();
+  // Known verdicts block parts before stage 1 even without analysis backends (manual ones, shared ones).
   const verdicts = VerdictStore.open(context.dataDir);
+  const remediations = RemediationStore.open(context.dataDir);
   let proxy: RunningProxy | undefined;
-  // First, so that a second proxy on the same data dir stops here, before it binds any port.
-  const control = await startControlServer(context.dataDir, {
-    // holds: the analysis hold registry (#14) goes here; without it `holds` answers "analysis is not configured".
+  const handlers: ControlHandlers = {
     forgetVerdict: (sha256) => verdicts.forget(sha256),
     status: () => ({
       pid: process.pid,
@@ -31,15 +35,21 @@ export async function runProxy(config: Config, context: CliContext, reloadConfig
       dataDir: context.dataDir,
       listeners: (proxy?.listeners ?? []).map((listener) => ({ name: listener.config.name, address: `${listener.address.address}:${listener.address.port}`, upstream: listener.config.upstream })),
     }),
-  });
+  };
+  // First, so that a second proxy on the same data dir stops here, before it binds any port.
+  const control = await startControlServer(context.dataDir, handlers);
   // Should the start fail, the socket goes with it, and the next start does not find a stale one.
   const { ca, created, log, scanning, live, proxy: running } = await closingOnFailure(control, async () => {
     const { ca, created } = await initCa(context.dataDir);
     const log = createLogger({ dataDir: context.dataDir, console: true });
     const certificates = new LeafIssuer(ca, context.dataDir);
-    const scanning = await createScanSetup(config, context.dataDir, log, config.scan.engines, { workers: true, countRuleHits: true });
     const live = new LiveConfig(config);
-    return { ca, created, log, scanning, live, proxy: await startProxy(live, { certificates, scanner: scanning.pipeline, log }) };
+    // Late verdicts move released messages inside the sessions their users open (#14).
+    const remediation = new RemediationHub(remediations, new EventLog(eventsPath(context.dataDir)), () => live.current.analysis, log);
+    const scanning = await createScanSetup(config, context.dataDir, log, config.scan.engines, { workers: true, countRuleHits: true, verdicts, followUp: remediation });
+    handlers.holds = scanning.holds;
+    const serverActionsFor = (upstream: string) => remediation.forSession(upstream);
+    return { ca, created, log, scanning, live, proxy: await startProxy(live, { certificates, scanner: scanning.pipeline, log, serverActionsFor }) };
   });
   proxy = running;
   // Rules, exclusions and scan settings follow the file while the proxy runs; listeners stay as started.
@@ -54,6 +64,7 @@ export async function runProxy(config: Config, context: CliContext, reloadConfig
     await running.close();
     await scanning.close();
     verdicts.close();
+    remediations.close();
     log.flush();
     process.exit(0);
   };

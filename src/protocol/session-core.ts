@@ -18,6 +18,8 @@ export const CLOSE_GRACE_MS = 5_000;
 
 /** Facts about the connection added to every body's context, for rules and scan events. */
 export interface SessionFacts {
+  /** The proxy session's id (log field `session`). */
+  session?: number;
   listener?: string;
   /** "host:port" of the upstream. */
   upstream?: string;
@@ -404,8 +406,9 @@ export class SessionCore {
   }
 
   private facts(): SessionFacts {
-    const { listener, upstream, upstreamIp } = this.options.facts ?? {};
+    const { session, listener, upstream, upstreamIp } = this.options.facts ?? {};
     return {
+      ...(session !== undefined ? { session } : {}),
       ...(listener !== undefined ? { listener } : {}),
       ...(upstream !== undefined ? { upstream } : {}),
       ...(upstreamIp ? { upstreamIp } : {}),

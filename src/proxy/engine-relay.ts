@@ -33,6 +33,8 @@ export interface EngineRelayOptions {
   /** scan.timeoutSeconds in ms: a scanner that has not answered by then plus a grace is settled by scan.onError. */
   scanTimeoutMs: number;
   listener: string;
+  /** The proxy session's id, for holds. */
+  session?: number;
   /** "host:port" of the upstream, for scan events. */
   upstreamName: string;
   /** Facts about the connection that rules can test. */
@@ -82,7 +84,7 @@ export function startEngineRelay(options: EngineRelayOptions): Relay {
     clock: Date.now,
     scanTimeoutMs: options.scanTimeoutMs,
     encoders: { 'pop3-dot-stuffed': () => new DotStuffer() },
-    facts: { listener: options.listener, upstream: options.upstreamName, upstreamIp: options.upstreamIp, application: options.application },
+    facts: { session: options.session, listener: options.listener, upstream: options.upstreamName, upstreamIp: options.upstreamIp, application: options.application },
     log,
     onEnd: options.onEnd,
     onClientId: options.onClientId,

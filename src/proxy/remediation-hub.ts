@@ -47,10 +47,10 @@ export class RemediationHub implements AnalysisFollowUp {
     for (const message of queued.untouchable) {
       const { protocol, uidl, ...origin } = message;
       const why = protocol === 'pop3' ? `POP3 cannot take a delivered message back (UIDL ${uidl ?? 'unknown'})` : 'analysis.remediate is none, or the message cannot be named on the server';
-      this.events.append({ ...origin, verdict: verdict.verdict, detections: [], actions: ['late-verdict-not-remediated'], bytes: 0, scanMs: 0, note: `late verdict ${found}; ${why}` });
+      this.events.append({ ...origin, verdict: 'late-verdict', detections: [], actions: ['late-verdict-not-remediated'], bytes: 0, scanMs: 0, note: `${found}; ${why}` });
     }
     for (const { upstream, user, action } of queued.imap) {
-      this.events.append({ upstream, user, mailbox: action.mailbox, uidValidity: action.uidValidity, uid: action.uid, ...this.described(action.id), verdict: verdict.verdict, detections: [], actions: [`${action.kind}-queued`], bytes: 0, scanMs: 0, note: `late verdict ${found}; done in the next session of ${user}` });
+      this.events.append({ upstream, user, mailbox: action.mailbox, uidValidity: action.uidValidity, uid: action.uid, ...this.described(action.id), verdict: 'late-verdict', detections: [], actions: [`${action.kind}-queued`], bytes: 0, scanMs: 0, note: `${found}; done in the next session of ${user}` });
       for (const deliver of this.sessions.get(key(upstream, user)) ?? []) deliver([action]);
     }
   }
@@ -89,12 +89,12 @@ export class RemediationHub implements AnalysisFollowUp {
       uid: action.uid,
       subject: about?.subject,
       messageId: about?.messageId,
-      verdict: about?.verdict ?? 'late-verdict',
+      verdict: 'late-verdict',
       detections: [],
       actions: [done],
       bytes: 0,
       scanMs: 0,
-      note: `${about?.detection ? `${about.detection}; ` : ''}server said: ${detail}`,
+      note: `${about?.verdict ?? 'blocking'}${about?.detection ? ` (${about.detection})` : ''}; the server said: ${detail}`,
     });
   }
 

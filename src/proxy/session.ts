@@ -18,6 +18,7 @@ import { pumpPrelude, type Ready } from './prelude-pump.js';
 import { startEngineRelay, type Relay } from './engine-relay.js';
 import { startPipeRelay } from './pipe-relay.js';
 import { connectPlain, connectTls, UpstreamError, type UpstreamTarget } from './upstream.js';
+import { scanDeadlineSeconds } from '../scan/analysis/hold-deadline.js';
 
 /** Longer than IMAP IDLE's 29-minute re-issue interval (RFC 2177), so idle clients are not cut off. */
 export const IDLE_TIMEOUT_MS = 31 * 60 * 1000;
@@ -224,7 +225,8 @@ export class Session {
       engine: createEngine(ready.protocol, settings, ready.greetingPending, listener.name),
       scanner,
       memoryBufferBytes: settings.scan.memoryBufferBytes,
-      scanTimeoutMs: settings.scan.timeoutSeconds * 1000,
+      scanTimeoutMs: scanDeadlineSeconds(settings) * 1000,
+      session: this.context.id,
       listener: listener.name,
       upstreamName,
       serverActions: this.context.serverActionsFor?.(upstreamName),

@@ -60,7 +60,8 @@ export const FIELDS: { [L in Level]: Record<string, FieldSpec<FactsByLevel[L]>> 
   result: {
     verdict: { type: 'enum', values: VERDICTS, read: (facts) => [facts.verdict] },
     detection: { type: 'text', read: (facts) => facts.detections },
-    engine: { type: 'enum', values: FINDING_SOURCES, read: (facts) => facts.engines },
+    // Text, not an enum: stage-2 backends are named by the user (analysis:NAME).
+    engine: { type: 'text', read: (facts) => facts.engines },
   },
 };
 

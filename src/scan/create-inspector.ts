@@ -18,6 +18,8 @@ export interface ScanWorkerData {
   config: Config;
   dataDir: string;
   engineNames: EngineName[];
+  /** True when the pool answers verdict-store lookups (the pipeline has a verdict store). */
+  verdicts?: boolean;
 }
 
 function userSignatureDir(dataDir: string): string {

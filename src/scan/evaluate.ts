@@ -14,6 +14,8 @@ import { messageHeaderOf, originalMessage } from './section-context.js';
 import { decide, type Decision, type PolicySettings } from './policy.js';
 import type { Verdict } from '../types/verdict.js';
 import { INBOXGUARD_VERSION } from '../version.js';
+import type { KnownPart, KnownVerdicts } from './analysis/known-parts.js';
+import { submissionReason } from './analysis/submission.js';
 
 const MARK_ONLY_REASON = 'a message delivered unchanged keeps its size, which the client may already know; the event records the marking instead';
 
@@ -50,6 +52,26 @@ export interface Evaluation {
   /** Hits to count, per rule: attachment rules once per part. */
   hits: RuleHit[];
   trace: RuleTrace;
+  /** Parts the submission policy sends to stage 2 (only when analysis backends are configured). */
+  submissions?: Submission[];
+}
+
+/** A decoded part for stage 2. */
+export interface Submission {
+  path: string;
+  /** File name, or "part PATH". */
+  name: string;
+  sha256: string;
+  /** Why: 'suspicious' or 'type:NAME'. */
+  reason: string;
+  /** The decoded part (on shared memory when it comes from a worker). */
+  content: Buffer;
+}
+
+/** Per evaluation: a deadline to give up by, and decisions about parts the pipeline already has. */
+export interface EvaluateOptions {
+  signal?: AbortSignal;
+  known?: readonly KnownPart[];
 }
 
 export interface Headline {
@@ -57,12 +79,12 @@ export interface Headline {
   subject?: string;
 }
 
-export type Evaluator = (bytes: Buffer, context: BodyContext) => Promise<Evaluation>;
+export type Evaluator = (bytes: Buffer, context: BodyContext, options?: EvaluateOptions) => Promise<Evaluation>;
 
 /** Runs the three rule levels and the engines, decides and renders, in this thread. The proxy runs it in worker threads. */
-export function createEvaluator(inspector: FileInspector, policy: PolicySettings): Evaluator {
+export function createEvaluator(inspector: FileInspector, policy: PolicySettings, verdicts?: KnownVerdicts): Evaluator {
   const engineNames = inspector.engines.map((engine) => engine.name);
-  return async (bytes, context) => {
+  return async (bytes, context, options = {}) => {
     // A section fetched on its own is kept and named as the message it belongs to (section-context.ts).
     const original = originalMessage(bytes, context);
     const sha256 = createHash('sha256').update(original).digest('hex');
@@ -74,7 +96,7 @@ export function createEvaluator(inspector: FileInspector, policy: PolicySettings
     const scanSkipped = filtering.applied.some((rule) => rule.actions.some((action) => action.type === 'skip-scan'));
     const inspection: MessageInspection = scanSkipped
       ? { verdict: 'clean', parts: [], findings: [], errors: [] }
-      : await inspectMessage(shape, context, inspector, policy.rules);
+      : await inspectMessage(shape, context, inspector, policy.rules, verdicts && { verdicts, known: new Map((options.known ?? []).map((part) => [part.sha256, part])) });
     const result = scanSkipped ? skippedLevel(policy.rules, 'result') : evaluateLevel(policy.rules, 'result', resultFacts(inspection));
     const decision = decide(inspection, { filtering, result }, policy);
     const { rules, hits } = applications(filtering, inspection, result);
@@ -83,7 +105,8 @@ export function createEvaluator(inspector: FileInspector, policy: PolicySettings
       attachments: inspection.parts.map((part) => ({ part: part.path, fileName: part.fileName, scanned: part.scanned, trace: part.rules.trace })),
       result: result.trace,
     };
-    const base = { inspection, decision, sha256, headline, rules, hits, trace };
+    const submissions = verdicts?.submitting ? submissionsOf(shape, inspection, decision, verdicts) : [];
+    const base = { inspection, decision, sha256, headline, rules, hits, trace, ...(submissions.length > 0 ? { submissions } : {}) };
     const marking = markingFor(engineNames, policy, inspection.verdict, decision);
     const keepsOriginal = decision.action !== 'deliver' || decision.keepCopy;
     const quarantineId = keepsOriginal ? quarantineIdFor(sha256) : undefined;
@@ -97,6 +120,22 @@ export function createEvaluator(inspector: FileInspector, policy: PolicySettings
     const rewritten = applyDecision(bytes, shape, decision, marking, quarantineId, detections);
     return { ...base, quarantineId, rewritten, decorationDropped: rewritten.decorationDropped };
   };
+}
+
+/** Parts the submission policy selects among those the message still delivers. */
+function submissionsOf(shape: BodyShape, inspection: MessageInspection, decision: Decision, verdicts: KnownVerdicts): Submission[] {
+  if (decision.action === 'block' || decision.action === 'replace-message') return [];
+  const removed = new Set(decision.action === 'strip' ? decision.parts.map((part) => part.path) : []);
+  const submissions: Submission[] = [];
+  for (const report of inspection.parts) {
+    if (!report.known || !report.scanned || removed.has(report.path)) continue;
+    const reason = submissionReason({ size: report.size, facts: report.facts, stageOneVerdict: report.verdict, storedVerdict: report.known.stored }, verdicts.submit);
+    if (!reason) continue;
+    const part = shape.walk.parts.find((candidate) => candidate.path === report.path);
+    if (!part) continue;
+    submissions.push({ path: report.path, name: report.fileName ?? `part ${report.path}`, sha256: report.known.sha256, reason, content: part.decode() });
+  }
+  return submissions;
 }
 
 /** Header facts exist only for whole messages; a single part or BODY[TEXT] has none. */

@@ -6,13 +6,20 @@ import { inspectFile, type FileInspector } from './inspect-file.js';
 import type { MessageInspection, PartReport } from './message-inspection.js';
 import type { Finding } from '../types/verdict.js';
 import { verdictOf, worstVerdict } from './verdict.js';
+import type { KnownPart, KnownVerdicts } from './analysis/known-parts.js';
 
 /**
  * Runs the attachment rules and the engines over every part (decoded) of a fetched body. A part is
  * scanned unless a rule decided before the scan (skip-part-scan) that it should not be; the rules are
  * then evaluated with what the scan found.
  */
-export async function inspectMessage(shape: BodyShape, context: BodyContext, inspector: FileInspector, rules: readonly Rule[] = []): Promise<MessageInspection> {
+export async function inspectMessage(
+  shape: BodyShape,
+  context: BodyContext,
+  inspector: FileInspector,
+  rules: readonly Rule[] = [],
+  analysis?: { verdicts: KnownVerdicts; known: ReadonlyMap<string, KnownPart> },
+): Promise<MessageInspection> {
   const parts: PartReport[] = [];
   const beforeScan = rulesBeforeScan(rules);
   for (const part of shape.walk.parts) {
@@ -32,9 +39,14 @@ export async function inspectMessage(shape: BodyShape, context: BodyContext, ins
       scanned: false,
       rules: { applied: [], trace: [] },
     };
+    const standing = await analysis?.verdicts.standing(content, location, analysis.known);
+    if (standing) report.known = { sha256: standing.sha256, ...(standing.stored ? { stored: standing.stored } : {}) };
     const early = evaluateLevel(beforeScan, 'attachment', attachmentFacts(report));
     const skipScan = early.applied.some((rule) => rule.actions.some((action) => action.type === 'skip-part-scan'));
-    if (!skipScan) {
+    if (!skipScan && standing?.finding) {
+      // Known bad: blocked without asking the engines again.
+      Object.assign(report, { findings: [standing.finding], verdict: verdictOf([standing.finding]), scanned: true });
+    } else if (!skipScan) {
       const inspected = await inspectFile(content, info, inspector, facts);
       // A TOP reply cuts the message short on purpose: broken encodings at its end are expected.
       if (part.malformed && !context.truncated) inspected.findings.push({ engine: 'mime', name: 'MIME.Malformed', kind: 'malformed', location: [...location, part.malformed] });

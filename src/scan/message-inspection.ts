@@ -3,6 +3,7 @@
 import type { LevelOutcome } from '../rules/index.js';
 import type { Finding, Verdict } from '../types/verdict.js';
 import type { FileFacts } from './types.js';
+import type { AnalysisVerdict } from '../types/analysis-verdict.js';
 
 export interface PartReport {
   path: string;
@@ -16,6 +17,8 @@ export interface PartReport {
   verdict: Verdict;
   /** False when an attachment rule kept the part from the engines (skip-part-scan). */
   scanned: boolean;
+  /** SHA-256 of the decoded part and what the verdict store or the pipeline knew of it (only with analysis settings). */
+  known?: { sha256: string; stored?: AnalysisVerdict };
   /** What the attachment rules decided for this part. */
   rules: LevelOutcome;
 }

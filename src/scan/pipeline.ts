@@ -7,20 +7,23 @@ import type { RuleHitStore } from '../store/rule-hits.js';
 import type { Rewritten } from './apply-decision.js';
 import type { BodyScanner, BodyScanResult, SpooledBody } from './body-scanner.js';
 import { ScanTimeoutError, withDeadline } from './deadline.js';
-import { renderBlocked, type Evaluation, type Evaluator, type Headline, type RuleApplication, type RuleTrace } from './evaluate.js';
+import { renderBlocked, type Evaluation, type Evaluator, type Headline, type Submission, type RuleApplication, type RuleTrace } from './evaluate.js';
 import type { MessageInspection } from './message-inspection.js';
 import { actionNames, type Decision, type PolicySettings } from './policy.js';
 import { originalIsWhole, originalMessage } from './section-context.js';
 import { Semaphore } from './semaphore.js';
 import type { EngineName, Verdict } from '../types/verdict.js';
+import type { ScanAnalysis } from '../store/events.js';
+import type { KnownPart } from './analysis/known-parts.js';
+import type { StageTwo } from './analysis/stage-two.js';
 
 /** An Evaluator that can be told to give up (the worker pool terminates the worker running it). */
-export type CancellableEvaluator = (bytes: Buffer, context: BodyContext, signal: AbortSignal) => ReturnType<Evaluator>;
+export type CancellableEvaluator = Evaluator;
 
 export interface PipelineOptions {
   /** The CPU side of a scan: in this thread, or in worker threads. */
   evaluate: Evaluator | CancellableEvaluator;
-  /** scan.timeoutSeconds: the deadline of one message, waiting for a scan slot included. */
+  /** The deadline of one message, waiting for a scan slot included: scan.timeoutSeconds, plus analysis.maxWaitSeconds with stage 2. */
   timeoutSeconds: number;
   engineNames: readonly EngineName[];
   policy: PolicySettings;
@@ -31,6 +34,8 @@ export interface PipelineOptions {
   log?: Logger;
   /** Messages scanned at the same time; each holds its body in memory while scanned. */
   maxConcurrentScans: number;
+  /** Stage-2 analysis; absent: none (no backends configured). */
+  stageTwo?: StageTwo;
 }
 
 /** Everything one scan found and did; the protocol engine hears only its size and whether it changed (protocol/engine.ts ScanOutcome). */
@@ -45,6 +50,9 @@ export interface ScanReport {
   decorationDropped?: Evaluation['decorationDropped'];
   quarantined?: QuarantineRecord;
   note?: string;
+  /** Parts for stage 2. */
+  submissions?: Submission[];
+  analysis?: ScanAnalysis;
 }
 
 /**
@@ -60,7 +68,7 @@ export class ScanPipeline implements BodyScanner {
   }
 
   /** Hot reload: scans that start from now on use these settings; running ones finish with theirs. */
-  reconfigure(changes: Pick<PipelineOptions, 'evaluate' | 'engineNames' | 'policy' | 'timeoutSeconds'>): void {
+  reconfigure(changes: Partial<Pick<PipelineOptions, 'evaluate' | 'engineNames' | 'policy' | 'timeoutSeconds' | 'stageTwo'>>): void {
     this.options = { ...this.options, ...changes };
   }
 
@@ -72,21 +80,25 @@ export class ScanPipeline implements BodyScanner {
     const started = performance.now();
     let bytes: Buffer | undefined;
     let release: (() => void) | undefined;
+    const { stageTwo } = this.options;
     try {
       return await withDeadline(this.options.timeoutSeconds, async (signal) => {
         release = await this.slots.acquire(signal);
+        let outcome: ScanReport;
         try {
           signal.throwIfAborted();
           bytes = await body.readAll();
-          const outcome = await this.evaluateWithin(bytes, context, true, signal);
+          outcome = await this.evaluateWithin(bytes, context, true, signal);
           signal.throwIfAborted();
-          this.record(bytes, context, outcome, started);
-          const result: BodyScanResult = outcome.rewritten ? { changed: true, content: outcome.rewritten.bytes } : { changed: false };
-          if (outcome.quarantined?.partOnly) result.partOnlyQuarantineId = outcome.quarantined.id;
-          return result;
         } finally {
+          // A held message waits for stage 2 without keeping a scan slot from others.
           release();
         }
+        if (!stageTwo || !outcome.submissions?.length) {
+          this.record(bytes, context, outcome, started);
+          return deliveryOf(outcome);
+        }
+        return this.holdForAnalysis(stageTwo, body, bytes, context, outcome, started, signal);
       });
     } catch (error) {
       if (error instanceof ScanTimeoutError) {
@@ -103,11 +115,52 @@ export class ScanPipeline implements BodyScanner {
     this.options.log?.info({ quarantineId, size: record.size, mailbox: record.mailbox, uid: record.uid }, 'quarantine entry completed with the whole message');
   }
 
+  private async holdForAnalysis(
+    stageTwo: StageTwo,
+    body: SpooledBody,
+    bytes: Buffer,
+    context: BodyContext,
+    stageOne: ScanReport,
+    started: number,
+    signal: AbortSignal,
+  ): Promise<BodyScanResult> {
+    const held = await stageTwo.hold<ScanReport>({
+      context,
+      body,
+      origin: { ...where(context), messageId: stageOne.headline.messageId, subject: stageOne.headline.subject },
+      submissions: stageOne.submissions ?? [],
+      stageOne: { report: stageOne, result: deliveryOf(stageOne) },
+      reevaluate: async (known) => {
+        const report = await this.evaluateWithin(bytes, context, true, signal, known);
+        return { report, result: deliveryOf(report) };
+      },
+    });
+    if (held.failed) {
+      if (this.options.policy.onError === 'block') return this.failed(bytes, context, 'error', held.failed, started, held.analysis);
+      const note = `${held.failed}; delivered as stage 1 left it (scan.onError=pass)`;
+      this.record(bytes, context, { ...held.report, note, analysis: held.analysis }, started);
+      return held.result;
+    }
+    // scan.onError settled it (scanner.timedOut) and wrote its event; what is returned here is ignored.
+    if (held.settledByPolicy) return held.result;
+    if (!held.settledByClient) {
+      const note = [held.report.note, held.note].filter(Boolean).join('; ') || undefined;
+      const decorationDropped = held.decorationDropped ? mergeDropped(held.report.decorationDropped, held.decorationDropped) : held.report.decorationDropped;
+      this.record(bytes, context, { ...held.report, note, analysis: held.analysis, decorationDropped }, started);
+    } else {
+      this.record(bytes, context, { ...held.report, note: `${held.note}; settled when the client could wait no longer`, analysis: held.analysis }, started);
+    }
+    return held.result;
+  }
+
   lost(context: BodyContext, reason: string): void {
     this.options.events.append({ ...where(context), verdict: 'error', detections: [], actions: ['not-delivered'], bytes: 0, scanMs: 0, note: reason });
   }
 
   timedOut(body: SpooledBody, context: BodyContext): BodyScanResult {
+    // Stage 1 is done and only stage 2 is pending: analysis.onTimeout decides (the hold writes the event).
+    const held = this.options.stageTwo?.timedOut(body);
+    if (held) return held;
     return this.failed(body.inMemory(), context, 'timeout', 'the scan took longer than the client can wait', performance.now());
   }
 
@@ -119,13 +172,14 @@ export class ScanPipeline implements BodyScanner {
     return withDeadline(this.options.timeoutSeconds, (signal) => this.evaluateWithin(bytes, context, act, signal));
   }
 
-  private async evaluateWithin(bytes: Buffer, context: BodyContext, act: boolean, signal: AbortSignal): Promise<ScanReport> {
-    const evaluation = await this.options.evaluate(bytes, context, signal);
+  /** `known`: parts already decided (stage 2), for a second evaluation of a held message; its rule hits are not counted again. */
+  private async evaluateWithin(bytes: Buffer, context: BodyContext, act: boolean, signal: AbortSignal, known?: readonly KnownPart[]): Promise<ScanReport> {
+    const evaluation = await this.options.evaluate(bytes, context, { signal, ...(known ? { known } : {}) });
     signal.throwIfAborted();
-    const { inspection, decision, rewritten, decorationDropped, headline, rules, trace } = evaluation;
-    const outcome: ScanReport = { inspection, decision, rewritten, decorationDropped, headline, rules, trace };
+    const { inspection, decision, rewritten, decorationDropped, headline, rules, trace, submissions } = evaluation;
+    const outcome: ScanReport = { inspection, decision, rewritten, decorationDropped, headline, rules, trace, ...(known ? {} : { submissions }) };
     if (!act) return outcome;
-    this.countHits(evaluation);
+    if (!known) this.countHits(evaluation);
     if (!evaluation.quarantineId) return outcome;
     try {
       const { record, durable } = this.options.quarantine.begin(originalMessage(bytes, context), origin(context, evaluation), new Date(), evaluation.sha256);
@@ -168,11 +222,12 @@ export class ScanPipeline implements BodyScanner {
       quarantineId: outcome.quarantined?.id,
       sizePreserved: outcome.rewritten?.sizePreserved,
       decorationDropped: outcome.decorationDropped,
+      analysis: outcome.analysis,
       note: outcome.note ?? (outcome.inspection.errors.length > 0 ? outcome.inspection.errors.join('; ') : undefined),
     });
   }
 
-  private failed(bytes: Buffer | undefined, context: BodyContext, verdict: Verdict, note: string, started: number): BodyScanResult {
+  private failed(bytes: Buffer | undefined, context: BodyContext, verdict: Verdict, note: string, started: number, analysis?: ScanAnalysis): BodyScanResult {
     const block = this.options.policy.onError === 'block';
     this.options.events.append({
       ...where(context),
@@ -181,6 +236,7 @@ export class ScanPipeline implements BodyScanner {
       actions: [block ? 'block' : 'deliver-unscanned'],
       bytes: bytes?.length ?? 0,
       scanMs: Math.round(performance.now() - started),
+      analysis,
       note,
     });
     if (!block) return { changed: false };
@@ -188,6 +244,20 @@ export class ScanPipeline implements BodyScanner {
     const original = bytes ?? Buffer.from('Subject: (withheld by inboxguard)\r\n\r\n');
     return { changed: true, content: renderBlocked(original, context, reason, verdict, this.options.engineNames, this.options.policy) };
   }
+}
+
+function deliveryOf(outcome: ScanReport): BodyScanResult {
+  const result: BodyScanResult = outcome.rewritten ? { changed: true, content: outcome.rewritten.bytes } : { changed: false };
+  // The quarantine kept only the part the client fetched: the session may read the whole message for it.
+  if (outcome.quarantined?.partOnly) result.partOnlyQuarantineId = outcome.quarantined.id;
+  return result;
+}
+
+function mergeDropped(
+  stageOne: ScanReport['decorationDropped'],
+  added: { dropped: string[]; reason: string },
+): NonNullable<ScanReport['decorationDropped']> {
+  return stageOne ? { ...stageOne, dropped: [...stageOne.dropped, ...added.dropped] } : added;
 }
 
 function where(context: BodyContext): MessageOrigin {

@@ -5,9 +5,19 @@ import type { BodyContext } from '../types/body-context.js';
 import { createInspector, policyFrom, type ScanWorkerData } from './create-inspector.js';
 import { createEvaluator, type Evaluation, type Evaluator } from './evaluate.js';
 import { toSharedBuffer } from './shared-buffer.js';
+import type { VerdictRecord } from '../store/verdicts.js';
+import { analysisConfigured } from './analysis/hold-deadline.js';
+import { knownVerdicts, type KnownPart, type VerdictLookup } from './analysis/known-parts.js';
 
-export type ScanRequest = { type: 'scan'; id: number; bytes: Uint8Array; context: BodyContext } | { type: 'config'; data: ScanWorkerData };
-export type ScanReply = { id: number; ok: true; evaluation: Evaluation } | { id: number; ok: false; message: string };
+export type ScanRequest =
+  | { type: 'scan'; id: number; bytes: Uint8Array; context: BodyContext; known?: readonly KnownPart[] }
+  | { type: 'config'; data: ScanWorkerData }
+  | { type: 'verdict'; lookup: number; record?: VerdictRecord };
+export type ScanReply =
+  | { id: number; ok: true; evaluation: Evaluation }
+  | { id: number; ok: false; message: string }
+  /** A verdict-store lookup the pool answers with a 'verdict' request. */
+  | { lookup: number; sha256: string };
 
 /** The worker's side of its channel to the pool (parentPort). */
 export interface ScanPort {
@@ -22,20 +32,31 @@ interface Built {
   running: Set<Promise<unknown>>;
 }
 
-async function build(data: ScanWorkerData): Promise<Built> {
+async function build(data: ScanWorkerData, lookup: VerdictLookup): Promise<Built> {
   const { inspector, close } = await createInspector(data.config, data.dataDir, data.engineNames);
-  return { evaluate: createEvaluator(inspector, policyFrom(data.config)), close, running: new Set() };
+  const verdicts = data.verdicts ? knownVerdicts(data.config.analysis, lookup, analysisConfigured(data.config)) : undefined;
+  return { evaluate: createEvaluator(inspector, policyFrom(data.config), verdicts), close, running: new Set() };
 }
 
 /** Answers the pool's scan requests on `port`, following the configurations it sends. */
 export function serveScans(port: ScanPort, data: ScanWorkerData): void {
+  // The worker loads no SQLite: the pool looks each part's SHA-256 up in the verdict store (one indexed
+  // read on the main thread, a message each way), while this thread walks and hashes the parts.
+  let nextLookup = 0;
+  const lookups = new Map<number, (record: VerdictRecord | undefined) => void>();
+  const lookup: VerdictLookup = (sha256) =>
+    new Promise((resolve) => {
+      const id = ++nextLookup;
+      lookups.set(id, resolve);
+      port.postMessage({ lookup: id, sha256 });
+    });
   // Scans wait for a configuration being built, so each one runs wholly with one configuration.
-  let current = build(data);
+  let current = build(data, lookup);
 
   const replaceConfiguration = (next: ScanWorkerData): void => {
     const previous = current;
     // A configuration whose engines cannot be built leaves the previous one in force.
-    const fresh = build(next).catch(() => previous);
+    const fresh = build(next, lookup).catch(() => previous);
     current = fresh;
     void Promise.all([previous, fresh]).then(async ([old, built]) => {
       if (old === built) return;
@@ -46,16 +67,21 @@ export function serveScans(port: ScanPort, data: ScanWorkerData): void {
 
   port.on('message', (request) => {
     if (request.type === 'config') return replaceConfiguration(request.data);
+    if (request.type === 'verdict') {
+      lookups.get(request.lookup)?.(request.record);
+      lookups.delete(request.lookup);
+      return;
+    }
     const bytes = Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength);
-    current.then((built) => scan(built, bytes, request.context)).then(
+    current.then((built) => scan(built, bytes, request.context, request.known)).then(
       (evaluation) => port.postMessage({ id: request.id, ok: true, evaluation: withSharedBytes(evaluation) }),
       (error: Error) => port.postMessage({ id: request.id, ok: false, message: error.message }),
     );
   });
 }
 
-function scan(built: Built, bytes: Buffer, context: BodyContext): Promise<Evaluation> {
-  const running = built.evaluate(bytes, context);
+function scan(built: Built, bytes: Buffer, context: BodyContext, known: readonly KnownPart[] | undefined): Promise<Evaluation> {
+  const running = built.evaluate(bytes, context, { known });
   built.running.add(running);
   void running.finally(() => built.running.delete(running)).catch(() => undefined);
   return running;
@@ -63,6 +89,8 @@ function scan(built: Built, bytes: Buffer, context: BodyContext): Promise<Evalua
 
 /** The rewritten bytes go back on shared memory: the copy is made here, not on the proxy's event loop. */
 function withSharedBytes(evaluation: Evaluation): Evaluation {
-  if (!evaluation.rewritten) return evaluation;
-  return { ...evaluation, rewritten: { ...evaluation.rewritten, bytes: toSharedBuffer(evaluation.rewritten.bytes) } };
+  const submissions = evaluation.submissions?.map((submission) => ({ ...submission, content: toSharedBuffer(submission.content) }));
+  const shared = submissions ? { ...evaluation, submissions } : evaluation;
+  if (!shared.rewritten) return shared;
+  return { ...shared, rewritten: { ...shared.rewritten, bytes: toSharedBuffer(shared.rewritten.bytes) } };
 }

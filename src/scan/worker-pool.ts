@@ -3,11 +3,14 @@ import type { BodyContext } from '../types/body-context.js';
 import type { ScanWorkerData } from './create-inspector.js';
 import type { Evaluation } from './evaluate.js';
 import type { ScanReply } from './scan-worker.js';
+import type { KnownPart } from './analysis/known-parts.js';
+import type { VerdictRecord } from '../store/verdicts.js';
 
 interface Job {
   id: number;
   bytes: Buffer;
   context: BodyContext;
+  known?: readonly KnownPart[];
   resolve(evaluation: Evaluation): void;
   reject(error: Error): void;
 }
@@ -39,6 +42,8 @@ export class ScanWorkerPool {
     private readonly size: number,
     private data: ScanWorkerData,
     private readonly entry: URL = new URL(import.meta.url.endsWith('.ts') ? './scan-worker-entry.ts' : './scan-worker-entry.js', import.meta.url),
+    /** Answers the workers' verdict-store lookups (data.verdicts). */
+    private readonly lookup?: (sha256: string) => VerdictRecord | undefined,
   ) {
     for (let index = 0; index < size; index++) this.idle.push(this.spawn());
   }
@@ -54,11 +59,11 @@ export class ScanWorkerPool {
   }
 
   /** Rejects with the signal's reason when it aborts first. */
-  evaluate(bytes: Buffer, context: BodyContext, signal?: AbortSignal): Promise<Evaluation> {
+  evaluate(bytes: Buffer, context: BodyContext, signal?: AbortSignal, known?: readonly KnownPart[]): Promise<Evaluation> {
     if (this.closed) return Promise.reject(new Error('scan workers are stopped'));
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
     return new Promise((resolve, reject) => {
-      const job: Job = { id: ++this.nextId, bytes, context, resolve, reject };
+      const job: Job = { id: ++this.nextId, bytes, context, known, resolve, reject };
       if (signal) {
         const onAbort = () => this.cancel(job, signal.reason as Error);
         signal.addEventListener('abort', onAbort, { once: true });
@@ -104,7 +109,7 @@ export class ScanWorkerPool {
       // A worker holds the process open only while someone waits for its answer.
       worker.ref();
       // Bytes on a SharedArrayBuffer (see BodySpool.readAll) are shared, not copied; others are cloned.
-      worker.postMessage({ type: 'scan', id: job.id, bytes: job.bytes, context: job.context });
+      worker.postMessage({ type: 'scan', id: job.id, bytes: job.bytes, context: job.context, known: job.known });
     }
   }
 
@@ -112,6 +117,7 @@ export class ScanWorkerPool {
     this.counts.started++;
     const worker = startWorker(this.entry, this.data);
     worker.on('message', (reply: ScanReply) => {
+      if ('lookup' in reply) return this.answerLookup(worker, reply);
       const job = this.busy.get(worker);
       if (!job || job.id !== reply.id) return;
       this.busy.delete(worker);
@@ -125,6 +131,16 @@ export class ScanWorkerPool {
     worker.on('exit', (code) => this.replace(worker, new Error(`scan worker exited with code ${code}`)));
     worker.unref();
     return worker;
+  }
+
+  private answerLookup(worker: Worker, request: { lookup: number; sha256: string }): void {
+    let record: VerdictRecord | undefined;
+    try {
+      record = this.lookup?.(request.sha256);
+    } catch {
+      // An unreadable store knows nothing: the part is scanned as if new.
+    }
+    worker.postMessage({ type: 'verdict', lookup: request.lookup, record });
   }
 
   /** A crashed worker fails only its own message (handled by scan.onError) and is replaced. */
@@ -151,7 +167,12 @@ function startWorker(entry: URL, data: ScanWorkerData): Worker {
 
 /** Buffers arrive from the worker as Uint8Arrays. */
 function reviveBuffers(evaluation: Evaluation): Evaluation {
-  if (!evaluation.rewritten) return evaluation;
-  const bytes = evaluation.rewritten.bytes as Uint8Array;
-  return { ...evaluation, rewritten: { ...evaluation.rewritten, bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) } };
+  const submissions = evaluation.submissions?.map((submission) => ({ ...submission, content: asBuffer(submission.content) }));
+  const revived = submissions ? { ...evaluation, submissions } : evaluation;
+  if (!revived.rewritten) return revived;
+  return { ...revived, rewritten: { ...revived.rewritten, bytes: asBuffer(revived.rewritten.bytes) } };
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -4,7 +4,21 @@ import type { Finding } from '../types/verdict.js';
 import type { MessageOrigin } from '../types/message-origin.js';
 import { ensurePrivateDir } from '../private-files.js';
 
-/** One scan decision, as written to <dataDir>/logs/events.jsonl. */
+/** What stage-2 analysis did for a message (#14); `late` marks an event whose verdict is `late-verdict`. */
+export interface ScanAnalysis {
+  outcome: 'clean' | 'blocked' | 'error' | 'timeout' | 'released' | 'blocked-manually' | 'late';
+  /** Backends asked, by name (rules see them as engine analysis:NAME). */
+  backends: string[];
+  parts: { name: string; sha256: string }[];
+  /** What each backend said, e.g. "analysis:sandbox=malicious (Trojan.X)". */
+  verdicts?: string;
+  waitedMs?: number;
+}
+
+/**
+ * One scan decision, as written to <dataDir>/logs/events.jsonl. `verdict` is a scan verdict, or
+ * 'late-verdict' for a stage-2 verdict that landed after its message had been released (#14).
+ */
 export interface ScanEvent extends MessageOrigin {
   time: string;
   verdict: string;
@@ -18,6 +32,7 @@ export interface ScanEvent extends MessageOrigin {
   decorationDropped?: { dropped: string[]; notice?: string; reason: string };
   /** Rules that applied to the message (attachment rules name their part). */
   rules?: { id: string; name: string; level: string; actions: string[]; part?: string }[];
+  analysis?: ScanAnalysis;
   note?: string;
 }
 

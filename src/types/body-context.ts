@@ -29,6 +29,8 @@ export interface BodyContext {
   decoded?: boolean;
   /** POP3 TOP: the content is headers plus a truncated body. */
   truncated?: boolean;
+  /** Filled in by the session: the proxy session's id (log field `session`), for holds. */
+  session?: number;
   /** Filled in by the session: which listener and upstream the body came through. */
   listener?: string;
   upstream?: string;

@@ -14,8 +14,11 @@ export type EngineName = (typeof ENGINE_NAMES)[number];
 export const FINDING_SOURCES = [...ENGINE_NAMES, 'archive', 'mime'] as const;
 
 /** What an engine or inspector reported about one file. */
+/** A stage-2 analysis backend as a finding's source and in rules (`engine: analysis:NAME`); `analysis:manual` for a user's decision. */
+export type AnalysisEngineName = `analysis:${string}`;
+
 export interface Finding {
-  engine: (typeof FINDING_SOURCES)[number];
+  engine: (typeof FINDING_SOURCES)[number] | AnalysisEngineName;
   /** Detection name as the engine reports it, e.g. "Eicar-Test-Signature", "Test.EICAR.MD5.UNOFFICIAL", "Heuristic.DoubleExtension". */
   name: string;
   /** signature: known malware → infected; heuristic: suspicious; limit: could not be fully scanned. */

@@ -13,6 +13,9 @@ import type { BodyScanner } from '../../src/scan/body-scanner.js';
 import { noScanning } from './no-scanning.js';
 import { createScanSetup } from '../../src/scan/create-pipeline.js';
 import { createLogger, logFilePath } from '../../src/store/log.js';
+import { VerdictStore } from '../../src/store/verdicts.js';
+import type { AnalysisFollowUp } from '../../src/types/analysis-follow-up.js';
+import type { HoldControl } from '../../src/types/holds.js';
 
 export type TestListener = Pick<ListenerConfig, 'name' | 'upstream'> & Partial<ListenerConfig>;
 
@@ -29,6 +32,8 @@ export interface TestProxy {
   port(name: string): number;
   /** Everything logged so far (JSON lines), flushed. */
   logText(): Promise<string>;
+  /** With 'pipeline': the messages held for stage-2 analysis. */
+  holds?: HoldControl;
   close(): Promise<void>;
 }
 
@@ -45,6 +50,8 @@ export async function startTestProxy(
     workerEntry?: URL;
     /** Retroactive remediation for sessions (a RemediationHub's forSession). */
     serverActionsFor?: ProxyServices['serverActionsFor'];
+    /** With 'pipeline': told about released messages and late verdicts. */
+    followUp?: AnalysisFollowUp;
   } = {},
 ): Promise<TestProxy> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'inboxguard-proxy-'));
@@ -57,13 +64,19 @@ export async function startTestProxy(
   const live = new LiveConfig(config);
   let proxy: RunningProxy;
   let watcher: ConfigWatcher | undefined;
-  const scanning = options.scanner === 'pipeline' ? await createScanSetup(config, dataDir, log, config.scan.engines, { workers: true, countRuleHits: true, workerEntry: options.workerEntry }) : undefined;
+  // As `inboxguard start` runs it: with the verdict store of the data dir.
+  const verdicts = options.scanner === 'pipeline' ? VerdictStore.open(dataDir) : undefined;
+  const scanning =
+    options.scanner === 'pipeline'
+      ? await createScanSetup(config, dataDir, log, config.scan.engines, { workers: true, countRuleHits: true, workerEntry: options.workerEntry, verdicts, followUp: options.followUp })
+      : undefined;
   const scanner = scanning?.pipeline ?? (options.scanner === 'pipeline' ? undefined : options.scanner) ?? noScanning;
   try {
     proxy = await startProxy(live, { certificates: new LeafIssuer(ca, dataDir), scanner, log, serverActionsFor: options.serverActionsFor });
     watcher = watchConfigFile(configPath, live, log, { load: () => loadConfigAssigningRuleIds(configPath), intervalMs: 100 });
     scanning?.follow(live);
   } catch (error) {
+    verdicts?.close();
     if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
@@ -85,10 +98,12 @@ export async function startTestProxy(
       await new Promise((resolve) => setTimeout(resolve, 50));
       return readFileSync(logFilePath(dataDir), 'utf8');
     },
+    holds: scanning?.holds,
     async close() {
       watcher?.stop();
       await proxy.close();
       await scanning?.close();
+      verdicts?.close();
       await flush();
       if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
     },

@@ -163,6 +163,12 @@ describe('result fields', () => {
     assert.equal(r({ field: 'engine', op: 'is', value: 'clamd' }, infected), true);
     assert.equal(r({ field: 'engine', op: 'in', value: ['mime'] }, infected), false);
   });
+  it('engine names a stage-2 backend as analysis:NAME', () => {
+    const analysed = result({ verdict: 'infected', detections: ['Trojan.Test'], engines: ['analysis:sandbox'] });
+    assert.equal(r({ field: 'engine', op: 'is', value: 'analysis:sandbox' }, analysed), true);
+    assert.equal(r({ field: 'engine', op: 'glob', value: 'analysis:*' }, analysed), true);
+    assert.equal(r({ field: 'engine', op: 'is', value: 'analysis:sandbox' }, infected), false);
+  });
 });
 
 describe('any and not', () => {
