@@ -26,6 +26,7 @@ export interface ListenerServices {
   scanner: BodyScanner;
   excludedIps: LiveExcludedIps;
   lookupClient: LookupClient;
+  lookupTimeoutMs?: number;
   log: Logger;
 }
 

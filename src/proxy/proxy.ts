@@ -17,6 +17,8 @@ export interface ProxyServices {
   log: Logger;
   /** Defaults: this OS's process lookup, and DNS for excluded host names (tests replace them). */
   lookupClient?: LookupClient;
+  /** How long a connection's decision waits for lookupClient (default 3 s). */
+  lookupTimeoutMs?: number;
   resolve?: Resolve;
 }
 

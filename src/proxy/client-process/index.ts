@@ -1,5 +1,6 @@
 // Which local process is on the client side of an accepted connection, per OS. A lookup never
-// takes longer than its time limit: the session goes on with "unknown" rather than wait.
+// takes longer than its time limit: the session goes on with "unknown" rather than wait, which means
+// the connection is inspected (no exclusion can match) and its "connection relayed" line says why.
 import type net from 'node:net';
 import { lookupDarwin } from './darwin.js';
 import { LinuxClientLookup } from './linux.js';
@@ -34,12 +35,12 @@ function connectionEnds(socket: net.Socket): ConnectionEnds | undefined {
 }
 
 /** Looks the client up, never failing and never taking longer than timeoutMs. */
-export function lookupClientApplication(lookup: LookupClient, socket: net.Socket, timeoutMs = LOOKUP_TIMEOUT_MS): Promise<ClientLookup> {
+export function lookupClientApplication(lookup: LookupClient, socket: net.Socket, timeoutMs: number = LOOKUP_TIMEOUT_MS): Promise<ClientLookup> {
   const ends = connectionEnds(socket);
   if (!ends) return Promise.resolve({ unknown: 'the client socket has no addresses (already closed)' });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<ClientLookup>((resolve) => {
-    timer = setTimeout(() => resolve({ unknown: `lookup took longer than ${timeoutMs} ms` }), timeoutMs);
+    timer = setTimeout(() => resolve({ unknown: `lookup took longer than ${timeoutMs} ms; inspected as if no exclusion matched` }), timeoutMs);
     timer.unref();
   });
   const result = lookup(ends).catch((error: Error): ClientLookup => ({ unknown: `lookup failed: ${error.message}` }));

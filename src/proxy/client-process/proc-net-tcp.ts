@@ -6,6 +6,8 @@ export interface TcpRow {
   localPort: number;
   remoteAddress: string;
   remotePort: number;
+  /** The socket owner's user id. */
+  uid: number;
   inode: number;
 }
 
@@ -58,6 +60,7 @@ export function parseProcNetTcp(text: string): TcpRow[] {
       localPort: parseInt(localPort, 16),
       remoteAddress: decodeProcAddress(remoteAddress),
       remotePort: parseInt(remotePort, 16),
+      uid: Number(fields[7]),
       inode: Number(fields[9]),
     });
   }
