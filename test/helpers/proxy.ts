@@ -8,7 +8,7 @@ import type { ListenerConfig } from '../../src/config/schema.js';
 import { loadConfigAssigningRuleIds } from '../../src/config/store.js';
 import { watchConfigFile, type ConfigWatcher } from '../../src/config/watch.js';
 import { writePrivateFile } from '../../src/private-files.js';
-import { startProxy, type RunningProxy } from '../../src/proxy/proxy.js';
+import { startProxy, type ProxyServices, type RunningProxy } from '../../src/proxy/proxy.js';
 import type { BodyScanner } from '../../src/scan/body-scanner.js';
 import { noScanning } from './no-scanning.js';
 import { createScanSetup } from '../../src/scan/create-pipeline.js';
@@ -37,7 +37,7 @@ export interface TestProxy {
 /** dataDir: reuse a data dir (a restart); it is then left in place on close. */
 export async function startTestProxy(
   listeners: TestListener[],
-  options: { scanner?: BodyScanner | 'pipeline'; settings?: Record<string, unknown>; dataDir?: string; /** With 'pipeline': a fault-injecting scan worker entry. */ workerEntry?: URL } = {},
+  options: { scanner?: BodyScanner | 'pipeline'; settings?: Record<string, unknown>; dataDir?: string; /** With 'pipeline': a fault-injecting scan worker entry. */ workerEntry?: URL; /** Replaces the OS's client-program lookup or its time limit. */ lookup?: Pick<ProxyServices, 'lookupClient' | 'lookupTimeoutMs'> } = {},
 ): Promise<TestProxy> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'inboxguard-proxy-'));
   const ownsDataDir = options.dataDir === undefined;
@@ -52,7 +52,7 @@ export async function startTestProxy(
   const scanning = options.scanner === 'pipeline' ? await createScanSetup(config, dataDir, log, config.scan.engines, { workers: true, countRuleHits: true, workerEntry: options.workerEntry }) : undefined;
   const scanner = scanning?.pipeline ?? (options.scanner === 'pipeline' ? undefined : options.scanner) ?? noScanning;
   try {
-    proxy = await startProxy(live, { certificates: new LeafIssuer(ca, dataDir), scanner, log });
+    proxy = await startProxy(live, { certificates: new LeafIssuer(ca, dataDir), scanner, log, ...options.lookup });
     watcher = watchConfigFile(configPath, live, log, { load: () => loadConfigAssigningRuleIds(configPath), intervalMs: 100 });
     scanning?.follow(live);
   } catch (error) {

@@ -4,7 +4,7 @@
 // processes; exe and comm then name it. Every step is async, and reads are shared between lookups.
 import { plainAddress } from '../excluded-ips.js';
 import { coalesced, realProcFs, type ProcFs } from './proc-fs.js';
-import { parseProcNetTcp, type TcpRow } from './proc-net-tcp.js';
+import { rowsWithLocalPort, type TcpRow } from './proc-net-tcp.js';
 import { SocketOwners, type SocketOwnersOptions } from './socket-owners.js';
 import type { ClientApplication, ClientLookup, ConnectionEnds } from './types.js';
 
@@ -19,7 +19,7 @@ export class LinuxClientLookup {
   readonly owners: SocketOwners;
   private readonly uid: number | undefined;
   /** One read of each table serves every lookup that asked for it before the read began. */
-  private readonly tables: Record<'tcp' | 'tcp6', () => Promise<TcpRow[]>>;
+  private readonly tables: Record<'tcp' | 'tcp6', () => Promise<string>>;
 
   constructor(
     private readonly fs: ProcFs = realProcFs,
@@ -27,7 +27,7 @@ export class LinuxClientLookup {
   ) {
     this.owners = new SocketOwners(fs, options);
     this.uid = options.uid ?? process.getuid?.();
-    const table = (path: string) => coalesced(async () => parseProcNetTcp(await this.fs.readFile(path).catch(() => '')));
+    const table = (path: string) => coalesced(() => this.fs.readFile(path).catch(() => ''));
     this.tables = { tcp: table('/proc/net/tcp'), tcp6: table('/proc/net/tcp6') };
   }
 
@@ -55,8 +55,8 @@ export class LinuxClientLookup {
     // An IPv4 client may still sit on a dual-stack IPv6 socket (then its row is in tcp6, v4-mapped).
     const tables = client.includes(':') ? (['tcp6'] as const) : (['tcp', 'tcp6'] as const);
     for (const table of tables) {
-      const row = (await this.tables[table]()).find(
-        (candidate) => candidate.localPort === ends.clientPort && candidate.localAddress === client && candidate.remotePort === ends.proxyPort && candidate.remoteAddress === proxy,
+      const row = rowsWithLocalPort(await this.tables[table](), ends.clientPort).find(
+        (candidate) => candidate.localAddress === client && candidate.remotePort === ends.proxyPort && candidate.remoteAddress === proxy,
       );
       if (row) return row;
     }

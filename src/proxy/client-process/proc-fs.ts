@@ -1,5 +1,8 @@
 // The few /proc reads the Linux lookup makes, behind an interface so its logic is tested on fixture text.
-import { readdir, readFile, readlink, stat } from 'node:fs/promises';
+// /proc is generated in memory by the kernel, so the real reads are synchronous: an async call costs
+// far more CPU than the read itself and waits for a libuv pool thread, which a busy proxy (spool and
+// quarantine writes, fsync) may hold for seconds. Callers bound how much they read before yielding.
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 
 export interface ProcFs {
   readFile(path: string): Promise<string>;
@@ -10,10 +13,10 @@ export interface ProcFs {
 }
 
 export const realProcFs: ProcFs = {
-  readFile: (path) => readFile(path, 'utf8'),
-  readdir: (path) => readdir(path),
-  readlink: (path) => readlink(path),
-  ownerUid: async (path) => (await stat(path)).uid,
+  readFile: async (path) => readFileSync(path, 'utf8'),
+  readdir: async (path) => readdirSync(path),
+  readlink: async (path) => readlinkSync(path),
+  ownerUid: async (path) => statSync(path).uid,
 };
 
 /** "socket:[12345]" → 12345; anything else (files, pipes, anon inodes) → undefined. */

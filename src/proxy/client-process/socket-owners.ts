@@ -8,8 +8,10 @@ import { socketInode, type ProcFs } from './proc-fs.js';
 export interface SocketOwnersOptions {
   /** How many processes that owned client sockets are remembered and read first. */
   recentLimit?: number;
-  /** fd tables read at once. */
-  concurrency?: number;
+  /** fd tables read per event-loop turn (the reads are synchronous; between turns other work runs). */
+  tablesPerTurn?: number;
+  /** Gives the event loop a turn; setImmediate by default. */
+  yieldTurn?: () => Promise<void>;
 }
 
 interface Waiter {
@@ -35,7 +37,8 @@ export class SocketOwners {
   private waiting: Waiter[] = [];
   private scanning = false;
   private readonly recentLimit: number;
-  private readonly concurrency: number;
+  private readonly tablesPerTurn: number;
+  private readonly yieldTurn: () => Promise<void>;
   readonly counts: ScanCounts = { scans: 0, fdTablesRead: 0, procListings: 0 };
 
   constructor(
@@ -43,7 +46,8 @@ export class SocketOwners {
     options: SocketOwnersOptions = {},
   ) {
     this.recentLimit = options.recentLimit ?? 32;
-    this.concurrency = options.concurrency ?? 16;
+    this.tablesPerTurn = options.tablesPerTurn ?? 8;
+    this.yieldTurn = options.yieldTurn ?? (() => new Promise((resolve) => setImmediate(resolve)));
   }
 
   /** The pid holding the socket, or undefined when no process of that user (that we may read) does. */
@@ -88,8 +92,9 @@ export class SocketOwners {
     const pending = () => batch.some((waiter) => this.waiting.includes(waiter));
     const read = new Set<number>();
     const readAll = async (pids: number[]) => {
-      for (let i = 0; i < pids.length && pending(); i += this.concurrency) {
-        const slice = pids.slice(i, i + this.concurrency).filter((pid) => !read.has(pid));
+      for (let i = 0; i < pids.length && pending(); i += this.tablesPerTurn) {
+        if (i > 0) await this.yieldTurn();
+        const slice = pids.slice(i, i + this.tablesPerTurn).filter((pid) => !read.has(pid));
         for (const pid of slice) read.add(pid);
         await Promise.all(slice.map((pid) => this.readFdTable(pid)));
         this.answerWaiters();
@@ -118,9 +123,10 @@ export class SocketOwners {
     for (const pid of this.uidByPid.keys()) if (!alive.has(pid)) this.forget(pid);
     const unread = [...alive].filter((pid) => !read.has(pid)).sort((a, b) => b - a);
     const unknownUid = unread.filter((pid) => !this.uidByPid.has(pid));
-    for (let i = 0; i < unknownUid.length; i += this.concurrency * 4) {
+    for (let i = 0; i < unknownUid.length; i += this.tablesPerTurn * 8) {
+      if (i > 0) await this.yieldTurn();
       await Promise.all(
-        unknownUid.slice(i, i + this.concurrency * 4).map(async (pid) => {
+        unknownUid.slice(i, i + this.tablesPerTurn * 8).map(async (pid) => {
           try {
             this.uidByPid.set(pid, await this.fs.ownerUid(`/proc/${pid}`));
           } catch {

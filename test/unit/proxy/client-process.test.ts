@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { LinuxClientLookup } from '../../../src/proxy/client-process/linux.js';
 import { coalesced, socketInode, type ProcFs } from '../../../src/proxy/client-process/proc-fs.js';
 import { SocketOwners } from '../../../src/proxy/client-process/socket-owners.js';
-import { decodeProcAddress, parseProcNetTcp } from '../../../src/proxy/client-process/proc-net-tcp.js';
+import { decodeProcAddress, parseProcNetTcp, rowsWithLocalPort } from '../../../src/proxy/client-process/proc-net-tcp.js';
 import { parseLsofFields } from '../../../src/proxy/client-process/darwin.js';
 import { imageFromTasklist, pidFromNetstat } from '../../../src/proxy/client-process/windows.js';
 
@@ -63,6 +63,15 @@ describe('/proc parsing', () => {
     assert.equal(parseProcNetTcp(TCP6)[0].uid, 1000);
   });
 
+  it('rows of one local port are found without parsing the rest; a port seen only as a remote end is no match', () => {
+    assert.deepEqual(rowsWithLocalPort(TCP, 40000), [parseProcNetTcp(TCP)[1]]);
+    assert.deepEqual(rowsWithLocalPort(TCP, 10993), [parseProcNetTcp(TCP)[0], parseProcNetTcp(TCP)[2]]);
+    assert.deepEqual(rowsWithLocalPort(TCP, 1), []);
+    assert.deepEqual(rowsWithLocalPort(TCP6, 40001), parseProcNetTcp(TCP6));
+    const last = TCP.trimEnd(); // no newline after the last row
+    assert.equal(rowsWithLocalPort(last, 10993).length, 2);
+  });
+
   it('fd links: only socket:[N] names a socket', () => {
     assert.equal(socketInode('socket:[222]'), 222);
     assert.equal(socketInode('/dev/null'), undefined);
@@ -106,7 +115,7 @@ describe('socket owners (pid → socket inodes, cached across connections)', () 
   it('reads only the socket user\'s processes, newest pid first, and stops at the owner', async () => {
     const { dirs, links, uids } = world();
     const fs = fakeProc({}, dirs, links, uids);
-    const owners = new SocketOwners(fs, { concurrency: 1 });
+    const owners = new SocketOwners(fs, { tablesPerTurn: 1 });
     assert.equal(await owners.owner(555, 1000), 90);
     assert.deepEqual(fs.readdirs, ['/proc', '/proc/120/fd', '/proc/90/fd'], 'pid 1 (root) and pid 77 (older than the owner) are not read');
   });
@@ -163,7 +172,7 @@ describe('socket owners (pid → socket inodes, cached across connections)', () 
   it('a lookup that arrives during a scan, for a socket opened after its table was read, is answered by the next scan', async () => {
     const { dirs, links, uids } = world();
     const fs = fakeProc({}, dirs, links, uids);
-    const owners = new SocketOwners(fs, { concurrency: 1 });
+    const owners = new SocketOwners(fs, { tablesPerTurn: 1 });
     const first = owners.owner(222, 1000);
     await new Promise((resolve) => setImmediate(resolve)); // the scan is under way
     dirs['/proc/120/fd'].push('9');
