@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,10 +15,14 @@ export interface InboxguardProcess {
   stop(): Promise<void>;
 }
 
-/** Runs the compiled CLI (`npm run build` first) as a separate process, as a user would. */
-export async function startInboxguard(upstream: string, upstreamCa: string, extraArgs: string[] = []): Promise<InboxguardProcess> {
+/**
+ * Runs the compiled CLI (`npm run build` first) as a separate process, as a user would. `config`: YAML
+ * for <home>/config.yaml (the listener still comes from the flags); `main`: another build's main.js.
+ */
+export async function startInboxguard(upstream: string, upstreamCa: string, extraArgs: string[] = [], options: { config?: string; main?: string } = {}): Promise<InboxguardProcess> {
   const home = mkdtempSync(join(tmpdir(), 'inboxguard-bench-'));
-  const child: ChildProcess = spawn(process.execPath, [MAIN, 'start', '--listen', '127.0.0.1:0', '--upstream', upstream, '--upstream-ca', upstreamCa, ...extraArgs], {
+  if (options.config !== undefined) writeFileSync(join(home, 'config.yaml'), options.config, { mode: 0o600 });
+  const child: ChildProcess = spawn(process.execPath, [options.main ?? MAIN, 'start', '--listen', '127.0.0.1:0', '--upstream', upstream, '--upstream-ca', upstreamCa, ...extraArgs], {
     env: { ...process.env, INBOXGUARD_HOME: home },
     stdio: ['ignore', 'pipe', 'ignore'],
   });
