@@ -16,7 +16,7 @@ import { startSocatRelay } from './socat-relay.js';
 
 const argument = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const rounds = Number(argument('--rounds', '2'));
-const sequential = Number(argument('--sequential', '15'));
+const sequential = Number(argument('--sequential', '10'));
 const concurrent = Number(argument('--concurrent', '20'));
 const baseline = argument('--baseline', '');
 
@@ -101,7 +101,7 @@ try {
         concurrentPerRound: concurrent,
         exclusionConfigured: EXCLUSION.trim().replace(/\s+/g, ' '),
         ...Object.fromEntries(names.map((name) => [name, summary(name)])),
-        ...(baseline ? { baselineBuild: baseline } : {}),
+        ...(baseline ? { baselineBuildPath: baseline } : {}),
         node: process.version,
         loadavg: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
       },

@@ -10,6 +10,8 @@ export interface InboxguardProcess {
   port: number;
   caPem: string;
   pid: number;
+  /** Its pino log (JSON lines), readable until stop(). */
+  logPath: string;
   /** Peak resident set size so far (VmHWM), in MiB. */
   peakRssMiB(): number;
   stop(): Promise<void>;
@@ -43,6 +45,7 @@ export async function startInboxguard(upstream: string, upstreamCa: string, extr
     port,
     caPem: readFileSync(join(home, 'certs', 'ca.pem'), 'utf8'),
     pid: child.pid as number,
+    logPath: join(home, 'logs', 'inboxguard.log'),
     peakRssMiB: () => {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
