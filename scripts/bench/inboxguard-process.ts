@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,15 +10,21 @@ export interface InboxguardProcess {
   port: number;
   caPem: string;
   pid: number;
+  /** Its pino log (JSON lines), readable until stop(). */
+  logPath: string;
   /** Peak resident set size so far (VmHWM), in MiB. */
   peakRssMiB(): number;
   stop(): Promise<void>;
 }
 
-/** Runs the compiled CLI (`npm run build` first) as a separate process, as a user would. */
-export async function startInboxguard(upstream: string, upstreamCa: string, extraArgs: string[] = []): Promise<InboxguardProcess> {
+/**
+ * Runs the compiled CLI (`npm run build` first) as a separate process, as a user would. `config`: YAML
+ * for <home>/config.yaml (the listener still comes from the flags); `main`: another build's main.js.
+ */
+export async function startInboxguard(upstream: string, upstreamCa: string, extraArgs: string[] = [], options: { config?: string; main?: string } = {}): Promise<InboxguardProcess> {
   const home = mkdtempSync(join(tmpdir(), 'inboxguard-bench-'));
-  const child: ChildProcess = spawn(process.execPath, [MAIN, 'start', '--listen', '127.0.0.1:0', '--upstream', upstream, '--upstream-ca', upstreamCa, ...extraArgs], {
+  if (options.config !== undefined) writeFileSync(join(home, 'config.yaml'), options.config, { mode: 0o600 });
+  const child: ChildProcess = spawn(process.execPath, [options.main ?? MAIN, 'start', '--listen', '127.0.0.1:0', '--upstream', upstream, '--upstream-ca', upstreamCa, ...extraArgs], {
     env: { ...process.env, INBOXGUARD_HOME: home },
     stdio: ['ignore', 'pipe', 'ignore'],
   });
@@ -39,6 +45,7 @@ export async function startInboxguard(upstream: string, upstreamCa: string, extr
     port,
     caPem: readFileSync(join(home, 'certs', 'ca.pem'), 'utf8'),
     pid: child.pid as number,
+    logPath: join(home, 'logs', 'inboxguard.log'),
     peakRssMiB: () => {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;

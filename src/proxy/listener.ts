@@ -27,6 +27,7 @@ export interface ListenerServices {
   scanner: BodyScanner;
   excludedIps: LiveExcludedIps;
   lookupClient: LookupClient;
+  lookupTimeoutMs?: number;
   log: Logger;
   serverActionsFor?(upstream: string): SessionServerActions;
 }

@@ -18,6 +18,8 @@ export interface ProxyServices {
   log: Logger;
   /** Defaults: this OS's process lookup, and DNS for excluded host names (tests replace them). */
   lookupClient?: LookupClient;
+  /** How long a connection's decision waits for lookupClient (default 3 s). */
+  lookupTimeoutMs?: number;
   resolve?: Resolve;
   /** Retroactive remediation: what sessions on an upstream carry out once their user is known (#14). */
   serverActionsFor?(upstream: string): SessionServerActions;

@@ -11,7 +11,8 @@ import type { LiveConfig } from '../config/live-config.js';
 import type { Config } from '../config/schema.js';
 import { applicationExclusion, decideInspection, transportKind } from './inspection.js';
 import { describeApplication } from './application-match.js';
-import { lookupClientApplication, type ClientApplication, type ClientLookup, type LookupClient } from './client-process/index.js';
+import { needsClientApplication } from './application-needed.js';
+import { awaitLookup, lookupClientApplication, type ClientApplication, type ClientLookup, type LookupClient } from './client-process/index.js';
 import type { LiveExcludedIps } from './excluded-ips.js';
 import { createEngine } from './engine-factory.js';
 import { pumpPrelude, type Ready } from './prelude-pump.js';
@@ -33,6 +34,8 @@ export interface SessionContext {
   scanner: BodyScanner;
   excludedIps: LiveExcludedIps;
   lookupClient: LookupClient;
+  /** How long the decision, otherwise ready, waits for the client-program lookup (default 3 s); then the connection is inspected. */
+  lookupTimeoutMs?: number;
   log: Logger;
   /** Retroactive remediation for the account that logs in (IMAP). */
   serverActionsFor?(upstream: string): SessionServerActions;
@@ -71,8 +74,9 @@ export class Session {
     const { listener, target } = this.context;
     this.track(this.rawClient, 'client');
     this.log.info({ client: `${this.rawClient.remoteAddress}:${this.rawClient.remotePort}`, upstream: `${target.host}:${target.port}` }, 'connection accepted');
-    // Runs while both legs negotiate; the decision waits for it only at the end of the prelude.
-    this.application = lookupClientApplication(this.context.lookupClient, this.rawClient);
+    // Only when an exclusion or a rule can use the answer; it runs while both legs negotiate, and the
+    // decision waits for it only at the end of the prelude.
+    if (needsClientApplication(this.settings)) this.application = lookupClientApplication(this.context.lookupClient, this.rawClient);
     if (target.insecureSkipVerify) {
       this.log.warn({ upstream: target.host }, 'upstream certificate verification is DISABLED for this listener (insecureSkipVerify)');
     }
@@ -191,16 +195,19 @@ export class Session {
   }
 
   private async decideAndRelay(ready: Ready): Promise<void> {
-    const [lookup, ipExclusion] = await Promise.all([this.application ?? { unknown: 'not looked up' }, this.ipExclusion]);
-    if (this.closed) return;
+    const ipExclusion = await this.ipExclusion;
     const kind = transportKind(ready.protocol, this.context.listener.tls);
-    const process = 'application' in lookup ? lookup.application : undefined;
+    // Protection off, protocol off or an excluded IP decide without the application: no wait for it.
+    const decidedWithout = !decideInspection(this.settings, { kind, ipExclusion, application: {} }).inspect;
+    const lookup = this.application && !decidedWithout ? await awaitLookup(this.application, this.context.lookupTimeoutMs) : undefined;
+    if (this.closed) return;
+    const process = lookup && 'application' in lookup ? lookup.application : undefined;
     const inspection = decideInspection(this.settings, { kind, ipExclusion, application: { process } });
     this.log.info(
       {
         protocol: kind,
         upstreamIp: this.upstream?.remoteAddress,
-        ...('application' in lookup ? { application: lookup.application } : { applicationUnknown: lookup.unknown }),
+        ...(lookup && ('application' in lookup ? { application: lookup.application } : { applicationUnknown: lookup.unknown })),
         inspection: inspection.reason,
       },
       'connection relayed',

@@ -13,3 +13,4 @@ export { MAX_NAME_CHARS, MAX_TEXT_FACT_CHARS } from './fact-bounds.js';
 export { parseSize } from './size.js';
 export { DEFAULT_RULES, defaultRules } from './defaults.js';
 export { rulesBeforeScan } from './needs-scan.js';
+export { rulesReadField } from './reads-field.js';

@@ -99,6 +99,12 @@ export function pythonImap(o: PythonClientOptions): Promise<PythonImapMessage[]>
   return runPython<PythonImapMessage[]>('imap_fetch_all.py', o);
 }
 
+/** imaplib in one process: `count` connections opened at once (threads), each fetching UID 1 with BODY.PEEK[]. */
+export async function pythonImapConcurrent(o: Omit<PythonClientOptions, 'mode'>, count: number): Promise<{ sha256: string; size: number }[]> {
+  const args = [join(PYTHON_DIR, 'imap_concurrent_fetch.py'), o.host, String(o.port), o.caPath, o.user, o.password, String(count)];
+  return JSON.parse((await run('python3', args, o.timeoutMs ?? 60_000)).toString('utf8')) as { sha256: string; size: number }[];
+}
+
 /** poplib: RETR of every message; bytes rebuilt as CRLF-joined lines + CRLF (see the script). */
 export function pythonPop(o: PythonClientOptions): Promise<PythonPopMessage[]> {
   return runPython<PythonPopMessage[]>('pop_retr_all.py', o);

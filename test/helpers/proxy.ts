@@ -52,6 +52,8 @@ export async function startTestProxy(
     serverActionsFor?: ProxyServices['serverActionsFor'];
     /** With 'pipeline': told about released messages and late verdicts. */
     followUp?: AnalysisFollowUp;
+    /** Replaces the OS's client-program lookup or its time limit. */
+    lookup?: Pick<ProxyServices, 'lookupClient' | 'lookupTimeoutMs'>;
   } = {},
 ): Promise<TestProxy> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'inboxguard-proxy-'));
@@ -72,7 +74,7 @@ export async function startTestProxy(
       : undefined;
   const scanner = scanning?.pipeline ?? (options.scanner === 'pipeline' ? undefined : options.scanner) ?? noScanning;
   try {
-    proxy = await startProxy(live, { certificates: new LeafIssuer(ca, dataDir), scanner, log, serverActionsFor: options.serverActionsFor });
+    proxy = await startProxy(live, { certificates: new LeafIssuer(ca, dataDir), scanner, log, serverActionsFor: options.serverActionsFor, ...options.lookup });
     watcher = watchConfigFile(configPath, live, log, { load: () => loadConfigAssigningRuleIds(configPath), intervalMs: 100 });
     scanning?.follow(live);
   } catch (error) {

@@ -1,5 +1,6 @@
 // Which local process is on the client side of an accepted connection, per OS. A lookup never
-// takes longer than its time limit: the session goes on with "unknown" rather than wait.
+// takes longer than its time limit: the session goes on with "unknown" rather than wait, which means
+// the connection is inspected (no exclusion can match) and its "connection relayed" line says why.
 import type net from 'node:net';
 import { lookupDarwin } from './darwin.js';
 import { LinuxClientLookup } from './linux.js';
@@ -33,15 +34,23 @@ function connectionEnds(socket: net.Socket): ConnectionEnds | undefined {
   return { clientAddress: remoteAddress, clientPort: remotePort, proxyAddress: localAddress, proxyPort: localPort };
 }
 
-/** Looks the client up, never failing and never taking longer than timeoutMs. */
-export function lookupClientApplication(lookup: LookupClient, socket: net.Socket, timeoutMs = LOOKUP_TIMEOUT_MS): Promise<ClientLookup> {
+/** Starts looking the client up; the promise never rejects. */
+export function lookupClientApplication(lookup: LookupClient, socket: net.Socket): Promise<ClientLookup> {
   const ends = connectionEnds(socket);
   if (!ends) return Promise.resolve({ unknown: 'the client socket has no addresses (already closed)' });
+  return lookup(ends).catch((error: Error): ClientLookup => ({ unknown: `lookup failed: ${error.message}` }));
+}
+
+/**
+ * Waits for a lookup started earlier at most timeoutMs more. The session calls this once the connection
+ * is otherwise ready (both legs negotiated), so the limit bounds the delay the lookup adds, not its run
+ * time on a busy machine where the handshakes are slow too.
+ */
+export function awaitLookup(pending: Promise<ClientLookup>, timeoutMs: number = LOOKUP_TIMEOUT_MS): Promise<ClientLookup> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<ClientLookup>((resolve) => {
-    timer = setTimeout(() => resolve({ unknown: `lookup took longer than ${timeoutMs} ms` }), timeoutMs);
+    timer = setTimeout(() => resolve({ unknown: `lookup still running ${timeoutMs} ms after the connection was ready; inspected as if no exclusion matched` }), timeoutMs);
     timer.unref();
   });
-  const result = lookup(ends).catch((error: Error): ClientLookup => ({ unknown: `lookup failed: ${error.message}` }));
-  return Promise.race([result, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([pending, timeout]).finally(() => clearTimeout(timer));
 }

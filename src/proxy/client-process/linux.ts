@@ -1,134 +1,75 @@
 // Linux: the client socket is the /proc/net/tcp{,6} row whose *local* end is the client's address:port
-// and whose remote end is our listener (the proxy's accepted socket is the mirror row). Its inode is
-// found among the /proc/PID/fd links ("socket:[INODE]"); exe and comm then name the process.
-// Every step is async and the fd scan is shared, bounded and cached, so no session waits on another.
-import { readdir, readFile, readlink } from 'node:fs/promises';
+// and whose remote end is our listener (the proxy's accepted socket is the mirror row). That row gives
+// the socket's user and inode; SocketOwners finds the process holding the inode among that user's
+// processes; exe and comm then name it. Every step is async, and reads are shared between lookups.
 import { plainAddress } from '../excluded-ips.js';
-import { parseProcNetTcp, type TcpRow } from './proc-net-tcp.js';
-import type { ClientLookup, ConnectionEnds } from './types.js';
+import { coalesced, realProcFs, type ProcFs } from './proc-fs.js';
+import { rowsWithLocalPort, type TcpRow } from './proc-net-tcp.js';
+import { SocketOwners, type SocketOwnersOptions } from './socket-owners.js';
+import type { ClientApplication, ClientLookup, ConnectionEnds } from './types.js';
 
-const MAX_CACHED_INODES = 65_536;
-const MAX_RECENT_PIDS = 32;
-const PROCESS_SCAN_CONCURRENCY = 16;
+export type { ProcFs } from './proc-fs.js';
 
-export interface ProcFs {
-  readFile(path: string): Promise<string>;
-  readdir(path: string): Promise<string[]>;
-  readlink(path: string): Promise<string>;
+export interface LinuxLookupOptions extends SocketOwnersOptions {
+  /** This process's uid (root may read every user's processes; others only their own). */
+  uid?: number;
 }
 
-const realProcFs: ProcFs = {
-  readFile: (path) => readFile(path, 'utf8'),
-  readdir: (path) => readdir(path),
-  readlink: (path) => readlink(path),
-};
-
 export class LinuxClientLookup {
-  /** Socket inode → owning pid, from earlier scans. */
-  private readonly inodeOwners = new Map<number, number>();
-  /** Processes that owned client connections before: scanned first, mail clients reconnect often. */
-  private recentPids: number[] = [];
-  private scanning: Promise<void> | undefined;
+  readonly owners: SocketOwners;
+  private readonly uid: number | undefined;
+  /** One read of each table serves every lookup that asked for it before the read began. */
+  private readonly tables: Record<'tcp' | 'tcp6', () => Promise<string>>;
 
-  constructor(private readonly fs: ProcFs = realProcFs) {}
+  constructor(
+    private readonly fs: ProcFs = realProcFs,
+    options: LinuxLookupOptions = {},
+  ) {
+    this.owners = new SocketOwners(fs, options);
+    this.uid = options.uid ?? process.getuid?.();
+    const table = (path: string) => coalesced(() => this.fs.readFile(path).catch(() => ''));
+    this.tables = { tcp: table('/proc/net/tcp'), tcp6: table('/proc/net/tcp6') };
+  }
 
   async lookup(ends: ConnectionEnds): Promise<ClientLookup> {
     const row = await this.findRow(ends);
     if (!row) return { unknown: `no local socket ${plainAddress(ends.clientAddress)}:${ends.clientPort} in /proc/net/tcp (the client is not on this machine, or already gone)` };
     if (row.inode === 0) return { unknown: 'the client socket has no inode (closing)' };
-    const pid = await this.ownerOf(row.inode);
-    if (pid === undefined) return { unknown: `no process owns socket inode ${row.inode} (another user's process, without permission to look)` };
-    return { application: await this.describe(pid) };
+    if (this.uid !== undefined && this.uid !== 0 && row.uid !== this.uid) {
+      return { unknown: `the client runs as uid ${row.uid}; inboxguard runs as uid ${this.uid} and may not look at another user's processes` };
+    }
+    // A cached owner that has exited since is forgotten and the socket looked for once more.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const pid = await this.owners.owner(row.inode, row.uid);
+      if (pid === undefined) return { unknown: `no process of uid ${row.uid} holds socket inode ${row.inode}` };
+      const application = await this.describe(pid);
+      if (application) return { application };
+      this.owners.forget(pid);
+    }
+    return { unknown: `the process holding socket inode ${row.inode} exited` };
   }
 
   private async findRow(ends: ConnectionEnds): Promise<TcpRow | undefined> {
     const client = plainAddress(ends.clientAddress);
     const proxy = plainAddress(ends.proxyAddress);
-    for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-      let text: string;
-      try {
-        text = await this.fs.readFile(table);
-      } catch {
-        continue;
-      }
-      const row = parseProcNetTcp(text).find(
-        (candidate) => candidate.localPort === ends.clientPort && candidate.localAddress === client && candidate.remotePort === ends.proxyPort && candidate.remoteAddress === proxy,
+    // An IPv4 client may still sit on a dual-stack IPv6 socket (then its row is in tcp6, v4-mapped).
+    const tables = client.includes(':') ? (['tcp6'] as const) : (['tcp', 'tcp6'] as const);
+    for (const table of tables) {
+      const row = rowsWithLocalPort(await this.tables[table](), ends.clientPort).find(
+        (candidate) => candidate.localAddress === client && candidate.remotePort === ends.proxyPort && candidate.remoteAddress === proxy,
       );
       if (row) return row;
     }
     return undefined;
   }
 
-  private async ownerOf(inode: number): Promise<number | undefined> {
-    const cached = this.inodeOwners.get(inode);
-    if (cached !== undefined && (await this.ownsInode(cached, inode))) return cached;
-    for (const pid of this.recentPids) {
-      if (await this.ownsInode(pid, inode)) return this.remember(pid, inode);
-    }
-    // One full scan at a time; a lookup that arrives during a scan re-checks the cache afterwards.
-    while (this.scanning) await this.scanning;
-    const found = this.inodeOwners.get(inode);
-    if (found !== undefined) return this.remember(found, inode);
-    this.scanning = this.scanAll().finally(() => (this.scanning = undefined));
-    await this.scanning;
-    const owner = this.inodeOwners.get(inode);
-    return owner === undefined ? undefined : this.remember(owner, inode);
-  }
-
-  private remember(pid: number, inode: number): number {
-    this.inodeOwners.set(inode, pid);
-    this.recentPids = [pid, ...this.recentPids.filter((other) => other !== pid)].slice(0, MAX_RECENT_PIDS);
-    return pid;
-  }
-
-  private async ownsInode(pid: number, inode: number): Promise<boolean> {
-    return (await this.socketInodes(pid)).includes(inode);
-  }
-
-  private async socketInodes(pid: number): Promise<number[]> {
-    let fds: string[];
-    try {
-      fds = await this.fs.readdir(`/proc/${pid}/fd`);
-    } catch {
-      return [];
-    }
-    const inodes: number[] = [];
-    await Promise.all(
-      fds.map(async (fd) => {
-        try {
-          const match = /^socket:\[(\d+)\]$/.exec(await this.fs.readlink(`/proc/${pid}/fd/${fd}`));
-          if (match) inodes.push(Number(match[1]));
-        } catch {
-          // closed meanwhile
-        }
-      }),
-    );
-    return inodes;
-  }
-
-  private async scanAll(): Promise<void> {
-    if (this.inodeOwners.size > MAX_CACHED_INODES) this.inodeOwners.clear();
-    let entries: string[];
-    try {
-      entries = await this.fs.readdir('/proc');
-    } catch {
-      return;
-    }
-    const pids = entries.filter((name) => /^\d+$/.test(name)).map(Number);
-    for (let i = 0; i < pids.length; i += PROCESS_SCAN_CONCURRENCY) {
-      await Promise.all(
-        pids.slice(i, i + PROCESS_SCAN_CONCURRENCY).map(async (pid) => {
-          for (const inode of await this.socketInodes(pid)) this.inodeOwners.set(inode, pid);
-        }),
-      );
-    }
-  }
-
-  private async describe(pid: number): Promise<{ pid: number; exe?: string; name: string }> {
+  /** Undefined when the process is gone. */
+  private async describe(pid: number): Promise<ClientApplication | undefined> {
     const [exe, comm] = await Promise.all([
       this.fs.readlink(`/proc/${pid}/exe`).catch(() => undefined),
       this.fs.readFile(`/proc/${pid}/comm`).catch(() => undefined),
     ]);
+    if (exe === undefined && comm === undefined) return undefined;
     const cleanExe = exe?.replace(/ \(deleted\)$/, '');
     const name = comm?.trim() || (cleanExe ? cleanExe.slice(cleanExe.lastIndexOf('/') + 1) : `pid ${pid}`);
     return { pid, ...(cleanExe ? { exe: cleanExe } : {}), name };

@@ -6,6 +6,8 @@ export interface TcpRow {
   localPort: number;
   remoteAddress: string;
   remotePort: number;
+  /** The socket owner's user id. */
+  uid: number;
   inode: number;
 }
 
@@ -45,21 +47,46 @@ function compressIpv6(groups: string[]): string {
   return `${groups.slice(0, bestStart).join(':')}::${groups.slice(bestStart + bestLength).join(':')}`;
 }
 
+function parseRow(line: string): TcpRow | undefined {
+  const fields = line.trim().split(/\s+/);
+  if (fields.length < 10) return undefined;
+  const [localAddress, localPort] = fields[1].split(':');
+  const [remoteAddress, remotePort] = fields[2].split(':');
+  if (!localPort || !remotePort) return undefined;
+  return {
+    localAddress: decodeProcAddress(localAddress),
+    localPort: parseInt(localPort, 16),
+    remoteAddress: decodeProcAddress(remoteAddress),
+    remotePort: parseInt(remotePort, 16),
+    uid: Number(fields[7]),
+    inode: Number(fields[9]),
+  };
+}
+
 export function parseProcNetTcp(text: string): TcpRow[] {
   const rows: TcpRow[] = [];
   for (const line of text.split('\n').slice(1)) {
-    const fields = line.trim().split(/\s+/);
-    if (fields.length < 10) continue;
-    const [localAddress, localPort] = fields[1].split(':');
-    const [remoteAddress, remotePort] = fields[2].split(':');
-    if (!localPort || !remotePort) continue;
-    rows.push({
-      localAddress: decodeProcAddress(localAddress),
-      localPort: parseInt(localPort, 16),
-      remoteAddress: decodeProcAddress(remoteAddress),
-      remotePort: parseInt(remotePort, 16),
-      inode: Number(fields[9]),
-    });
+    const row = parseRow(line);
+    if (row) rows.push(row);
+  }
+  return rows;
+}
+
+/**
+ * The rows whose local port is `port`, parsing only the lines that mention it: the table holds every
+ * TCP socket of the machine (thousands in TIME_WAIT under load), and a lookup wants one of them.
+ */
+export function rowsWithLocalPort(text: string, port: number): TcpRow[] {
+  const needle = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
+  const rows: TcpRow[] = [];
+  let lineEnd = -1;
+  for (let hit = text.indexOf(needle); hit !== -1; hit = text.indexOf(needle, Math.max(hit + 1, lineEnd))) {
+    if (hit < lineEnd) continue;
+    const lineStart = text.lastIndexOf('\n', hit) + 1;
+    lineEnd = text.indexOf('\n', hit);
+    if (lineEnd === -1) lineEnd = text.length;
+    const row = lineStart === 0 ? undefined : parseRow(text.slice(lineStart, lineEnd));
+    if (row && row.localPort === port) rows.push(row);
   }
   return rows;
 }

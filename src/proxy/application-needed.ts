@@ -1,0 +1,24 @@
+// The client-program lookup reads /proc (or runs lsof/netstat) per connection, so it runs only when
+// its answer can change something: an application exclusion is configured, or a transport rule
+// tests the `application` field. Decided once per configuration object (a reload makes a new one).
+import type { Config } from '../config/schema.js';
+import { ensureIds, parseRules, rulesReadField } from '../rules/index.js';
+
+const decided = new WeakMap<object, boolean>();
+
+export function needsClientApplication(config: Pick<Config, 'exclusions' | 'rules'>): boolean {
+  let needed = decided.get(config);
+  if (needed === undefined) {
+    needed = config.exclusions.applications.length > 0 || transportRulesReadApplication(config);
+    decided.set(config, needed);
+  }
+  return needed;
+}
+
+function transportRulesReadApplication(config: Pick<Config, 'rules'>): boolean {
+  try {
+    return rulesReadField(parseRules(ensureIds(config.rules.transport).rules, 'rules.transport'), 'filtering', 'application');
+  } catch {
+    return true; // a validated configuration parses; if not, looking up costs time but decides nothing wrongly
+  }
+}
