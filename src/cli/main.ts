@@ -15,6 +15,7 @@ import { registerRulesCommands } from './rules-commands.js';
 import { registerRulesTestCommand } from './rules-test-command.js';
 import { registerScanCommand } from './scan-command.js';
 import { registerStartCommand } from './start-command.js';
+import { registerVerdictsSyncStatus } from './verdicts-sync-command.js';
 
 const program = new Command()
   .name('inboxguard')
@@ -37,6 +38,7 @@ registerRulesTestCommand(registerRulesCommands(program));
 registerExcludeCommands(program);
 registerProtocolsCommands(program);
 registerPortsCommands(program);
+registerVerdictsSyncStatus(program.command('verdicts').description('the verdict store and its sharing')); // temporary group: h35 creates `verdicts`
 
 try {
   await program.parseAsync(process.argv);

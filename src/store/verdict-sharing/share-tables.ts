@@ -41,7 +41,7 @@ export interface RecordedLinkStatus {
   redis: string;
   stream: string;
   instanceId: string;
-  /** Changes from other machines applied / published by this one since the proxy started. */
+  /** Since the proxy started: verdicts from other machines the local store took; changes this one published. */
   received: number;
   published: number;
   lastReceivedAt?: number;

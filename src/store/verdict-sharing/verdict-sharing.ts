@@ -138,9 +138,19 @@ export function startVerdictSharing(options: VerdictSharingOptions): VerdictShar
     ...(tables.lastSeenId(stream) !== undefined ? { lastSeenId: tables.lastSeenId(stream) } : {}),
   });
 
+  let pendingStatus: NodeJS.Timeout | undefined;
+  /** Writes the status row for the CLI: at once when forced, else at most once per STATUS_EVERY_MS (the last change always lands). */
   const recordStatus = (force: boolean): void => {
     const now = Date.now();
-    if (!force && now - statusWrittenAt < STATUS_EVERY_MS) return;
+    if (!force && now - statusWrittenAt < STATUS_EVERY_MS) {
+      pendingStatus ??= setTimeout(() => {
+        pendingStatus = undefined;
+        if (!closed) recordStatus(true);
+      }, STATUS_EVERY_MS - (now - statusWrittenAt)).unref();
+      return;
+    }
+    clearTimeout(pendingStatus);
+    pendingStatus = undefined;
     statusWrittenAt = now;
     const { queued: _q, dropped: _d, lastSeenId: _l, ...recorded } = status();
     tables.recordStatus({ ...recorded, updatedAt: now, pid: process.pid });
@@ -248,9 +258,9 @@ export function startVerdictSharing(options: VerdictSharingOptions): VerdictShar
       return;
     }
     const taken = applyRemoteChange(store, tables, change);
+    if (!taken) return;
     received++;
     lastReceivedAt = Date.now();
-    if (!taken) return;
     log.debug({ sha256: taken.sha256, verdict: taken.verdict, source: taken.source, origin }, 'verdict sharing: verdict from another machine');
     try {
       options.onRemoteVerdict?.(taken, { instanceId: origin, ...(entryId !== undefined ? { entryId } : {}) });
@@ -345,6 +355,7 @@ export function startVerdictSharing(options: VerdictSharingOptions): VerdictShar
       if (closed) return;
       closed = true;
       clearInterval(poll);
+      clearTimeout(pendingStatus);
       stopReading();
       publisher.disconnect();
       reader.disconnect();
