@@ -66,7 +66,9 @@ export class ShareTables {
     return this.db.transaction(() => {
       this.db.prepare('INSERT INTO share_outbox (change) VALUES (?)').run(encodeChange(change));
       if (change.kind === 'forget') this.recordForget(change.sha256, change.forgottenAt);
-      const dropped = this.db.prepare('DELETE FROM share_outbox WHERE seq NOT IN (SELECT seq FROM share_outbox ORDER BY seq DESC LIMIT ?)').run(maxQueued).changes;
+      // Sequence numbers only grow and published changes leave from the front, so the newest maxQueued
+      // are those above max(seq) - maxQueued: a primary-key range, not a scan of the queue.
+      const dropped = this.db.prepare('DELETE FROM share_outbox WHERE seq <= (SELECT max(seq) FROM share_outbox) - ?').run(maxQueued).changes;
       if (dropped > 0) this.addToCounter('dropped', dropped);
       return dropped;
     })();

@@ -324,9 +324,13 @@ export function startVerdictSharing(options: VerdictSharingOptions): VerdictShar
         for (const [entryId, fields] of entries) {
           const field = (name: string): string => fields[fields.indexOf(name) + 1] ?? '';
           applyEntry(entryId, field('origin'), field('change'));
-          tables.setLastSeenId(stream, entryId);
         }
-        if (entries.length > 0) recordStatus(false);
+        // Once per batch: after a crash in the middle the batch is read again, which changes nothing (see applyRemoteChange).
+        const last = entries.at(-1);
+        if (last) {
+          tables.setLastSeenId(stream, last[0]);
+          recordStatus(false);
+        }
       } catch {
         if (closed) break;
         positioned = false;
