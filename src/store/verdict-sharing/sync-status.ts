@@ -3,6 +3,7 @@
 // how far that position is behind the stream.
 import { existsSync } from 'node:fs';
 import { Redis } from 'ioredis';
+import { GuardedConnector } from './guarded-connector.js';
 import { redisTarget, type ShareOptions } from './redis-connection.js';
 import { ShareTables, type RecordedLinkStatus } from './share-tables.js';
 import { streamIdTime } from './stream-ids.js';
@@ -63,6 +64,7 @@ export async function readSyncStatus(share: ShareOptions, dbPath: string): Promi
     connectTimeout: ASK_TIMEOUT_MS,
     commandTimeout: ASK_TIMEOUT_MS,
     retryStrategy: () => null,
+    Connector: GuardedConnector,
   });
   let lastError: string | undefined;
   client.on('error', (error: Error) => {

@@ -17,6 +17,7 @@ import type Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import type { VerdictRecord, VerdictStore } from '../verdicts.js';
 import { applyRemoteChange } from './apply-remote.js';
+import { GuardedConnector } from './guarded-connector.js';
 import { hashKey, PUBLISH_SCRIPT } from './publish-script.js';
 import { redisTarget, type ShareOptions } from './redis-connection.js';
 import { ShareTables, type RecordedLinkStatus } from './share-tables.js';
@@ -99,6 +100,7 @@ export function startVerdictSharing(options: VerdictSharingOptions): VerdictShar
     maxRetriesPerRequest: 0,
     connectTimeout: COMMAND_TIMEOUT_MS,
     retryStrategy: (attempt: number) => Math.min(100 * attempt, 2000),
+    Connector: GuardedConnector,
   };
   const publisher = new Redis({ ...common, commandTimeout: COMMAND_TIMEOUT_MS, connectionName: 'inboxguard-publish' });
   const reader = new Redis({ ...common, commandTimeout: blockMs + COMMAND_TIMEOUT_MS, connectionName: 'inboxguard-read' });
