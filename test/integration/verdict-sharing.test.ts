@@ -59,7 +59,7 @@ function newDir(): string {
   return dir;
 }
 
-function startInstance(name: string, share: ShareOptions, dir: string = newDir()): Instance {
+function startInstance(name: string, share: ShareOptions & { commandTimeoutMs?: number }, dir: string = newDir()): Instance {
   const dbPath = join(dir, 'state.db');
   const store = new VerdictStore(dbPath);
   const lines: LogLine[] = [];
@@ -73,6 +73,7 @@ function startInstance(name: string, share: ShareOptions, dir: string = newDir()
     onRemoteVerdict: (record) => remote.push(record),
     blockMs: 300,
     pollMs: 100,
+    ...(share.commandTimeoutMs !== undefined ? { commandTimeoutMs: share.commandTimeoutMs } : {}),
   });
   const instance: Instance = {
     name,
@@ -235,6 +236,28 @@ describe('verdict sharing through a real Redis', { skip }, () => {
     assert.equal(linkLines(a, /link down/).length, 1);
     assert.equal(linkLines(a, /link back/).length, 1);
     assert.equal(linkLines(b, /link down/).length, 1);
+  });
+
+  it('Redis stalled (SIGSTOP) while A publishes: publish returns, the command times out, the link counts as down once, the queue goes out after', async () => {
+    const stalling = { ...share(), commandTimeoutMs: 400 };
+    const a = startInstance('A', stalling);
+    const b = startInstance('B', stalling);
+    await waitFor('both links up', () => a.sharing.status().link === 'up' && b.sharing.status().link === 'up');
+    process.kill(redis.pid(), 'SIGSTOP');
+    try {
+      const record = engineVerdict('stalled');
+      a.sharing.publish(verdictChange(record));
+      assert.equal(a.sharing.status().queued, 1);
+      await waitFor('A counts the link down', () => a.sharing.status().link === 'down');
+      assert.match(JSON.stringify(linkLines(a, /link down/)[0]?.fields), /timed out/i);
+      process.kill(redis.pid(), 'SIGCONT');
+      await waitFor('B has it', () => b.store.get(record.sha256) !== undefined);
+      await waitFor('A queue empty', () => a.sharing.status().queued === 0);
+      assert.equal(linkLines(a, /link down/).length, 1);
+      assert.equal(linkLines(a, /link back/).length, 1);
+    } finally {
+      process.kill(redis.pid(), 'SIGCONT');
+    }
   });
 
   it('an instance started after the verdicts catches up: from the stream after a restart, from the hash when new', async () => {

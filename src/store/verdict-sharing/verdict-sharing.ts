@@ -50,6 +50,8 @@ export interface VerdictSharingOptions {
   blockMs?: number;
   /** How often the queue is checked for changes other processes (the CLI) queued, ms (default 1000). */
   pollMs?: number;
+  /** How long Redis may take to answer a command before the link counts as down, ms (default 5000). */
+  commandTimeoutMs?: number;
 }
 
 export interface SharingStatus extends Omit<RecordedLinkStatus, 'updatedAt' | 'pid'> {
@@ -92,18 +94,19 @@ export function startVerdictSharing(options: VerdictSharingOptions): VerdictShar
   const stream = share.stream;
   const hash = hashKey(stream);
   const blockMs = options.blockMs ?? 5000;
+  const commandTimeoutMs = options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS;
   const common = {
     ...target.options,
     lazyConnect: true,
     // Commands fail at once while the link is down instead of waiting in ioredis' memory: the queue is in state.db.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
-    connectTimeout: COMMAND_TIMEOUT_MS,
+    connectTimeout: commandTimeoutMs,
     retryStrategy: (attempt: number) => Math.min(100 * attempt, 2000),
     Connector: GuardedConnector,
   };
-  const publisher = new Redis({ ...common, commandTimeout: COMMAND_TIMEOUT_MS, connectionName: 'inboxguard-publish' });
-  const reader = new Redis({ ...common, commandTimeout: blockMs + COMMAND_TIMEOUT_MS, connectionName: 'inboxguard-read' });
+  const publisher = new Redis({ ...common, commandTimeout: commandTimeoutMs, connectionName: 'inboxguard-publish' });
+  const reader = new Redis({ ...common, commandTimeout: blockMs + commandTimeoutMs, connectionName: 'inboxguard-read' });
 
   let closed = false;
   let link: RecordedLinkStatus['link'] = 'connecting';
@@ -174,13 +177,16 @@ export function startVerdictSharing(options: VerdictSharingOptions): VerdictShar
   reader.on('close', () => {
     positioned = false;
   });
+  /** One line when the link goes down; nothing while it stays down. */
+  const linkDown = (reason: string): void => {
+    lastError = reason;
+    if (link !== 'up') return;
+    log.warn({ redis: target.display, reason }, 'verdict sharing: Redis link down; verdicts are queued locally until it is back');
+    setLink('down');
+  };
   publisher.on('close', () => {
     scriptSha = undefined;
-    if (closed) return;
-    if (link === 'up') {
-      log.warn({ redis: target.display, reason: lastError ?? 'connection closed' }, 'verdict sharing: Redis link down; verdicts are queued locally until it is back');
-      setLink('down');
-    }
+    if (!closed) linkDown(lastError ?? 'connection closed');
   });
   publisher.on('ready', () => {
     if (closed) return;
@@ -244,7 +250,7 @@ export function startVerdictSharing(options: VerdictSharingOptions): VerdictShar
         replyErrorLogged = text;
       } else {
         // Timed out or the connection broke: reconnect; the 'close' handler logs the link as down.
-        lastError = text;
+        linkDown(text);
         publisher.disconnect(true);
       }
     } finally {
