@@ -152,6 +152,22 @@ describe('verdict sharing through a real Redis', { skip }, () => {
     }
   });
 
+  it('a malformed entry from a foreign writer is skipped with one line; the entries after it are applied', async () => {
+    const b = startInstance('B', share());
+    await waitFor('B up', () => b.sharing.status().link === 'up');
+    const record = engineVerdict('after-garbage');
+    const client = new Redis(redis.url);
+    try {
+      await client.xadd(share().stream, '*', 'origin', 'someone-else', 'change', '{"kind":"verdict","sha256":"not-hex"}');
+      await client.xadd(share().stream, '*', 'origin', 'someone-else', 'change', JSON.stringify(verdictChange(record)));
+    } finally {
+      client.disconnect();
+    }
+    await waitFor('B has the valid one', () => b.store.get(record.sha256) !== undefined);
+    assert.equal(linkLines(b, /malformed/).length, 1);
+    assert.equal(b.store.count(), 1);
+  });
+
   it('conflicts: a manual decision beats a newer engine verdict on both machines and in the hash; newest engine verdict wins', async () => {
     const a = startInstance('A', share());
     const b = startInstance('B', share());
