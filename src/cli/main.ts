@@ -19,6 +19,7 @@ import { registerScanCommand } from './scan-command.js';
 import { registerServiceCommands } from './service-commands.js';
 import { registerStartCommand } from './start-command.js';
 import { registerVerdictsCommands } from './verdicts-commands.js';
+import { registerVerdictsSyncStatus } from './verdicts-sync-command.js';
 
 const program = new Command()
   .name('inboxguard')
@@ -42,7 +43,7 @@ registerExcludeCommands(program);
 registerProtocolsCommands(program);
 registerPortsCommands(program);
 registerHoldsCommands(program);
-registerVerdictsCommands(program);
+registerVerdictsSyncStatus(registerVerdictsCommands(program));
 registerDoctorCommand(program);
 registerServiceCommands(program);
 

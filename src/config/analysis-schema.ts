@@ -79,6 +79,8 @@ export const analysisSchema = z
         redis: z.string().regex(/^rediss?:\/\//, 'an address like redis://127.0.0.1:6379/0').optional(),
         /** A file holding the Redis password (instead of one in the address). */
         passwordFile: z.string().min(1).optional(),
+        /** For rediss://: a PEM file of CA certificates trusted besides the system store. */
+        caFile: z.string().min(1).optional(),
         stream: z.string().min(1).default('inboxguard:verdicts'),
         /** The stream is trimmed to about this many entries. */
         maxLength: z.number().int().positive().default(100_000),
