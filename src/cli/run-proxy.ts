@@ -16,6 +16,8 @@ import { INBOXGUARD_VERSION } from '../version.js';
 import { RemediationHub } from '../proxy/remediation-hub.js';
 import { EventLog, eventsPath } from '../store/events.js';
 import { RemediationStore } from '../store/remediations.js';
+import { stateDbPath } from '../store/state-db.js';
+import { forgetChange, startVerdictSharing, verdictChange, type VerdictSharing } from '../store/verdict-sharing/index.js';
 import { describeCaForClient, describeListenerForClient } from './client-instructions.js';
 import type { CliContext } from './context.js';
 
@@ -25,6 +27,7 @@ export async function runProxy(config: Config, context: CliContext, reloadConfig
   // Known verdicts block parts before stage 1 even without analysis backends (manual ones, shared ones).
   const verdicts = VerdictStore.open(context.dataDir);
   const remediations = RemediationStore.open(context.dataDir);
+  let sharing: VerdictSharing | undefined;
   let proxy: RunningProxy | undefined;
   const handlers: ControlHandlers = {
     forgetVerdict: (sha256) => verdicts.forget(sha256),
@@ -47,6 +50,21 @@ export async function runProxy(config: Config, context: CliContext, reloadConfig
     // Late verdicts move released messages inside the sessions their users open (#14).
     const remediation = new RemediationHub(remediations, new EventLog(eventsPath(context.dataDir)), () => live.current.analysis, log);
     const scanning = await createScanSetup(config, context.dataDir, log, config.scan.engines, { workers: true, countRuleHits: true, verdicts, followUp: remediation });
+    // Verdicts shared with other machines (#18): what this machine decides is published; what another
+    // machine decides blocks here too and moves the messages released here, as a late verdict does.
+    const share = config.analysis.share;
+    if (share.redis) {
+      const blocks = (verdict: string) => verdict === 'malicious' || (verdict === 'suspicious' && live.current.analysis.block === 'suspicious');
+      sharing = startVerdictSharing({
+        share,
+        store: verdicts,
+        db: stateDbPath(context.dataDir),
+        log,
+        onRemoteVerdict: (record) => remediation.lateVerdict({ sha256: record.sha256, verdict: record.verdict, name: record.name, backend: record.backend, blocking: blocks(record.verdict) }),
+      });
+      const shared = sharing;
+      verdicts.onLocalChange((change) => shared.publish(change.kind === 'verdict' ? verdictChange(change.record) : forgetChange(change.sha256, change.forgottenAt)));
+    }
     handlers.holds = scanning.holds;
     const serverActionsFor = (upstream: string) => remediation.forSession(upstream);
     return { ca, created, log, scanning, live, proxy: await startProxy(live, { certificates, scanner: scanning.pipeline, log, serverActionsFor }) };
@@ -63,6 +81,7 @@ export async function runProxy(config: Config, context: CliContext, reloadConfig
     await control.close();
     await running.close();
     await scanning.close();
+    await sharing?.close();
     verdicts.close();
     remediations.close();
     log.flush();

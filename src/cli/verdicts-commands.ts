@@ -4,7 +4,9 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { callControl, ControlNotRunningError } from '../control/client.js';
+import { readConfigOrDefaults } from '../config/store.js';
 import { stateDbPath } from '../store/state-db.js';
+import { forgetChange, queueSharedChange } from '../store/verdict-sharing/index.js';
 import { VerdictStore, VerdictStoreError, type VerdictRecord } from '../store/verdicts.js';
 import { UserError } from '../user-error.js';
 import { cliContext } from './context.js';
@@ -49,7 +51,7 @@ export function registerVerdictsCommands(program: Command): Command {
     .option('--json', 'machine-readable output')
     .action(async (sha: string, options: { json?: boolean }, command: Command) => {
       const sha256 = parseSha256(sha);
-      const { forgotten, via } = await forget(dataDir(command), sha256);
+      const { forgotten, via } = await forget(dataDir(command), sha256, cliContext(command).configPath);
       if (!forgotten) throw new UserError(`no verdict is stored for ${sha256} (${via === 'proxy' ? 'asked the running proxy' : 'inboxguard is not running; looked in state.db'})`);
       if (options.json) return console.log(JSON.stringify({ sha256, forgotten, via }));
       console.log(via === 'proxy' ? `Forgot the verdict for ${sha256} through the running proxy.` : `Forgot the verdict for ${sha256} in state.db (inboxguard is not running).`);
@@ -58,14 +60,18 @@ export function registerVerdictsCommands(program: Command): Command {
   return verdicts;
 }
 
-async function forget(dataDir: string, sha256: string): Promise<{ forgotten: boolean; via: 'proxy' | 'state.db' }> {
+async function forget(dataDir: string, sha256: string, configPath: string): Promise<{ forgotten: boolean; via: 'proxy' | 'state.db' }> {
   try {
     const body = await callControl(dataDir, 'DELETE', `/verdicts/${sha256}`);
     return { forgotten: body.forgotten === true, via: 'proxy' };
   } catch (error) {
     if (!(error instanceof ControlNotRunningError)) throw error;
   }
-  return { forgotten: withStore(dataDir, (store) => store.forget(sha256)) ?? false, via: 'state.db' };
+  const forgotten = withStore(dataDir, (store) => store.forget(sha256)) ?? false;
+  // With verdicts shared (analysis.share), the next proxy start publishes the forget to the other machines.
+  const share = readConfigOrDefaults(configPath).analysis.share;
+  if (forgotten && share.redis) queueSharedChange(stateDbPath(dataDir), forgetChange(sha256), share.maxQueued);
+  return { forgotten, via: 'state.db' };
 }
 
 /** Runs the action on the store; undefined when there is no state.db yet (nothing stored, nothing created). */

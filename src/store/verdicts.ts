@@ -61,6 +61,9 @@ interface Row {
 
 export class VerdictStoreError extends Error {}
 
+/** A change this process made to the store. */
+export type VerdictChange = { kind: 'verdict'; record: VerdictRecord } | { kind: 'forget'; sha256: string; forgottenAt: number };
+
 function checkSha(sha256: string): void {
   if (!SHA256_HEX.test(sha256)) throw new VerdictStoreError(`not a SHA-256 in lowercase hex: '${sha256.slice(0, 80)}'`);
 }
@@ -111,20 +114,38 @@ export class VerdictStore {
     return row ? fromRow(row) : undefined;
   }
 
-  /** Stores the record unless the conflict rule keeps the one already there; returns whether it was stored. */
-  put(record: VerdictRecord): boolean {
+  private readonly listeners: ((change: VerdictChange) => void)[] = [];
+
+  /** Hears every change this process makes that did not come from another machine (what verdict sharing publishes). */
+  onLocalChange(listener: (change: VerdictChange) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * Stores the record unless the conflict rule keeps the one already there; returns whether it was
+   * stored. `from: 'remote'`: a verdict shared by another machine (not announced to onLocalChange).
+   */
+  put(record: VerdictRecord, from: 'local' | 'remote' = 'local'): boolean {
     checkSha(record.sha256);
     if (!(ANALYSIS_VERDICTS as readonly string[]).includes(record.verdict)) throw new VerdictStoreError(`not a storable verdict: '${record.verdict}'`);
     if (!(VERDICT_SOURCES as readonly string[]).includes(record.source)) throw new VerdictStoreError(`not a verdict source: '${record.source}'`);
     if (!Number.isSafeInteger(record.decidedAt)) throw new VerdictStoreError(`decidedAt must be whole milliseconds, got ${record.decidedAt}`);
     const result = this.putStatement.run(record.sha256, record.verdict, record.backend, record.name ?? null, record.decidedAt, record.source);
-    return result.changes > 0;
+    const stored = result.changes > 0;
+    if (stored && from === 'local') this.announce({ kind: 'verdict', record });
+    return stored;
   }
 
   /** Removes what is known about the part; returns whether there was a record. */
-  forget(sha256: string): boolean {
+  forget(sha256: string, from: 'local' | 'remote' = 'local'): boolean {
     checkSha(sha256);
-    return this.db.prepare('DELETE FROM verdicts WHERE sha256 = ?').run(sha256).changes > 0;
+    const forgotten = this.db.prepare('DELETE FROM verdicts WHERE sha256 = ?').run(sha256).changes > 0;
+    if (forgotten && from === 'local') this.announce({ kind: 'forget', sha256, forgottenAt: Date.now() });
+    return forgotten;
+  }
+
+  private announce(change: VerdictChange): void {
+    for (const listener of this.listeners) listener(change);
   }
 
   /** Newest first. */

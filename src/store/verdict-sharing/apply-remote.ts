@@ -10,7 +10,7 @@ export function applyRemoteChange(store: VerdictStore, tables: ShareTables, chan
   if (change.kind === 'forget') {
     tables.recordForget(change.sha256, change.forgottenAt);
     const kept = store.get(change.sha256);
-    if (kept && changeWins(verdictChange(kept), change)) store.forget(change.sha256);
+    if (kept && changeWins(verdictChange(kept), change)) store.forget(change.sha256, 'remote');
     return undefined;
   }
   const tombstone = tables.forgetOf(change.sha256);
@@ -18,7 +18,7 @@ export function applyRemoteChange(store: VerdictStore, tables: ShareTables, chan
   const record = recordOf(change);
   // The same record again (read from the hash, or replayed) is not news: put() would store it, ties going to the incoming one.
   if (sameRecord(store.get(record.sha256), record)) return undefined;
-  return store.put(record) ? record : undefined;
+  return store.put(record, 'remote') ? record : undefined;
 }
 
 function sameRecord(a: VerdictRecord | undefined, b: VerdictRecord): boolean {
