@@ -20,11 +20,11 @@ export interface ScanWorkerData {
   engineNames: EngineName[];
 }
 
-function userSignatureDir(dataDir: string): string {
+export function userSignatureDir(dataDir: string): string {
   return join(dataDir, 'signatures');
 }
 
-function parseClamdAddress(text: string): ClamdAddress {
+export function parseClamdAddress(text: string): ClamdAddress {
   if (text.includes('/')) return { socket: text };
   const match = /^(.+):(\d+)$/.exec(text);
   if (!match) throw new Error(`scan.clamd.address "${text}" is neither HOST:PORT nor a socket path`);
