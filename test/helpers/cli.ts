@@ -51,6 +51,11 @@ export function runCli(args: string[], dataDir: string, timeoutMs = 30_000): Pro
   });
 }
 
+/** The command line that runs the CLI, for wrappers such as a pseudo-terminal. */
+export function cliCommandLine(args: string[]): string[] {
+  return [process.execPath, ...cliArgs, ...args];
+}
+
 export function startCli(args: string[], dataDir: string): ChildProcess {
   return spawn(process.execPath, [...cliArgs, ...args], {
     env: { ...process.env, INBOXGUARD_HOME: dataDir },

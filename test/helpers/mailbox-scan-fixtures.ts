@@ -54,7 +54,7 @@ export function serverView(server: DovecotServer, user: string): Promise<ServerV
           for await (const message of client.fetch('1:*', { uid: true, flags: true, internalDate: true, size: true, source: true, envelope: true }, { uid: true })) {
             messages.push({
               uid: message.uid,
-              // \\Recent belongs to the session that selected the folder first, not to the message.
+              // \Recent belongs to the session that selected the folder first, not to the message.
               flags: [...(message.flags ?? [])].filter((flag) => flag !== '\\Recent').sort(),
               internalDate: new Date(message.internalDate ?? 0).toISOString(),
               size: message.size ?? 0,
