@@ -35,8 +35,8 @@ export function selectFolders(folders: readonly ServerFolder[], request: FolderR
 }
 
 function matchesFolder(pattern: string, path: string): boolean {
-  if (normalize(pattern) === 'INBOX' || normalize(path) === 'INBOX') return normalize(pattern) === normalize(path);
   // Folder names are case-sensitive on most servers; only INBOX is not (RFC 3501 §5.1).
+  if (normalize(path) === 'INBOX') return compileGlob(pattern, false).test('INBOX');
   return compileGlob(pattern, true).test(path);
 }
 
