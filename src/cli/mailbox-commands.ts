@@ -51,7 +51,7 @@ export function registerMailboxCommands(program: Command): void {
     .option('--larger-than <size>', 'only messages larger than this, e.g. 100k')
     .addOption(new Option('--action <action>', 'what to do with a message the rules want changed').choices([...MAILBOX_ACTIONS]).default('log'))
     .option('--dry-run', 'scan and report, change nothing on the server and record nothing locally')
-    .option('--concurrency <n>', 'messages scanned at the same time (default scan.maxConcurrentScans)')
+    .option('--concurrency <n>', 'messages scanned at the same time; above 1 they are scanned in that many worker threads', '1')
     .option('--quarantine-folder <name>', 'server folder for --action move (and strip, when given: the original is moved there instead of deleted)', 'Quarantine')
     .option('--json', 'print the summary as JSON')
     .option('--resume', 'skip messages already scanned with the current signatures (the default)')
@@ -59,7 +59,7 @@ export function registerMailboxCommands(program: Command): void {
     .action(async (flags: ScanFlags, command: Command) => {
       const context = cliContext(command);
       const config = readConfigOrDefaults(context.configPath);
-      const options = scanOptions(flags, config, command);
+      const options = scanOptions(flags, command);
       const { settings, listener } = connectionSettings(flags, config);
       const connection: ImapConnectionSettings = { ...settings, user: flags.user, secret: await readSecret(flags) };
       const { runMailboxScan } = await import('../mailbox/mailbox-scan.js');
@@ -84,7 +84,7 @@ export function registerMailboxCommands(program: Command): void {
     });
 }
 
-function scanOptions(flags: ScanFlags, config: Config, command: Command): MailboxScanOptions {
+function scanOptions(flags: ScanFlags, command: Command): MailboxScanOptions {
   if (flags.folders && flags.allFolders) throw new UserError('give --folders or --all-folders, not both');
   if (flags.resume && flags.restart) throw new UserError('give --resume or --restart, not both');
   const folders: FolderRequest = flags.allFolders ? { all: true, except: [] } : { all: false, patterns: flags.folders ? parseFolderList(flags.folders) : ['INBOX'] };
@@ -94,7 +94,7 @@ function scanOptions(flags: ScanFlags, config: Config, command: Command): Mailbo
     largerThan: flags.largerThan ? parseLargerThan(flags.largerThan) : undefined,
     action: parseAction(flags.action),
     dryRun: flags.dryRun === true,
-    concurrency: flags.concurrency ? parseConcurrency(flags.concurrency) : config.scan.maxConcurrentScans,
+    concurrency: parseConcurrency(flags.concurrency ?? '1'),
     quarantineFolder: flags.quarantineFolder,
     stripMovesOriginal: command.getOptionValueSource('quarantineFolder') === 'cli',
     restart: flags.restart === true,
