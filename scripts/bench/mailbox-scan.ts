@@ -41,7 +41,14 @@ interface ChildResult {
   bytes: number;
   ms: number;
   startupMs: number;
+  /** CPU time (user + system) of the measured phase: on a busy machine wall time also counts waiting for a core. */
+  cpuMs: number;
   maxRssKb: number;
+}
+
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
 }
 
 async function imapflowAlone(port: number, caPath: string): Promise<ChildResult> {
@@ -49,6 +56,7 @@ async function imapflowAlone(port: number, caPath: string): Promise<ChildResult>
   const { readFileSync } = await import('node:fs');
   const client = new ImapFlow({ host: '127.0.0.1', port, secure: true, tls: { ca: readFileSync(caPath, 'utf8') }, auth: { user: 'bench', pass: PASSWORD }, logger: false, disableAutoIdle: true });
   const fetchStart = performance.now();
+  const cpu = process.cpuUsage();
   await client.connect();
   let messages = 0;
   let bytes = 0;
@@ -62,7 +70,7 @@ async function imapflowAlone(port: number, caPath: string): Promise<ChildResult>
     lock.release();
   }
   await client.logout();
-  return { messages, bytes, ms: performance.now() - fetchStart, startupMs: fetchStart - started, maxRssKb: process.resourceUsage().maxRSS };
+  return { messages, bytes, ms: performance.now() - fetchStart, startupMs: fetchStart - started, cpuMs: cpuMsSince(cpu), maxRssKb: process.resourceUsage().maxRSS };
 }
 
 async function mailboxScan(port: number, caPath: string, dataDir: string, concurrency: number): Promise<ChildResult> {
@@ -72,6 +80,7 @@ async function mailboxScan(port: number, caPath: string, dataDir: string, concur
   const { runMailboxScan } = await import('../../src/mailbox/mailbox-scan.js');
   const silent = { start() {}, folderStart() {}, message() {}, folderEnd() {}, stop() {} };
   const scanStart = performance.now();
+  const cpu = process.cpuUsage();
   const summary = await runMailboxScan({
     connection: { host: '127.0.0.1', port, tls: 'implicit', extraCa: readFileSync(caPath), user: 'bench', secret: { password: PASSWORD } },
     options: { folders: { all: false, patterns: ['INBOX'] }, action: 'log', dryRun: false, concurrency, quarantineFolder: 'Quarantine', stripMovesOriginal: false, restart: false },
@@ -81,7 +90,7 @@ async function mailboxScan(port: number, caPath: string, dataDir: string, concur
     signal: new AbortController().signal,
   });
   const folder = summary.folders[0];
-  return { messages: folder.scanned, bytes: folder.bytes, ms: performance.now() - scanStart, startupMs: scanStart - started, maxRssKb: process.resourceUsage().maxRSS };
+  return { messages: folder.scanned, bytes: folder.bytes, ms: performance.now() - scanStart, startupMs: scanStart - started, cpuMs: cpuMsSince(cpu), maxRssKb: process.resourceUsage().maxRSS };
 }
 
 function runChild(args: string[]): Promise<ChildResult> {
@@ -103,6 +112,7 @@ function rates(results: ChildResult[]) {
     seconds: Number((ms / 1000).toFixed(2)),
     messagesPerSecond: Number((messages / (ms / 1000)).toFixed(0)),
     megabytesPerSecond: Number((bytes / MB / (ms / 1000)).toFixed(1)),
+    cpuSeconds: Number((median(results.map((result) => result.cpuMs)) / 1000).toFixed(2)),
     startupSeconds: Number((median(results.map((result) => result.startupMs)) / 1000).toFixed(2)),
     peakRssMb: Number((Math.max(...results.map((result) => result.maxRssKb)) / 1024).toFixed(0)),
   };
@@ -131,7 +141,13 @@ async function main(): Promise<void> {
     const imapflow = rates(direct);
     const mailboxScans = [...scans].map(([concurrency, results]) => {
       const scan = rates(results);
-      return { concurrency, ...scan, ratioToImapflow: Number((scan.megabytesPerSecond / imapflow.megabytesPerSecond).toFixed(2)) };
+      return {
+        concurrency,
+        ...scan,
+        ratioToImapflow: Number((scan.megabytesPerSecond / imapflow.megabytesPerSecond).toFixed(2)),
+        cpuPerMessageMs: Number(((scan.cpuSeconds * 1000) / scan.messages).toFixed(2)),
+        imapflowCpuPerMessageMs: Number(((imapflow.cpuSeconds * 1000) / imapflow.messages).toFixed(2)),
+      };
     });
     console.log(JSON.stringify({ mailbox: { messages: count, megabytes: Number((mailbox.reduce((sum, message) => sum + message.length, 0) / MB).toFixed(1)), largestMessageMb: Number((largest / MB).toFixed(2)) }, runs: Number(values.runs), imapflow, mailboxScan: mailboxScans, target: 'ratioToImapflow >= 0.8' }, null, 2));
   } finally {
