@@ -42,6 +42,18 @@ function exited(child: ReturnType<typeof startMailboxScan>): Promise<CliResult> 
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 
+/** Runs the CLI on a pseudo-terminal; `answer` types text once a prompt appears. */
+function onPseudoTerminal(args: string[], env: NodeJS.ProcessEnv, answer?: { after: string; text: string }): Promise<{ code: number | null; output: string }> {
+  const [command, ...rest] = cliCommandLine(args);
+  const answerEnv = answer ? { PTY_ANSWER_AFTER: answer.after, PTY_ANSWER: answer.text } : {};
+  return new Promise((resolve, reject) => {
+    execFile('python3', [PTY_RUNNER, command, ...rest], { env: { ...process.env, INBOXGUARD_HOME: dataDir(), ...env, ...answerEnv }, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 }, (error, stdout) => {
+      if (error && typeof error.code !== 'number') reject(error);
+      else resolve({ code: error ? (error.code as number) : 0, output: stdout });
+    });
+  });
+}
+
 describe('inboxguard mailbox scan: resume, interruption, UIDVALIDITY, progress', { skip }, () => {
   let server: DovecotServer;
   const account = (user: string) => `${user}@${server.host}:${server.ports.imaps}`;
@@ -118,14 +130,7 @@ describe('inboxguard mailbox scan: resume, interruption, UIDVALIDITY, progress',
     const messages = mixedMailbox(150, 14);
     server.seed('progress', messages);
     const megabytes = (messages.reduce((sum, message) => sum + message.length, 0) / 1024 / 1024).toFixed(1);
-    const onTerminal = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-      const [command, ...args] = cliCommandLine(scanArgs(server, 'progress', ['--restart']));
-      const home = dataDir();
-      execFile('python3', [PTY_RUNNER, command, ...args], { env: { ...process.env, INBOXGUARD_HOME: home }, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 }, (error, stdout) => {
-        if (error && typeof error.code !== 'number') reject(error);
-        else resolve({ code: error ? (error.code as number) : 0, output: stdout });
-      });
-    });
+    const onTerminal = await onPseudoTerminal(scanArgs(server, 'progress', []), {});
     assert.equal(onTerminal.code, 0, onTerminal.output);
     assert.match(onTerminal.output, /all folders\s+\|[█░]+\| 150\/150 msgs \| [\d.]+ MB \| \d+ msg\/s \| ETA \S+ \| threats 0/);
     assert.match(onTerminal.output, /INBOX\s+\|[█░]+\| \d+\/150 msgs/);
@@ -143,5 +148,15 @@ describe('inboxguard mailbox scan: resume, interruption, UIDVALIDITY, progress',
     ]);
     assert.equal(plain.stderr.split('\n').filter((line) => / 100\/150 messages, /.test(line)).length, 1);
     assert.match(plain.stdout, /^INBOX\s+150\s+150\s+150\s+0\s+0\s+0\s+0\s+clean 150/m);
+  });
+
+  it('asks for the password on a terminal without echoing it', async () => {
+    const env = { ...process.env };
+    delete env.INBOXGUARD_PASSWORD;
+    const result = await onPseudoTerminal(scanArgs(server, 'progress', ['--json']), { ...env, INBOXGUARD_PASSWORD: '' }, { after: 'password for progress: ', text: PASSWORD });
+    assert.equal(result.code, 0, result.output);
+    assert.match(result.output, /password for progress: /);
+    assert.ok(!result.output.includes(PASSWORD), 'the password is not echoed');
+    assert.match(result.output, /"scanned":150,"skipped":0/);
   });
 });

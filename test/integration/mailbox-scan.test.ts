@@ -172,6 +172,16 @@ describe('inboxguard mailbox scan', { skip }, () => {
     assert.equal(real.total.scanned, 20);
   });
 
+  it('messages over scan.maxMessageBytes are not fetched; each gets a too-large event', async () => {
+    const home = dataDir({ scan: { maxMessageBytes: 100_000 } });
+    const result = await mailboxScan(server, 'filters', home, ['--json']);
+    const inbox = parseSummary(result).folders[0];
+    assert.deepEqual([inbox.scanned, inbox.tooLarge], [8, 2]);
+    const tooLarge = scanEvents(home).filter((event) => event.verdict === 'too-large');
+    assert.deepEqual(tooLarge.map((event) => event.bytes), [150_000, 150_000]);
+    assert.match(tooLarge[0].note ?? '', /larger than scan\.maxMessageBytes \(100000\); not scanned/);
+  });
+
   it('the mailboxScan rules decide, not the transport ones', async () => {
     const binary = withAttachments({ seed: 9401, subject: 'has a .bin' });
     const text = withAttachments({ seed: 9402, subject: 'has a .txt', attachments: [{ filename: 'notes.txt', contentType: 'text/plain', content: Buffer.from('plain notes\r\n') }] });
@@ -203,7 +213,18 @@ describe('inboxguard mailbox scan', { skip }, () => {
     const untrusted = await runCli(['mailbox', 'scan', '--upstream', `${server.host}:${server.ports.imaps}`, '--user', 'errors'], home);
     assertRefused(untrusted, /certificate is not trusted.*--upstream-ca/);
     assertRefused(await mailboxScan(server, 'errors', home, ['--folders', 'INBOX,Nope']), /folder "Nope" does not exist on the server/);
+    assertRefused(await runCli(['mailbox', 'scan', '--listener', 'nope', '--user', 'errors'], home), /no listener named "nope"/);
     for (const file of filesUnder(home)) assert.ok(!readFileSync(file, 'utf8').includes(PASSWORD), `${file} holds the password`);
     assert.deepEqual(scanEvents(home), []);
+  });
+
+  it('--listener takes the server, its TLS mode and its CA from the configuration', async () => {
+    const home = dataDir({
+      listeners: [{ name: 'work', listen: '127.0.0.1:0', protocol: 'imap', upstream: `${server.host}:${server.ports.imaps}`, upstreamTls: 'implicit', upstreamCa: server.caPath }],
+    });
+    const result = await runCli(['mailbox', 'scan', '--listener', 'work', '--user', 'errors', '--json'], home);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(parseSummary(result).total.scanned, 3);
+    assert.ok(scanEvents(home).every((event) => event.listener === 'work'));
   });
 });
