@@ -127,14 +127,21 @@ async function scanBatch(context: FolderScanContext, folder: string, uidValidity
   const slots = new Semaphore(context.options.concurrency);
   const running = new Set<Promise<void>>();
   const pending: PendingAction[] = [];
+  // A task that fails (e.g. state.db cannot be written) ends the folder once the others settle.
+  let failure: Error | undefined;
   const query = { uid: true, source: true, flags: true, internalDate: true } as const;
   for await (const message of context.client.fetch(batch.join(','), query, { uid: true })) {
-    if (context.signal.aborted) break;
+    if (context.signal.aborted || failure) break;
     const release = await slots.acquire();
     const task = scanMessage(context, folder, uidValidity, message, summary)
-      .then((action) => {
-        if (action) pending.push(action);
-      })
+      .then(
+        (action) => {
+          if (action) pending.push(action);
+        },
+        (error: Error) => {
+          failure ??= error;
+        },
+      )
       .finally(() => {
         release();
         running.delete(task);
@@ -142,6 +149,7 @@ async function scanBatch(context: FolderScanContext, folder: string, uidValidity
     running.add(task);
   }
   await Promise.all(running);
+  if (failure) throw failure;
   return pending.sort((a, b) => a.original.uid - b.original.uid);
 }
 
