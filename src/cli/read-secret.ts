@@ -4,7 +4,6 @@ import { UserError } from '../user-error.js';
 export function readSecretFromTerminal(prompt: string): Promise<string> {
   const input = process.stdin;
   if (!input.isTTY) return Promise.reject(new UserError('no terminal to ask for the password on'));
-  process.stderr.write(prompt);
   return new Promise((resolve, reject) => {
     let secret = '';
     const finish = (error?: Error) => {
@@ -23,7 +22,9 @@ export function readSecretFromTerminal(prompt: string): Promise<string> {
         else secret += char;
       }
     };
+    // Echo goes off before the prompt shows, so nothing typed after it can appear.
     input.setRawMode(true);
+    process.stderr.write(prompt);
     input.resume();
     input.on('data', onData);
   });
