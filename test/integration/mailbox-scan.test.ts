@@ -227,4 +227,13 @@ describe('inboxguard mailbox scan', { skip }, () => {
     assert.equal(parseSummary(result).total.scanned, 3);
     assert.ok(scanEvents(home).every((event) => event.listener === 'work'));
   });
+
+  it('--upstream-tls starttls upgrades the plain port and verifies the certificate there too', async () => {
+    const home = dataDir();
+    const plainPort = `${server.host}:${server.ports.imap}`;
+    const result = await runCli(['mailbox', 'scan', '--upstream', plainPort, '--upstream-tls', 'starttls', '--upstream-ca', server.caPath, '--user', 'errors', '--json'], home);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(parseSummary(result).total.scanned, 3);
+    assertRefused(await runCli(['mailbox', 'scan', '--upstream', plainPort, '--upstream-tls', 'starttls', '--user', 'errors'], home), /certificate is not trusted/);
+  });
 });
