@@ -2,7 +2,7 @@
 // view of every message (UID, flags, INTERNALDATE, bytes) taken with imapflow, and the CLI run
 // against it. Every user's password is PASSWORD, handed to the CLI through INBOXGUARD_PASSWORD.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
@@ -94,11 +94,18 @@ export function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** A fresh data dir, with a config file when rules or scan settings are given. */
+const created: string[] = [];
+
+/** A fresh data dir, with a config file when rules or scan settings are given; removeDataDirs() deletes them. */
 export function dataDir(config?: Record<string, unknown>): string {
   const dir = mkdtempSync(join(tmpdir(), 'inboxguard-mailbox-scan-'));
+  created.push(dir);
   if (config) writeFileSync(join(dir, 'config.yaml'), stringify(config));
   return dir;
+}
+
+export function removeDataDirs(): void {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 export function scanArgs(server: DovecotServer, user: string, extra: string[]): string[] {

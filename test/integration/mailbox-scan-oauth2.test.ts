@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { dovecotOAuth2, type DovecotOAuth2 } from '../../scripts/test-servers/dovecot-oauth2.js';
 import { startDovecot, type DovecotServer } from '../../scripts/test-servers/dovecot.js';
 import { assertRefused, runCli } from '../helpers/cli.js';
-import { dataDir, parseSummary } from '../helpers/mailbox-scan-fixtures.js';
+import { dataDir, parseSummary, removeDataDirs } from '../helpers/mailbox-scan-fixtures.js';
 import { mixedMailbox } from '../helpers/messages.js';
 import { requireDovecot } from '../helpers/require-servers.js';
 
@@ -24,6 +24,7 @@ describe('inboxguard mailbox scan with an OAuth2 access token', { skip }, () => 
 
   after(async () => {
     await server?.stop();
+    removeDataDirs();
     oauth2?.cleanup();
   });
 

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { startDovecot, type DovecotServer } from '../../scripts/test-servers/dovecot.js';
 import { MailboxScanProgress } from '../../src/store/mailbox-scan-progress.js';
 import { cliCommandLine, type CliResult } from '../helpers/cli.js';
-import { dataDir, infectedMessage, mailboxScan, parseSummary, PASSWORD, scanArgs, scanEvents, startMailboxScan } from '../helpers/mailbox-scan-fixtures.js';
+import { dataDir, infectedMessage, mailboxScan, parseSummary, PASSWORD, removeDataDirs, scanArgs, scanEvents, startMailboxScan } from '../helpers/mailbox-scan-fixtures.js';
 import { mixedMailbox } from '../helpers/messages.js';
 import { requireAll, requireCommand, requireDovecot } from '../helpers/require-servers.js';
 
@@ -66,6 +66,7 @@ describe('inboxguard mailbox scan: resume, interruption, UIDVALIDITY, progress',
 
   after(async () => {
     await server?.stop();
+    removeDataDirs();
     if (originalPassword === undefined) delete process.env.INBOXGUARD_PASSWORD;
     else process.env.INBOXGUARD_PASSWORD = originalPassword;
   });

@@ -14,6 +14,7 @@ import {
   mailboxScan,
   parseSummary,
   PASSWORD,
+  removeDataDirs,
   scanEvents,
   serverView,
   setFlags,
@@ -57,6 +58,7 @@ describe('inboxguard mailbox scan', { skip }, () => {
 
   after(async () => {
     await server?.stop();
+    removeDataDirs();
     if (originalPassword === undefined) delete process.env.INBOXGUARD_PASSWORD;
     else process.env.INBOXGUARD_PASSWORD = originalPassword;
   });
