@@ -94,6 +94,20 @@ module.exports = {
       to: { path: dirs([...allLayerDirs.filter((dir) => dir !== 'control'), 'config']) },
     },
     {
+      name: 'imapflow-only-in-mailbox-and-doctor',
+      comment: 'imapflow is the IMAP client of the mailbox scan and of doctor\'s self-test; the proxy speaks IMAP through its own sans-io engine, never through a client library.',
+      severity: 'error',
+      from: { pathNot: '^src/(mailbox|doctor)/' },
+      to: { path: '(^|/)node_modules/imapflow/' },
+    },
+    {
+      name: 'mailbox-through-the-pipeline',
+      comment: 'The mailbox scan drives the scan pipeline (scan/) and the stores; it never reaches into the IMAP/POP3 engines or the session core, which are built for relayed sessions.',
+      severity: 'error',
+      from: { path: '^src/mailbox/' },
+      to: { path: dirs(['imap', 'pop3', 'protocol']) },
+    },
+    {
       name: 'store-not-scan',
       comment: 'The store keeps what scan/ hands it; the shared vocabulary lives in types/.',
       severity: 'error',

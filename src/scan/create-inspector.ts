@@ -22,7 +22,7 @@ export interface ScanWorkerData {
   verdicts?: boolean;
 }
 
-function userSignatureDir(dataDir: string): string {
+export function userSignatureDir(dataDir: string): string {
   return join(dataDir, 'signatures');
 }
 

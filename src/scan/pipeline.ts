@@ -153,6 +153,33 @@ export class ScanPipeline implements BodyScanner {
     return held.result;
   }
 
+  /**
+   * For callers that act on the outcome themselves (the mailbox scan): like scan(), with the same
+   * deadline, slots, quarantine and event, but hands back the whole report; a failed or timed-out scan
+   * is logged as such and rejects, so nothing is done to the message.
+   */
+  async report(bytes: Buffer, context: BodyContext): Promise<ScanReport> {
+    const started = performance.now();
+    let release: (() => void) | undefined;
+    try {
+      const outcome = await withDeadline(this.options.timeoutSeconds, async (signal) => {
+        release = await this.slots.acquire(signal);
+        try {
+          return await this.evaluateWithin(bytes, context, true, signal);
+        } finally {
+          release();
+        }
+      });
+      this.record(bytes, context, outcome, started);
+      return outcome;
+    } catch (error) {
+      if (error instanceof ScanTimeoutError) release?.();
+      const verdict = error instanceof ScanTimeoutError ? 'timeout' : 'error';
+      this.options.events.append({ ...where(context), verdict, detections: [], actions: [], bytes: bytes.length, scanMs: Math.round(performance.now() - started), note: (error as Error).message });
+      throw error;
+    }
+  }
+
   lost(context: BodyContext, reason: string): void {
     this.options.events.append({ ...where(context), verdict: 'error', detections: [], actions: ['not-delivered'], bytes: 0, scanMs: 0, note: reason });
   }
@@ -261,8 +288,8 @@ function mergeDropped(
 }
 
 function where(context: BodyContext): MessageOrigin {
-  const { listener, upstream, user, mailbox, uidValidity, uid, section } = context;
-  return { listener, upstream, user, mailbox, uidValidity, uid, section };
+  const { listener, upstream, user, mailbox, uidValidity, uid, section, layer } = context;
+  return { listener, upstream, user, mailbox, uidValidity, uid, section, ...(layer ? { layer } : {}) };
 }
 
 function origin(context: BodyContext, evaluation: Evaluation) {

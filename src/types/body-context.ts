@@ -38,4 +38,6 @@ export interface BodyContext {
   upstreamIp?: string;
   /** The client application, when it was identified (process name or IMAP ID name). */
   application?: string;
+  /** The protection layer that scanned it when not the proxy: the mailbox scan says 'mailbox-scan'. */
+  layer?: 'mailbox-scan';
 }

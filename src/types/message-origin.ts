@@ -11,4 +11,6 @@ export interface MessageOrigin {
   section?: string;
   messageId?: string;
   subject?: string;
+  /** Set by the mailbox scan ('mailbox-scan'); absent for what the proxy scanned. */
+  layer?: 'mailbox-scan';
 }

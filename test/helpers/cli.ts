@@ -51,6 +51,11 @@ export function runCli(args: string[], dataDir: string, timeoutMs = 30_000, env:
   });
 }
 
+/** The command line that runs the CLI, for wrappers such as a pseudo-terminal. */
+export function cliCommandLine(args: string[]): string[] {
+  return [process.execPath, ...cliArgs, ...args];
+}
+
 export function startCli(args: string[], dataDir: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
   const merged: NodeJS.ProcessEnv = { ...process.env, INBOXGUARD_HOME: dataDir, ...env };
   for (const [name, value] of Object.entries(merged)) if (value === undefined) delete merged[name];
