@@ -65,7 +65,8 @@ export async function runProxy(config: Config, context: CliContext, reloadConfig
       const shared = sharing;
       verdicts.onLocalChange((change) => shared.publish(change.kind === 'verdict' ? verdictChange(change.record) : forgetChange(change.sha256, change.forgottenAt)));
     }
-    handlers.holds = scanning.holds;
+    // Asked per request: without analysis backends (now, after a reload) the hold routes say analysis is off.
+    Object.defineProperty(handlers, 'holds', { get: () => (live.current.analysis.backends.length > 0 ? scanning.holds : undefined), enumerable: true });
     const serverActionsFor = (upstream: string) => remediation.forSession(upstream);
     return { ca, created, log, scanning, live, proxy: await startProxy(live, { certificates, scanner: scanning.pipeline, log, serverActionsFor }) };
   });
