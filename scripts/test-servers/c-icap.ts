@@ -9,13 +9,12 @@
 // As a script: `node --import tsx scripts/test-servers/c-icap.ts` starts one, prints its addresses as
 // JSON and runs until Ctrl-C.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startClamd, type ClamdOptions, type ClamdServer } from './clamd.js';
 import { findCommand } from './find-command.js';
 import { startOnFreePort } from './start-on-free-port.js';
 import { isMainModule, runUntilInterrupted, spawnServer, tailFile, type RunningServer } from './server-process.js';
+import { accepts, tempRoot } from './local-socket.js';
 
 export const C_ICAP_PACKAGES = 'c-icap libc-icap-mod-virus-scan';
 /** Where c-icap's modules and the virus_scan service may live: Debian's multiarch dir, or a plain lib dir. */
@@ -115,21 +114,7 @@ export function cIcapConfig(input: { dir: string; port: number; clamdSocket: str
   return `${[...core.map(([k, v]) => `${k} ${v}`), ...loads, ...modules.map(([k, v]) => `${k} ${v}`)].join('\n')}\n`;
 }
 
-function tempRoot(): string {
-  const root = tmpdir();
-  return root.length <= 40 ? root : '/tmp';
-}
 
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: HOST, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 export async function startCIcap(opts: CIcapOptions = {}): Promise<CIcapServer> {
   const binary = cIcapBinary();

@@ -9,7 +9,6 @@
 // As a script: `node --import tsx scripts/test-servers/clamd.ts` starts one with the shipped
 // signatures, prints its addresses as JSON and runs until Ctrl-C.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { shippedSignatureDir } from '../../src/scan/engines/builtin/signatures/shipped-signature-dir.js';
 import { clamdConfig, DEFAULT_STREAM_MAX_LENGTH, parseClamdSize } from './clamd-config.js';
@@ -18,6 +17,7 @@ import { isMainModule, runUntilInterrupted, spawnServer, tailFile, type RunningS
 import { testfileHashSignatures } from './clamd-testfiles.js';
 import { findCommand } from './find-command.js';
 import { startOnFreePort } from './start-on-free-port.js';
+import { tempRoot } from './local-socket.js';
 
 export { RAW_SCANNING } from './clamd-config.js';
 export { CLAMAV_TESTFILES_DIR, CLAMAV_TESTFILES_PACKAGE, clamavTestfiles, testfileHashSignatures } from './clamd-testfiles.js';
@@ -57,11 +57,6 @@ export function clamdBinary(): string | undefined {
   return findCommand('clamd');
 }
 
-/** A long TMPDIR would push the Unix socket path past the ~108-byte limit. */
-function tempRoot(): string {
-  const root = tmpdir();
-  return root.length <= 40 ? root : '/tmp';
-}
 
 function shippedSignatureFiles(): Record<string, string> {
   const dir = shippedSignatureDir();

@@ -11,7 +11,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   dovecotConfig,
@@ -29,6 +28,7 @@ import { freePorts } from './free-ports.js';
 import { readGreeting } from './greeting.js';
 import { deliver, ensureMailbox } from './maildir.js';
 import { makeTestPki, type CertKind, type TestPki } from './test-ca.js';
+import { tempRoot } from './local-socket.js';
 
 export type { CertKind } from './test-ca.js';
 export type { DovecotPorts, DovecotUser } from './dovecot-config.js';
@@ -87,11 +87,6 @@ const HOST = '127.0.0.1';
 const MAX_ATTEMPTS = 5;
 let instanceCounter = 0;
 
-/** Unix socket paths under base_dir must stay below ~108 bytes; a long TMPDIR falls back to /tmp. */
-function tempRoot(): string {
-  const root = tmpdir();
-  return root.length <= 40 ? root : '/tmp';
-}
 
 export function dovecotBinary(): string | undefined {
   return findCommand('dovecot');

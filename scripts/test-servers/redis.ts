@@ -10,13 +10,12 @@
 // As a script: `node --import tsx scripts/test-servers/redis.ts [--tls] [--password P]` starts one,
 // prints its address as JSON and runs until Ctrl-C.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findCommand } from './find-command.js';
 import { startOnFreePort } from './start-on-free-port.js';
 import { isMainModule, runUntilInterrupted, spawnServer, tailFile, type RunningServer } from './server-process.js';
 import { makeTestPki, type TestPki } from './test-ca.js';
+import { accepts, tempRoot } from './local-socket.js';
 
 export const REDIS_PACKAGES = 'redis-server';
 const HOST = '127.0.0.1';
@@ -74,22 +73,11 @@ function redisArgs(dir: string, port: number, options: RedisOptions, pki: TestPk
   return args;
 }
 
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: HOST, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 export async function startRedis(options: RedisOptions = {}): Promise<RedisServer> {
   const binary = redisBinary();
   if (!binary) throw new Error(`redis-server is not installed (apt-get install ${REDIS_PACKAGES})`);
-  const root = tmpdir().length <= 40 ? tmpdir() : '/tmp';
-  const dir = mkdtempSync(join(root, 'ig-redis-'));
+  const dir = mkdtempSync(join(tempRoot(), 'ig-redis-'));
   const logPath = join(dir, 'redis.log');
   const outputPath = join(dir, 'redis.stdout');
   const timeout = options.startTimeoutMs ?? 20_000;

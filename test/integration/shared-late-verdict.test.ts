@@ -67,7 +67,7 @@ describe('a late verdict shared through Redis (real inboxguard processes, Doveco
   const proxies: Proxy[] = [];
   const clients: ImapFlow[] = [];
 
-  async function startProxy(name: string, sandboxDelaySeconds: number): Promise<Proxy> {
+  async function startProxy(name: string, sandboxDelaySeconds: number, redisUrl = redis.url): Promise<Proxy> {
     const dataDir = join(root, name);
     mkdirSync(dataDir, { recursive: true });
     await initCa(dataDir);
@@ -81,7 +81,7 @@ describe('a late verdict shared through Redis (real inboxguard processes, Doveco
           backends: [{ name: 'sandbox', type: 'command', command: ['python3', sandbox, String(sandboxDelaySeconds), '{file}'], timeoutSeconds: 120 }],
           maxWaitSeconds: 1,
           onTimeout: 'deliver',
-          share: { redis: redis.url },
+          share: { redis: redisUrl },
         },
       }),
     );
@@ -187,5 +187,16 @@ describe('a late verdict shared through Redis (real inboxguard processes, Doveco
       return carriesZip(source) ? false : source;
     }, 10_000);
     assert.match(fromC, /invoice\.zip/);
+  });
+
+  it('with Redis unreachable at start-up the proxy starts, says so in one line, and scans', async () => {
+    const [closed] = await freePorts(1);
+    const d = await startProxy('d', 0, `redis://127.0.0.1:${closed}/0`);
+    const onD = await connect(d);
+    await onD.mailboxOpen('INBOX');
+    // Its own analysis (answering at once) still works, and so does the verdict store it shares nothing from.
+    assert.ok(!carriesZip(await fetchSource(onD, 2)), 'the attachment is still removed');
+    const lines = readFileSync(join(d.dataDir, 'logs', 'inboxguard.log'), 'utf8').split('\n').filter((line) => /verdict sharing/i.test(line) && /down|unreachable|not reachable/i.test(line));
+    assert.equal(lines.length, 1, lines.join('\n'));
   });
 });
