@@ -6,7 +6,6 @@ import type { Command } from 'commander';
 import { callControl, ControlNotRunningError } from '../control/client.js';
 import { readConfigOrDefaults } from '../config/store.js';
 import { stateDbPath } from '../store/state-db.js';
-import { forgetChange, queueSharedChange } from '../store/verdict-sharing/index.js';
 import { VerdictStore, VerdictStoreError, type VerdictRecord } from '../store/verdicts.js';
 import { UserError } from '../user-error.js';
 import { cliContext } from './context.js';
@@ -70,7 +69,11 @@ async function forget(dataDir: string, sha256: string, configPath: string): Prom
   const forgotten = withStore(dataDir, (store) => store.forget(sha256)) ?? false;
   // With verdicts shared (analysis.share), the next proxy start publishes the forget to the other machines.
   const share = readConfigOrDefaults(configPath).analysis.share;
-  if (forgotten && share.redis) queueSharedChange(stateDbPath(dataDir), forgetChange(sha256), share.maxQueued);
+  if (forgotten && share.redis) {
+    // Loaded only here: the Redis client is not needed by any other command.
+    const { forgetChange, queueSharedChange } = await import('../store/verdict-sharing/index.js');
+    queueSharedChange(stateDbPath(dataDir), forgetChange(sha256), share.maxQueued);
+  }
   return { forgotten, via: 'state.db' };
 }
 
