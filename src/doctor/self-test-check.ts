@@ -1,6 +1,7 @@
 // The end-to-end self-test per listener (per protocol: both for protocol auto): a message carrying
 // EICAR must come out of the listener's protocol and TLS modes stripped, a clean one byte-identical.
-// One throwaway PKI and one scan setup (worker threads, as the proxy runs them) serve every listener.
+// One throwaway PKI and one scan setup serve every listener. It scans in this thread: the scan-workers check
+// already proved that worker threads start and find EICAR, and a second pool would double doctor's start-up.
 import { join } from 'node:path';
 import type { Config, ListenerConfig } from '../config/schema.js';
 import { createScanSetup } from '../scan/create-pipeline.js';
@@ -19,7 +20,7 @@ export const selfTestCheck: DoctorCheck = {
       const dataDir = join(pki.dir, 'data');
       const config = selfTestConfig(userConfig!);
       const log = createLogger({ dataDir, console: false, level: 'warn' });
-      const scanning = await createScanSetup(config, dataDir, log, config.scan.engines, { workers: true });
+      const scanning = await createScanSetup(config, dataDir, log, config.scan.engines);
       try {
         const services: SelfTestServices = { pki, config, scanner: scanning.pipeline, log };
         const outcomes: CheckOutcome[] = [];
