@@ -115,8 +115,8 @@ export class ServerActionRunner {
   }
 
   /**
-   * A FETCH response line while a run reads a message: the size of the literal that carries the whole
-   * message, when this line announces it (the engine then passes its bytes to captured()).
+   * A FETCH response line while a run reads a message: true when its literal (of literalSize bytes)
+   * carries the whole message; the engine then passes those bytes to captured().
    */
   captureStart(kind: ResponseLine, line: Buffer, literalSize: number | undefined): boolean {
     const action = this.fetching;
