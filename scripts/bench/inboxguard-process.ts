@@ -8,6 +8,8 @@ const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 export interface InboxguardProcess {
   port: number;
+  /** Its data dir (INBOXGUARD_HOME), removed by stop(). */
+  home: string;
   caPem: string;
   pid: number;
   /** Its pino log (JSON lines), readable until stop(). */
@@ -43,6 +45,7 @@ export async function startInboxguard(upstream: string, upstreamCa: string, extr
   });
   return {
     port,
+    home,
     caPem: readFileSync(join(home, 'certs', 'ca.pem'), 'utf8'),
     pid: child.pid as number,
     logPath: join(home, 'logs', 'inboxguard.log'),
