@@ -131,6 +131,26 @@ export interface FetchedMessage {
   source: Buffer;
 }
 
+/**
+ * An imapflow client over implicit TLS to 127.0.0.1:port, verifying `caPem` for 'localhost', connected and
+ * logged in; no automatic IDLE; 'error' events are swallowed (a dropped socket would crash the test process).
+ */
+export async function connectImapflow(port: number, caPem: string, user = 'alice', password = 'secret'): Promise<ImapFlow> {
+  const client = new ImapFlow({
+    host: '127.0.0.1',
+    port,
+    secure: true,
+    servername: 'localhost',
+    tls: { ca: caPem, servername: 'localhost' },
+    auth: { user, pass: password },
+    logger: false,
+    disableAutoIdle: true,
+  });
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
 /** imapflow with `fetch('1:*', { uid: true, source: true }, { uid: true })` (BODY.PEEK[]) on INBOX. */
 export async function imapflowFetchAll(o: ImapflowOptions): Promise<FetchedMessage[]> {
   const servername = o.servername ?? 'localhost';

@@ -3,11 +3,10 @@
 // many connections at once; a lookup that runs out of time leaves the connection inspected and says so.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ImapFlow } from 'imapflow';
 import { startDovecot, type DovecotServer } from '../../scripts/test-servers/dovecot.js';
 import { platformLookup, type ClientLookup, type LookupClient } from '../../src/proxy/client-process/index.js';
 import { runCli } from '../helpers/cli.js';
-import { curlFetch, pythonImap, pythonImapConcurrent, sha256 } from '../helpers/clients.js';
+import { connectImapflow, curlFetch, pythonImap, pythonImapConcurrent, sha256 } from '../helpers/clients.js';
 import { withAttachments } from '../helpers/messages.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
 import { requireAll, requireCommand, requireDovecot } from '../helpers/require-servers.js';
@@ -34,18 +33,7 @@ async function relayedLines(proxy: TestProxy): Promise<RelayedLine[]> {
 }
 
 async function imapflowFetch(proxy: TestProxy): Promise<Buffer> {
-  const client = new ImapFlow({
-    host: '127.0.0.1',
-    port: proxy.port('main'),
-    secure: true,
-    servername: 'localhost',
-    tls: { ca: proxy.caPem, servername: 'localhost' },
-    auth: { user: 'alice', pass: 'secret' },
-    logger: false,
-    disableAutoIdle: true,
-  });
-  client.on('error', () => undefined);
-  await client.connect();
+  const client = await connectImapflow(proxy.port('main'), proxy.caPem);
   try {
     const lock = await client.getMailboxLock('INBOX');
     try {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ImapFlow } from 'imapflow';
+import { connectImapflow } from '../helpers/clients.js';
 import { startDovecot, type DovecotServer } from '../../scripts/test-servers/dovecot.js';
 import { RemediationHub } from '../../src/proxy/remediation-hub.js';
 import { EventLog, eventsPath } from '../../src/store/events.js';
@@ -74,20 +75,9 @@ describe('retroactive remediation inside the user\'s sessions (real Dovecot)', {
   });
 
   it('moves the message while the client idles: the client sees the EXPUNGE and keeps working', async () => {
-    const client = new ImapFlow({
-      host: '127.0.0.1',
-      port: proxy.port('imaps'),
-      secure: true,
-      servername: 'localhost',
-      tls: { ca: proxy.caPem, servername: 'localhost' },
-      auth: { user: 'alice', pass: 'secret' },
-      logger: false,
-      disableAutoIdle: true,
-    });
-    client.on('error', () => undefined);
+    const client = await connectImapflow(proxy.port('imaps'), proxy.caPem);
     const expunged: number[] = [];
     client.on('expunge', (event: { seq: number }) => expunged.push(event.seq));
-    await client.connect();
     try {
       const box = await client.mailboxOpen('INBOX');
       const idling = client.idle();

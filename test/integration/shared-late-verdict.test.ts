@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ImapFlow } from 'imapflow';
+import { connectImapflow } from '../helpers/clients.js';
 import { stringify } from 'yaml';
 import { startDovecot, type DovecotServer } from '../../scripts/test-servers/dovecot.js';
 import { freePorts } from '../../scripts/test-servers/free-ports.js';
@@ -107,18 +108,7 @@ describe('a late verdict shared through Redis (real inboxguard processes, Doveco
   }
 
   async function connect(proxy: Proxy): Promise<ImapFlow> {
-    const client = new ImapFlow({
-      host: '127.0.0.1',
-      port: proxy.port,
-      secure: true,
-      servername: 'localhost',
-      tls: { ca: readFileSync(join(proxy.dataDir, 'certs', 'ca.pem'), 'utf8'), servername: 'localhost' },
-      auth: { user: 'alice', pass: 'secret' },
-      logger: false,
-      disableAutoIdle: true,
-    });
-    client.on('error', () => undefined);
-    await client.connect();
+    const client = await connectImapflow(proxy.port, readFileSync(join(proxy.dataDir, 'certs', 'ca.pem'), 'utf8'));
     clients.push(client);
     return client;
   }
