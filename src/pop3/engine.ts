@@ -14,6 +14,7 @@ import { HeldBody, type UnscannedReason } from './held-body.js';
 import { LineAssembler } from '../protocol/line-buffer.js';
 import type { LimitHit } from '../protocol/limits.js';
 import { MultiLineReader } from './multi-line-reader.js';
+import { UidlNumbers } from './uidl-numbers.js';
 import { saslUserName } from './sasl.js';
 
 // POP3 after TLS and after any STLS negotiation (the prelude's job). Frames server replies with a FIFO
@@ -83,6 +84,7 @@ export class Pop3Engine implements ProtocolEngine {
   private reply: ReplyReader = { kind: 'status' };
   private readonly awaitingScan = new Map<number, HeldBody>();
   private readonly deliveredSizes = new DeliveredSizes();
+  private readonly uidls = new UidlNumbers();
   /** QUIT enters UPDATE (RFC 1939 §6): it goes upstream only once every earlier reply reached the client. */
   private gated: GatedLine[] = [];
   /** Set when a message failed here: the client did not get it, so this session must not delete anything. */
@@ -392,6 +394,7 @@ export class Pop3Engine implements ProtocolEngine {
       return this.onSaslChallenge();
     }
     if (status === 'err' || shape.kind === 'single' || shape.kind === 'greeting' || shape.kind === 'sasl') {
+      if (command.keyword === 'UIDL' && status === 'ok') this.uidls.note(line.subarray(4));
       this.client.send(this.deliveredSizes.statusLine(command, line, status === 'ok'));
       this.noteLogin(command, status === 'ok');
       return this.finishReply();
@@ -401,6 +404,11 @@ export class Pop3Engine implements ProtocolEngine {
         this.client.send(line);
         if (command.keyword === 'LIST' && this.deliveredSizes.changed) {
           this.reply = { kind: 'filtered', reader: new MultiLineReader(this.options.limits.pop3.multiLineBytes), filter: (listed) => ({ line: this.deliveredSizes.listingLine(listed), removed: [] }), removed: [] };
+          return;
+        }
+        if (command.keyword === 'UIDL') {
+          const note = (listed: Buffer) => (this.uidls.note(listed), { line: listed, removed: [] });
+          this.reply = { kind: 'filtered', reader: new MultiLineReader(this.options.limits.pop3.multiLineBytes), filter: note, removed: [] };
           return;
         }
         this.reply =
@@ -477,6 +485,8 @@ export class Pop3Engine implements ProtocolEngine {
   private startBody(section: 'RETR' | 'TOP', messageNumber: number | undefined, statusLine: Buffer): void {
     const context: BodyContext = { protocol: 'pop3', section };
     if (messageNumber !== undefined) context.seq = messageNumber;
+    const uidl = this.uidls.of(messageNumber);
+    if (uidl !== undefined) context.uidl = uidl;
     if (this.user !== undefined) context.user = this.user;
     if (section === 'TOP') context.truncated = true;
     const body = new HeldBody(this.nextBodyId++, context, Buffer.from(statusLine));

@@ -45,8 +45,8 @@ export class RemediationHub implements AnalysisFollowUp {
     const queued = this.store.queueFor(verdict.sha256, verdict, remediate, quarantineFolder);
     const found = `${verdict.verdict}${verdict.name ? ` (${verdict.name})` : ''} from ${verdict.backend}`;
     for (const message of queued.untouchable) {
-      const { protocol, uidl, ...origin } = message;
-      const why = protocol === 'pop3' ? `POP3 cannot take a delivered message back (UIDL ${uidl ?? 'unknown'})` : 'analysis.remediate is none, or the message cannot be named on the server';
+      const { protocol, ...origin } = message;
+      const why = protocol === 'pop3' ? `POP3 cannot take a delivered message back (UIDL ${message.uidl ?? 'not listed by the client'})` : 'analysis.remediate is none, or the message cannot be named on the server';
       this.events.append({ ...origin, verdict: 'late-verdict', detections: [], actions: ['late-verdict-not-remediated'], bytes: 0, scanMs: 0, note: `${found}; ${why}` });
     }
     for (const { upstream, user, action } of queued.imap) {

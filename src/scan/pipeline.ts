@@ -288,8 +288,8 @@ function mergeDropped(
 }
 
 function where(context: BodyContext): MessageOrigin {
-  const { listener, upstream, user, mailbox, uidValidity, uid, section, layer } = context;
-  return { listener, upstream, user, mailbox, uidValidity, uid, section, ...(layer ? { layer } : {}) };
+  const { listener, upstream, user, mailbox, uidValidity, uid, uidl, section, layer } = context;
+  return { listener, upstream, user, mailbox, uidValidity, uid, ...(uidl !== undefined ? { uidl } : {}), section, ...(layer ? { layer } : {}) };
 }
 
 function origin(context: BodyContext, evaluation: Evaluation) {

@@ -6,8 +6,6 @@ import type { AnalysisVerdict } from './analysis-verdict.js';
 
 export interface ReleasedMessage extends MessageOrigin {
   protocol: 'imap' | 'pop3';
-  /** POP3: the message's UIDL, when known (POP3 mail cannot be taken back; events name it). */
-  uidl?: string;
 }
 
 export interface LateVerdict {

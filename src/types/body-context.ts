@@ -13,6 +13,8 @@ export interface BodyContext {
   uid?: number;
   /** IMAP sequence number or POP3 message number. */
   seq?: number;
+  /** POP3: the message's unique id, when the client listed it (UIDL) earlier in the session. */
+  uidl?: string;
   /**
    * MIME header of the part, when the section is a single part and the engine knows it (for decoding);
    * for the TEXT of an embedded message (BODY[2.TEXT]), that message's header.

@@ -7,6 +7,8 @@ export interface MessageOrigin {
   /** IMAP: the mailbox's UIDVALIDITY; with mailbox and uid it names the message. */
   uidValidity?: string;
   uid?: number;
+  /** POP3: the message's unique id (UIDL), when the client listed it. */
+  uidl?: string;
   /** IMAP FETCH item or POP3 command, e.g. "BODY[]", "BODY[2]", "RETR". */
   section?: string;
   messageId?: string;

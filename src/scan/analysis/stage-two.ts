@@ -208,7 +208,7 @@ export class StageTwo {
     const { context, origin, submissions } = request;
     const pending = submissions.map((part) => part.sha256);
     try {
-      this.followUp?.released({ ...origin, protocol: context.protocol }, pending);
+      this.followUp?.released({ ...origin, protocol: context.protocol, ...(context.uidl !== undefined ? { uidl: context.uidl } : {}) }, pending);
     } catch (error) {
       this.log?.error({ reason: (error as Error).message }, 'analysis follow-up failed on a released message');
     }

@@ -38,9 +38,10 @@ describe('framing', () => {
     assert.equal(harness.serverText, `USER alice\r\nPASS pw\r\n${PIPELINE}`);
     const contents = [...harness.bodies.values()].map((body) => [body.context, harness.content(body.bodyId).toString('latin1')]);
     assert.deepEqual(contents, [
-      [{ protocol: 'pop3', section: 'RETR', seq: 1, user: 'alice' }, MESSAGE_1],
-      [{ protocol: 'pop3', section: 'RETR', seq: 2, user: 'alice' }, MESSAGE_2],
-      [{ protocol: 'pop3', section: 'TOP', seq: 3, user: 'alice', truncated: true }, MESSAGE_3],
+      // The UIDL listing earlier in the pipeline names each message.
+      [{ protocol: 'pop3', section: 'RETR', seq: 1, uidl: 'aaa', user: 'alice' }, MESSAGE_1],
+      [{ protocol: 'pop3', section: 'RETR', seq: 2, uidl: 'bbb', user: 'alice' }, MESSAGE_2],
+      [{ protocol: 'pop3', section: 'TOP', seq: 3, uidl: 'ccc', user: 'alice', truncated: true }, MESSAGE_3],
     ]);
     const expected = (GREETING + '+OK\r\n+OK logged in\r\n' + PIPELINE_REPLIES).replaceAll(MARKER, 'X'.repeat(MARKER.length));
     assert.equal(harness.clientText, expected);
