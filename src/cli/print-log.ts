@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { logFilePath, readableLogLine } from '../store/log.js';
 import { UserError } from '../user-error.js';
-import { followLines, lastLines } from './log-tail.js';
+import { followLines, lastLines } from '../store/line-file-tail.js';
 
 export async function printLog(dataDir: string, options: { count: number; follow: boolean; json: boolean }): Promise<void> {
   const path = logFilePath(dataDir);

@@ -1,8 +1,9 @@
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Finding } from '../types/verdict.js';
 import type { MessageOrigin } from '../types/message-origin.js';
 import { ensurePrivateDir } from '../private-files.js';
+import { followLines } from './line-file-tail.js';
 
 /** What stage-2 analysis did for a message (#14); `late` marks an event whose verdict is `late-verdict`. */
 export interface ScanAnalysis {
@@ -99,41 +100,22 @@ export function readEvents(path: string, filter: EventFilter = {}): ScanEvent[] 
 }
 
 function parseLines(text: string): ScanEvent[] {
-  const events: ScanEvent[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      events.push(JSON.parse(line) as ScanEvent);
-    } catch {
-      // a line cut short by a crash: skip it
-    }
+  return text.split('\n').map(parseLine).filter((event): event is ScanEvent => event !== undefined);
+}
+
+function parseLine(line: string): ScanEvent | undefined {
+  if (!line.trim()) return undefined;
+  try {
+    return JSON.parse(line) as ScanEvent;
+  } catch {
+    return undefined; // a line cut short by a crash: skip it
   }
-  return events;
 }
 
 /** Calls onEvent for every event appended after `fromOffset` (polling; stops when the signal aborts). */
-export async function followEvents(path: string, fromOffset: number, filter: EventFilter, onEvent: (event: ScanEvent) => void, signal: AbortSignal): Promise<void> {
-  let offset = fromOffset;
-  let partial = '';
-  while (!signal.aborted) {
-    if (existsSync(path)) {
-      const size = statSync(path).size;
-      if (size < offset) offset = 0; // the file was replaced
-      if (size > offset) {
-        const buffer = Buffer.alloc(size - offset);
-        const fd = openSync(path, 'r');
-        try {
-          readSync(fd, buffer, 0, buffer.length, offset);
-        } finally {
-          closeSync(fd);
-        }
-        offset = size;
-        const text = partial + buffer.toString('utf8');
-        const lastNewline = text.lastIndexOf('\n');
-        partial = text.slice(lastNewline + 1);
-        for (const event of parseLines(text.slice(0, lastNewline + 1))) if (matchesFilter(event, filter)) onEvent(event);
-      }
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+export function followEvents(path: string, fromOffset: number, filter: EventFilter, onEvent: (event: ScanEvent) => void, signal: AbortSignal): Promise<void> {
+  return followLines(path, fromOffset, (line) => {
+    const event = parseLine(line);
+    if (event && matchesFilter(event, filter)) onEvent(event);
+  }, signal);
 }

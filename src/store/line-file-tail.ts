@@ -1,4 +1,4 @@
-// The last lines of a log file, and following it as it grows (like tail -n N -f): read from the end in
+// The last lines of a file of lines (the log, the events), and following it as it grows (like tail -n N -f): read from the end in
 // blocks, so a large log costs what is printed; a file that shrinks (rotated, truncated) is read
 // again from its start.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
