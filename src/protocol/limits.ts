@@ -1,12 +1,9 @@
 // The limits that bound what a peer (server, client, or whoever wrote the mail) can make the proxy hold
 // or do, in one place. Numbers a user may tune come from the configuration; these are the defaults and
-// the derivations from it.
-import { DEFAULT_WALK_LIMITS } from '../mime/types.js';
+// the derivations from it. The MIME structure limits (nesting, entities, header lines) are
+// DEFAULT_WALK_LIMITS in mime/types.ts, beside the walker that applies them.
 
 const MiB = 1024 * 1024;
-
-/** MIME structure: nesting depth, entity count, header lines and bytes per entity (src/mime walks with these). */
-export const MIME_WALK_LIMITS = DEFAULT_WALK_LIMITS;
 
 export interface MemoryLimits {
   /** Bytes one session may hold in memory (spooled bodies, client bytes queued behind a held body). */
