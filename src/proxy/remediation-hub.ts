@@ -49,8 +49,8 @@ export class RemediationHub implements AnalysisFollowUp {
       const why = protocol === 'pop3' ? `POP3 cannot take a delivered message back (UIDL ${message.uidl ?? 'not listed by the client'})` : 'analysis.remediate is none, or the message cannot be named on the server';
       this.events.append({ ...origin, verdict: 'late-verdict', detections: [], actions: ['late-verdict-not-remediated'], bytes: 0, scanMs: 0, note: `${found}; ${why}` });
     }
-    for (const { upstream, user, action } of queued.imap) {
-      this.events.append({ upstream, user, mailbox: action.mailbox, uidValidity: action.uidValidity, uid: action.uid, ...this.described(action.id), verdict: 'late-verdict', detections: [], actions: [`${action.kind}-queued`], bytes: 0, scanMs: 0, note: `${found}; done in the next session of ${user}` });
+    for (const { upstream, user, action, subject, messageId } of queued.imap) {
+      this.events.append({ upstream, user, mailbox: action.mailbox, uidValidity: action.uidValidity, uid: action.uid, subject, messageId, verdict: 'late-verdict', detections: [], actions: [`${action.kind}-queued`], bytes: 0, scanMs: 0, note: `${found}; done in the next session of ${user}` });
       for (const deliver of this.sessions.get(key(upstream, user)) ?? []) deliver([action]);
     }
   }
@@ -96,11 +96,6 @@ export class RemediationHub implements AnalysisFollowUp {
       scanMs: 0,
       note: `${about?.verdict ?? 'blocking'}${about?.detection ? ` (${about.detection})` : ''}; the server said: ${detail}`,
     });
-  }
-
-  private described(id: number): { subject?: string; messageId?: string } {
-    const about = this.store.describe(id);
-    return { ...(about?.subject ? { subject: about.subject } : {}), ...(about?.messageId ? { messageId: about.messageId } : {}) };
   }
 }
 

@@ -71,7 +71,7 @@ interface RemediationRow {
 
 export interface QueuedRemediations {
   /** IMAP messages now waiting for a move or flag in their user's session, by account. */
-  imap: { upstream: string; user: string; action: ServerAction }[];
+  imap: { upstream: string; user: string; action: ServerAction; subject?: string; messageId?: string }[];
   /** Released messages that cannot be taken back (POP3), or IMAP ones when remediation is off. */
   untouchable: ReleasedMessage[];
 }
@@ -124,7 +124,13 @@ export class RemediationStore {
         }
         const inserted = insert.get(row.upstream, row.user, row.mailbox, row.uid_validity, row.uid, kind, folder, sha256, verdict.verdict, verdict.name ?? null, row.subject, row.message_id, now) as { id: number } | undefined;
         if (!inserted) continue; // already queued or done for another part of the same message
-        result.imap.push({ upstream: row.upstream, user: row.user, action: { id: inserted.id, kind, mailbox: row.mailbox, uidValidity: row.uid_validity, uid: row.uid, folder } });
+        result.imap.push({
+          upstream: row.upstream,
+          user: row.user,
+          action: { id: inserted.id, kind, mailbox: row.mailbox, uidValidity: row.uid_validity, uid: row.uid, folder },
+          ...(row.subject !== null ? { subject: row.subject } : {}),
+          ...(row.message_id !== null ? { messageId: row.message_id } : {}),
+        });
       }
     });
     all();
