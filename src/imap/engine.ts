@@ -299,8 +299,11 @@ export class ImapEngine implements ProtocolEngine {
     if (this.fetchResponse) return this.fetchSegment(this.fetchResponse, line);
     if (this.inDataResponse) return this.dataSegment(line);
     const kind = classifyResponseLine(line);
-    const announced = announcedCapabilities(line);
-    if (announced) this.capabilities = new Set(announced);
+    // Only these kinds carry a capability list (`* CAPABILITY`, a `[CAPABILITY …]` code); FETCH and data lines are not read.
+    if (kind.kind === 'capability' || kind.kind === 'status' || kind.kind === 'tagged') {
+      const announced = announcedCapabilities(line);
+      if (announced) this.capabilities = new Set(announced);
+    }
     if (this.actions.running) {
       const literal = literalAtLineEnd(line, false);
       if (this.actions.captureStart(kind, line, literal?.size)) {
