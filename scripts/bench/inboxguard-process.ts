@@ -19,6 +19,11 @@ export interface InboxguardProcess {
   stop(): Promise<void>;
 }
 
+/** Extra Node.js flags for the proxy under measurement, e.g. INBOXGUARD_BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'. */
+function nodeArgs(): string[] {
+  return (process.env.INBOXGUARD_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+}
+
 /**
  * Runs the compiled CLI (`npm run build` first) as a separate process, as a user would. `config`: YAML
  * for <home>/config.yaml (the listener still comes from the flags); `main`: another build's main.js.
@@ -26,7 +31,7 @@ export interface InboxguardProcess {
 export async function startInboxguard(upstream: string, upstreamCa: string, extraArgs: string[] = [], options: { config?: string; main?: string } = {}): Promise<InboxguardProcess> {
   const home = mkdtempSync(join(tmpdir(), 'inboxguard-bench-'));
   if (options.config !== undefined) writeFileSync(join(home, 'config.yaml'), options.config, { mode: 0o600 });
-  const child: ChildProcess = spawn(process.execPath, [options.main ?? MAIN, 'start', '--listen', '127.0.0.1:0', '--upstream', upstream, '--upstream-ca', upstreamCa, ...extraArgs], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs(), options.main ?? MAIN, 'start', '--listen', '127.0.0.1:0', '--upstream', upstream, '--upstream-ca', upstreamCa, ...extraArgs], {
     env: { ...process.env, INBOXGUARD_HOME: home },
     stdio: ['ignore', 'pipe', 'ignore'],
   });
