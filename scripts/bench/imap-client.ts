@@ -11,7 +11,7 @@ export interface ImapTarget {
 export class LeanImapClient {
   private buffer = Buffer.alloc(0);
   private literalLeft = 0;
-  private waiting: { tag: string; resolve: (text: string) => void; reject: (error: Error) => void; bodyBytes: number; lines: string[] } | undefined;
+  private waiting: { tag: string; resolve: (text: string) => void; reject: (error: Error) => void; bodyBytes: number; lines: string[]; continuation?: boolean } | undefined;
   private tagCounter = 0;
 
   private constructor(private readonly socket: tls.TLSSocket) {
@@ -40,6 +40,15 @@ export class LeanImapClient {
       const waiting = { tag, bodyBytes: 0, lines: [] as string[], reject, resolve: () => resolve({ bodyBytes: waiting.bodyBytes, lines: waiting.lines }) };
       this.waiting = waiting;
       this.socket.write(`${tag} ${text}\r\n`);
+    });
+  }
+
+  /** Sends IDLE (RFC 2177) and resolves at the server's continuation: the session is then idling. */
+  idle(): Promise<void> {
+    const tag = `b${++this.tagCounter}`;
+    return new Promise((resolve, reject) => {
+      this.waiting = { tag, bodyBytes: 0, lines: [], resolve: () => resolve(), reject, continuation: true };
+      this.socket.write(`${tag} IDLE\r\n`);
     });
   }
 
@@ -73,7 +82,10 @@ export class LeanImapClient {
       const waiting = this.waiting;
       if (!waiting) continue;
       if (!literal && waiting.lines.length < 50) waiting.lines.push(line);
-      if (waiting.tag === '*' ? line.startsWith('* OK') : line.startsWith(`${waiting.tag} `)) {
+      if (waiting.continuation && line.startsWith('+')) {
+        this.waiting = undefined;
+        waiting.resolve('');
+      } else if (waiting.tag === '*' ? line.startsWith('* OK') : line.startsWith(`${waiting.tag} `)) {
         this.waiting = undefined;
         if (waiting.tag !== '*' && !line.startsWith(`${waiting.tag} OK`)) waiting.reject(new Error(line.trim()));
         else waiting.resolve('');

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 
 /** socat TLS→TLS relay as TEST-INFRA.md describes it (nodelay on both sides), presenting certPath/keyPath. */
-export async function startSocatRelay(options: { listenPort: number; upstreamPort: number; certPath: string; keyPath: string; caPath: string }): Promise<{ stop(): void }> {
+export async function startSocatRelay(options: { listenPort: number; upstreamPort: number; certPath: string; keyPath: string; caPath: string }): Promise<{ pid: number; stop(): void }> {
   const child = spawn(
     'socat',
     [
@@ -18,7 +18,7 @@ export async function startSocatRelay(options: { listenPort: number; upstreamPor
     if (Date.now() > deadline) throw new Error('socat did not start listening');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { stop: () => child.kill('SIGTERM') };
+  return { pid: child.pid as number, stop: () => child.kill('SIGTERM') };
 }
 
 function accepts(port: number): Promise<boolean> {

@@ -52,6 +52,8 @@ export interface DovecotOptions {
   extraConfig?: string;
   /** Dovecot's `listen` (comma-separated addresses); default 127.0.0.1. Must include 127.0.0.1, where readiness is checked. */
   listen?: string;
+  /** Concurrent sessions of one user the server must hold (raises Dovecot's process and connection limits); default 1000. */
+  maxSessions?: number;
   /** How long to wait for all four listeners to greet; default 10 s. */
   startTimeoutMs?: number;
   /**
@@ -218,7 +220,7 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<DovecotSe
       }
       const [imap, imaps, pop3, pop3s] = picked;
       ports = { imap, imaps, pop3, pop3s };
-      const config = dovecotConfig({ dir, instanceName, ports, certPath: pki.certPath, keyPath: pki.keyPath, extraConfig: opts.extraConfig, listen: opts.listen });
+      const config = dovecotConfig({ dir, instanceName, ports, certPath: pki.certPath, keyPath: pki.keyPath, extraConfig: opts.extraConfig, listen: opts.listen, maxSessions: opts.maxSessions });
       writeFileSync(configPath, `${config}login_greeting = ${greeting}\n`);
       // Fresh logs per attempt, so a failure is judged (and reported) by this attempt's lines.
       writeFileSync(logPath, '');
