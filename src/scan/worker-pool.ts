@@ -25,14 +25,24 @@ export interface WorkerPoolStats {
 }
 
 /**
- * A fixed number of scan workers; each takes one message at a time, the rest wait in order.
+ * How long a scan worker may wait for work before it ends. Each worker is a V8 isolate with its own
+ * engines and signatures (about 40 MiB); starting one costs the message that needs it about 0.3–0.8 s
+ * (module load and signature automaton). A mail client's messages come in bursts (new mail, a folder
+ * opened), so a burst pays the start once and an idle proxy holds no workers.
+ */
+export const WORKER_IDLE_EXIT_MS = 5 * 60 * 1000;
+
+/**
+ * Up to `size` scan workers, started when a message needs one; each takes one message at a time, the
+ * rest wait in order, and a worker with nothing to do for `idleExitMs` ends.
  * A job can be cancelled (its deadline): waiting, it leaves the queue; running, its worker is
- * terminated and replaced, so a scan that never ends never holds a worker from later messages.
+ * terminated, so a scan that never ends never holds a worker from later messages.
  */
 export class ScanWorkerPool {
   private readonly idle: Worker[] = [];
   private readonly busy = new Map<Worker, Job>();
   private readonly queue: Job[] = [];
+  private readonly idleTimers = new Map<Worker, NodeJS.Timeout>();
   private nextId = 0;
   private closed = false;
   private readonly counts: WorkerPoolStats = { started: 0, cancelled: 0, crashed: 0 };
@@ -44,12 +54,16 @@ export class ScanWorkerPool {
     private readonly entry: URL = new URL(import.meta.url.endsWith('.ts') ? './scan-worker-entry.ts' : './scan-worker-entry.js', import.meta.url),
     /** Answers the workers' verdict-store lookups (data.verdicts). */
     private readonly lookup?: (sha256: string) => VerdictRecord | undefined,
-  ) {
-    for (let index = 0; index < size; index++) this.idle.push(this.spawn());
-  }
+    private readonly idleExitMs = WORKER_IDLE_EXIT_MS,
+  ) {}
 
   get stats(): WorkerPoolStats {
     return { ...this.counts };
+  }
+
+  /** Workers running now, idle or busy. */
+  get liveWorkers(): number {
+    return this.idle.length + this.busy.size;
   }
 
   /** New configuration for the workers (rules, engines, limits): messages already being scanned finish with the old one. */
@@ -79,6 +93,8 @@ export class ScanWorkerPool {
   async close(): Promise<void> {
     this.closed = true;
     for (const job of this.queue.splice(0)) job.reject(new Error('scan workers are stopped'));
+    for (const timer of this.idleTimers.values()) clearTimeout(timer);
+    this.idleTimers.clear();
     await Promise.all([...this.idle, ...this.busy.keys()].map((worker) => worker.terminate()));
   }
 
@@ -96,14 +112,14 @@ export class ScanWorkerPool {
     job.reject(reason);
     // Its 'exit' finds no job and no idle slot for it, so it is not replaced twice.
     void worker.terminate();
-    if (this.closed) return;
-    this.idle.push(this.spawn());
     this.dispatch();
   }
 
   private dispatch(): void {
-    while (this.idle.length > 0 && this.queue.length > 0) {
-      const worker = this.idle.pop() as Worker;
+    if (this.closed) return;
+    while (this.queue.length > 0 && (this.idle.length > 0 || this.liveWorkers < this.size)) {
+      const worker = this.idle.pop() ?? this.spawn();
+      this.stopIdleTimer(worker);
       const job = this.queue.shift() as Job;
       this.busy.set(worker, job);
       // A worker holds the process open only while someone waits for its answer.
@@ -123,6 +139,7 @@ export class ScanWorkerPool {
       this.busy.delete(worker);
       worker.unref();
       this.idle.push(worker);
+      this.startIdleTimer(worker);
       if (reply.ok) job.resolve(reviveBuffers(reply.evaluation));
       else job.reject(new Error(reply.message));
       this.dispatch();
@@ -143,8 +160,9 @@ export class ScanWorkerPool {
     worker.postMessage({ type: 'verdict', lookup: request.lookup, record });
   }
 
-  /** A crashed worker fails only its own message (handled by scan.onError) and is replaced. */
+  /** A crashed worker fails only its own message (handled by scan.onError); the next message starts another. */
   private replace(worker: Worker, error: Error): void {
+    this.stopIdleTimer(worker);
     const job = this.busy.get(worker);
     this.busy.delete(worker);
     const idleIndex = this.idle.indexOf(worker);
@@ -152,8 +170,27 @@ export class ScanWorkerPool {
     job?.reject(error);
     if (this.closed || (!job && idleIndex < 0)) return;
     this.counts.crashed++;
-    this.idle.push(this.spawn());
     this.dispatch();
+  }
+
+  private startIdleTimer(worker: Worker): void {
+    const timer = setTimeout(() => this.retire(worker), this.idleExitMs);
+    timer.unref();
+    this.idleTimers.set(worker, timer);
+  }
+
+  private stopIdleTimer(worker: Worker): void {
+    clearTimeout(this.idleTimers.get(worker));
+    this.idleTimers.delete(worker);
+  }
+
+  /** Idle for idleExitMs: out of the pool first, so its exit is not taken for a crash. */
+  private retire(worker: Worker): void {
+    this.idleTimers.delete(worker);
+    const index = this.idle.indexOf(worker);
+    if (index < 0) return;
+    this.idle.splice(index, 1);
+    void worker.terminate();
   }
 }
 
