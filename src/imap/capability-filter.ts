@@ -43,10 +43,24 @@ export function filterCapabilities(line: Buffer): FilteredCapabilities {
   return { line: Buffer.from(text.slice(0, start) + rebuilt + text.slice(end), 'latin1'), removed };
 }
 
+/**
+ * Every session to one server announces the same lists, so sessions share one set per distinct list
+ * (a few KiB each, which idle sessions would otherwise hold once apiece). Bounded: a server that
+ * varies its lists only fills the cache up and is then read uncached.
+ */
+const SHARED_LISTS_MAX = 64;
+const sharedLists = new Map<string, ReadonlySet<string>>();
+
 /** The capabilities a line announces (`* CAPABILITY …` or a `[CAPABILITY …]` code), upper-cased; undefined when it announces none. */
-export function announcedCapabilities(line: Buffer): string[] | undefined {
+export function announcedCapabilities(line: Buffer): ReadonlySet<string> | undefined {
   const text = line.toString('latin1');
   const range = capabilityListRange(text);
   if (!range) return undefined;
-  return text.slice(range[0], range[1]).split(' ').filter((token) => token !== '').map((token) => token.toUpperCase());
+  const list = text.slice(range[0], range[1]);
+  const shared = sharedLists.get(list);
+  if (shared) return shared;
+  const set: ReadonlySet<string> = new Set(list.split(' ').filter((token) => token !== '').map((token) => token.toUpperCase()));
+  // The key is flattened so the cache does not keep the whole response line alive through a slice.
+  if (sharedLists.size < SHARED_LISTS_MAX) sharedLists.set(Buffer.from(list, 'latin1').toString('latin1'), set);
+  return set;
 }

@@ -73,7 +73,7 @@ export class ImapEngine implements ProtocolEngine {
   /** The proxy's own commands (retroactive remediation), run where the client expects expunges. */
   private readonly actions: ServerActionRunner;
   /** What the server announced in its latest capability list. */
-  private capabilities: Set<string> | undefined;
+  private capabilities: ReadonlySet<string> | undefined;
   /** The tag of the client's IDLE once the server accepted it (its continuation), until it completes. */
   private idlingTag: string | undefined;
   /** A literal in a response to the proxy's own command: the message it reads, or bytes to drop. */
@@ -302,7 +302,7 @@ export class ImapEngine implements ProtocolEngine {
     // Only these kinds carry a capability list (`* CAPABILITY`, a `[CAPABILITY …]` code); FETCH and data lines are not read.
     if (kind.kind === 'capability' || kind.kind === 'status' || kind.kind === 'tagged') {
       const announced = announcedCapabilities(line);
-      if (announced) this.capabilities = new Set(announced);
+      if (announced) this.capabilities = announced;
     }
     if (this.actions.running) {
       const literal = literalAtLineEnd(line, false);

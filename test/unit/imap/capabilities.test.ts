@@ -1,7 +1,7 @@
 // COMPRESS=… is removed from every capability list; everything else passes byte for byte.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { filterCapabilities } from '../../../src/imap/capability-filter.js';
+import { announcedCapabilities, filterCapabilities } from '../../../src/imap/capability-filter.js';
 import { EngineDriver } from './harness.js';
 
 const OTHERS = 'IMAP4rev1 IDLE ID UIDPLUS CONDSTORE QRESYNC LITERAL+ BINARY MOVE UTF8=ACCEPT ENABLE SASL-IR AUTH=PLAIN';
@@ -43,5 +43,17 @@ describe('capability filtering', () => {
     assert.equal(d.takeClient(), lines.join(''));
     const same = Buffer.from(lines[0]);
     assert.equal(filterCapabilities(same).line, same, 'the very same Buffer');
+  });
+
+  test('sessions share one capability set per distinct list, read from any line that carries it', () => {
+    const greeting = announcedCapabilities(Buffer.from(`* OK [CAPABILITY ${OTHERS}] ready\r\n`));
+    const untagged = announcedCapabilities(Buffer.from(`* CAPABILITY ${OTHERS}\r\n`));
+    assert.ok(greeting?.has('IMAP4REV1') && greeting.has('AUTH=PLAIN'));
+    assert.equal(greeting?.size, OTHERS.split(' ').length);
+    assert.equal(untagged, greeting, 'the same set object, not a copy per line');
+    const other = announcedCapabilities(Buffer.from('a1 OK [CAPABILITY IMAP4rev1 IDLE] Logged in\r\n'));
+    assert.notEqual(other, greeting);
+    assert.deepEqual([...(other ?? [])], ['IMAP4REV1', 'IDLE']);
+    assert.equal(announcedCapabilities(Buffer.from('* 3 FETCH (FLAGS (\\Seen))\r\n')), undefined);
   });
 });
