@@ -26,9 +26,9 @@ export interface WorkerPoolStats {
 
 /**
  * How long a scan worker may wait for work before it ends. Each worker is a V8 isolate with its own
- * engines and signatures (about 40 MiB); starting one costs the message that needs it about 0.3–1 s
- * (nearly all of it module loading; scripts/bench/worker-cold-start.ts). A mail client's messages come in bursts (new mail, a folder
- * opened), so a burst pays the start once and an idle proxy holds no workers.
+ * engines and signatures (about 40 MiB); starting one costs the message that needs it about 0.3–1 s,
+ * nearly all of it module loading (scripts/bench/worker-cold-start.ts). A mail client's messages come
+ * in bursts (new mail, a folder opened), so a burst pays the start once and an idle proxy holds no workers.
  */
 export const WORKER_IDLE_EXIT_MS = 5 * 60 * 1000;
 
