@@ -6,6 +6,7 @@ import type { Writable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ProcessMemory, type SessionMemory } from '../protocol/memory-budget.js';
 import { sharedBuffer } from '../scan/shared-buffer.js';
+import type { SpilledFile } from '../scan/body-scanner.js';
 
 /** Copy step between yields when assembling a body, so other sessions are served in between. */
 const ASSEMBLY_STEP_BYTES = 4 * 1024 * 1024;
@@ -199,6 +200,24 @@ export class BodySpool {
     }
     this.throwIfLost();
     return whole;
+  }
+
+  /**
+   * For a spilled body, its complete file and the tail kept in memory after it (when the disk refused
+   * the rest), so a scan worker reads the body itself and this thread never assembles it.
+   */
+  async spilledFile(): Promise<SpilledFile | undefined> {
+    await this.finish();
+    if (this.fileBytes === 0 || !this.file) return undefined;
+    const tail = sharedBuffer(this.bytes - this.fileBytes);
+    let offset = 0;
+    for (const chunk of this.chunks) {
+      chunk.copy(tail, offset);
+      spoolCounters.assembledBytes += chunk.length;
+      offset += chunk.length;
+    }
+    this.throwIfLost();
+    return { path: this.file.path, fileBytes: this.fileBytes, tail };
   }
 
   /** Bytes [start, end) of a body held in memory, as views of the chunks it arrived in (no copy). */
