@@ -271,7 +271,7 @@ export class BodySpool {
   private keepShared(bytes: Buffer): void {
     for (let offset = 0; offset < bytes.length; ) {
       if (!this.segment || this.segmentFill === this.segment.length) {
-        this.segment = sharedBuffer(this.segmentSize(bytes.length - offset));
+        this.segment = sharedBuffer(this.segmentSize(this.memoryBytes + offset, bytes.length - offset));
         this.segmentFill = 0;
         this.chunks.push(this.segment.subarray(0, 0));
       }
@@ -284,12 +284,12 @@ export class BodySpool {
     spoolCounters.sharedCopyBytes += bytes.length;
   }
 
-  /** The announced rest of the body when it was announced and not exceeded, else a geometric step; at least `needed`. */
-  private segmentSize(needed: number): number {
-    const announcedRest = this.announcedSize === undefined ? 0 : this.announcedSize - this.memoryBytes;
+  /** For the bytes from `held` on: the announced rest of the body when it was announced and not exceeded, else a geometric step; at least `needed`. */
+  private segmentSize(held: number, needed: number): number {
+    const announcedRest = this.announcedSize === undefined ? 0 : this.announcedSize - held;
     if (announcedRest >= needed) return announcedRest;
-    const step = Math.min(MAX_SEGMENT_BYTES, Math.max(MIN_SEGMENT_BYTES, this.memoryBytes));
-    return Math.max(needed, Math.min(step, this.memoryLimit - this.memoryBytes));
+    const step = Math.min(MAX_SEGMENT_BYTES, Math.max(MIN_SEGMENT_BYTES, held));
+    return Math.max(needed, Math.min(step, this.memoryLimit - held));
   }
 
   private startSpill(): void {
