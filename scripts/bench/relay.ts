@@ -1,5 +1,6 @@
-// Side-by-side relay measurements in one run: direct to Dovecot, through a socat TLS relay, and
-// through inboxguard (compiled, as its own process), interleaved round by round. Prints JSON.
+// Side-by-side relay measurements in one run: direct to Dovecot, through a socat TLS relay, through
+// inboxguard (compiled, as its own process) and through inboxguard with scanning off (`enabled: false`:
+// the same TLS termination, relayed without the protocol engine), interleaved round by round. Prints JSON.
 // Usage: npm run build && npm run bench [-- --rounds N --messages N]
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -38,16 +39,22 @@ const socatImap = await startSocatRelay({ ...relay, listenPort: imapsRelayPort, 
 const socatPop = await startSocatRelay({ ...relay, listenPort: pop3sRelayPort, upstreamPort: dovecot.ports.pop3s });
 const guardImap = await startInboxguard(`localhost:${dovecot.ports.imaps}`, dovecot.caPath, ['--protocol', 'imap']);
 const guardPop = await startInboxguard(`localhost:${dovecot.ports.pop3s}`, dovecot.caPath, ['--protocol', 'pop3']);
+/** Pass-through: what the proxy costs without scanning, so the cost of scanning itself is visible. */
+const SCANNING_OFF = { config: 'enabled: false\n' };
+const offImap = await startInboxguard(`localhost:${dovecot.ports.imaps}`, dovecot.caPath, ['--protocol', 'imap'], SCANNING_OFF);
+const offPop = await startInboxguard(`localhost:${dovecot.ports.pop3s}`, dovecot.caPath, ['--protocol', 'pop3'], SCANNING_OFF);
 
 const imapTargets: Record<string, ImapTarget> = {
   direct: { port: dovecot.ports.imaps, ca: dovecot.caPem },
   socat: { port: imapsRelayPort, ca: dovecot.caPem },
   inboxguard: { port: guardImap.port, ca: guardImap.caPem },
+  inboxguardScanningOff: { port: offImap.port, ca: offImap.caPem },
 };
 const popTargets: Record<string, ImapTarget> = {
   direct: { port: dovecot.ports.pop3s, ca: dovecot.caPem },
   socat: { port: pop3sRelayPort, ca: dovecot.caPem },
   inboxguard: { port: guardPop.port, ca: guardPop.caPem },
+  inboxguardScanningOff: { port: offPop.port, ca: offPop.caPem },
 };
 const names = Object.keys(imapTargets);
 
@@ -86,8 +93,8 @@ function percentile(values: number[], p: number): number {
 }
 
 /** Peak RSS of a fresh inboxguard while it relays one large message. */
-async function peakRssFetching(uid: number): Promise<{ peakRssMiB: number; idleRssMiB: number; messageMiB: number }> {
-  const guard = await startInboxguard(`localhost:${dovecot.ports.imaps}`, dovecot.caPath, ['--protocol', 'imap']);
+async function peakRssFetching(uid: number, options: { config?: string } = {}): Promise<{ peakRssMiB: number; idleRssMiB: number; messageMiB: number }> {
+  const guard = await startInboxguard(`localhost:${dovecot.ports.imaps}`, dovecot.caPath, ['--protocol', 'imap'], options);
   try {
     const idle = guard.peakRssMiB();
     const client = await LeanImapClient.connect({ port: guard.port, ca: guard.caPem }, 'bob', 'secret');
@@ -99,10 +106,11 @@ async function peakRssFetching(uid: number): Promise<{ peakRssMiB: number; idleR
   }
 }
 
-const throughput: Record<string, number[]> = { direct: [], socat: [], inboxguard: [] };
-const pop: Record<string, number[]> = { direct: [], socat: [], inboxguard: [] };
-const noop: Record<string, number[]> = { direct: [], socat: [], inboxguard: [] };
-const flags: Record<string, number[]> = { direct: [], socat: [], inboxguard: [] };
+const series = () => Object.fromEntries(names.map((name) => [name, [] as number[]]));
+const throughput = series();
+const pop = series();
+const noop = series();
+const flags = series();
 try {
   await imapFetchAll(imapTargets.direct); // warm Dovecot's index and the page cache
   for (let round = 0; round < rounds; round++) {
@@ -115,20 +123,27 @@ try {
     Object.fromEntries(names.map((name) => [name, { medianMBps: round1(median(series[name])), runsMBps: series[name].map(round1) }]));
   const latency = (series: Record<string, number[]>) =>
     Object.fromEntries(names.map((name) => [name, { p50ms: round3(percentile(series[name], 50)), p99ms: round3(percentile(series[name], 99)) }]));
-  const added = (series: Record<string, number[]>) => ({
-    p50ms: round3(percentile(series.inboxguard, 50) - percentile(series.socat, 50)),
-    p99ms: round3(percentile(series.inboxguard, 99) - percentile(series.socat, 99)),
+  const addedBy = (series: Record<string, number[]>, name: string) => ({
+    p50ms: round3(percentile(series[name], 50) - percentile(series.socat, 50)),
+    p99ms: round3(percentile(series[name], 99) - percentile(series.socat, 99)),
+  });
+  const added = (series: Record<string, number[]>) => ({ ...addedBy(series, 'inboxguard'), scanningOff: addedBy(series, 'inboxguardScanningOff') });
+  const ratios = (series: Record<string, number[]>) => ({
+    ratioInboxguardToSocat: round3(median(series.inboxguard) / median(series.socat)),
+    ratioScanningOffToSocat: round3(median(series.inboxguardScanningOff) / median(series.socat)),
   });
   const result = {
     benchmark: 'inboxguard relay vs direct vs socat TLS relay (same client, interleaved rounds)',
     mailbox: { messages: messages.length, MB: round1(totalBytes / 1e6) },
     rounds,
-    imapFetchAll: { ...mbps(throughput), ratioInboxguardToSocat: round3(median(throughput.inboxguard) / median(throughput.socat)) },
-    pop3RetrAll: { ...mbps(pop), ratioInboxguardToSocat: round3(median(pop.inboxguard) / median(pop.socat)) },
+    imapFetchAll: { ...mbps(throughput), ...ratios(throughput) },
+    pop3RetrAll: { ...mbps(pop), ...ratios(pop) },
     noopLatency: { ...latency(noop), inboxguardAddedOverSocat: added(noop) },
     fetchFlagsLatency: { ...latency(flags), inboxguardAddedOverSocat: added(flags) },
     peakRssInboxguardDuringBulkMiB: { imap: round1(guardImap.peakRssMiB()), pop3: round1(guardPop.peakRssMiB()) },
+    peakRssScanningOffDuringBulkMiB: { imap: round1(offImap.peakRssMiB()), pop3: round1(offPop.peakRssMiB()) },
     largeMessages: { message21MiB: await peakRssFetching(1), message200MiB: await peakRssFetching(2) },
+    largeMessagesScanningOff: { message21MiB: await peakRssFetching(1, SCANNING_OFF), message200MiB: await peakRssFetching(2, SCANNING_OFF) },
     node: process.version,
     loadavg: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
   };
@@ -136,6 +151,8 @@ try {
 } finally {
   await guardImap.stop();
   await guardPop.stop();
+  await offImap.stop();
+  await offPop.stop();
   socatImap.stop();
   socatPop.stop();
   await dovecot.stop();

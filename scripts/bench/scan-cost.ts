@@ -1,6 +1,7 @@
 // What scanning costs inside the proxy: fetch time of a ~10 MB message whose zip attachment holds
 // EICAR (found, stripped, quarantined) versus the same message without it, through inboxguard with
-// the builtin engine, direct fetches alongside for reference. Prints JSON.
+// the builtin engine, direct fetches and inboxguard with scanning off (`enabled: false`, the pass-through
+// figure) alongside for reference, interleaved round by round. Prints JSON.
 // Usage: npm run build && node --import tsx scripts/bench/scan-cost.ts [--rounds N]
 import { startDovecot } from '../test-servers/dovecot.js';
 import { randomBytesFromSeed, withAttachments } from '../../test/helpers/messages.js';
@@ -23,6 +24,7 @@ const infected = message(true);
 
 const dovecot = await startDovecot({ messages: { alice: [clean, infected] } });
 const guard = await startInboxguard(`localhost:${dovecot.ports.imaps}`, dovecot.caPath, ['--protocol', 'imap']);
+const scanningOff = await startInboxguard(`localhost:${dovecot.ports.imaps}`, dovecot.caPath, ['--protocol', 'imap'], { config: 'enabled: false\n' });
 
 async function fetchMs(target: ImapTarget, uid: number): Promise<number> {
   const client = await LeanImapClient.connect(target, 'alice', 'secret');
@@ -33,16 +35,23 @@ async function fetchMs(target: ImapTarget, uid: number): Promise<number> {
   return ms;
 }
 
-const targets = { direct: { port: dovecot.ports.imaps, ca: dovecot.caPem }, inboxguard: { port: guard.port, ca: guard.caPem } };
-const times: Record<string, number[]> = { directClean: [], directInfected: [], inboxguardClean: [], inboxguardInfected: [] };
+const targets = {
+  direct: { port: dovecot.ports.imaps, ca: dovecot.caPem },
+  inboxguard: { port: guard.port, ca: guard.caPem },
+  inboxguardScanningOff: { port: scanningOff.port, ca: scanningOff.caPem },
+};
+const times: Record<string, number[]> = { directClean: [], directInfected: [], inboxguardClean: [], inboxguardInfected: [], inboxguardScanningOffClean: [], inboxguardScanningOffInfected: [] };
 try {
   await fetchMs(targets.direct, 1);
   await fetchMs(targets.inboxguard, 1);
+  await fetchMs(targets.inboxguardScanningOff, 1);
   for (let round = 0; round < rounds; round++) {
     times.directClean.push(await fetchMs(targets.direct, 1));
     times.directInfected.push(await fetchMs(targets.direct, 2));
     times.inboxguardClean.push(await fetchMs(targets.inboxguard, 1));
     times.inboxguardInfected.push(await fetchMs(targets.inboxguard, 2));
+    times.inboxguardScanningOffClean.push(await fetchMs(targets.inboxguardScanningOff, 1));
+    times.inboxguardScanningOffInfected.push(await fetchMs(targets.inboxguardScanningOff, 2));
   }
   const medians = Object.fromEntries(Object.entries(times).map(([name, values]) => [name, Math.round(median(values) * 10) / 10]));
   console.log(
@@ -52,8 +61,11 @@ try {
         messageMB: Math.round((infected.length / 1e6) * 10) / 10,
         rounds,
         medianMs: medians,
-        ratioInfectedToClean: Math.round((median(times.inboxguardInfected) / median(times.inboxguardClean)) * 1000) / 1000,
+        ratioInfectedToClean: ratio(times.inboxguardInfected, times.inboxguardClean),
+        ratioCleanToDirect: ratio(times.inboxguardClean, times.directClean),
+        ratioScanningOffCleanToDirect: ratio(times.inboxguardScanningOffClean, times.directClean),
         inboxguardPeakRssMiB: Math.round(guard.peakRssMiB() * 10) / 10,
+        scanningOffPeakRssMiB: Math.round(scanningOff.peakRssMiB() * 10) / 10,
       },
       null,
       2,
@@ -61,5 +73,10 @@ try {
   );
 } finally {
   await guard.stop();
+  await scanningOff.stop();
   await dovecot.stop();
+}
+
+function ratio(values: number[], reference: number[]): number {
+  return Math.round((median(values) / median(reference)) * 1000) / 1000;
 }

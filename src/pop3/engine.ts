@@ -490,7 +490,7 @@ export class Pop3Engine implements ProtocolEngine {
     if (this.user !== undefined) context.user = this.user;
     if (section === 'TOP') context.truncated = true;
     const body = new HeldBody(this.nextBodyId++, context, Buffer.from(statusLine));
-    this.emit({ kind: 'bodyBegin', bodyId: body.bodyId, context, size: undefined });
+    this.emit({ kind: 'bodyBegin', bodyId: body.bodyId, context, size: section === 'RETR' ? announcedOctets(statusLine) : undefined });
     this.reply = { kind: 'body', body };
     this.client.hold(body, this.nowMs);
   }
@@ -583,4 +583,10 @@ export class Pop3Engine implements ProtocolEngine {
     this.serverBound = [];
     this.outputs.push({ kind: 'toServer', bytes });
   }
+}
+
+/** "+OK 1234 octets" (RFC 1939's RETR example, what Dovecot and most servers send): the size, a hint only. */
+function announcedOctets(statusLine: Buffer): number | undefined {
+  const match = /^\+OK (\d{1,12}) octets/i.exec(statusLine.toString('latin1', 0, Math.min(statusLine.length, 64)));
+  return match ? Number(match[1]) : undefined;
 }

@@ -32,7 +32,10 @@ export type EngineOutput =
    * commitToServer outputs wait behind it, in order.
    */
   | { kind: 'commitToServer'; bytes: Buffer }
-  /** A body starts. `size` is what the server declared (IMAP literal length) or undefined (POP3). */
+  /**
+   * A body starts. `size` is what the server declared: IMAP literal length; POP3 RETR the octets of
+   * "+OK n octets" when the server says so (a hint: the body may differ), else undefined.
+   */
   | { kind: 'bodyBegin'; bodyId: number; context: BodyContext; size: number | undefined }
   /** Content bytes as the server meant them: IMAP literal bytes; POP3 un-stuffed with CRLF kept. */
   | { kind: 'bodyData'; bodyId: number; bytes: Buffer }

@@ -32,7 +32,8 @@ export interface BodiesHost {
   engine: ProtocolEngine;
   client: ClientSink;
   scanner: SessionScanner;
-  openSpool(): SessionSpool;
+  /** `announcedSize`: what the server announced for the body (a hint for sizing its memory). */
+  openSpool(announcedSize?: number): SessionSpool;
   memory: SessionMemory;
   timers: SessionTimers;
   scanTimeoutMs?: number;
@@ -57,8 +58,8 @@ export class HeldBodies {
 
   constructor(private readonly host: BodiesHost) {}
 
-  begin(bodyId: number, context: BodyContext): void {
-    this.bodies.set(bodyId, { spool: this.host.openSpool(), scanning: false, context });
+  begin(bodyId: number, context: BodyContext, announcedSize?: number): void {
+    this.bodies.set(bodyId, { spool: this.host.openSpool(announcedSize), scanning: false, context });
   }
 
   append(bodyId: number, bytes: Buffer): void {

@@ -33,7 +33,8 @@ export interface SessionCoreOptions {
   server: ServerSink;
   legs: SessionLegs;
   scanner: SessionScanner;
-  openSpool(): SessionSpool;
+  /** `announcedSize`: what the server announced for the body (IMAP literal, POP3 octets), a hint. */
+  openSpool(announcedSize?: number): SessionSpool;
   memory: SessionMemory;
   timers: SessionTimers;
   /**
@@ -315,7 +316,7 @@ export class SessionCore {
       case 'commitToServer':
         return this.options.server.commit(output.bytes);
       case 'bodyBegin':
-        return this.bodies.begin(output.bodyId, { ...output.context, ...this.facts() });
+        return this.bodies.begin(output.bodyId, { ...output.context, ...this.facts() }, output.size);
       case 'bodyData':
         return this.bodies.append(output.bodyId, output.bytes);
       case 'bodyEnd':

@@ -6,10 +6,14 @@ import type { Writable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ProcessMemory, type SessionMemory } from '../protocol/memory-budget.js';
 import { sharedBuffer } from '../scan/shared-buffer.js';
+import type { SpilledFile } from '../scan/body-scanner.js';
 
 /** Copy step between yields when assembling a body, so other sessions are served in between. */
 const ASSEMBLY_STEP_BYTES = 4 * 1024 * 1024;
 const READ_STEP_BYTES = 256 * 1024;
+/** Bounds of a shared-memory segment when the body's size was not announced (it grows geometrically). */
+const MIN_SEGMENT_BYTES = 64 * 1024;
+const MAX_SEGMENT_BYTES = 4 * 1024 * 1024;
 
 /** What a spool needs from the file system; every call is asynchronous, so none blocks the event loop. */
 export interface SpoolFiles {
@@ -36,6 +40,10 @@ export const spoolCounters = {
   spillFailures: 0,
   /** Bodies lost because they could neither spill nor stay in memory. */
   failedBodies: 0,
+  /** Bytes copied on arrival into shared memory (the one copy a body held in memory gets on this thread). */
+  sharedCopyBytes: 0,
+  /** Bytes copied again by readAll() to make one buffer of a body held in pieces (or partly in the file). */
+  assembledBytes: 0,
 };
 
 /** The body is lost: it could neither be spilled to disk nor kept in memory (or the spool was disposed). */
@@ -49,6 +57,12 @@ export interface BodySpoolOptions {
   /** Bytes kept in memory when the body cannot be spilled; beyond them the spool fails. Default 2 × memoryLimit. */
   unspillableBytes?: number;
   files?: SpoolFiles;
+  /**
+   * The size the server announced (IMAP literal length, POP3 "+OK n octets"), a hint: a body held in
+   * memory is copied once, as it arrives, into one shared buffer of that size, which readAll() hands
+   * to a scan worker without another copy. Without it the shared memory grows in segments.
+   */
+  announcedSize?: number;
 }
 
 type SpillState = 'memory' | 'opening' | 'file' | 'unspillable';
@@ -84,6 +98,10 @@ export class BodySpool {
   private readonly memory: SessionMemory;
   private readonly unspillableBytes: number;
   private readonly files: SpoolFiles;
+  private readonly announcedSize: number | undefined;
+  /** The shared-memory segment being filled while the body is held in memory (its view is the last chunk). */
+  private segment: Buffer | undefined;
+  private segmentFill = 0;
 
   constructor(
     private readonly memoryLimit: number,
@@ -92,6 +110,8 @@ export class BodySpool {
     this.memory = options.memory ?? unbudgeted();
     this.unspillableBytes = options.unspillableBytes ?? 2 * memoryLimit;
     this.files = options.files ?? nodeSpoolFiles;
+    const announced = options.announcedSize;
+    this.announcedSize = announced !== undefined && Number.isSafeInteger(announced) && announced >= 0 ? announced : undefined;
   }
 
   get size(): number {
@@ -128,7 +148,9 @@ export class BodySpool {
       case 'memory': {
         const reserved = this.memoryBytes + bytes.length <= this.memoryLimit && this.memory.reserve(bytes.length);
         if (!reserved) this.memory.force(bytes.length);
-        this.keep(bytes);
+        // A body announced beyond the memory limit spills anyway: its bytes go to the file as they came.
+        if (reserved && (this.announcedSize === undefined || this.announcedSize <= this.memoryLimit)) this.keepShared(bytes);
+        else this.keep(bytes);
         if (!reserved) this.startSpill();
         return;
       }
@@ -145,7 +167,11 @@ export class BodySpool {
   /** The whole body in memory (for scanners that need it); undefined once spilled or failed. */
   inMemory(): Buffer | undefined {
     if (this.spilled || this.failure) return undefined;
-    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks)];
+    if (this.chunks.length > 1) {
+      this.chunks = [Buffer.concat(this.chunks)];
+      // Bytes appended from now on start a segment of their own.
+      this.segment = undefined;
+    }
     return this.chunks[0] ?? Buffer.alloc(0);
   }
 
@@ -155,12 +181,16 @@ export class BodySpool {
    */
   async readAll(): Promise<Buffer> {
     await this.finish();
+    const only = this.chunks.length === 1 ? this.chunks[0] : undefined;
+    // Filled as it arrived: the buffer itself goes to the worker.
+    if (this.fileBytes === 0 && only && only.length === this.bytes && only.buffer instanceof SharedArrayBuffer) return only;
     const whole = sharedBuffer(this.bytes);
     if (this.fileBytes > 0) await this.readFile(whole, 0, this.fileBytes);
     let offset = this.memoryStart;
     let sinceYield = 0;
     for (const chunk of this.chunks) {
       chunk.copy(whole, offset);
+      spoolCounters.assembledBytes += chunk.length;
       offset += chunk.length;
       sinceYield += chunk.length;
       if (sinceYield >= ASSEMBLY_STEP_BYTES) {
@@ -170,6 +200,24 @@ export class BodySpool {
     }
     this.throwIfLost();
     return whole;
+  }
+
+  /**
+   * For a spilled body, its complete file and the tail kept in memory after it (when the disk refused
+   * the rest), so a scan worker reads the body itself and this thread never assembles it.
+   */
+  async spilledFile(): Promise<SpilledFile | undefined> {
+    await this.finish();
+    if (this.fileBytes === 0 || !this.file) return undefined;
+    const tail = sharedBuffer(this.bytes - this.fileBytes);
+    let offset = 0;
+    for (const chunk of this.chunks) {
+      chunk.copy(tail, offset);
+      spoolCounters.assembledBytes += chunk.length;
+      offset += chunk.length;
+    }
+    this.throwIfLost();
+    return { path: this.file.path, fileBytes: this.fileBytes, tail };
   }
 
   /** Bytes [start, end) of a body held in memory, as views of the chunks it arrived in (no copy). */
@@ -205,6 +253,7 @@ export class BodySpool {
     this.memory.writing(-(this.inFlightBytes + (this.state === 'opening' ? this.memoryBytes : 0)));
     this.chunks = [];
     this.memoryBytes = 0;
+    this.segment = undefined;
     this.inFlight = [];
     this.inFlightBytes = 0;
     this.file?.stream?.destroy();
@@ -216,6 +265,31 @@ export class BodySpool {
   private keep(bytes: Buffer): void {
     this.chunks.push(bytes);
     this.memoryBytes += bytes.length;
+  }
+
+  /** Copies the bytes into shared memory; the arriving buffer is not kept (it dies young). */
+  private keepShared(bytes: Buffer): void {
+    for (let offset = 0; offset < bytes.length; ) {
+      if (!this.segment || this.segmentFill === this.segment.length) {
+        this.segment = sharedBuffer(this.segmentSize(this.memoryBytes + offset, bytes.length - offset));
+        this.segmentFill = 0;
+        this.chunks.push(this.segment.subarray(0, 0));
+      }
+      const copied = bytes.copy(this.segment, this.segmentFill, offset);
+      this.segmentFill += copied;
+      offset += copied;
+      this.chunks[this.chunks.length - 1] = this.segment.subarray(0, this.segmentFill);
+    }
+    this.memoryBytes += bytes.length;
+    spoolCounters.sharedCopyBytes += bytes.length;
+  }
+
+  /** For the bytes from `held` on: the announced rest of the body when it was announced and not exceeded, else a geometric step; at least `needed`. */
+  private segmentSize(held: number, needed: number): number {
+    const announcedRest = this.announcedSize === undefined ? 0 : this.announcedSize - held;
+    if (announcedRest >= needed) return announcedRest;
+    const step = Math.min(MAX_SEGMENT_BYTES, Math.max(MIN_SEGMENT_BYTES, held));
+    return Math.max(needed, Math.min(step, this.memoryLimit - held));
   }
 
   private startSpill(): void {
@@ -250,6 +324,7 @@ export class BodySpool {
     const pending = this.chunks;
     this.chunks = [];
     this.memoryBytes = 0;
+    this.segment = undefined;
     for (const chunk of pending) this.writeToFile(chunk, true);
     this.endStreamWhenWritten();
   }
@@ -305,6 +380,7 @@ export class BodySpool {
     spoolCounters.failedBodies++;
     this.failure = new SpoolFailedError(`message body of ${this.bytes}+ bytes lost: ${reason}`);
     this.memory.release(this.memoryBytes);
+    this.segment = undefined;
     this.chunks = [];
     this.memoryBytes = 0;
     this.settle();

@@ -78,7 +78,7 @@ export function startEngineRelay(options: EngineRelayOptions): Relay {
     server: serverWriter,
     legs: socketLegs(client, upstream),
     scanner: promisedScanner(options.scanner),
-    openSpool: () => new BodySpool(options.memoryBufferBytes, { memory, unspillableBytes: limits.unspillableBodyBytes }),
+    openSpool: (announcedSize) => new BodySpool(options.memoryBufferBytes, { memory, unspillableBytes: limits.unspillableBodyBytes, announcedSize }),
     memory,
     timers: nodeTimers,
     clock: Date.now,

@@ -8,6 +8,15 @@ export interface SpooledBody {
   /** The whole body in one buffer (read from disk when it was spilled). */
   readAll(): Promise<Buffer>;
   range(start?: number, end?: number): AsyncIterable<Buffer>;
+  /** The complete spool file of a spilled body, for a scan worker to read itself; undefined when the body is in memory. */
+  spilledFile?(): Promise<SpilledFile | undefined>;
+}
+
+/** A body that lives in a spool file: bytes [0, fileBytes) of `path` (0600, complete), then `tail` (shared memory). */
+export interface SpilledFile {
+  path: string;
+  fileBytes: number;
+  tail: Buffer;
 }
 
 export type BodyScanResult = (

@@ -84,6 +84,7 @@ export async function createScanSetup(
   };
   const pipeline = new ScanPipeline({
     evaluate: evaluatorFor(config, engines.inspector),
+    evaluateSpilled: pool ? (file, context, evaluation) => pool.evaluate(file, context, evaluation?.signal, evaluation?.known) : undefined,
     engineNames,
     policy: policyOf(config),
     quarantine: new Quarantine(quarantineDir(dataDir)),

@@ -5,9 +5,9 @@ import type { MessageOrigin } from '../types/message-origin.js';
 import type { Quarantine, QuarantineRecord } from '../store/quarantine.js';
 import type { RuleHitStore } from '../store/rule-hits.js';
 import type { Rewritten } from './apply-decision.js';
-import type { BodyScanner, BodyScanResult, SpooledBody } from './body-scanner.js';
+import type { BodyScanner, BodyScanResult, SpilledFile, SpooledBody } from './body-scanner.js';
 import { ScanTimeoutError, withDeadline } from './deadline.js';
-import { renderBlocked, type Evaluation, type Evaluator, type Headline, type Submission, type RuleApplication, type RuleTrace } from './evaluate.js';
+import { renderBlocked, type EvaluateOptions, type Evaluation, type Evaluator, type Headline, type Submission, type RuleApplication, type RuleTrace } from './evaluate.js';
 import type { MessageInspection } from './message-inspection.js';
 import { actionNames, type Decision, type PolicySettings } from './policy.js';
 import { originalIsWhole, originalMessage } from './section-context.js';
@@ -20,9 +20,17 @@ import type { StageTwo } from './analysis/stage-two.js';
 /** An Evaluator that can be told to give up (the worker pool terminates the worker running it). */
 export type CancellableEvaluator = Evaluator;
 
+/** Evaluates a spilled body in a scan worker that reads the spool file itself. */
+export type SpilledEvaluator = (file: SpilledFile, context: BodyContext, options?: EvaluateOptions) => Promise<Evaluation>;
+
+/** A body to evaluate: its bytes, or a spilled body's file and a way to read it here when the bytes are needed (quarantine). */
+type ScanInput = Buffer | { file: SpilledFile; read(): Promise<Buffer> };
+
 export interface PipelineOptions {
   /** The CPU side of a scan: in this thread, or in worker threads. */
   evaluate: Evaluator | CancellableEvaluator;
+  /** Spilled bodies go to the worker as their spool file (without stage 2, which keeps the bytes for a second evaluation). */
+  evaluateSpilled?: SpilledEvaluator;
   /** The deadline of one message, waiting for a scan slot included: scan.timeoutSeconds, plus analysis.maxWaitSeconds with stage 2. */
   timeoutSeconds: number;
   engineNames: readonly EngineName[];
@@ -79,34 +87,39 @@ export class ScanPipeline implements BodyScanner {
   async scan(body: SpooledBody, context: BodyContext): Promise<BodyScanResult> {
     const started = performance.now();
     let bytes: Buffer | undefined;
+    /** The body went to a worker as its spool file: this thread reads it only when it needs the bytes. */
+    let spilled: SpilledFile | undefined;
     let release: (() => void) | undefined;
-    const { stageTwo } = this.options;
+    const { stageTwo, evaluateSpilled } = this.options;
     try {
       return await withDeadline(this.options.timeoutSeconds, async (signal) => {
         release = await this.slots.acquire(signal);
         let outcome: ScanReport;
         try {
           signal.throwIfAborted();
-          bytes = await body.readAll();
-          outcome = await this.evaluateWithin(bytes, context, true, signal);
+          spilled = evaluateSpilled && !stageTwo ? await body.spilledFile?.() : undefined;
+          if (!spilled) bytes = await body.readAll();
+          outcome = await this.evaluateWithin(bytes ?? { file: spilled!, read: () => body.readAll() }, context, true, signal);
           signal.throwIfAborted();
         } finally {
           // A held message waits for stage 2 without keeping a scan slot from others.
           release();
         }
-        if (!stageTwo || !outcome.submissions?.length) {
-          this.record(bytes, context, outcome, started);
+        if (!stageTwo || bytes === undefined || !outcome.submissions?.length) {
+          this.record(body.size, context, outcome, started);
           return deliveryOf(outcome);
         }
         return this.holdForAnalysis(stageTwo, body, bytes, context, outcome, started, signal);
       });
     } catch (error) {
+      // What the scan had in hand when it failed (a spilled body is read for scan.onError=block's notice).
+      const original = bytes ?? (spilled ? await body.readAll().catch(() => undefined) : undefined);
       if (error instanceof ScanTimeoutError) {
         // An evaluation that ignores the signal (this thread) must not keep the slot from later messages.
         release?.();
-        return this.failed(bytes ?? body.inMemory(), context, 'timeout', error.message, started);
+        return this.failed(original ?? body.inMemory(), context, 'timeout', error.message, started);
       }
-      return this.failed(bytes, context, 'error', `scan failed: ${(error as Error).message}`, started);
+      return this.failed(original, context, 'error', `scan failed: ${(error as Error).message}`, started);
     }
   }
 
@@ -138,7 +151,7 @@ export class ScanPipeline implements BodyScanner {
     if (held.failed) {
       if (this.options.policy.onError === 'block') return this.failed(bytes, context, 'error', held.failed, started, held.analysis);
       const note = `${held.failed}; delivered as stage 1 left it (scan.onError=pass)`;
-      this.record(bytes, context, { ...held.report, note, analysis: held.analysis }, started);
+      this.record(bytes.length, context, { ...held.report, note, analysis: held.analysis }, started);
       return held.result;
     }
     // scan.onError settled it (scanner.timedOut) and wrote its event; what is returned here is ignored.
@@ -146,9 +159,9 @@ export class ScanPipeline implements BodyScanner {
     if (!held.settledByClient) {
       const note = [held.report.note, held.note].filter(Boolean).join('; ') || undefined;
       const decorationDropped = held.decorationDropped ? mergeDropped(held.report.decorationDropped, held.decorationDropped) : held.report.decorationDropped;
-      this.record(bytes, context, { ...held.report, note, analysis: held.analysis, decorationDropped }, started);
+      this.record(bytes.length, context, { ...held.report, note, analysis: held.analysis, decorationDropped }, started);
     } else {
-      this.record(bytes, context, { ...held.report, note: `${held.note}; settled when the client could wait no longer`, analysis: held.analysis }, started);
+      this.record(bytes.length, context, { ...held.report, note: `${held.note}; settled when the client could wait no longer`, analysis: held.analysis }, started);
     }
     return held.result;
   }
@@ -170,7 +183,7 @@ export class ScanPipeline implements BodyScanner {
           release();
         }
       });
-      this.record(bytes, context, outcome, started);
+      this.record(bytes.length, context, outcome, started);
       return outcome;
     } catch (error) {
       if (error instanceof ScanTimeoutError) release?.();
@@ -200,14 +213,16 @@ export class ScanPipeline implements BodyScanner {
   }
 
   /** `known`: parts already decided (stage 2), for a second evaluation of a held message; its rule hits are not counted again. */
-  private async evaluateWithin(bytes: Buffer, context: BodyContext, act: boolean, signal: AbortSignal, known?: readonly KnownPart[]): Promise<ScanReport> {
-    const evaluation = await this.options.evaluate(bytes, context, { signal, ...(known ? { known } : {}) });
+  private async evaluateWithin(input: ScanInput, context: BodyContext, act: boolean, signal: AbortSignal, known?: readonly KnownPart[]): Promise<ScanReport> {
+    const options = { signal, ...(known ? { known } : {}) };
+    const evaluation = Buffer.isBuffer(input) ? await this.options.evaluate(input, context, options) : await this.options.evaluateSpilled!(input.file, context, options);
     signal.throwIfAborted();
     const { inspection, decision, rewritten, decorationDropped, headline, rules, trace, submissions } = evaluation;
     const outcome: ScanReport = { inspection, decision, rewritten, decorationDropped, headline, rules, trace, ...(known ? {} : { submissions }) };
     if (!act) return outcome;
     if (!known) this.countHits(evaluation);
     if (!evaluation.quarantineId) return outcome;
+    const bytes = Buffer.isBuffer(input) ? input : await input.read();
     try {
       const { record, durable } = this.options.quarantine.begin(originalMessage(bytes, context), origin(context, evaluation), new Date(), evaluation.sha256);
       await durable;
@@ -235,7 +250,7 @@ export class ScanPipeline implements BodyScanner {
     }
   }
 
-  private record(bytes: Buffer, context: BodyContext, outcome: ScanReport, started: number): void {
+  private record(size: number, context: BodyContext, outcome: ScanReport, started: number): void {
     this.options.events.append({
       ...where(context),
       messageId: outcome.headline.messageId,
@@ -244,7 +259,7 @@ export class ScanPipeline implements BodyScanner {
       detections: outcome.inspection.findings,
       actions: actionNames(outcome.decision),
       rules: outcome.rules.length > 0 ? outcome.rules : undefined,
-      bytes: bytes.length,
+      bytes: size,
       scanMs: Math.round(performance.now() - started),
       quarantineId: outcome.quarantined?.id,
       sizePreserved: outcome.rewritten?.sizePreserved,

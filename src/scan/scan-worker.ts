@@ -8,9 +8,11 @@ import { toSharedBuffer } from './shared-buffer.js';
 import type { VerdictRecord } from '../store/verdicts.js';
 import { analysisConfigured } from './analysis/hold-deadline.js';
 import { knownVerdicts, type KnownPart, type VerdictLookup } from './analysis/known-parts.js';
+import { readSpilled, type SpilledFileMessage } from './read-spilled.js';
 
 export type ScanRequest =
-  | { type: 'scan'; id: number; bytes: Uint8Array; context: BodyContext; known?: readonly KnownPart[] }
+  /** The body on shared memory (`bytes`), or the spool file of a spilled body that this thread reads (`file`). */
+  | { type: 'scan'; id: number; bytes?: Uint8Array; file?: SpilledFileMessage; context: BodyContext; known?: readonly KnownPart[] }
   | { type: 'config'; data: ScanWorkerData }
   | { type: 'verdict'; lookup: number; record?: VerdictRecord };
 export type ScanReply =
@@ -72,8 +74,9 @@ export function serveScans(port: ScanPort, data: ScanWorkerData): void {
       lookups.delete(request.lookup);
       return;
     }
-    const bytes = Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength);
-    current.then((built) => scan(built, bytes, request.context, request.known)).then(
+    const { bytes, file } = request;
+    const body = file ? readSpilled(file) : Promise.resolve(bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : Buffer.alloc(0));
+    Promise.all([current, body]).then(([built, whole]) => scan(built, whole, request.context, request.known)).then(
       (evaluation) => port.postMessage({ id: request.id, ok: true, evaluation: withSharedBytes(evaluation) }),
       (error: Error) => port.postMessage({ id: request.id, ok: false, message: error.message }),
     );

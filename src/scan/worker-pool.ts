@@ -5,10 +5,14 @@ import type { Evaluation } from './evaluate.js';
 import type { ScanReply } from './scan-worker.js';
 import type { KnownPart } from './analysis/known-parts.js';
 import type { VerdictRecord } from '../store/verdicts.js';
+import type { SpilledFile } from './body-scanner.js';
+
+/** How the bodies went to the workers, for the log and for tests: shared memory, cloned (copied), or as a spool file. */
+export const scanPayloads = { shared: 0, cloned: 0, spilledFile: 0 };
 
 interface Job {
   id: number;
-  bytes: Buffer;
+  body: Buffer | SpilledFile;
   context: BodyContext;
   known?: readonly KnownPart[];
   resolve(evaluation: Evaluation): void;
@@ -72,12 +76,15 @@ export class ScanWorkerPool {
     for (const worker of [...this.idle, ...this.busy.keys()]) worker.postMessage({ type: 'config', data });
   }
 
-  /** Rejects with the signal's reason when it aborts first. */
-  evaluate(bytes: Buffer, context: BodyContext, signal?: AbortSignal, known?: readonly KnownPart[]): Promise<Evaluation> {
+  /**
+   * `body`: the bytes (on shared memory they are not copied), or a spilled body's file, which the worker
+   * reads itself. Rejects with the signal's reason when it aborts first.
+   */
+  evaluate(body: Buffer | SpilledFile, context: BodyContext, signal?: AbortSignal, known?: readonly KnownPart[]): Promise<Evaluation> {
     if (this.closed) return Promise.reject(new Error('scan workers are stopped'));
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
     return new Promise((resolve, reject) => {
-      const job: Job = { id: ++this.nextId, bytes, context, known, resolve, reject };
+      const job: Job = { id: ++this.nextId, body, context, known, resolve, reject };
       if (signal) {
         const onAbort = () => this.cancel(job, signal.reason as Error);
         signal.addEventListener('abort', onAbort, { once: true });
@@ -124,8 +131,7 @@ export class ScanWorkerPool {
       this.busy.set(worker, job);
       // A worker holds the process open only while someone waits for its answer.
       worker.ref();
-      // Bytes on a SharedArrayBuffer (see BodySpool.readAll) are shared, not copied; others are cloned.
-      worker.postMessage({ type: 'scan', id: job.id, bytes: job.bytes, context: job.context, known: job.known });
+      worker.postMessage({ type: 'scan', id: job.id, ...payload(job.body), context: job.context, known: job.known });
     }
   }
 
@@ -192,6 +198,17 @@ export class ScanWorkerPool {
     this.idle.splice(index, 1);
     void worker.terminate();
   }
+}
+
+/** Bytes on a SharedArrayBuffer (see BodySpool) are shared, not copied; others are cloned; a file goes by its path. */
+function payload(body: Buffer | SpilledFile): { bytes: Uint8Array } | { file: SpilledFile } {
+  if (!Buffer.isBuffer(body)) {
+    scanPayloads.spilledFile++;
+    return { file: body };
+  }
+  if (body.buffer instanceof SharedArrayBuffer) scanPayloads.shared++;
+  else scanPayloads.cloned++;
+  return { bytes: body };
 }
 
 function startWorker(entry: URL, data: ScanWorkerData): Worker {

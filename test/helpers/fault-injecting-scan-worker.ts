@@ -12,7 +12,7 @@ export type InjectedFault = 'hang' | 'throw' | 'exit';
 export const faultInjectingWorkerEntry = new URL(import.meta.url);
 
 function faultOf(request: ScanRequest): InjectedFault | undefined {
-  if (request.type !== 'scan') return undefined;
+  if (request.type !== 'scan' || !request.bytes) return undefined;
   const text = Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength).toString('latin1');
   return /^X-Fault-Injection: (hang|throw|exit)\r?$/im.exec(text)?.[1] as InjectedFault | undefined;
 }

@@ -33,6 +33,15 @@ function pipelined(split: Splitter, harness = new Harness()): Harness {
 }
 
 describe('framing', () => {
+  it('announces the size of a RETR body from "+OK n octets" (a hint for the spool), none for TOP', () => {
+    const sizes = pipelined(whole).log.flatMap((output) => (output.kind === 'bodyBegin' ? [[output.context.section, output.size]] : []));
+    assert.deepEqual(sizes, [
+      ['RETR', 40],
+      ['RETR', 60],
+      ['TOP', undefined],
+    ]);
+  });
+
   it('frames pipelined UIDL, LIST, RETR 1, RETR 2, TOP 3 5 and extracts every body', () => {
     const harness = pipelined(whole);
     assert.equal(harness.serverText, `USER alice\r\nPASS pw\r\n${PIPELINE}`);

@@ -125,6 +125,26 @@ describe('session core', () => {
     assert.deepEqual(s.server.commits, ['QUIT\r\n']);
   });
 
+  it('receives and hands on the next body while one is being scanned, and delivers each as soon as the verdicts allow, with no timer', () => {
+    const announced: (number | undefined)[] = [];
+    const s = setup({
+      openSpool: (announcedSize?: number) => {
+        announced.push(announcedSize);
+        return new InMemorySpool();
+      },
+    });
+    s.core.start(Buffer.from(GREETING), Buffer.alloc(0));
+    s.core.fromClient(Buffer.from('RETR 1\r\nRETR 2\r\n'));
+    s.core.fromServer(Buffer.from(RETR_REPLY + RETR_REPLY.replace('hello', 'hallo')));
+    assert.deepEqual(s.scanner.waiting, [1, 2], 'the second body went to the scanner while the first was still there');
+    assert.deepEqual(announced, [CONTENT.length, CONTENT.length], 'each spool was told the size the server announced');
+    s.scanner.answer(2);
+    assert.equal(s.client.text, GREETING, 'replies go out in order: the second waits for the first');
+    // Timers fire here only by hand, and none was: the verdict alone releases both replies.
+    s.scanner.answer(1);
+    assert.equal(s.client.text, `${GREETING}${RETR_REPLY}${RETR_REPLY.replace('hello', 'hallo')}`);
+  });
+
   it('settles a scanner that never answers by scan.onError once scan.timeoutSeconds and the grace have passed, and ignores its late verdict', () => {
     const s = setup({ scanTimeoutMs: 1000 });
     s.retrieve();

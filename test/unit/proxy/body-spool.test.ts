@@ -4,7 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { BodySpool, SpoolFailedError } from '../../../src/proxy/body-spool.js';
+import { BodySpool, SpoolFailedError, spoolCounters } from '../../../src/proxy/body-spool.js';
 import { ProcessMemory, type SessionMemory } from '../../../src/protocol/memory-budget.js';
 import { FaultInjectingSpoolFiles } from '../../helpers/fault-injecting-spool-files.js';
 
@@ -67,6 +67,87 @@ describe('BodySpool in memory', () => {
     assert.equal(memory.counters.held, body.length);
     spool.dispose();
     assert.equal(memory.counters.held, 0);
+  });
+});
+
+/** What the spool copied on this thread while `work` ran. */
+async function copiesDuring(work: () => Promise<void>): Promise<{ shared: number; assembled: number }> {
+  const before = { shared: spoolCounters.sharedCopyBytes, assembled: spoolCounters.assembledBytes };
+  await work();
+  return { shared: spoolCounters.sharedCopyBytes - before.shared, assembled: spoolCounters.assembledBytes - before.assembled };
+}
+
+describe('BodySpool copies a body once, into shared memory', () => {
+  it('with the announced size: readAll hands out the buffer filled on arrival (no second copy), and keeps no arriving chunk', async () => {
+    const spool = new BodySpool(1 * MiB, { announcedSize: 700 * KiB + 3, files: new FaultInjectingSpoolFiles() });
+    const body = randomBytes(700 * KiB + 3);
+    const arriving = Buffer.from(body);
+    let whole: Buffer | undefined;
+    const copies = await copiesDuring(async () => {
+      await feed(spool, arriving, 10_000);
+      whole = await spool.readAll();
+    });
+    assert.deepEqual(copies, { shared: body.length, assembled: 0 });
+    assert.ok(whole!.buffer instanceof SharedArrayBuffer);
+    assert.equal(whole!.length, body.length);
+    // The arriving buffers are not referenced: overwriting them changes nothing held.
+    arriving.fill(0);
+    assert.ok(whole!.equals(body));
+    assert.ok(Buffer.concat([...spool.memoryRange()]).equals(body));
+    assert.ok(spool.inMemory()?.equals(body));
+    assert.strictEqual(await spool.readAll(), whole, 'the same buffer every time');
+    spool.dispose();
+  });
+
+  it('an announced size the body does not keep to (shorter or longer) still reads back exactly', async () => {
+    for (const [announced, actual] of [[500 * KiB, 300 * KiB], [100 * KiB, 333 * KiB + 1]]) {
+      const spool = new BodySpool(1 * MiB, { announcedSize: announced, files: new FaultInjectingSpoolFiles() });
+      const body = randomBytes(actual);
+      await feed(spool, body, 7_000);
+      const whole = await spool.readAll();
+      assert.ok(whole.buffer instanceof SharedArrayBuffer);
+      assert.ok(whole.equals(body), `announced ${announced}, sent ${actual}`);
+      assert.ok(Buffer.concat([...spool.memoryRange(17, actual - 5)]).equals(body.subarray(17, actual - 5)));
+      spool.dispose();
+    }
+  });
+
+  it('without an announced size: shared memory grows in segments, and readAll assembles them once', async () => {
+    const spool = new BodySpool(16 * MiB, { files: new FaultInjectingSpoolFiles() });
+    const body = randomBytes(5 * MiB + 11);
+    let whole: Buffer | undefined;
+    const copies = await copiesDuring(async () => {
+      await feed(spool, body, 100 * KiB);
+      whole = await spool.readAll();
+    });
+    assert.deepEqual(copies, { shared: body.length, assembled: body.length });
+    assert.ok(whole!.equals(body));
+    assert.ok(Buffer.concat([...spool.memoryRange(64 * KiB - 3, 3 * MiB)]).equals(body.subarray(64 * KiB - 3, 3 * MiB)));
+    spool.dispose();
+  });
+
+  it('a body announced beyond the memory limit is not copied to shared memory: it goes to the file as it came', async () => {
+    const spool = new BodySpool(256 * KiB, { announcedSize: 1 * MiB, files: new FaultInjectingSpoolFiles() });
+    const body = randomBytes(1 * MiB);
+    const copies = await copiesDuring(async () => {
+      await feed(spool, body);
+      await spool.finish();
+    });
+    assert.equal(copies.shared, 0);
+    assert.equal(spool.spilled, true);
+    assert.ok((await collect(spool.range())).equals(body));
+    spool.dispose();
+  });
+
+  it('a body that outgrows the memory limit after being copied to shared memory spills whole, in order', async () => {
+    const spool = new BodySpool(256 * KiB, { files: new FaultInjectingSpoolFiles() });
+    const body = randomBytes(2 * MiB + 5);
+    await feed(spool, body, 30_000);
+    await spool.finish();
+    assert.equal(spool.spilled, true);
+    assert.ok((await collect(spool.range())).equals(body));
+    assert.ok((await spool.readAll()).equals(body));
+    spool.dispose();
   });
 });
 
