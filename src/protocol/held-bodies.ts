@@ -6,7 +6,7 @@ import type { BodyContext, BodyEncoding, EngineOutput, ProtocolEngine } from './
 import type { SessionMemory } from './memory-budget.js';
 import type { BodyScanResult } from '../scan/body-scanner.js';
 import { bodySource } from './body-source.js';
-import type { BodyEncoder, ClientSink, SessionLog, SessionScanner, SessionSpool, SessionTimers, Timer } from './session-ports.js';
+import type { BodyEncoder, ClientSink, ScannedCopy, ScannedCopyIntake, SessionLog, SessionScanner, SessionSpool, SessionTimers, Timer } from './session-ports.js';
 
 /** Past scan.timeoutSeconds, how long the core still waits for a scanner before settling the body itself. */
 export const SCAN_DEADLINE_GRACE_MS = 10_000;
@@ -25,6 +25,8 @@ interface Body {
   spoolFailure?: unknown;
   /** Counted among the session's bodies waiting for a scan (memory budget backpressure). */
   waitingCounted?: boolean;
+  /** Its content is being handed to the account's shared copies (bodyShare); the spool stays until then. */
+  sharing?: Promise<void>;
 }
 
 /** What the held bodies need from the session core. */
@@ -54,6 +56,8 @@ export interface BodiesHost {
 
 export class HeldBodies {
   private readonly bodies = new Map<number, Body>();
+  /** Copies other sessions of the account kept, standing in as bodies of this one (bodyAdopt). */
+  private readonly adopted = new Map<number, ScannedCopy>();
 
   constructor(private readonly host: BodiesHost) {}
 
@@ -129,17 +133,44 @@ export class HeldBodies {
     }
   }
 
+  adopt(bodyId: number, copy: ScannedCopy): void {
+    this.adopted.set(bodyId, copy);
+  }
+
+  /** The engine says the body's delivered content is final: hand it to the account's shared copies. */
+  share(bodyId: number, intake: ScannedCopyIntake): void {
+    const body = this.bodies.get(bodyId);
+    if (!body?.result || body.failed || body.spoolFailure !== undefined) return;
+    let content;
+    try {
+      content = bodySource(body.spool, body.result, { encoding: 'raw' }, {});
+    } catch (error) {
+      this.host.log.warn({ err: error }, 'a scanned copy could not be shared');
+      return;
+    }
+    body.sharing = intake.put(content).catch((error: unknown) => this.host.log.warn({ err: error }, 'a scanned copy could not be shared'));
+  }
+
   release(bodyId: number): void {
+    const copy = this.adopted.get(bodyId);
+    if (copy) {
+      this.adopted.delete(bodyId);
+      // It may still be streaming to the client.
+      void this.host.client.whenIdle().then(() => copy.release());
+      return;
+    }
     const body = this.bodies.get(bodyId);
     this.bodies.delete(bodyId);
     if (!body) return;
     body.deadline?.cancel();
     this.stopWaiting(body);
     // Released bodies may still be streaming to the client; free them once the sink is done with them.
-    void this.host.client.whenIdle().then(() => this.dispose(body));
+    void Promise.all([this.host.client.whenIdle(), body.sharing]).then(() => this.dispose(body));
   }
 
   writeToClient(output: Extract<EngineOutput, { kind: 'bodyToClient' }>): void {
+    const copy = this.adopted.get(output.bodyId);
+    if (copy) return this.writeCopy(copy, output);
     const body = this.bodies.get(output.bodyId);
     if (!body) throw new Error(`protocol engine referred to unknown body ${output.bodyId}`);
     const source = bodySource(body.spool, body.result, output, this.host.encoders);
@@ -147,8 +178,17 @@ export class HeldBodies {
     for (const chunk of source) this.host.client.write(chunk);
   }
 
+  private writeCopy(copy: ScannedCopy, output: Extract<EngineOutput, { kind: 'bodyToClient' }>): void {
+    if (output.encoding !== 'raw') throw new Error(`a shared scanned copy cannot be written as ${output.encoding}`);
+    const source = copy.read(output.start ?? 0, output.end ?? copy.size);
+    if (Symbol.asyncIterator in source) return this.host.client.writeSource(source);
+    for (const chunk of source) this.host.client.write(chunk);
+  }
+
   /** The session ended: every spool is freed. */
   disposeAll(): void {
+    for (const copy of this.adopted.values()) copy.release();
+    this.adopted.clear();
     for (const body of this.bodies.values()) {
       body.deadline?.cancel();
       this.dispose(body);
