@@ -7,6 +7,7 @@ import { announcedCapabilities, filterCapabilities } from './capability-filter.j
 import { ClientQueue } from './client-queue.js';
 import { CommandTracker, type CommandRecord } from './command-tracker.js';
 import type { FetchCommand } from './fetch-command.js';
+import { classifyFetchItem, isRawWholeMessage } from './fetch-item.js';
 import { FetchResponse, type FetchEnvironment } from './fetch-response.js';
 import { LineFramer, type FramerSink } from './line-framer.js';
 import { literalAtLineEnd } from './literal-header.js';
@@ -495,7 +496,12 @@ export class ImapEngine implements ProtocolEngine {
     return planFetch(tag, line, command, (uid, section) => {
       if (changingMailbox) return undefined;
       const key = this.session.sectionKey(uid, section);
-      return key === undefined ? undefined : this.bodies.lookup(key);
+      const handle = key === undefined ? undefined : this.bodies.lookup(key);
+      // Another session delivered the message: its RFC822.SIZE here tells the size of that copy too.
+      const messageKey = this.session.messageKey(uid);
+      const item = classifyFetchItem(section);
+      if (handle?.shared && messageKey !== undefined && item.kind === 'body' && isRawWholeMessage(item)) this.session.recordSize(messageKey, handle.size);
+      return handle;
     });
   }
 
