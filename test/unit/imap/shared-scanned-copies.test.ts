@@ -142,6 +142,27 @@ describe('scanned copies shared by the sessions of one account', () => {
     });
   }
 
+  test('a whole BODY.PEEK[] of the message by another session is answered from the copy; a fetch that sets \\Seen still reaches the server', async () => {
+    const store = new CountingCopyStore();
+    const msg = bigMessage(100_000, [100, 70_000]);
+    const scanned = msg.split(MARKER).join('[x]');
+    const a = selectedSession({ engine: { scannedCopies: store }, scanner: markerScanner('[x]') });
+    chunkedRead(a, 9, server(a, msg));
+    await nextTurn();
+
+    const b = selectedSession({ engine: { scannedCopies: store }, scanner: markerScanner('[x]') });
+    b.client('b3 UID FETCH 9 (UID RFC822.SIZE BODY.PEEK[])\r\n');
+    assert.equal(b.takeServer(), 'b3 UID FETCH 9 (UID RFC822.SIZE)\r\n');
+    b.server(`* 3 FETCH (UID 9 RFC822.SIZE ${msg.length})\r\nb3 OK done\r\n`);
+    assert.equal(b.takeClient(), `* 3 FETCH (UID 9 RFC822.SIZE ${scanned.length} BODY[] {${scanned.length}}\r\n${scanned})\r\nb3 OK done\r\n`);
+
+    b.client('b4 UID FETCH 9 BODY[]\r\n');
+    assert.equal(b.takeServer(), 'b4 UID FETCH 9 BODY[]\r\n', 'not PEEK: fetched and scanned as usual');
+    b.client('b5 FETCH 3 BODY.PEEK[]\r\n');
+    assert.match(b.takeServer(), /^b5 FETCH 3 \(.*BODY\.PEEK\[\] UID\)\r\n$/, 'by sequence number: not known to be the same message');
+    assert.equal(store.hits, 1);
+  });
+
   test('a different user, mailbox or UIDVALIDITY does not hit the copy', async () => {
     const store = new CountingCopyStore();
     const msg = bigMessage(1000, [10]);
