@@ -21,6 +21,7 @@ const NO_BODIES = 20_000;
 /** Downloads a message as Thunderbird does, in 64 KiB partial fetches. */
 async function chunkedDownload(client: ImapFlow, uid: number): Promise<Buffer> {
   const { content } = await client.download(String(uid), undefined, { uid: true, chunkSize: 65536 });
+  assert.ok(content, `UID ${uid} is there`);
   const chunks: Buffer[] = [];
   for await (const chunk of content) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
