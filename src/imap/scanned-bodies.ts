@@ -1,5 +1,5 @@
 import type { EngineOutput } from '../protocol/engine.js';
-import type { ScannedCopy, ScannedCopyKey, ScannedCopyStore } from '../protocol/session-ports.js';
+import type { ScannedCopy, ScannedCopyIntake, ScannedCopyKey, ScannedCopyStore } from '../protocol/session-ports.js';
 
 // Lifetimes of the bodies the engine handed to the session. A body stays alive while anything
 // still refers to it: a queued piece that will emit its bodyToClient, the bookkeeping after its
@@ -25,6 +25,8 @@ export interface BodyHandle {
   literal8?: boolean;
   /** The shared copy this body stands for (adopted from another session). */
   shared?: ScannedCopy;
+  /** This session's copy as handed to the account's store. */
+  offered?: ScannedCopyIntake;
 }
 
 type Emit = (out: EngineOutput) => void;
@@ -77,8 +79,8 @@ export class ScannedBodies {
   lookup(key: ScannedCopyKey): BodyHandle | undefined {
     const id = copyKeyString(key);
     const handle = this.cache.get(id);
-    if (handle?.shared && !handle.shared.kept) {
-      // The store let go of it (an expunge, a verdict change, eviction): so does this session.
+    if (handle && (handle.shared ? !handle.shared.kept : handle.offered?.invalidated)) {
+      // The store let go of it (an expunge, a UIDVALIDITY or verdict change; for an adopted copy also eviction): so does this session.
       this.drop(handle);
     } else if (handle) {
       this.cache.delete(id);
@@ -113,7 +115,9 @@ export class ScannedBodies {
     const user = this.shared?.user();
     if (user === undefined || handle.shared) return;
     const intake = this.shared?.store.offer(user, key, handle.size, handle.literal8 ?? false);
-    if (intake) this.emit({ kind: 'bodyShare', bodyId: handle.id, intake });
+    if (!intake) return;
+    handle.offered = intake;
+    this.emit({ kind: 'bodyShare', bodyId: handle.id, intake });
   }
 
   private adopt(key: ScannedCopyKey, id: string): BodyHandle | undefined {

@@ -127,6 +127,11 @@ export interface ScannedCopy {
 export interface ScannedCopyIntake {
   /** The whole delivered content, in order; the promise settles once it is kept (or refused). */
   put(content: Iterable<Buffer> | AsyncIterable<Buffer>): Promise<void>;
+  /**
+   * True once the store refused the copy or dropped it (expunge, UIDVALIDITY or verdict change,
+   * eviction): the offering session stops serving its own copy too when that was not eviction.
+   */
+  readonly invalidated: boolean;
 }
 
 /**

@@ -33,6 +33,8 @@ interface Entry {
   content: Buffer | BodySpool;
   pins: number;
   kept: boolean;
+  /** Dropped for an expunge, a UIDVALIDITY or verdict change (not for room). */
+  forgotten?: boolean;
 }
 
 /** What the store did, for the log and for tests (which assert on these). */
@@ -133,16 +135,23 @@ export class AccountScannedCopies {
   private offer(accountKey: string, key: ScannedCopyKey, size: number, literal8: boolean): ScannedCopyIntake | undefined {
     if (this.closed || size > this.options.maxBytes) return undefined;
     const generation = this.generation;
+    let entry: Entry | undefined;
+    let stale = false;
     return {
       put: async (content) => {
         const inMemory = this.memoryUsed + size <= this.options.memoryBytes;
         const stored = inMemory ? await collect(content, size) : await this.spool(content, size);
         if (stored === undefined) return;
         if (this.closed || generation !== this.generation) {
+          stale = true;
           if (!Buffer.isBuffer(stored)) stored.dispose();
           return;
         }
-        this.insert({ id: entryId(accountKey, key), account: accountKey, mailbox: key.mailbox, uidValidity: key.uidValidity, size, literal8, content: stored, pins: 0, kept: true });
+        entry = { id: entryId(accountKey, key), account: accountKey, mailbox: key.mailbox, uidValidity: key.uidValidity, size, literal8, content: stored, pins: 0, kept: true };
+        this.insert(entry);
+      },
+      get invalidated() {
+        return stale || entry?.forgotten === true;
       },
     };
   }
@@ -172,6 +181,7 @@ export class AccountScannedCopies {
   private drop(entry: Entry, why: 'evicted' | 'forgotten'): void {
     if (!entry.kept) return;
     entry.kept = false;
+    entry.forgotten = why === 'forgotten';
     this.entries.delete(entry.id);
     this.bytes -= entry.size;
     if (Buffer.isBuffer(entry.content)) this.memoryUsed -= entry.size;

@@ -11,6 +11,7 @@ interface Kept {
   size: number;
   literal8: boolean;
   content: Buffer;
+  forgotten?: boolean;
 }
 
 class CountingCopyStore implements ScannedCopyStore {
@@ -48,12 +49,17 @@ class CountingCopyStore implements ScannedCopyStore {
 
   offer(user: string, key: ScannedCopyKey, size: number, literal8: boolean): ScannedCopyIntake {
     this.offers++;
+    let kept: Kept | undefined;
     return {
       put: async (content) => {
         const chunks: Buffer[] = [];
         for await (const chunk of content) chunks.push(Buffer.from(chunk));
         this.puts++;
-        this.copies.set(copyId(user, key), { size, literal8, content: Buffer.concat(chunks) });
+        kept = { size, literal8, content: Buffer.concat(chunks) };
+        this.copies.set(copyId(user, key), kept);
+      },
+      get invalidated() {
+        return kept?.forgotten === true;
       },
     };
   }
@@ -62,7 +68,10 @@ class CountingCopyStore implements ScannedCopyStore {
     this.forgets.push(keep === undefined ? { user, mailbox } : { user, mailbox, keep });
     for (const id of [...this.copies.keys()]) {
       const [u, m, v] = JSON.parse(id) as [string, string, string];
-      if (u === user && m === mailbox && v !== keep) this.copies.delete(id);
+      if (u !== user || m !== mailbox || v === keep) continue;
+      const kept = this.copies.get(id);
+      if (kept) kept.forgotten = true;
+      this.copies.delete(id);
     }
   }
 }
@@ -212,6 +221,21 @@ describe('scanned copies shared by the sessions of one account', () => {
       assert.equal(c.takeServer(), 'c3 UID FETCH 9 (BODY.PEEK[])\r\n');
     });
   }
+
+  test('the session that kept the copy stops serving its own copy once the store forgot it', async () => {
+    const store = new CountingCopyStore();
+    const msg = bigMessage(1000, [10]);
+    const a = selectedSession({ engine: { scannedCopies: store } });
+    chunkedRead(a, 9, server(a, msg));
+    await nextTurn();
+    a.client('a3 UID FETCH 9 (BODY.PEEK[]<0.100>)\r\n');
+    assert.equal(a.takeServer(), 'a3 UID FETCH 9 (UID)\r\n', 'its own copy');
+    a.server('* 3 FETCH (UID 9)\r\na3 OK done\r\n');
+    // Another session of the account saw the message go (or a verdict changed: the proxy clears the store).
+    store.forget('alice', 'INBOX');
+    a.client('a4 UID FETCH 9 (BODY.PEEK[]<0.100>)\r\n');
+    assert.equal(a.takeServer(), 'a4 UID FETCH 9 (BODY.PEEK[])\r\n');
+  });
 
   test('nothing is offered or taken before a user has logged in', () => {
     const store = new CountingCopyStore();

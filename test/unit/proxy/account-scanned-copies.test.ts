@@ -62,10 +62,12 @@ describe('AccountScannedCopies', () => {
   test('bounded by bytes: least recently used out, counted', async () => {
     const copies = await AccountScannedCopies.open({ maxBytes: 2500, memoryBytes: 2500, dir: scratch() });
     const store = copies.forUpstream('s:1');
-    for (const uid of [1, 2]) await store.offer('alice', key(uid), 1000, false)?.put([content(1000, uid)]);
+    const intakes = [1, 2].map((uid) => store.offer('alice', key(uid), 1000, false));
+    for (const [i, intake] of intakes.entries()) await intake?.put([content(1000, i + 1)]);
     store.take('alice', key(1))?.release(); // 1 is now more recent than 2
     await store.offer('alice', key(3), 1000, false)?.put([content(1000, 3)]);
     assert.equal(copies.stats.evicted, 1);
+    assert.equal(intakes[1]?.invalidated, false, 'evicted for room: the offering session may keep serving its own copy');
     assert.equal(copies.stats.bytes, 2000);
     assert.equal(store.take('alice', key(2)), undefined, 'the least recently used went');
     assert.ok(store.take('alice', key(1)));
@@ -115,15 +117,18 @@ describe('AccountScannedCopies', () => {
     const copies = await AccountScannedCopies.open({ maxBytes: 100_000, memoryBytes: 100_000, dir: scratch() });
     const store = copies.forUpstream('s:1');
     const put = (user: string, k: ScannedCopyKey) => store.offer(user, k, 10, false)?.put([content(10, k.uid)]);
-    await put('alice', key(1));
+    const first = store.offer('alice', key(1), 10, false);
+    await first?.put([content(10, 1)]);
     await put('alice', key(2, 'Archive'));
     await put('alice', key(3, 'INBOX', '41'));
     await put('bob', key(1));
     store.forget('alice', 'INBOX', '42');
     assert.equal(store.take('alice', key(3, 'INBOX', '41')), undefined, 'other UIDVALIDITY dropped');
     assert.ok(store.take('alice', key(1)), 'the current UIDVALIDITY stays');
+    assert.equal(first?.invalidated, false);
     store.forget('alice', 'INBOX');
     assert.equal(store.take('alice', key(1)), undefined);
+    assert.equal(first?.invalidated, true, 'forgotten: the offering session drops its own copy too');
     assert.ok(store.take('alice', key(2, 'Archive')), 'other mailbox stays');
     assert.ok(store.take('bob', key(1)), 'other account stays');
 
@@ -131,6 +136,7 @@ describe('AccountScannedCopies', () => {
     copies.clear();
     await late?.put([content(10, 5)]);
     assert.equal(copies.stats.entries, 0, 'cleared, and the put that began before it was not kept');
+    assert.equal(late?.invalidated, true);
     assert.equal(store.take('bob', key(1)), undefined);
     await copies.close();
   });
