@@ -27,6 +27,8 @@ interface Body {
   waitingCounted?: boolean;
   /** Its content is being handed to the account's shared copies (bodyShare); the spool stays until then. */
   sharing?: Promise<void>;
+  /** Settled by scan.onError, not by a verdict: another session scans it afresh rather than take this copy. */
+  byPolicy?: boolean;
 }
 
 /** What the held bodies need from the session core. */
@@ -109,6 +111,7 @@ export class HeldBodies {
     const body = this.bodies.get(bodyId);
     if (!body || body.result || body.failed) return;
     const result = this.byPolicy(body);
+    body.byPolicy = true;
     this.host.log.warn({ section: body.context.section, seq: body.context.seq, changed: result.changed }, message);
     this.host.soon('settling a scan', () => this.settle(bodyId, body, result));
   }
@@ -140,7 +143,7 @@ export class HeldBodies {
   /** The engine says the body's delivered content is final: hand it to the account's shared copies. */
   share(bodyId: number, intake: ScannedCopyIntake): void {
     const body = this.bodies.get(bodyId);
-    if (!body?.result || body.failed || body.spoolFailure !== undefined) return;
+    if (!body?.result || body.byPolicy || body.failed || body.spoolFailure !== undefined) return;
     let content;
     try {
       content = bodySource(body.spool, body.result, { encoding: 'raw' }, {});
