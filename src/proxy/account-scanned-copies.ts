@@ -54,7 +54,10 @@ export class AccountScannedCopies {
   private readonly entries = new Map<string, Entry>();
   private bytes = 0;
   private memoryUsed = 0;
-  /** Bumped by every forget and clear: a copy offered before it is not kept (it may predate the change). */
+  /**
+   * Bumped by every expunge and clear: a copy offered before is not kept (its message may be gone, its
+   * verdict changed). A new UIDVALIDITY needs no bump: the key of a copy offered before names the old one.
+   */
   private generation = 0;
   private closed = false;
   private readonly counts = { kept: 0, spooled: 0, hits: 0, misses: 0, evicted: 0, forgotten: 0 };
@@ -157,7 +160,7 @@ export class AccountScannedCopies {
   }
 
   private forget(accountKey: string, mailbox: string, keepUidValidity: string | undefined): void {
-    this.generation++;
+    if (keepUidValidity === undefined) this.generation++;
     for (const entry of [...this.entries.values()]) {
       if (entry.account === accountKey && entry.mailbox === mailbox && entry.uidValidity !== keepUidValidity) this.drop(entry, 'forgotten');
     }

@@ -132,6 +132,15 @@ describe('AccountScannedCopies', () => {
     assert.ok(store.take('alice', key(2, 'Archive')), 'other mailbox stays');
     assert.ok(store.take('bob', key(1)), 'other account stays');
 
+    const selecting = store.offer('alice', key(6), 10, false);
+    store.forget('alice', 'Other', '7');
+    await selecting?.put([content(10, 6)]);
+    assert.ok(store.take('alice', key(6)), 'a SELECT elsewhere (a UIDVALIDITY check) does not void a put under way');
+    const expunging = store.offer('alice', key(7), 10, false);
+    store.forget('alice', 'Other');
+    await expunging?.put([content(10, 7)]);
+    assert.equal(store.take('alice', key(7)), undefined, 'an expunge voids the puts under way');
+
     const late = store.offer('alice', key(5), 10, false);
     copies.clear();
     await late?.put([content(10, 5)]);
