@@ -13,6 +13,8 @@ export class LeanImapClient {
   private literalLeft = 0;
   private waiting: { tag: string; resolve: (text: string) => void; reject: (error: Error) => void; bodyBytes: number; lines: string[]; continuation?: boolean } | undefined;
   private tagCounter = 0;
+  /** Bytes received from the peer so far (after TLS). */
+  receivedBytes = 0;
 
   private constructor(private readonly socket: tls.TLSSocket) {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -64,6 +66,7 @@ export class LeanImapClient {
   }
 
   private onData(chunk: Buffer): void {
+    this.receivedBytes += chunk.length;
     let data = this.buffer.length > 0 ? Buffer.concat([this.buffer, chunk]) : chunk;
     while (data.length > 0) {
       if (this.literalLeft > 0) {

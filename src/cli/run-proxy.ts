@@ -1,5 +1,6 @@
 // What `inboxguard start` runs once its configuration is known: the CA, the scanners, the listeners and
 // the configuration watcher, until SIGINT or SIGTERM.
+import { join } from 'node:path';
 import { describeCa, initCa, LeafIssuer } from '../ca/index.js';
 import { isLoopbackHost } from '../config/address.js';
 import { LiveConfig } from '../config/live-config.js';
@@ -60,7 +61,10 @@ export async function runProxy(config: Config, context: CliContext, reloadConfig
         store: verdicts,
         db: stateDbPath(context.dataDir),
         log,
-        onRemoteVerdict: (record) => remediation.lateVerdict({ sha256: record.sha256, verdict: record.verdict, name: record.name, backend: record.backend, blocking: blocks(record.verdict) }),
+        onRemoteVerdict: (record) => {
+          proxy?.scannedCopies.clear();
+          remediation.lateVerdict({ sha256: record.sha256, verdict: record.verdict, name: record.name, backend: record.backend, blocking: blocks(record.verdict) });
+        },
       });
       const shared = sharing;
       verdicts.onLocalChange((change) => shared.publish(change.kind === 'verdict' ? verdictChange(change.record) : forgetChange(change.sha256, change.forgottenAt)));
@@ -68,9 +72,11 @@ export async function runProxy(config: Config, context: CliContext, reloadConfig
     // Asked per request: without analysis backends (now, after a reload) the hold routes say analysis is off.
     Object.defineProperty(handlers, 'holds', { get: () => (live.current.analysis.backends.length > 0 ? scanning.holds : undefined), enumerable: true });
     const serverActionsFor = (upstream: string) => remediation.forSession(upstream);
-    return { ca, created, log, scanning, live, proxy: await startProxy(live, { certificates, scanner: scanning.pipeline, log, serverActionsFor }) };
+    return { ca, created, log, scanning, live, proxy: await startProxy(live, { certificates, scanner: scanning.pipeline, log, serverActionsFor, scannedCopiesDir: join(context.dataDir, 'scanned-copies') }) };
   });
   proxy = running;
+  // A copy delivered before a verdict changed may now be one that must be stripped: no session serves it again.
+  verdicts.onLocalChange(() => running.scannedCopies.clear());
   // Rules, exclusions and scan settings follow the file while the proxy runs; listeners stay as started.
   const watcher = watchConfigFile(context.configPath, live, log, { load: reloadConfig });
   scanning.follow(live);

@@ -135,6 +135,11 @@ export const configSchema = z
           })
           .strict()
           .prefault({}),
+        /** Scanned copies shared by the sessions of one account (a second connection does not download again); maxBytes 0: off. */
+        sharedCopies: z
+          .object({ maxBytes: z.number().int().nonnegative().default(64 * MiB), memoryBytes: z.number().int().nonnegative().default(16 * MiB) })
+          .strict()
+          .prefault({}),
         archive: z
           .object({
             maxDepth: z.number().int().positive().default(5),

@@ -1,11 +1,13 @@
 import type { EngineOptions, EngineOutput, ProtocolEngine, ProxyEvent, ScanOutcome } from '../protocol/engine.js';
 import type { LimitHit, ProtocolLimitName } from '../protocol/limits.js';
+import type { ScannedCopyStore } from '../protocol/session-ports.js';
 import type { ServerAction } from '../types/server-action.js';
 import type { PendingBody } from './body-slots.js';
 import { announcedCapabilities, filterCapabilities } from './capability-filter.js';
 import { ClientQueue } from './client-queue.js';
 import { CommandTracker, type CommandRecord } from './command-tracker.js';
 import type { FetchCommand } from './fetch-command.js';
+import { classifyFetchItem, isRawWholeMessage } from './fetch-item.js';
 import { FetchResponse, type FetchEnvironment } from './fetch-response.js';
 import { LineFramer, type FramerSink } from './line-framer.js';
 import { literalAtLineEnd } from './literal-header.js';
@@ -14,7 +16,7 @@ import { claimSection, planFetch, type FetchPlan, type FetchRequest, type Sectio
 import { classifyResponseLine, responseCode } from './response-line.js';
 import { ScannedBodies } from './scanned-bodies.js';
 import { ServerActionRunner } from './server-actions.js';
-import { SessionState } from './session-state.js';
+import { isExpungeResponse, SessionState } from './session-state.js';
 
 // The IMAP protocol engine (sans-io): sits between a client and a server after TLS and any
 // STARTTLS negotiation, forwards both directions, hands message bodies from FETCH responses to
@@ -22,7 +24,8 @@ import { SessionState } from './session-state.js';
 // fetch-response.ts for bodies, partial-fetch.ts for partial fetches, command-tracker.ts for the
 // client side, client-queue.ts for how responses stay in order while a body is held.
 
-export type ImapEngineOptions = EngineOptions & { listener?: string };
+/** scannedCopies: copies shared with the other sessions of the account (the proxy's AccountScannedCopies). */
+export type ImapEngineOptions = EngineOptions & { listener?: string; scannedCopies?: ScannedCopyStore };
 
 // Line, literal, ID and pipelining limits: options.limits.imap (defaults and reasons in protocol/limits.ts).
 /** What the client is told when a limit ends the session (RFC 9051 §7.1.5: BYE, then the connection closes). */
@@ -87,7 +90,8 @@ export class ImapEngine implements ProtocolEngine {
       this.out.push(out);
     };
     this.queue = new ClientQueue(emit, () => this.now);
-    this.bodies = new ScannedBodies(options.partialCacheBytes, emit);
+    const store = options.scannedCopies;
+    this.bodies = new ScannedBodies(options.partialCacheBytes, emit, store && { store, user: () => this.session.user });
     this.tracker = new CommandTracker({
       toServer: (bytes, commit) => this.toServer(bytes, commit === true),
       answerLocally: (tag, response, command) => this.answerLocally(tag, response, command),
@@ -304,6 +308,7 @@ export class ImapEngine implements ProtocolEngine {
       const announced = announcedCapabilities(line);
       if (announced) this.capabilities = announced;
     }
+    if (kind.kind === 'data' && isExpungeResponse(line)) this.expunged();
     if (this.actions.running) {
       const literal = literalAtLineEnd(line, false);
       if (this.actions.captureStart(kind, line, literal?.size)) {
@@ -374,7 +379,10 @@ export class ImapEngine implements ProtocolEngine {
       const value = code.args.trim();
       const selecting = this.outstanding.find((r) => r.verb === 'SELECT' || r.verb === 'EXAMINE');
       if (selecting) selecting.uidValidity = value;
-      else if (this.session.mailbox !== undefined) this.session.uidValidity = value;
+      else if (this.session.mailbox !== undefined) {
+        this.session.uidValidity = value;
+        this.bodies.forgetShared(this.session.mailbox, value);
+      }
     }
     this.queue.bytes(code?.name === 'CAPABILITY' ? this.filterCapabilities(line) : line);
     this.responseEnded();
@@ -402,6 +410,7 @@ export class ImapEngine implements ProtocolEngine {
       case 'EXAMINE':
         // A failed SELECT leaves no mailbox selected (RFC 3501 §6.3.1).
         this.session.select(ok ? record.mailbox : undefined, ok ? record.uidValidity : undefined, record.verb === 'EXAMINE');
+        if (ok && record.mailbox !== undefined && record.uidValidity !== undefined) this.bodies.forgetShared(record.mailbox, record.uidValidity);
         if (ok) {
           this.event({
             type: 'imap-select',
@@ -487,8 +496,20 @@ export class ImapEngine implements ProtocolEngine {
     return planFetch(tag, line, command, (uid, section) => {
       if (changingMailbox) return undefined;
       const key = this.session.sectionKey(uid, section);
-      return key === undefined ? undefined : this.bodies.lookup(key);
+      const handle = key === undefined ? undefined : this.bodies.lookup(key);
+      // Another session delivered the message: its RFC822.SIZE here tells the size of that copy too.
+      const messageKey = this.session.messageKey(uid);
+      const item = classifyFetchItem(section);
+      if (handle?.shared && messageKey !== undefined && item.kind === 'body' && isRawWholeMessage(item)) this.session.recordSize(messageKey, handle.size);
+      return handle;
     });
+  }
+
+  /** Messages left the mailbox being selected, or the selected one: the account's copies of it go. */
+  private expunged(): void {
+    const selecting = this.outstanding.find((r) => r.verb === 'SELECT' || r.verb === 'EXAMINE');
+    const mailbox = selecting ? selecting.mailbox : this.session.mailbox;
+    if (mailbox !== undefined) this.bodies.forgetShared(mailbox);
   }
 
   private findSection(key: string, seq: number): { request: FetchRequest; plan: SectionPlan } | undefined {

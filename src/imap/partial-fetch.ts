@@ -70,6 +70,8 @@ function partialKey(item: BodySectionItem): string {
 }
 
 export function planFetch(tag: string, line: Buffer, command: FetchCommand, lookupCached: CachedSectionLookup): FetchPlan {
+  const served = servedWholeFromCache(tag, line, command, lookupCached);
+  if (served) return served;
   const request: FetchRequest = { tag, sections: new Map(), addedUid: false, pins: [], answered: new Set() };
   const partials: Array<{ entry: FetchCommandItem; item: BodySectionItem }> = [];
   const wholeNames = new Set<string>();
@@ -146,7 +148,7 @@ function answeredFromCache(
   partials: Array<{ entry: FetchCommandItem; item: BodySectionItem }>,
   lookupCached: CachedSectionLookup,
 ): boolean {
-  const singleUid = command.uid && /^[1-9][0-9]{0,9}$/.test(command.sequenceSet) ? Number(command.sequenceSet) : undefined;
+  const singleUid = singleUidOf(command);
   if (singleUid === undefined) return false;
   const handles = partials.map((p) => lookupCached(singleUid, p.item.responseName));
   if (!handles.every((h): h is BodyHandle => h !== undefined)) return false;
@@ -157,6 +159,44 @@ function answeredFromCache(
     request.sections.set(partialKey(p.item), { kind: 'cached', origin: p.item.origin ?? 0, length: p.item.length ?? 0, handle });
   });
   return true;
+}
+
+function singleUidOf(command: FetchCommand): number | undefined {
+  return command.uid && /^[1-9][0-9]{0,9}$/.test(command.sequenceSet) ? Number(command.sequenceSet) : undefined;
+}
+
+type SectionEntry = FetchCommandItem & { item: BodySectionItem };
+
+/**
+ * A UID FETCH of one message with whole sections (`BODY.PEEK[]`) whose every scanned section, whole or
+ * partial, has a scanned copy (this session's, or one another session of the account kept): the
+ * sections leave the upstream command and are answered from the copies. PEEK only (a fetch that sets
+ * \Seen must reach the server); partial-only fetches take the usual path below.
+ */
+function servedWholeFromCache(tag: string, line: Buffer, command: FetchCommand, lookupCached: CachedSectionLookup): FetchPlan | undefined {
+  const uid = singleUidOf(command);
+  const sections = command.items.filter((entry): entry is SectionEntry => entry.item.kind === 'body' && isScannedScope(entry.item.scope));
+  if (uid === undefined || !sections.some((entry) => entry.item.origin === undefined)) return undefined;
+  const names = sections.map((entry) => entry.item.responseName);
+  const plain = new Set(names).size === names.length && sections.every((entry) => entry.item.peek && (entry.item.origin === undefined || entry.item.length !== undefined));
+  if (!plain) return undefined;
+  const handles: BodyHandle[] = [];
+  for (const entry of sections) {
+    const handle = lookupCached(uid, entry.item.responseName);
+    if (!handle) return undefined;
+    handles.push(handle);
+  }
+  const request: FetchRequest = { tag, sections: new Map(), addedUid: false, pins: [], answered: new Set() };
+  const items = sections.map((entry, i): InjectedSlice => {
+    const handle = handles[i];
+    handle.refs++;
+    request.pins.push(handle);
+    const { item } = entry;
+    const name = item.origin === undefined ? item.responseName : partialKey(item);
+    return { name, origin: item.origin ?? 0, length: item.length ?? Number.POSITIVE_INFINITY, binary: handle.literal8 ?? item.binary, handle };
+  });
+  request.injected = { uid, items, served: false };
+  return { request, rewritten: withoutFetchItems(line, command, new Set(sections)) };
 }
 
 /**

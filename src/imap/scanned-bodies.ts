@@ -1,4 +1,5 @@
 import type { EngineOutput } from '../protocol/engine.js';
+import type { ScannedCopy, ScannedCopyIntake, ScannedCopyKey, ScannedCopyStore } from '../protocol/session-ports.js';
 
 // Lifetimes of the bodies the engine handed to the session. A body stays alive while anything
 // still refers to it: a queued piece that will emit its bodyToClient, the bookkeeping after its
@@ -8,6 +9,10 @@ import type { EngineOutput } from '../protocol/engine.js';
 //
 // The cache keeps scanned copies of sections fetched for partial FETCHes, keyed by
 // mailbox + UIDVALIDITY + UID + section, least recently used first out, bounded by total bytes.
+//
+// With a store shared by the sessions of the account (ScannedCopyStore), every copy the cache keeps
+// is offered to it (bodyShare), and a miss here asks it: a copy another session kept becomes a body
+// of this session (bodyAdopt) and is cached here like an own one, as long as the store still holds it.
 
 export interface BodyHandle {
   readonly id: number;
@@ -18,9 +23,23 @@ export interface BodyHandle {
   released: boolean;
   /** The server sent the section as literal8 (`~{n}`, BINARY content with NUL): slices of it go out the same way. */
   literal8?: boolean;
+  /** The shared copy this body stands for (adopted from another session). */
+  shared?: ScannedCopy;
+  /** This session's copy as handed to the account's store. */
+  offered?: ScannedCopyIntake;
 }
 
 type Emit = (out: EngineOutput) => void;
+
+/** The account's shared copies, and who is logged in (copies are only shared once a user is known). */
+export interface SharedCopies {
+  store: ScannedCopyStore;
+  user(): string | undefined;
+}
+
+export function copyKeyString(key: ScannedCopyKey): string {
+  return `${key.mailbox}\u0000${key.uidValidity}\u0000${key.uid}\u0000${key.section}`;
+}
 
 export class ScannedBodies {
   private nextBodyId = 1;
@@ -31,6 +50,7 @@ export class ScannedBodies {
   constructor(
     private readonly capacityBytes: number,
     private readonly emit: Emit,
+    private readonly shared?: SharedCopies,
   ) {}
 
   /** A new body with the given number of initial references. */
@@ -55,25 +75,71 @@ export class ScannedBodies {
     this.release(handle);
   }
 
-  /** Cached scanned copy for the key, marked most recently used. */
-  lookup(key: string): BodyHandle | undefined {
-    const handle = this.cache.get(key);
-    if (!handle) return undefined;
-    this.cache.delete(key);
-    this.cache.set(key, handle);
-    return handle;
+  /** Cached scanned copy for the key (this session's, or one the account's store holds), marked most recently used. */
+  lookup(key: ScannedCopyKey): BodyHandle | undefined {
+    const id = copyKeyString(key);
+    const handle = this.cache.get(id);
+    if (handle && (handle.shared ? !handle.shared.kept : handle.offered?.invalidated)) {
+      // The store let go of it (an expunge, a UIDVALIDITY or verdict change; for an adopted copy also eviction): so does this session.
+      this.drop(handle);
+    } else if (handle) {
+      this.cache.delete(id);
+      this.cache.set(id, handle);
+      return handle;
+    }
+    return this.adopt(key, id);
   }
 
-  /** Keeps a scanned body for later partial fetches. Returns false if it does not fit. */
-  insert(key: string, handle: BodyHandle): boolean {
-    if (handle.released || handle.cacheKey !== undefined || handle.size > this.capacityBytes) return false;
-    const previous = this.cache.get(key);
+  /** Keeps a scanned body for later partial fetches, here and in the account's store. Returns false if it does not fit here. */
+  insert(key: ScannedCopyKey, handle: BodyHandle): boolean {
+    if (handle.released || handle.cacheKey !== undefined) return false;
+    this.share(key, handle);
+    if (handle.size > this.capacityBytes) return false;
+    const id = copyKeyString(key);
+    const previous = this.cache.get(id);
     if (previous) this.drop(previous);
-    handle.cacheKey = key;
-    this.cache.set(key, handle);
+    handle.cacheKey = id;
+    this.cache.set(id, handle);
     this.cachedBytes += handle.size;
     this.evict();
     return true;
+  }
+
+  /** The account's store forgets a mailbox's copies (all of them, or those of other UIDVALIDITY values). */
+  forgetShared(mailbox: string, keepUidValidity?: string): void {
+    const user = this.shared?.user();
+    if (user !== undefined) this.shared?.store.forget(user, mailbox, keepUidValidity);
+  }
+
+  private share(key: ScannedCopyKey, handle: BodyHandle): void {
+    const user = this.shared?.user();
+    if (user === undefined || handle.shared) return;
+    const intake = this.shared?.store.offer(user, key, handle.size, handle.literal8 ?? false);
+    if (!intake) return;
+    handle.offered = intake;
+    this.emit({ kind: 'bodyShare', bodyId: handle.id, intake });
+  }
+
+  private adopt(key: ScannedCopyKey, id: string): BodyHandle | undefined {
+    const user = this.shared?.user();
+    const copy = user === undefined ? undefined : this.shared?.store.take(user, key);
+    if (!copy) return undefined;
+    if (copy.size > this.capacityBytes) {
+      copy.release();
+      return undefined;
+    }
+    // One reference while it is put in the cache, so that making room never evicts it right away.
+    const handle = this.create(1);
+    handle.size = copy.size;
+    handle.literal8 = copy.literal8;
+    handle.shared = copy;
+    this.emit({ kind: 'bodyAdopt', bodyId: handle.id, copy });
+    handle.cacheKey = id;
+    this.cache.set(id, handle);
+    this.cachedBytes += handle.size;
+    this.evict();
+    handle.refs--;
+    return handle;
   }
 
   /** Releases everything still alive (the session is ending). */

@@ -1,3 +1,5 @@
+import type { ScannedCopyKey } from '../protocol/session-ports.js';
+
 // What the engine knows about the session: who logged in, which mailbox is selected, and which
 // messages were handed to the client with a different size than the server reports.
 
@@ -23,9 +25,10 @@ export class SessionState {
     return `${this.mailbox}\u0000${this.uidValidity}\u0000${uid}`;
   }
 
-  sectionKey(uid: number | undefined, section: string): string | undefined {
-    const message = this.messageKey(uid);
-    return message === undefined ? undefined : `${message}\u0000${section}`;
+  /** Which scanned copy a section of a message in the selected mailbox is, or undefined if the mailbox is not known well enough. */
+  sectionKey(uid: number | undefined, section: string): ScannedCopyKey | undefined {
+    if (uid === undefined || this.mailbox === undefined || this.uidValidity === undefined) return undefined;
+    return { mailbox: this.mailbox, uidValidity: this.uidValidity, uid, section };
   }
 
   get hasSizeChanges(): boolean {
@@ -44,4 +47,12 @@ export class SessionState {
   sizeFor(messageKey: string | undefined): number | undefined {
     return messageKey === undefined ? undefined : this.sizeChanges.get(messageKey);
   }
+}
+
+/**
+ * `* n EXPUNGE` or `* VANISHED …` (RFC 7162 §3.2.10): messages left the selected mailbox. The engine
+ * does not track the sequence number → UID map, so a caller forgets what it kept for the whole mailbox.
+ */
+export function isExpungeResponse(line: Buffer): boolean {
+  return /^\* (?:[0-9]+ EXPUNGE|VANISHED)[ \r\n]/i.test(line.toString('latin1', 0, Math.min(line.length, 40)));
 }

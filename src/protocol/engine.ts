@@ -11,6 +11,7 @@
 
 import type { BodyContext } from '../types/body-context.js';
 import type { ServerAction, ServerActionOutcome } from '../types/server-action.js';
+import type { ScannedCopy, ScannedCopyIntake } from './session-ports.js';
 import { DEFAULT_PROTOCOL_LIMITS, type LimitHit, type ProtocolLimits } from './limits.js';
 
 export type { BodyContext, Protocol } from '../types/body-context.js';
@@ -52,6 +53,13 @@ export type EngineOutput =
   | { kind: 'bodyToClient'; bodyId: number; encoding: BodyEncoding; start?: number; end?: number }
   /** The engine will not refer to bodyId again; the session may free its storage. */
   | { kind: 'bodyRelease'; bodyId: number }
+  /**
+   * bodyId stands for a copy another session of the account kept (ScannedCopyStore.take): it is final
+   * already (no bodyBegin, no scan); bodyToClient reads it, bodyRelease lets go of it.
+   */
+  | { kind: 'bodyAdopt'; bodyId: number; copy: ScannedCopy }
+  /** bodyId's delivered content is final: hand it to the intake, for other sessions of the account. */
+  | { kind: 'bodyShare'; bodyId: number; intake: ScannedCopyIntake }
   /** The client cannot wait any longer for bodyId's verdict: settle it now by scan.onError (scanner.timedOut). */
   | { kind: 'scanDeadline'; bodyId: number }
   /**

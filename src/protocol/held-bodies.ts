@@ -6,7 +6,7 @@ import type { BodyContext, BodyEncoding, EngineOutput, ProtocolEngine } from './
 import type { SessionMemory } from './memory-budget.js';
 import type { BodyScanResult } from '../scan/body-scanner.js';
 import { bodySource } from './body-source.js';
-import type { BodyEncoder, ClientSink, SessionLog, SessionScanner, SessionSpool, SessionTimers, Timer } from './session-ports.js';
+import type { BodyEncoder, ClientSink, ScannedCopy, ScannedCopyIntake, SessionLog, SessionScanner, SessionSpool, SessionTimers, Timer } from './session-ports.js';
 
 /** Past scan.timeoutSeconds, how long the core still waits for a scanner before settling the body itself. */
 export const SCAN_DEADLINE_GRACE_MS = 10_000;
@@ -25,6 +25,10 @@ interface Body {
   spoolFailure?: unknown;
   /** Counted among the session's bodies waiting for a scan (memory budget backpressure). */
   waitingCounted?: boolean;
+  /** Its content is being handed to the account's shared copies (bodyShare); the spool stays until then. */
+  sharing?: Promise<void>;
+  /** Settled by scan.onError, not by a verdict: another session scans it afresh rather than take this copy. */
+  byPolicy?: boolean;
 }
 
 /** What the held bodies need from the session core. */
@@ -55,6 +59,8 @@ export interface BodiesHost {
 
 export class HeldBodies {
   private readonly bodies = new Map<number, Body>();
+  /** Copies other sessions of the account kept, standing in as bodies of this one (bodyAdopt). */
+  private readonly adopted = new Map<number, ScannedCopy>();
 
   constructor(private readonly host: BodiesHost) {}
 
@@ -106,6 +112,7 @@ export class HeldBodies {
     const body = this.bodies.get(bodyId);
     if (!body || body.result || body.failed) return;
     const result = this.byPolicy(body);
+    body.byPolicy = true;
     this.host.log.warn({ section: body.context.section, seq: body.context.seq, changed: result.changed }, message);
     this.host.soon('settling a scan', () => this.settle(bodyId, body, result));
   }
@@ -130,17 +137,44 @@ export class HeldBodies {
     }
   }
 
+  adopt(bodyId: number, copy: ScannedCopy): void {
+    this.adopted.set(bodyId, copy);
+  }
+
+  /** The engine says the body's delivered content is final: hand it to the account's shared copies. */
+  share(bodyId: number, intake: ScannedCopyIntake): void {
+    const body = this.bodies.get(bodyId);
+    if (!body?.result || body.byPolicy || body.failed || body.spoolFailure !== undefined) return;
+    let content;
+    try {
+      content = bodySource(body.spool, body.result, { encoding: 'raw' }, {});
+    } catch (error) {
+      this.host.log.warn({ err: error }, 'a scanned copy could not be shared');
+      return;
+    }
+    body.sharing = intake.put(content).catch((error: unknown) => this.host.log.warn({ err: error }, 'a scanned copy could not be shared'));
+  }
+
   release(bodyId: number): void {
+    const copy = this.adopted.get(bodyId);
+    if (copy) {
+      this.adopted.delete(bodyId);
+      // It may still be streaming to the client.
+      void this.host.client.whenIdle().then(() => copy.release());
+      return;
+    }
     const body = this.bodies.get(bodyId);
     this.bodies.delete(bodyId);
     if (!body) return;
     body.deadline?.cancel();
     this.stopWaiting(body);
     // Released bodies may still be streaming to the client; free them once the sink is done with them.
-    void this.host.client.whenIdle().then(() => this.dispose(body));
+    void Promise.all([this.host.client.whenIdle(), body.sharing]).then(() => this.dispose(body));
   }
 
   writeToClient(output: Extract<EngineOutput, { kind: 'bodyToClient' }>): void {
+    const copy = this.adopted.get(output.bodyId);
+    if (copy) return this.writeCopy(copy, output);
     const body = this.bodies.get(output.bodyId);
     if (!body) throw new Error(`protocol engine referred to unknown body ${output.bodyId}`);
     const source = bodySource(body.spool, body.result, output, this.host.encoders);
@@ -148,8 +182,17 @@ export class HeldBodies {
     for (const chunk of source) this.host.client.write(chunk);
   }
 
+  private writeCopy(copy: ScannedCopy, output: Extract<EngineOutput, { kind: 'bodyToClient' }>): void {
+    if (output.encoding !== 'raw') throw new Error(`a shared scanned copy cannot be written as ${output.encoding}`);
+    const source = copy.read(output.start ?? 0, output.end ?? copy.size);
+    if (Symbol.asyncIterator in source) return this.host.client.writeSource(source);
+    for (const chunk of source) this.host.client.write(chunk);
+  }
+
   /** The session ended: every spool is freed. */
   disposeAll(): void {
+    for (const copy of this.adopted.values()) copy.release();
+    this.adopted.clear();
     for (const body of this.bodies.values()) {
       body.deadline?.cancel();
       this.dispose(body);

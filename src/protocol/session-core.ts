@@ -325,6 +325,10 @@ export class SessionCore {
         return this.bodies.writeToClient(output);
       case 'bodyRelease':
         return this.bodies.release(output.bodyId);
+      case 'bodyAdopt':
+        return this.bodies.adopt(output.bodyId, output.copy);
+      case 'bodyShare':
+        return this.bodies.share(output.bodyId, output.intake);
       case 'wakeUp':
         return this.wakeAfter(output.afterMs);
       case 'scanDeadline':

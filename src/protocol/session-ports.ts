@@ -100,3 +100,50 @@ export interface SessionServerActions {
   follow(user: string, deliver: (actions: readonly ServerAction[]) => void): () => void;
   done(action: ServerAction, outcome: ServerActionOutcome, detail: string): void;
 }
+
+/** Which scanned copy: a section of a message in a mailbox of the logged-in account. */
+export interface ScannedCopyKey {
+  mailbox: string;
+  uidValidity: string;
+  uid: number;
+  /** As the server names it in an answer, e.g. `BODY[]` or `BINARY[2]`. */
+  section: string;
+}
+
+/** A kept copy, pinned for the session that took it until release(). */
+export interface ScannedCopy {
+  /** Final (delivered) size. */
+  readonly size: number;
+  /** Delivered as literal8 (`~{n}`). */
+  readonly literal8: boolean;
+  /** False once the store dropped it (expunge, UIDVALIDITY or verdict change, eviction): do not serve it again. */
+  readonly kept: boolean;
+  /** Bytes [start, end) of the delivered content: in memory, or read back from its spool file. */
+  read(start: number, end: number): Iterable<Buffer> | AsyncIterable<Buffer>;
+  release(): void;
+}
+
+/** Where the session hands the delivered content of a body to keep (bodyShare). */
+export interface ScannedCopyIntake {
+  /** The whole delivered content, in order; the promise settles once it is kept (or refused). */
+  put(content: Iterable<Buffer> | AsyncIterable<Buffer>): Promise<void>;
+  /**
+   * True once the store refused the copy or dropped it (expunge, UIDVALIDITY or verdict change,
+   * eviction): the offering session stops serving its own copy too when that was not eviction.
+   */
+  readonly invalidated: boolean;
+}
+
+/**
+ * Scanned copies shared by every session of the same account on the same upstream (the proxy's
+ * AccountScannedCopies): a second connection is answered from what a first one already fetched and
+ * scanned. Only the delivered bytes of a final delivery are kept. Synchronous: the engine asks while
+ * it plans a command.
+ */
+export interface ScannedCopyStore {
+  take(user: string, key: ScannedCopyKey): ScannedCopy | undefined;
+  /** Undefined when the copy will not be kept (too large, store off). */
+  offer(user: string, key: ScannedCopyKey, size: number, literal8: boolean): ScannedCopyIntake | undefined;
+  /** Drops the account's copies of a mailbox: all of them, or those of other UIDVALIDITY values than `keep`. */
+  forget(user: string, mailbox: string, keepUidValidity?: string): void;
+}

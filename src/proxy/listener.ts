@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { Logger } from 'pino';
 import type { ListenerConfig } from '../config/schema.js';
-import type { SessionServerActions } from '../protocol/session-ports.js';
+import type { ScannedCopyStore, SessionServerActions } from '../protocol/session-ports.js';
 import type { BodyScanner } from '../scan/body-scanner.js';
 import type { LiveConfig } from '../config/live-config.js';
 import { parseHostPort } from '../config/address.js';
@@ -30,6 +30,7 @@ export interface ListenerServices {
   lookupTimeoutMs?: number;
   log: Logger;
   serverActionsFor?(upstream: string): SessionServerActions;
+  scannedCopiesFor?(upstream: string): ScannedCopyStore;
 }
 
 export function startListener(config: ListenerConfig, services: ListenerServices): Promise<RunningListener> {

@@ -3,12 +3,15 @@ import type { LiveConfig } from '../config/live-config.js';
 import type { SessionServerActions } from '../protocol/session-ports.js';
 import type { BodyScanner } from '../scan/body-scanner.js';
 import type { CertificateSource } from './client-tls.js';
+import { AccountScannedCopies } from './account-scanned-copies.js';
 import { startListener, type RunningListener } from './listener.js';
 import { platformLookup, type LookupClient } from './client-process/index.js';
 import { LiveExcludedIps, resolveWithDns, type Resolve } from './excluded-ips.js';
 
 export interface RunningProxy {
   listeners: RunningListener[];
+  /** Scanned copies shared by the sessions of an account (scan.sharedCopies); clear() on every verdict change. */
+  scannedCopies: AccountScannedCopies;
   close(): Promise<void>;
 }
 
@@ -23,25 +26,32 @@ export interface ProxyServices {
   resolve?: Resolve;
   /** Retroactive remediation: what sessions on an upstream carry out once their user is known (#14). */
   serverActionsFor?(upstream: string): SessionServerActions;
+  /** Where shared scanned copies are spooled (emptied at start); default: a new directory in the temp dir. */
+  scannedCopiesDir?: string;
 }
 
 /** Listeners are started from the configuration as it is now; everything else is read from `live` per connection. */
 export async function startProxy(live: LiveConfig, services: ProxyServices): Promise<RunningProxy> {
   const listeners: RunningListener[] = [];
   const excludedIps = new LiveExcludedIps(live, services.resolve ?? resolveWithDns, services.log);
-  const shared = { ...services, live, excludedIps, lookupClient: services.lookupClient ?? platformLookup() };
+  const scannedCopies = await AccountScannedCopies.open({ ...live.current.scan.sharedCopies, dir: services.scannedCopiesDir });
+  const scannedCopiesFor = (upstream: string) => scannedCopies.forUpstream(upstream);
+  const shared = { ...services, live, excludedIps, lookupClient: services.lookupClient ?? platformLookup(), scannedCopiesFor };
   try {
     for (const listener of live.current.listeners) listeners.push(await startListener(listener, shared));
   } catch (error) {
     excludedIps.stop();
     await Promise.all(listeners.map((listener) => listener.close()));
+    await scannedCopies.close();
     throw error;
   }
   return {
     listeners,
+    scannedCopies,
     close: async () => {
       excludedIps.stop();
       await Promise.all(listeners.map((listener) => listener.close()));
+      await scannedCopies.close();
     },
   };
 }

@@ -2,7 +2,7 @@ import type net from 'node:net';
 import type { Logger } from 'pino';
 import type { ListenerConfig } from '../config/schema.js';
 import type { Protocol } from '../protocol/engine.js';
-import type { SessionServerActions } from '../protocol/session-ports.js';
+import type { ScannedCopyStore, SessionServerActions } from '../protocol/session-ports.js';
 import { CLOSE_GRACE_MS } from '../protocol/session-core.js';
 import { acceptClientTls, type CertificateSource } from './client-tls.js';
 import { assumedProtocol, createPrelude, fatalLine } from './prelude-factory.js';
@@ -39,6 +39,8 @@ export interface SessionContext {
   log: Logger;
   /** Retroactive remediation for the account that logs in (IMAP). */
   serverActionsFor?(upstream: string): SessionServerActions;
+  /** Scanned copies shared by the sessions of one account on `upstream` (IMAP). */
+  scannedCopiesFor?(upstream: string): ScannedCopyStore;
   onClosed(session: Session): void;
 }
 
@@ -229,7 +231,7 @@ export class Session {
       ready,
       log: this.log,
       onEnd: (reason: string) => this.close(reason),
-      engine: createEngine(ready.protocol, settings, ready.greetingPending, listener.name),
+      engine: createEngine(ready.protocol, settings, ready.greetingPending, listener.name, this.context.scannedCopiesFor?.(upstreamName)),
       scanner,
       memoryBufferBytes: settings.scan.memoryBufferBytes,
       scanTimeoutMs: scanDeadlineSeconds(settings) * 1000,

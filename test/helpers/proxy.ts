@@ -9,6 +9,7 @@ import { loadConfigAssigningRuleIds } from '../../src/config/store.js';
 import { watchConfigFile, type ConfigWatcher } from '../../src/config/watch.js';
 import { writePrivateFile } from '../../src/private-files.js';
 import { startProxy, type ProxyServices, type RunningProxy } from '../../src/proxy/proxy.js';
+import type { AccountScannedCopies } from '../../src/proxy/account-scanned-copies.js';
 import type { BodyScanner } from '../../src/scan/body-scanner.js';
 import { noScanning } from './no-scanning.js';
 import { createScanSetup } from '../../src/scan/create-pipeline.js';
@@ -34,6 +35,8 @@ export interface TestProxy {
   logText(): Promise<string>;
   /** With 'pipeline': the messages held for stage-2 analysis. */
   holds?: HoldControl;
+  /** Scanned copies shared by the sessions of an account (issue #15). */
+  scannedCopies: AccountScannedCopies;
   close(): Promise<void>;
 }
 
@@ -74,7 +77,9 @@ export async function startTestProxy(
       : undefined;
   const scanner = scanning?.pipeline ?? (options.scanner === 'pipeline' ? undefined : options.scanner) ?? noScanning;
   try {
-    proxy = await startProxy(live, { certificates: new LeafIssuer(ca, dataDir), scanner, log, serverActionsFor: options.serverActionsFor, ...options.lookup });
+    proxy = await startProxy(live, { certificates: new LeafIssuer(ca, dataDir), scanner, log, serverActionsFor: options.serverActionsFor, scannedCopiesDir: join(dataDir, 'scanned-copies'), ...options.lookup });
+    const copies = proxy.scannedCopies;
+    verdicts?.onLocalChange(() => copies.clear());
     watcher = watchConfigFile(configPath, live, log, { load: () => loadConfigAssigningRuleIds(configPath), intervalMs: 100 });
     scanning?.follow(live);
   } catch (error) {
@@ -101,6 +106,9 @@ export async function startTestProxy(
       return readFileSync(logFilePath(dataDir), 'utf8');
     },
     holds: scanning?.holds,
+    get scannedCopies() {
+      return proxy.scannedCopies;
+    },
     async close() {
       watcher?.stop();
       await proxy.close();

@@ -2,9 +2,9 @@
 // (src/protocol/session-core.ts) with in-memory ports, answers bodies with a test scanner, and checks
 // the engine's output contract as it goes.
 import assert from 'node:assert/strict';
-import { defaultEngineOptions, type BodyContext, type EngineOptions, type EngineOutput, type ProxyEvent } from '../../../src/protocol/engine.js';
+import { defaultEngineOptions, type BodyContext, type EngineOutput, type ProxyEvent } from '../../../src/protocol/engine.js';
 import type { SessionServerActions } from '../../../src/protocol/session-ports.js';
-import { ImapEngine } from '../../../src/imap/engine.js';
+import { ImapEngine, type ImapEngineOptions } from '../../../src/imap/engine.js';
 import { inMemorySession, ScriptedScanner, type InMemorySession } from '../../helpers/in-memory-session.js';
 
 export const MARKER = 'INBOXGUARD-TEST-MARKER';
@@ -41,6 +41,8 @@ export interface BodyRecord {
   ended: boolean;
   final?: Buffer;
   released: boolean;
+  /** A copy another session kept (bodyAdopt), not fetched by this one. */
+  adopted?: boolean;
 }
 
 export type Step = { from: 'client' | 'server'; data: Buffer };
@@ -76,7 +78,7 @@ export interface DriverOptions {
   scanner?: Scanner;
   /** Answer bodies as soon as they end (default true). */
   autoScan?: boolean;
-  engine?: Partial<EngineOptions> & { listener?: string };
+  engine?: Partial<ImapEngineOptions>;
   /** Remediations offered to the session once its user logs in. */
   serverActions?: SessionServerActions;
 }
@@ -282,6 +284,19 @@ export class EngineDriver {
         const start = out.start ?? 0;
         const end = out.end ?? body.final.length;
         assert.ok(start >= 0 && end <= body.final.length && start <= end, `bad range ${start}-${end}`);
+        return;
+      }
+      case 'bodyAdopt': {
+        assert.ok(!this.bodies.has(out.bodyId), `body ${out.bodyId} adopted twice`);
+        const content = out.copy.read(0, out.copy.size);
+        assert.ok(Symbol.iterator in content, 'test stores hand out copies in memory');
+        const final = Buffer.concat([...content]);
+        this.bodies.set(out.bodyId, { id: out.bodyId, context: { protocol: 'imap', section: '' }, declaredSize: out.copy.size, chunks: [], ended: true, final, released: false, adopted: true });
+        return;
+      }
+      case 'bodyShare': {
+        const body = this.bodies.get(out.bodyId);
+        assert.ok(body?.final && !body.released, `bodyShare for ${out.bodyId} before its scan or after its release`);
         return;
       }
       case 'bodyRelease': {

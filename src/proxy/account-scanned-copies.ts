@@ -1,0 +1,234 @@
+// Scanned copies shared by every session of one account (issue #15): Thunderbird opens several
+// connections, and the second one reading a message in chunks is answered from the copy the first
+// one fetched and scanned, instead of downloading and scanning it again.
+//
+// Keyed by upstream, user, mailbox, UIDVALIDITY, UID and section, so a session only ever sees copies
+// of the account it authenticated as on the same server. Only delivered bytes of a final delivery are
+// kept (the engine offers a copy once its verdict is known). Bounded by bytes, least recently used
+// out; copies beyond the in-memory budget are spooled (BodySpool: 0600 files in 0700 directories)
+// under one directory that is emptied at start and removed at close. Dropped on an expunge or a new
+// UIDVALIDITY seen by any session of the account, and all at once on every verdict change.
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ScannedCopy, ScannedCopyIntake, ScannedCopyKey, ScannedCopyStore } from '../protocol/session-ports.js';
+import { BodySpool, nodeSpoolFiles, type SpoolFiles } from './body-spool.js';
+
+export interface AccountScannedCopiesOptions {
+  /** Total bytes kept (memory and files); 0 turns sharing off. */
+  maxBytes: number;
+  /** Bytes kept in memory; copies beyond go to files. */
+  memoryBytes: number;
+  /** The directory for spooled copies: emptied now, removed at close. Default: a new one in the temp dir. */
+  dir?: string;
+}
+
+interface Entry {
+  id: string;
+  account: string;
+  mailbox: string;
+  uidValidity: string;
+  size: number;
+  literal8: boolean;
+  content: Buffer | BodySpool;
+  pins: number;
+  kept: boolean;
+  /** Dropped for an expunge, a UIDVALIDITY or verdict change (not for room). */
+  forgotten?: boolean;
+}
+
+/** What the store did, for the log and for tests (which assert on these). */
+export interface ScannedCopyStats {
+  kept: number;
+  spooled: number;
+  hits: number;
+  misses: number;
+  evicted: number;
+  forgotten: number;
+  bytes: number;
+  memoryBytes: number;
+  entries: number;
+}
+
+export class AccountScannedCopies {
+  private readonly entries = new Map<string, Entry>();
+  private bytes = 0;
+  private memoryUsed = 0;
+  /**
+   * Bumped by every expunge and clear: a copy offered before is not kept (its message may be gone, its
+   * verdict changed). A new UIDVALIDITY needs no bump: the key of a copy offered before names the old one.
+   */
+  private generation = 0;
+  private closed = false;
+  private readonly counts = { kept: 0, spooled: 0, hits: 0, misses: 0, evicted: 0, forgotten: 0 };
+
+  private constructor(
+    private readonly options: AccountScannedCopiesOptions,
+    private readonly dir: string,
+    private readonly files: SpoolFiles,
+  ) {}
+
+  static async open(options: AccountScannedCopiesOptions): Promise<AccountScannedCopies> {
+    let dir: string;
+    if (options.dir === undefined) {
+      dir = await mkdtemp(join(tmpdir(), 'inboxguard-copies-'));
+    } else {
+      // Left by a process that did not stop cleanly: those copies may predate verdicts since.
+      await rm(options.dir, { recursive: true, force: true });
+      await mkdir(options.dir, { recursive: true, mode: 0o700 });
+      dir = options.dir;
+    }
+    const files: SpoolFiles = { ...nodeSpoolFiles, makeDir: () => mkdtemp(join(dir, 'copy-')) };
+    return new AccountScannedCopies(options, dir, files);
+  }
+
+  get stats(): ScannedCopyStats {
+    return { ...this.counts, bytes: this.bytes, memoryBytes: this.memoryUsed, entries: this.entries.size };
+  }
+
+  /** The store as the sessions on one upstream (host:port) see it. */
+  forUpstream(upstream: string): ScannedCopyStore {
+    return {
+      take: (user, key) => this.take(account(upstream, user), key),
+      offer: (user, key, size, literal8) => this.offer(account(upstream, user), key, size, literal8),
+      forget: (user, mailbox, keepUidValidity) => this.forget(account(upstream, user), mailbox, keepUidValidity),
+    };
+  }
+
+  /** A verdict changed somewhere: a copy delivered before it may now be one that must be stripped. */
+  clear(): void {
+    this.generation++;
+    for (const entry of [...this.entries.values()]) this.drop(entry, 'forgotten');
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.clear();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  private take(accountKey: string, key: ScannedCopyKey): ScannedCopy | undefined {
+    const id = entryId(accountKey, key);
+    const entry = this.entries.get(id);
+    if (!entry) {
+      this.counts.misses++;
+      return undefined;
+    }
+    this.counts.hits++;
+    this.entries.delete(id);
+    this.entries.set(id, entry);
+    entry.pins++;
+    let released = false;
+    return {
+      size: entry.size,
+      literal8: entry.literal8,
+      get kept() {
+        return entry.kept;
+      },
+      read: (start, end) => (Buffer.isBuffer(entry.content) ? [entry.content.subarray(start, end)] : entry.content.range(start, end)),
+      release: () => {
+        if (released) return;
+        released = true;
+        entry.pins--;
+        if (!entry.kept && entry.pins === 0) free(entry);
+      },
+    };
+  }
+
+  private offer(accountKey: string, key: ScannedCopyKey, size: number, literal8: boolean): ScannedCopyIntake | undefined {
+    if (this.closed || size > this.options.maxBytes) return undefined;
+    const generation = this.generation;
+    let entry: Entry | undefined;
+    let stale = false;
+    return {
+      put: async (content) => {
+        const inMemory = this.memoryUsed + size <= this.options.memoryBytes;
+        const stored = inMemory ? await collect(content, size) : await this.spool(content, size);
+        if (stored === undefined) return;
+        if (this.closed || generation !== this.generation) {
+          stale = true;
+          if (!Buffer.isBuffer(stored)) stored.dispose();
+          return;
+        }
+        entry = { id: entryId(accountKey, key), account: accountKey, mailbox: key.mailbox, uidValidity: key.uidValidity, size, literal8, content: stored, pins: 0, kept: true };
+        this.insert(entry);
+      },
+      get invalidated() {
+        return stale || entry?.forgotten === true;
+      },
+    };
+  }
+
+  private forget(accountKey: string, mailbox: string, keepUidValidity: string | undefined): void {
+    if (keepUidValidity === undefined) this.generation++;
+    for (const entry of [...this.entries.values()]) {
+      if (entry.account === accountKey && entry.mailbox === mailbox && entry.uidValidity !== keepUidValidity) this.drop(entry, 'forgotten');
+    }
+  }
+
+  private insert(entry: Entry): void {
+    const previous = this.entries.get(entry.id);
+    if (previous) this.drop(previous, 'forgotten');
+    this.entries.set(entry.id, entry);
+    this.bytes += entry.size;
+    if (Buffer.isBuffer(entry.content)) this.memoryUsed += entry.size;
+    else this.counts.spooled++;
+    this.counts.kept++;
+    // Oldest first; a pinned copy leaves the store too, and its bytes go once its last reader lets go.
+    for (const oldest of this.entries.values()) {
+      if (this.bytes <= this.options.maxBytes) break;
+      this.drop(oldest, 'evicted');
+    }
+  }
+
+  private drop(entry: Entry, why: 'evicted' | 'forgotten'): void {
+    if (!entry.kept) return;
+    entry.kept = false;
+    entry.forgotten = why === 'forgotten';
+    this.entries.delete(entry.id);
+    this.bytes -= entry.size;
+    if (Buffer.isBuffer(entry.content)) this.memoryUsed -= entry.size;
+    this.counts[why]++;
+    if (entry.pins === 0) free(entry);
+  }
+
+  private async spool(content: Iterable<Buffer> | AsyncIterable<Buffer>, size: number): Promise<BodySpool | undefined> {
+    const spool = new BodySpool(0, { files: this.files, unspillableBytes: 0 });
+    try {
+      for await (const chunk of content) spool.append(chunk);
+      await spool.finish();
+    } catch {
+      spool.dispose();
+      return undefined;
+    }
+    if (spool.size !== size) {
+      spool.dispose();
+      return undefined;
+    }
+    return spool;
+  }
+}
+
+/** One buffer of exactly `size` bytes (not views that would keep larger input buffers alive), or undefined. */
+async function collect(content: Iterable<Buffer> | AsyncIterable<Buffer>, size: number): Promise<Buffer | undefined> {
+  const whole = Buffer.allocUnsafe(size);
+  let offset = 0;
+  for await (const chunk of content) {
+    if (offset + chunk.length > size) return undefined;
+    chunk.copy(whole, offset);
+    offset += chunk.length;
+  }
+  return offset === size ? whole : undefined;
+}
+
+function free(entry: Entry): void {
+  if (!Buffer.isBuffer(entry.content)) entry.content.dispose();
+}
+
+function account(upstream: string, user: string): string {
+  return JSON.stringify([upstream, user]);
+}
+
+function entryId(accountKey: string, key: ScannedCopyKey): string {
+  return `${accountKey}\u0000${JSON.stringify([key.mailbox, key.uidValidity, key.uid, key.section])}`;
+}
