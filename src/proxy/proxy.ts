@@ -36,11 +36,14 @@ export async function startProxy(live: LiveConfig, services: ProxyServices): Pro
   const excludedIps = new LiveExcludedIps(live, services.resolve ?? resolveWithDns, services.log);
   const scannedCopies = await AccountScannedCopies.open({ ...live.current.scan.sharedCopies, dir: services.scannedCopiesDir });
   const scannedCopiesFor = (upstream: string) => scannedCopies.forUpstream(upstream);
+  // A copy was delivered under the rules and settings of its time: after a reload, messages are scanned again.
+  const stopFollowing = live.onChange(() => scannedCopies.clear());
   const shared = { ...services, live, excludedIps, lookupClient: services.lookupClient ?? platformLookup(), scannedCopiesFor };
   try {
     for (const listener of live.current.listeners) listeners.push(await startListener(listener, shared));
   } catch (error) {
     excludedIps.stop();
+    stopFollowing();
     await Promise.all(listeners.map((listener) => listener.close()));
     await scannedCopies.close();
     throw error;
@@ -50,6 +53,7 @@ export async function startProxy(live: LiveConfig, services: ProxyServices): Pro
     scannedCopies,
     close: async () => {
       excludedIps.stop();
+      stopFollowing();
       await Promise.all(listeners.map((listener) => listener.close()));
       await scannedCopies.close();
     },

@@ -110,6 +110,20 @@ describe('scanned copies shared by the connections of one account (real Dovecot)
     const bBytes = await serverBytesOf(proxy, b, closed++);
     assert.ok(bBytes >= SIZES[1], `the copy was dropped with the expunge: Dovecot sent message 2 again (${bBytes} bytes)`);
   });
+
+  it('after a configuration reload (rules, actions), another connection fetches from the server again', async () => {
+    const a = await open(proxy.port('imaps'), proxy.caPem);
+    assert.deepEqual(await chunkedDownload(a, 3), MESSAGES[2]);
+    await serverBytesOf(proxy, a, closed++);
+    assert.ok(proxy.scannedCopies.stats.entries >= 1, 'the copy of message 3 is kept');
+    const current = proxy.live.current;
+    proxy.live.replace({ ...current, actions: { ...current.actions, subjectTag: '[reloaded]' } });
+    assert.equal(proxy.scannedCopies.stats.entries, 0, 'a copy delivered under the old settings is not served again');
+    const b = await open(proxy.port('imaps'), proxy.caPem);
+    assert.deepEqual(await chunkedDownload(b, 3), MESSAGES[2]);
+    const bBytes = await serverBytesOf(proxy, b, closed++);
+    assert.ok(bBytes >= SIZES[2], `Dovecot sent message 3 again (${bBytes} bytes)`);
+  });
 });
 
 describe('shared scanned copies stay within scan.sharedCopies.maxBytes (real Dovecot)', { skip }, () => {
