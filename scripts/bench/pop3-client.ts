@@ -1,8 +1,8 @@
 import tls from 'node:tls';
 import type { ImapTarget } from './imap-client.js';
 
-/** A lean POP3S client for benchmarks: RETR every message, counting bytes up to each terminator. */
-export async function retrAll(target: ImapTarget, user: string, password: string, count: number): Promise<number> {
+/** A lean POP3S client for benchmarks: RETR messages first..count, counting bytes up to each terminator. */
+export async function retrAll(target: ImapTarget, user: string, password: string, count: number, first = 1): Promise<number> {
   const socket = tls.connect({ host: '127.0.0.1', port: target.port, ca: target.ca, servername: 'localhost' });
   socket.setNoDelay(true);
   await new Promise<void>((resolve, reject) => {
@@ -48,7 +48,7 @@ export async function retrAll(target: ImapTarget, user: string, password: string
   await command('');
   await command(`USER ${user}`);
   await command(`PASS ${password}`);
-  for (let n = 1; n <= count; n++) {
+  for (let n = first; n <= count; n++) {
     const done = new Promise<void>((resolve) => (bodyDone = resolve));
     const status = await command(`RETR ${n}`, true);
     if (!status.startsWith('+OK')) throw new Error(`RETR ${n}: ${status}`);

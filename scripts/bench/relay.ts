@@ -106,6 +106,18 @@ async function peakRssFetching(uid: number, options: { config?: string } = {}): 
   }
 }
 
+/** The same for POP3: a fresh inboxguard in front of Dovecot's POP3S while one RETR of message `n` goes through it. */
+async function peakRssRetr(n: number, options: { config?: string } = {}): Promise<{ peakRssMiB: number; idleRssMiB: number; messageMiB: number }> {
+  const guard = await startInboxguard(`localhost:${dovecot.ports.pop3s}`, dovecot.caPath, ['--protocol', 'pop3'], options);
+  try {
+    const idle = guard.peakRssMiB();
+    const bytes = await retrAll({ port: guard.port, ca: guard.caPem }, 'bob', 'secret', n, n);
+    return { idleRssMiB: round1(idle), peakRssMiB: round1(guard.peakRssMiB()), messageMiB: round1(bytes / MiB) };
+  } finally {
+    await guard.stop();
+  }
+}
+
 const series = () => Object.fromEntries(names.map((name) => [name, [] as number[]]));
 const throughput = series();
 const pop = series();
@@ -144,6 +156,7 @@ try {
     peakRssScanningOffDuringBulkMiB: { imap: round1(offImap.peakRssMiB()), pop3: round1(offPop.peakRssMiB()) },
     largeMessages: { message21MiB: await peakRssFetching(1), message200MiB: await peakRssFetching(2) },
     largeMessagesScanningOff: { message21MiB: await peakRssFetching(1, SCANNING_OFF), message200MiB: await peakRssFetching(2, SCANNING_OFF) },
+    largeMessagesPop3: { message200MiB: await peakRssRetr(2), scanningOff: await peakRssRetr(2, SCANNING_OFF) },
     node: process.version,
     loadavg: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
   };
