@@ -4,7 +4,7 @@
 import type { Finding } from '../../../types/verdict.js';
 import type { ContentEngine, ContentInfo, FileFacts } from '../../types.js';
 import { findingLocation } from '../finding-location.js';
-import type { AhoCorasickOptions } from './body/aho-corasick.js';
+import type { BodyMatcherOptions } from './body/body-database.js';
 import { EICAR_NAME, isEicarTestFile } from './eicar.js';
 import { detectFileType } from './file-type/detect-file-type.js';
 import { HashPass } from './hash/hash-pass.js';
@@ -21,7 +21,7 @@ export interface BuiltinEngineOptions {
   /** Load src/scan/signatures too (default true). */
   includeShippedSignatures?: boolean;
   /** Tuning for tests and benchmarks. */
-  automaton?: AhoCorasickOptions;
+  automaton?: BodyMatcherOptions;
 }
 
 export interface BuiltinEngine extends ContentEngine {
