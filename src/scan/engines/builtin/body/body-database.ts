@@ -150,6 +150,11 @@ export class BodyScan {
     private readonly detectedType: DetectedType,
   ) {}
 
+  /** False when no signature applies to the file's type: feeding it does nothing. */
+  get searching(): boolean {
+    return this.matcher !== null;
+  }
+
   /** Runs data[start, end) through the matcher; slices must follow each other. */
   feed(start: number, end: number): void {
     if (this.matcher === null) return;
