@@ -30,8 +30,11 @@ const MAX_SAMPLED_LENGTH = 8;
 /** Size of the triple bit set: 128 KiB, so that a few thousand patterns leave it mostly empty. */
 const TRIPLE_BITS = 1 << 20;
 
+const TRIPLE_HASH = 0x9e3779b1;
+const TRIPLE_SHIFT = 12;
+
 function tripleHash(a: number, b: number, c: number): number {
-  return Math.imul((a << 16) | (b << 8) | c, 0x9e3779b1) >>> 12;
+  return Math.imul((a << 16) | (b << 8) | c, TRIPLE_HASH) >>> TRIPLE_SHIFT;
 }
 
 export class AhoCorasick {
@@ -180,6 +183,7 @@ export class AhoCorasick {
     const shallow = this.shallow;
     const startPairs = this.startPairs;
     const anyTriples = this.anyTriples;
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     const step = this.sampleStep;
     const reach = step - 1;
     let sampleFrom = step > 0 ? start : end;
@@ -193,10 +197,18 @@ export class AhoCorasick {
         if (i >= sampleFrom) {
           // Starts from i - 1 on are still open; a probe at k rules out starts in [k - reach, k].
           let k = i - 1 + reach;
-          while (k + 2 < end) {
-            const h = Math.imul((data[k] << 16) | (data[k + 1] << 8) | data[k + 2], 0x9e3779b1) >>> 12;
+          // Three bytes from one big-endian 32-bit read while a fourth is there, byte by byte at the end.
+          while (k + 3 < end) {
+            const h = Math.imul(view.getUint32(k) >>> 8, TRIPLE_HASH) >>> TRIPLE_SHIFT;
             if ((anyTriples[h >>> 3] & (1 << (h & 7))) !== 0) break;
             k += step;
+          }
+          if (k + 3 >= end) {
+            while (k + 2 < end) {
+              const h = Math.imul((data[k] << 16) | (data[k + 1] << 8) | data[k + 2], TRIPLE_HASH) >>> TRIPLE_SHIFT;
+              if ((anyTriples[h >>> 3] & (1 << (h & 7))) !== 0) break;
+              k += step;
+            }
           }
           if (k - reach > i) {
             i = k - reach;
@@ -220,6 +232,7 @@ export class AhoCorasick {
     const shallow = this.shallow;
     const startPairs = this.startPairs;
     const anyTriples = this.anyTriples;
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     const step = this.sampleStep;
     const reach = step - 1;
     let sampleFrom = step > 0 ? start : end;
@@ -245,10 +258,18 @@ export class AhoCorasick {
       if (shallow[s] !== 0) {
         if (i >= sampleFrom) {
           let k = i - 1 + reach;
-          while (k + 2 < end) {
-            const h = Math.imul((data[k] << 16) | (data[k + 1] << 8) | data[k + 2], 0x9e3779b1) >>> 12;
+          // Three bytes from one big-endian 32-bit read while a fourth is there, byte by byte at the end.
+          while (k + 3 < end) {
+            const h = Math.imul(view.getUint32(k) >>> 8, TRIPLE_HASH) >>> TRIPLE_SHIFT;
             if ((anyTriples[h >>> 3] & (1 << (h & 7))) !== 0) break;
             k += step;
+          }
+          if (k + 3 >= end) {
+            while (k + 2 < end) {
+              const h = Math.imul((data[k] << 16) | (data[k + 1] << 8) | data[k + 2], TRIPLE_HASH) >>> TRIPLE_SHIFT;
+              if ((anyTriples[h >>> 3] & (1 << (h & 7))) !== 0) break;
+              k += step;
+            }
           }
           if (k - reach > i) {
             i = k - reach;
