@@ -3,7 +3,10 @@
 // hashes (MD5 .hdb and SHA256 .hsb), over 200 MB of random data scanned as 10 MB files, a few of
 // them carrying planted signature matches. Both engines must agree on what they found.
 //
-//   node --import tsx scripts/bench/scan-engines.ts [--total-mb 200] [--file-mb 10] [--runs 3]
+//   node --import tsx scripts/bench/scan-engines.ts [--total-mb 200] [--file-mb 10] [--runs 3] [--baseline DIR]
+//
+// --baseline DIR: another checkout (e.g. `git worktree add /tmp/base <commit>`, with node_modules) whose
+// builtin engine is measured in the same run, runs interleaved with this one's, for a before/after ratio.
 //
 // Prints JSON. Only ratios from one run on one machine mean anything.
 import { randomBytes } from 'node:crypto';
@@ -23,6 +26,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     'ndb-count': { type: 'string', default: '1000' },
     'hash-count': { type: 'string', default: '100000' },
+    baseline: { type: 'string' },
   },
 });
 const MB = 1024 * 1024;
@@ -76,18 +80,34 @@ function hashSignatures(count: number, hashBytes: number, prefix: string): strin
   return `${lines.join('\n')}\n`;
 }
 
-async function throughput(engine: ContentEngine, files: Buffer[]): Promise<{ mbPerSecond: number; seconds: number; detections: string[] }> {
+interface Throughput {
+  mbPerSecond: number;
+  seconds: number;
+  detections: string[];
+}
+
+/** Best of `runs` for each engine, their runs interleaved so that a change in load hits all of them alike. */
+async function throughputs(engines: ContentEngine[], files: Buffer[]): Promise<Throughput[]> {
   const info: ContentInfo = { location: [], insideArchive: false };
-  let best = Infinity;
-  let detections: string[] = [];
+  const best = engines.map(() => Infinity);
+  const detections: string[][] = engines.map(() => []);
   for (let run = 0; run < runs; run++) {
-    const started = performance.now();
-    const found: string[] = [];
-    for (const [index, file] of files.entries()) for (const finding of await engine.scan(file, info)) found.push(`${index}:${finding.name}`);
-    best = Math.min(best, (performance.now() - started) / 1000);
-    detections = found.sort();
+    for (const [which, engine] of engines.entries()) {
+      const started = performance.now();
+      const found: string[] = [];
+      for (const [index, file] of files.entries()) for (const finding of await engine.scan(file, info)) found.push(`${index}:${finding.name}`);
+      best[which] = Math.min(best[which], (performance.now() - started) / 1000);
+      detections[which] = found.sort();
+    }
   }
-  return { mbPerSecond: Math.round((files.reduce((n, f) => n + f.length, 0) / MB / best) * 10) / 10, seconds: Math.round(best * 1000) / 1000, detections };
+  const megabytes = files.reduce((n, f) => n + f.length, 0) / MB;
+  return best.map((seconds, which) => ({ mbPerSecond: Math.round((megabytes / seconds) * 10) / 10, seconds: Math.round(seconds * 1000) / 1000, detections: detections[which] }));
+}
+
+/** The builtin engine of another checkout, loaded with the same signatures. */
+async function baselineEngine(checkout: string, signatureDir: string): Promise<ContentEngine> {
+  const module = (await import(join(checkout, 'src/scan/engines/builtin/index.ts'))) as { createBuiltinEngine: typeof createBuiltinEngine };
+  return module.createBuiltinEngine({ signatureDirs: [signatureDir], includeShippedSignatures: false });
 }
 
 async function main(): Promise<void> {
@@ -110,16 +130,26 @@ async function main(): Promise<void> {
     const builtin = await createBuiltinEngine({ signatureDirs: [dir], includeShippedSignatures: false });
     const builtinLoadSeconds = (performance.now() - loadStarted) / 1000;
     const clamdEngine = createClamdEngine({ address: { socket: clamd.socketPath }, timeoutMs: 120_000 });
+    const baseline = values.baseline ? await baselineEngine(values.baseline, dir) : undefined;
 
-    const builtinResult = await throughput(builtin, files);
-    const clamdResult = await throughput(clamdEngine, files);
-    const agree = JSON.stringify(builtinResult.detections) === JSON.stringify(clamdResult.detections);
+    const [builtinResult, clamdResult, baselineResult] = await throughputs([builtin, clamdEngine, ...(baseline ? [baseline] : [])], files);
+    const agree = [clamdResult, ...(baselineResult ? [baselineResult] : [])].every((other) => JSON.stringify(builtinResult.detections) === JSON.stringify(other.detections));
     const report = {
       data: { totalMB: totalBytes / MB, fileMB: fileBytes / MB, files: files.length, runs, measure: 'best run' },
       signatures: { ndb: ndbCount, hashes: hashCount, builtinLoaded: builtin.signatureCount, builtinLoadSeconds: Math.round(builtinLoadSeconds * 100) / 100, builtinWarnings: builtin.warnings.length },
       builtin: { mbPerSecond: builtinResult.mbPerSecond, seconds: builtinResult.seconds },
       clamd: { mbPerSecond: clamdResult.mbPerSecond, seconds: clamdResult.seconds, transport: 'INSTREAM over Unix socket', version: await clamdEngine.version() },
       ratio: Math.round((builtinResult.mbPerSecond / clamdResult.mbPerSecond) * 100) / 100,
+      ...(baselineResult
+        ? {
+            baseline: {
+              dir: values.baseline,
+              mbPerSecond: baselineResult.mbPerSecond,
+              ratioToClamd: Math.round((baselineResult.mbPerSecond / clamdResult.mbPerSecond) * 100) / 100,
+              speedup: Math.round((builtinResult.mbPerSecond / baselineResult.mbPerSecond) * 100) / 100,
+            },
+          }
+        : {}),
       detections: { builtin: builtinResult.detections.length, clamd: clamdResult.detections.length, agree },
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -36,16 +36,21 @@ export interface RuleTrace {
 }
 
 /** Everything the CPU side of a scan produces; plain data, so it can cross a worker boundary. */
-export interface Evaluation {
+export type Evaluation = EvaluationCore & KeptOriginal;
+
+/**
+ * Set when the original must be kept in quarantine (before delivery, when the rewrite names it): its
+ * id and the original's SHA-256, hashed only then.
+ */
+type KeptOriginal = { quarantineId: string; sha256: string } | { quarantineId?: undefined; sha256?: undefined };
+
+interface EvaluationCore {
   inspection: MessageInspection;
   decision: Decision;
   /** The bytes to deliver; absent when the original goes out unchanged. */
   rewritten?: Rewritten;
   /** Decoration the rules or the settings asked for that the delivery lacks, for the event. */
   decorationDropped?: DecorationDropped;
-  sha256: string;
-  /** Set when the original must be kept in quarantine (before delivery, when the rewrite names it). */
-  quarantineId?: string;
   /** From the top-level header (whole messages, or a section whose message header the engine fetched along), for events and the quarantine index. */
   headline: Headline;
   rules: RuleApplication[];
@@ -85,9 +90,6 @@ export type Evaluator = (bytes: Buffer, context: BodyContext, options?: Evaluate
 export function createEvaluator(inspector: FileInspector, policy: PolicySettings, verdicts?: KnownVerdicts): Evaluator {
   const engineNames = inspector.engines.map((engine) => engine.name);
   return async (bytes, context, options = {}) => {
-    // A section fetched on its own is kept and named as the message it belongs to (section-context.ts).
-    const original = originalMessage(bytes, context);
-    const sha256 = createHash('sha256').update(original).digest('hex');
     const shape = shapeOf(bytes, context);
     const identity = shape.kind === 'message' ? bytes : messageHeaderOf(context);
     const envelope = identity ? await readEnvelope(identity).catch(() => undefined) : undefined;
@@ -106,20 +108,26 @@ export function createEvaluator(inspector: FileInspector, policy: PolicySettings
       result: result.trace,
     };
     const submissions = verdicts?.submitting ? submissionsOf(shape, inspection, decision, verdicts) : [];
-    const base = { inspection, decision, sha256, headline, rules, hits, trace, ...(submissions.length > 0 ? { submissions } : {}) };
+    const base = { inspection, decision, headline, rules, hits, trace, ...(submissions.length > 0 ? { submissions } : {}) };
     const marking = markingFor(engineNames, policy, inspection.verdict, decision);
     const keepsOriginal = decision.action !== 'deliver' || decision.keepCopy;
-    const quarantineId = keepsOriginal ? quarantineIdFor(sha256) : undefined;
+    // A section fetched on its own is kept and named as the message it belongs to (section-context.ts).
+    const kept = keepsOriginal ? keptOriginal(originalMessage(bytes, context)) : {};
     if (decision.action === 'deliver') {
-      if (!shape.canMark || !marksAnything(marking)) return { ...base, quarantineId };
+      if (!shape.canMark || !marksAnything(marking)) return { ...base, ...kept };
       // A delivered message has no bytes to spare: any decoration would make it longer than the size the
       // client may already hold, and a client reading up to that size would lose the end of the message.
-      return { ...base, quarantineId, decorationDropped: { dropped: decorationsOf(marking), reason: MARK_ONLY_REASON } };
+      return { ...base, ...kept, decorationDropped: { dropped: decorationsOf(marking), reason: MARK_ONLY_REASON } };
     }
     const detections = inspection.findings.map((finding) => finding.name);
-    const rewritten = applyDecision(bytes, shape, decision, marking, quarantineId, detections);
-    return { ...base, quarantineId, rewritten, decorationDropped: rewritten.decorationDropped };
+    const rewritten = applyDecision(bytes, shape, decision, marking, kept.quarantineId, detections);
+    return { ...base, ...kept, rewritten, decorationDropped: rewritten.decorationDropped };
   };
+}
+
+function keptOriginal(original: Buffer): KeptOriginal {
+  const sha256 = createHash('sha256').update(original).digest('hex');
+  return { quarantineId: quarantineIdFor(sha256), sha256 };
 }
 
 /** Parts the submission policy selects among those the message still delivers. */

@@ -1,6 +1,13 @@
 // Tolerant base64 (RFC 2045 §6.8): whitespace and stray bytes are skipped, and decoding carries on after
 // "=" padding (some mailers concatenate encoded chunks), so a scanner sees at least what any client sees.
 // inspectBase64 tells clean input from garbage so the caller can flag it.
+//
+// Most bodies are regular: lines of the same number of base64 characters, each ended the same way.
+// That part is checked and decoded natively (Node's decoder, about ten times the speed of a JS loop
+// over every byte), and only what follows it (the last lines, padding, anything irregular) goes
+// through the byte-by-byte loop. Node's decoder skips what is not base64 and stops at "=", so a chunk
+// of 4n characters decodes to exactly 3n bytes only when every one of them is a base64 character; it
+// also takes "-" and "_" (base64url), which are therefore kept out of the native part.
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const INVALID = 255;
@@ -12,6 +19,13 @@ for (let index = 0; index < ALPHABET.length; index++) SEXTET[ALPHABET.charCodeAt
 SEXTET[0x3d] = PAD;
 for (const whitespace of [0x20, 0x09, 0x0d, 0x0a]) SEXTET[whitespace] = SPACE;
 
+const LF = 0x0a;
+const CR = 0x0d;
+/** About this many encoded bytes are decoded natively at a time (a multiple of 4 lines each). */
+const CHUNK_BYTES = 1 << 20;
+/** A body without line breaks leaves at least this much to the exact loop, where its padding is. */
+const UNBROKEN_TAIL = 16;
+
 export interface Base64Inspection {
   /** Bytes that are neither base64 characters, padding nor whitespace. */
   invalidBytes: number;
@@ -21,9 +35,84 @@ export interface Base64Inspection {
   remainder: number;
 }
 
-export function inspectBase64(bytes: Buffer): Base64Inspection {
-  // Counting with comparisons rather than branches keeps this loop at several hundred MB/s in V8;
-  // it is most of what walking a large message costs.
+/** Bytes [0, end) hold only whole lines of base64 characters with their line ends: `characters` of them, a multiple of 4. */
+interface NativePrefix {
+  end: number;
+  characters: number;
+  /** Bytes decoded into the sink. */
+  written: number;
+}
+
+interface Layout {
+  /** Characters per line and bytes per line end (0: one unbroken line). */
+  lineChars: number;
+  eolBytes: number;
+  /** Whole lines, a multiple of 4, all but the last line of the body. */
+  lines: number;
+}
+
+/** Where the first base64url byte ("-" or "_") is in bytes[0, end), or end. */
+function base64UrlByte(bytes: Buffer, end: number): number {
+  const region = bytes.subarray(0, end);
+  const dash = region.indexOf(0x2d);
+  const underscore = region.indexOf(0x5f);
+  return Math.min(dash === -1 ? end : dash, underscore === -1 ? end : underscore);
+}
+
+function regularLayout(bytes: Buffer): Layout | undefined {
+  const length = bytes.length;
+  const newline = bytes.indexOf(LF);
+  if (newline === -1) {
+    const lineChars = base64UrlByte(bytes, Math.max(0, length - UNBROKEN_TAIL)) & ~3;
+    return lineChars > 0 ? { lineChars, eolBytes: 0, lines: 1 } : undefined;
+  }
+  const eolBytes = newline > 0 && bytes[newline - 1] === CR ? 2 : 1;
+  const lineChars = newline + 1 - eolBytes;
+  if (lineChars === 0) return undefined;
+  const stride = lineChars + eolBytes;
+  let lines = 0;
+  for (let end = stride; end <= length && bytes[end - 1] === LF && (eolBytes === 1 || bytes[end - 2] === CR); end += stride) lines++;
+  // The last line often ends in padding: it goes to the exact loop, and so do lines from a base64url byte on.
+  lines = Math.max(0, lines - 1);
+  lines = Math.floor(base64UrlByte(bytes, lines * stride) / stride) & ~3;
+  return lines > 0 ? { lineChars, eolBytes, lines } : undefined;
+}
+
+/**
+ * Decodes the regular prefix natively, chunk by chunk, copying it into `sink` when given (otherwise
+ * it is only checked); stops before the first chunk that is not all base64 characters.
+ */
+function nativePrefix(bytes: Buffer, sink?: Buffer): NativePrefix {
+  const layout = regularLayout(bytes);
+  if (!layout) return { end: 0, characters: 0, written: 0 };
+  const stride = layout.lineChars + layout.eolBytes;
+  const linesPerChunk = Math.max(4, Math.floor(CHUNK_BYTES / stride) & ~3);
+  let end = 0;
+  let characters = 0;
+  let written = 0;
+  for (let line = 0; line < layout.lines; line += linesPerChunk) {
+    const lines = Math.min(linesPerChunk, layout.lines - line);
+    const chunkEnd = end + lines * stride;
+    const expected = (lines * layout.lineChars * 3) / 4;
+    // Buffer.from(string, 'base64') measured faster than writing the string into a buffer.
+    const decoded = Buffer.from(bytes.toString('latin1', end, chunkEnd), 'base64');
+    if (decoded.length !== expected) break;
+    if (sink) decoded.copy(sink, written);
+    end = chunkEnd;
+    characters += lines * layout.lineChars;
+    written += expected;
+  }
+  return { end, characters, written };
+}
+
+interface ExactCount {
+  characters: number;
+  invalidBytes: number;
+  dataAfterPadding: boolean;
+}
+
+function countExactly(bytes: Buffer): ExactCount {
+  // Counting with comparisons rather than branches keeps this loop at several hundred MB/s in V8.
   let characters = 0;
   let invalidBytes = 0;
   for (let index = 0; index < bytes.length; index++) {
@@ -36,7 +125,14 @@ export function inspectBase64(bytes: Buffer): Base64Inspection {
   if (firstPad !== -1) {
     for (let index = firstPad + 1; index < bytes.length && !dataAfterPadding; index++) dataAfterPadding = SEXTET[bytes[index]] < 64;
   }
-  return { invalidBytes, dataAfterPadding, remainder: characters % 4 };
+  return { characters, invalidBytes, dataAfterPadding };
+}
+
+export function inspectBase64(bytes: Buffer): Base64Inspection {
+  const prefix = nativePrefix(bytes);
+  // The prefix holds no padding and no stray byte, so the rest alone decides those.
+  const rest = countExactly(bytes.subarray(prefix.end));
+  return { invalidBytes: rest.invalidBytes, dataAfterPadding: rest.dataAfterPadding, remainder: (prefix.characters + rest.characters) % 4 };
 }
 
 export function base64Problem(inspection: Base64Inspection): string | undefined {
@@ -46,14 +142,17 @@ export function base64Problem(inspection: Base64Inspection): string | undefined 
   return undefined;
 }
 
-export function decodeBase64(bytes: Buffer, inspection: Base64Inspection = inspectBase64(bytes)): Buffer {
-  if (inspection.invalidBytes === 0 && !inspection.dataAfterPadding) return Buffer.from(bytes.toString('latin1'), 'base64');
-  return decodeTolerantly(bytes);
+export function decodeBase64(bytes: Buffer): Buffer {
+  const output = Buffer.allocUnsafe(Math.ceil((bytes.length * 3) / 4) + 3);
+  const prefix = nativePrefix(bytes, output);
+  // The prefix ends on a whole quantum, so the tolerant decoding of the rest starts afresh.
+  const written = prefix.written + decodeTolerantly(bytes.subarray(prefix.end), output, prefix.written);
+  return output.subarray(0, written);
 }
 
-function decodeTolerantly(bytes: Buffer): Buffer {
-  const output = Buffer.allocUnsafe(Math.ceil((bytes.length * 3) / 4) + 3);
-  let written = 0;
+/** Decodes into output from `at`; returns the number of bytes written. */
+function decodeTolerantly(bytes: Buffer, output: Buffer, at: number): number {
+  let written = at;
   let quantum = 0;
   let count = 0;
   const flushPartial = (): void => {
@@ -79,5 +178,5 @@ function decodeTolerantly(bytes: Buffer): Buffer {
     } else if (sextet === PAD) flushPartial();
   }
   flushPartial();
-  return output.subarray(0, written);
+  return written - at;
 }

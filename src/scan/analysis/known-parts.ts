@@ -2,12 +2,12 @@
 // verdict store, looked up by the part's SHA-256) or a decision the pipeline hands the evaluation
 // (a stage-2 verdict just reached, `holds block`, analysis.onTimeout=block). A blocking one becomes
 // the part's finding, so the result rules act on it like on any detection (engine `analysis:NAME`).
-import { createHash } from 'node:crypto';
 import type { AnalysisConfig } from '../../config/analysis-schema.js';
 import type { AnalysisVerdict } from '../../types/analysis-verdict.js';
 import type { AnalysisEngineName, Finding } from '../../types/verdict.js';
 import type { VerdictRecord } from '../../store/verdicts.js';
 import { isBlocking } from './submission.js';
+import { digestOf } from '../content-digest.js';
 
 /** A decision about a part that the pipeline passes into an evaluation (crosses the worker boundary). */
 export interface KnownPart {
@@ -39,8 +39,9 @@ export interface KnownVerdicts {
  */
 export type VerdictLookup = (sha256: string) => VerdictRecord | undefined | Promise<VerdictRecord | undefined>;
 
+/** Shared with the builtin engine's .hsb lookup, so the part is hashed once. */
 export function sha256Of(content: Buffer): string {
-  return createHash('sha256').update(content).digest('hex');
+  return digestOf(content, 'sha256');
 }
 
 export function analysisEngine(backend: string): AnalysisEngineName {

@@ -4,7 +4,7 @@
 import type { Finding } from '../../../types/verdict.js';
 import type { ContentEngine, ContentInfo, FileFacts } from '../../types.js';
 import { findingLocation } from '../finding-location.js';
-import type { AhoCorasickOptions } from './body/aho-corasick.js';
+import type { BodyMatcherOptions } from './body/body-database.js';
 import { EICAR_NAME, isEicarTestFile } from './eicar.js';
 import { detectFileType } from './file-type/detect-file-type.js';
 import { HashPass } from './hash/hash-pass.js';
@@ -21,7 +21,7 @@ export interface BuiltinEngineOptions {
   /** Load src/scan/signatures too (default true). */
   includeShippedSignatures?: boolean;
   /** Tuning for tests and benchmarks. */
-  automaton?: AhoCorasickOptions;
+  automaton?: BodyMatcherOptions;
 }
 
 export interface BuiltinEngine extends ContentEngine {
@@ -42,22 +42,33 @@ export async function createBuiltinEngine(options: BuiltinEngineOptions): Promis
   loaded.bodies.prepare();
   const { hashes, bodies } = loaded;
 
-  const facts = (content: Buffer, info: ContentInfo): FileFacts => detectFileType(content, info.fileName);
+  // The inspection asks for a part's facts before the scan asks again: detected once per file.
+  const detected = new WeakMap<Buffer, { fileName?: string; facts: FileFacts }>();
+  const facts = (content: Buffer, info: ContentInfo): FileFacts => {
+    const known = detected.get(content);
+    if (known && known.fileName === info.fileName) return known.facts;
+    const fileFacts = detectFileType(content, info.fileName);
+    detected.set(content, { fileName: info.fileName, facts: fileFacts });
+    return fileFacts;
+  };
 
   const scan = async (content: Buffer, info: ContentInfo): Promise<Finding[]> => {
     const fileFacts = facts(content, info);
-    const hashPass = new HashPass(hashes.algorithmsFor(content.length));
+    const algorithms = hashes.algorithmsFor(content.length);
+    const hashPass = new HashPass(algorithms, content);
     const bodyScan = bodies.size > 0 ? bodies.startScan(content, fileFacts.detectedType) : undefined;
-    await forEachSlice(content.length, (start, end) => {
-      if (!hashPass.idle) hashPass.update(content.subarray(start, end));
-      bodyScan?.feed(start, end);
-    });
+    if (!hashPass.idle || bodyScan?.searching) {
+      await forEachSlice(content.length, (start, end) => {
+        if (!hashPass.idle) hashPass.update(content.subarray(start, end));
+        bodyScan?.feed(start, end);
+      });
+    }
 
     const location = findingLocation(info);
     const signature = (name: string): Finding => ({ engine: 'builtin', name, kind: 'signature', location });
     const findings: Finding[] = [];
     if (isEicarTestFile(content)) findings.push(signature(EICAR_NAME));
-    const names = new Set([...(hashPass.idle ? [] : hashes.match(content.length, hashPass.digests())), ...(bodyScan?.names() ?? [])]);
+    const names = new Set([...(algorithms.length === 0 ? [] : hashes.match(content.length, hashPass.digests())), ...(bodyScan?.names() ?? [])]);
     for (const name of names) findings.push(signature(unofficialName(name)));
     for (const name of heuristicNames(fileFacts, info)) findings.push({ engine: 'builtin', name, kind: 'heuristic', location });
     return findings;

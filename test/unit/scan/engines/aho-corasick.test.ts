@@ -45,6 +45,38 @@ describe('AhoCorasick', () => {
     });
   }
 
+  // Patterns of 4 bytes and more turn on the sampled skip (one probe every few bytes); random data in a
+  // small alphabet makes probes hit, miss and straddle the slice boundaries.
+  const longPattern = fc.array(smallAlphabet, { minLength: 4, maxLength: 12 }).map((b) => Uint8Array.from(b));
+  const longData = fc.array(smallAlphabet, { maxLength: 600 }).map((b) => Uint8Array.from(b));
+  for (const layout of ['dense', 'hybrid'] as const) {
+    it(`agrees with a naive matcher with the sampled skip (${layout} layout, any split point)`, () => {
+      fc.assert(
+        fc.property(fc.array(longPattern, { minLength: 1, maxLength: 12 }), longData, fc.nat({ max: 600 }), (patterns, content, cut) => {
+          const automaton = new AhoCorasick(patterns, { denseStateLimit: layout === 'dense' ? 1 << 20 : 0 });
+          assert.deepEqual(occurrences(automaton, content, cut), naiveOccurrences(patterns, content));
+        }),
+        { numRuns: 1500 },
+      );
+    });
+  }
+
+  it('the sampled skip finds patterns planted in random bytes, in slices of any size', () => {
+    const random = fc.sample(fc.uint8Array({ minLength: 5, maxLength: 9 }), { numRuns: 300, seed: 11 });
+    const patterns = random.map((pattern) => Buffer.from(pattern));
+    const automaton = new AhoCorasick(patterns);
+    const data = Buffer.from(fc.sample(fc.uint8Array({ minLength: 100_000, maxLength: 100_000 }), { numRuns: 1, seed: 12 })[0]);
+    for (let i = 0; i < 40; i++) patterns[i * 7].forEach((byte, at) => (data[1000 + i * 2399 + at] = byte));
+    const expected = naiveOccurrences(patterns, data);
+    assert.ok(expected.length >= 40);
+    for (const slice of [1, 2, 3, 7, 64, 4096, data.length]) {
+      const found: string[] = [];
+      let state = 0;
+      for (let start = 0; start < data.length; start += slice) state = automaton.scan(data, start, Math.min(data.length, start + slice), state, (id, end) => found.push(`${id}@${end}`));
+      assert.deepEqual(found.sort(), expected, `slices of ${slice}`);
+    }
+  });
+
   it('switches to the hybrid layout past the dense state budget', () => {
     const patterns = Array.from({ length: 200 }, (_, i) => Buffer.from(`pattern-${i}-xyz`));
     assert.equal(new AhoCorasick(patterns).layout, 'dense');

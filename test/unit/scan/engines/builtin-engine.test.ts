@@ -4,6 +4,8 @@ import { readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { createBuiltinEngine, EICAR_STRING, formatWarning, shippedSignatureDir, type BuiltinEngine } from '../../../../src/scan/engines/builtin/index.js';
 import { SLICE_BYTES } from '../../../../src/scan/engines/builtin/slices.js';
+import { sha256Of } from '../../../../src/scan/analysis/known-parts.js';
+import { knownDigest, rememberDigest } from '../../../../src/scan/content-digest.js';
 import { minimalPe } from './samples.js';
 import { NO_INFO, removeDir, signatureDir } from './signature-dirs.js';
 
@@ -128,6 +130,23 @@ describe('builtin engine: user signature directories', () => {
 
   it('a missing directory is an error that names it', async () => {
     await assert.rejects(createBuiltinEngine({ signatureDirs: ['/nonexistent/sigs'] }), /signature directory \/nonexistent\/sigs does not exist/);
+  });
+
+  it('hashes each file once per algorithm: a SHA-256 already computed for the bytes is taken, not computed again', async () => {
+    const other = randomBytes(5000);
+    // Stands for the verdict store's lookup having hashed these bytes: the engine must use it as it is.
+    rememberDigest(other, 'sha256', sha256(content));
+    assert.deepEqual(await names(engine, other), ['User.SHA256.AnySize.UNOFFICIAL']);
+  });
+
+  it('remembers the digests it computed for the next one who asks (the verdict store lookup)', async () => {
+    const copy = Buffer.from(content);
+    assert.equal(knownDigest(copy, 'sha256'), undefined);
+    await names(engine, copy);
+    assert.equal(knownDigest(copy, 'sha256'), sha256(content));
+    assert.equal(knownDigest(copy, 'md5'), md5(content));
+    rememberDigest(copy, 'sha256', 'f'.repeat(64));
+    assert.equal(sha256Of(copy), 'f'.repeat(64), 'known-parts takes the remembered digest');
   });
 });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { BodyDatabase } from '../../../../src/scan/engines/builtin/body/body-database.js';
+import { BodyDatabase, type BodyMatcherOptions } from '../../../../src/scan/engines/builtin/body/body-database.js';
 import { parseNdbLine, type NdbSignature } from '../../../../src/scan/engines/builtin/body/ndb-line.js';
 import type { DetectedType } from '../../../../src/types/verdict.js';
 import { regExpMatches } from './reference-matchers.js';
@@ -13,8 +13,8 @@ function signature(line: string): NdbSignature {
 }
 
 /** Names found in data by a database of the given lines, fed in slices of sliceBytes. */
-function scan(lines: string[], data: Buffer | string, detectedType: DetectedType = 'unknown', sliceBytes = 7): string[] {
-  const database = new BodyDatabase();
+function scan(lines: string[], data: Buffer | string, detectedType: DetectedType = 'unknown', sliceBytes = 7, options: BodyMatcherOptions = {}): string[] {
+  const database = new BodyDatabase(options);
   for (const line of lines) database.add(signature(line));
   const buffer = Buffer.isBuffer(data) ? data : Buffer.from(data, 'latin1');
   const bodyScan = database.startScan(buffer, detectedType);
@@ -155,35 +155,60 @@ const offsetText = fc.oneof(
 );
 const data = fc.array(fc.constantFrom(...ALPHABET, 0x44), { maxLength: 120 }).map((bytes) => Buffer.from(bytes));
 
+/** Anchors searched natively (Buffer.indexOf, the default for a few) and by the automaton. */
+const MATCHERS: Array<[string, BodyMatcherOptions]> = [
+  ['native search', {}],
+  ['automaton', { nativeAnchorLimit: 0 }],
+];
+
 describe('.ndb matching against a regular-expression reference', () => {
-  it('agrees on random signatures and data', () => {
+  for (const [matcher, options] of MATCHERS) {
+    it(`agrees on random signatures and data (${matcher})`, () => {
+      fc.assert(
+        fc.property(hexSignature, offsetText, data, fc.integer({ min: 1, max: 16 }), (pattern, offset, content, slice) => {
+          const line = `R:0:${offset}:${pattern}`;
+          const parsedLine = signature(line);
+          const expected = regExpMatches(parsedLine.tokens, parsedLine.offset, content);
+          assert.deepEqual(scan([line], content, 'unknown', slice, options), expected ? ['R'] : [], line);
+        }),
+        { numRuns: 3000 },
+      );
+    });
+  }
+
+  it('agrees with several signatures at once, whichever matcher finds their anchors', () => {
     fc.assert(
-      fc.property(hexSignature, offsetText, data, fc.integer({ min: 1, max: 16 }), (pattern, offset, content, slice) => {
-        const line = `R:0:${offset}:${pattern}`;
-        const parsedLine = signature(line);
-        const expected = regExpMatches(parsedLine.tokens, parsedLine.offset, content);
-        assert.deepEqual(scan([line], content, 'unknown', slice), expected ? ['R'] : [], line);
+      fc.property(fc.array(fc.tuple(hexSignature, offsetText), { minLength: 1, maxLength: 12 }), data, fc.integer({ min: 1, max: 16 }), (signatures, content, slice) => {
+        const lines = signatures.map(([pattern, offset], index) => `R${index}:0:${offset}:${pattern}`);
+        const expected = lines.filter((line) => {
+          const parsedLine = signature(line);
+          return regExpMatches(parsedLine.tokens, parsedLine.offset, content);
+        });
+        const names = (found: string[]) => [...found].sort();
+        for (const [, options] of MATCHERS) assert.deepEqual(names(scan(lines, content, 'unknown', slice, options)), names(expected.map((line) => line.split(':')[0])), lines.join('\n'));
       }),
-      { numRuns: 3000 },
+      { numRuns: 500 },
     );
   });
 });
 
 describe('.ndb matching on degenerate data', () => {
-  it('an anchor that occurs at every byte does not cost a check per byte', () => {
-    const lines = ['Run:0:*:41414141{0-1000}42', 'Star:0:*:41414141*4243'];
-    const data = Buffer.alloc(2 << 20, 0x41);
-    const scanCounting = () => {
-      const database = new BodyDatabase();
-      for (const line of lines) database.add(signature(line));
-      const bodyScan = database.startScan(data, 'unknown');
-      for (let start = 0; start < data.length; start += 1 << 20) bodyScan.feed(start, Math.min(data.length, start + (1 << 20)));
-      return bodyScan;
-    };
-    const none = scanCounting();
+  const lines = ['Run:0:*:41414141{0-1000}42', 'Star:0:*:41414141*4243'];
+  const data = Buffer.alloc(2 << 20, 0x41);
+  const scanCounting = (options: BodyMatcherOptions) => {
+    const database = new BodyDatabase(options);
+    for (const line of lines) database.add(signature(line));
+    const bodyScan = database.startScan(data, 'unknown');
+    for (let start = 0; start < data.length; start += 1 << 20) bodyScan.feed(start, Math.min(data.length, start + (1 << 20)));
+    return bodyScan;
+  };
+
+  it('an anchor that occurs at every byte does not cost a check per byte (automaton)', () => {
+    data[data.length - 1] = 0x41;
+    const none = scanCounting({ nativeAnchorLimit: 0 });
     assert.deepEqual(none.names(), []);
     data[data.length - 1] = 0x42;
-    const one = scanCounting();
+    const one = scanCounting({ nativeAnchorLimit: 0 });
     assert.deepEqual(one.names(), ['Run']);
     for (const { work } of [none, one]) {
       assert.ok(work.anchorHits > 2_000_000, `the anchor occurs at every byte (${work.anchorHits})`);
@@ -191,6 +216,56 @@ describe('.ndb matching on degenerate data', () => {
       assert.ok(work.localChecks <= lines.length * 1000, `${work.localChecks} local checks`);
       assert.ok(work.wholeFileChecks <= lines.length, `${work.wholeFileChecks} whole-file evaluations`);
     }
+    assert.deepEqual(scan(lines, data, 'unknown', 1 << 20, { nativeAnchorLimit: 0 }), ['Run'], 'the same through the scan helper');
+  });
+
+  it('the native search stops looking for an anchor once its signatures are settled', () => {
+    data[data.length - 1] = 0x41;
+    const none = scanCounting({});
+    assert.deepEqual(none.names(), []);
+    data[data.length - 1] = 0x42;
+    const one = scanCounting({});
+    assert.deepEqual(one.names(), ['Run']);
+    for (const { work } of [none, one]) {
+      // The budget of local checks, then the whole-file evaluations settle both signatures: no more hits.
+      assert.ok(work.anchorHits <= lines.length * 1000 + 1, `${work.anchorHits} anchor hits`);
+      assert.ok(work.localChecks <= lines.length * 1000, `${work.localChecks} local checks`);
+      assert.ok(work.wholeFileChecks <= lines.length, `${work.wholeFileChecks} whole-file evaluations`);
+    }
     assert.deepEqual(scan(lines, data, 'unknown', 1 << 20), ['Run'], 'the same through the scan helper');
+  });
+});
+
+describe('.ndb signatures grouped by target type', () => {
+  it('a file type no signature targets is not searched at all', () => {
+    const database = new BodyDatabase();
+    database.add(signature('PeOnly:1:*:4142434445464748'));
+    database.add(signature('PdfOnly:10:*:5152535455565758'));
+    assert.equal(database.matcherFor('text'), null);
+    const bodyScan = database.startScan(Buffer.from('..ABCDEFGH..QRSTUVWX..'), 'text');
+    bodyScan.feed(0, 22);
+    assert.deepEqual(bodyScan.work, { anchorHits: 0, localChecks: 0, wholeFileChecks: 0 });
+    assert.deepEqual(bodyScan.names(), []);
+  });
+
+  it('each type is searched only for the anchors of the signatures that target it', () => {
+    const database = new BodyDatabase({ nativeAnchorLimit: 0 });
+    // Six-byte patterns, each its own anchor: "Aa-pe!", "Bb-pe!", ...
+    const pePattern = (i: number): string => `${String.fromCharCode(65 + i, 97 + i)}-pe!`;
+    for (let i = 0; i < 20; i++) database.add(signature(`Pe${i}:1:*:${Buffer.from(pePattern(i)).toString('hex')}`));
+    database.add(signature('Any:0:*:616e792d616e63686f72'));
+    const groups = database.prepare();
+    const pe = groups.find((group) => group.types.includes('pe'))!;
+    const text = groups.find((group) => group.types.includes('text'))!;
+    assert.equal(pe.anchors, 21);
+    assert.equal(text.anchors, 1);
+    assert.ok(text.types.includes('unknown') && !text.types.includes('pe'));
+    const data = Buffer.from(`${pePattern(7)} any-anchor ${pePattern(13)}`);
+    for (const [type, expected] of [['pe', ['Pe7', 'Pe13', 'Any']], ['text', ['Any']]] as const) {
+      const bodyScan = database.startScan(data, type);
+      bodyScan.feed(0, data.length);
+      assert.deepEqual(bodyScan.names(), expected);
+      assert.equal(bodyScan.work.anchorHits, expected.length);
+    }
   });
 });

@@ -8,6 +8,10 @@
 // that byte, whatever came before. A 64 KiB table of the patterns' first byte pairs finds the next
 // place where that is not so; scanning random data then costs one table probe per byte, without the
 // dependent table walk, and gives exactly the automaton's result.
+// When every pattern is at least 4 bytes long (m bytes), the automaton skips further: any occurrence
+// starting in [k-m+2, k] has one of its first m-1 byte pairs at k, so probing one pair every m-1
+// bytes against the table of those pairs rules out whole stretches; only around a probe that hits
+// does the byte-pair skip above (and the table walk) take over, from the first start not ruled out.
 // scan() can be called slice by slice, carrying the state between calls.
 
 export type MatchCallback = (patternId: number, end: number) => void;
@@ -19,6 +23,19 @@ export interface AhoCorasickOptions {
 
 const DEFAULT_DENSE_STATE_LIMIT = 65_536;
 const ROOT = 0;
+/** Shorter patterns would make the sampled probes too close together to gain anything. */
+const MIN_SAMPLED_LENGTH = 4;
+/** Pairs from further into the patterns than this would only make probes hit more often. */
+const MAX_SAMPLED_LENGTH = 8;
+/** Size of the triple bit set: 128 KiB, so that a few thousand patterns leave it mostly empty. */
+const TRIPLE_BITS = 1 << 20;
+
+const TRIPLE_HASH = 0x9e3779b1;
+const TRIPLE_SHIFT = 12;
+
+function tripleHash(a: number, b: number, c: number): number {
+  return Math.imul((a << 16) | (b << 8) | c, TRIPLE_HASH) >>> TRIPLE_SHIFT;
+}
 
 export class AhoCorasick {
   readonly stateCount: number;
@@ -39,6 +56,10 @@ export class AhoCorasick {
   private readonly shallow: Uint8Array;
   /** 1 at (first byte << 8 | second byte) of each pattern; a one-byte pattern marks every pair ending in it. */
   private readonly startPairs = new Uint8Array(65_536);
+  /** Probe distance of the sampled skip (the shortest pattern's length - 1, capped), or 0 when it is off. */
+  private readonly sampleStep: number;
+  /** Bit set of the hashed byte triples found within the first sampleStep + 2 bytes of a pattern. */
+  private readonly anyTriples = new Uint8Array(TRIPLE_BITS >>> 3);
 
   constructor(patterns: readonly Uint8Array[], options: AhoCorasickOptions = {}) {
     // Trie, with children kept in one map keyed by state * 256 + byte while building.
@@ -68,6 +89,14 @@ export class AhoCorasick {
     for (const pattern of patterns) {
       if (pattern.length >= 2) this.startPairs[(pattern[0] << 8) | pattern[1]] = 1;
       else for (let before = 0; before < 256; before++) this.startPairs[(before << 8) | pattern[0]] = 1;
+    }
+    const shortest = Math.min(MAX_SAMPLED_LENGTH, ...patterns.map((pattern) => pattern.length));
+    this.sampleStep = shortest >= MIN_SAMPLED_LENGTH ? shortest - 2 : 0;
+    for (const pattern of this.sampleStep > 0 ? patterns : []) {
+      for (let at = 0; at < this.sampleStep; at++) {
+        const h = tripleHash(pattern[at], pattern[at + 1], pattern[at + 2]);
+        this.anyTriples[h >>> 3] |= 1 << (h & 7);
+      }
     }
 
     // Goto edges per state, sorted by byte.
@@ -153,6 +182,11 @@ export class AhoCorasick {
     const reports = this.reports;
     const shallow = this.shallow;
     const startPairs = this.startPairs;
+    const anyTriples = this.anyTriples;
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    const step = this.sampleStep;
+    const reach = step - 1;
+    let sampleFrom = step > 0 ? start : end;
     let s = state;
     let i = start;
     while (i < end) {
@@ -160,8 +194,31 @@ export class AhoCorasick {
       if (reports[s] !== 0) this.emit(s, i + 1, onMatch);
       i++;
       if (shallow[s] !== 0) {
+        if (i >= sampleFrom) {
+          // Starts from i - 1 on are still open; a probe at k rules out starts in [k - reach, k].
+          let k = i - 1 + reach;
+          // Three bytes from one big-endian 32-bit read while a fourth is there, byte by byte at the end.
+          while (k + 3 < end) {
+            const h = Math.imul(view.getUint32(k) >>> 8, TRIPLE_HASH) >>> TRIPLE_SHIFT;
+            if ((anyTriples[h >>> 3] & (1 << (h & 7))) !== 0) break;
+            k += step;
+          }
+          if (k + 3 >= end) {
+            while (k + 2 < end) {
+              const h = Math.imul((data[k] << 16) | (data[k + 1] << 8) | data[k + 2], TRIPLE_HASH) >>> TRIPLE_SHIFT;
+              if ((anyTriples[h >>> 3] & (1 << (h & 7))) !== 0) break;
+              k += step;
+            }
+          }
+          if (k - reach > i) {
+            i = k - reach;
+            s = ROOT;
+          }
+          sampleFrom = Math.min(end, k + 3);
+        }
+        // Pair by pair up to where the next probe takes over (the end when sampling is off).
         const from = i;
-        while (i < end && startPairs[(data[i - 1] << 8) | data[i]] === 0) i++;
+        while (i < sampleFrom && startPairs[(data[i - 1] << 8) | data[i]] === 0) i++;
         if (i > from) s = table[data[i - 1]];
       }
     }
@@ -174,6 +231,11 @@ export class AhoCorasick {
     const reports = this.reports;
     const shallow = this.shallow;
     const startPairs = this.startPairs;
+    const anyTriples = this.anyTriples;
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    const step = this.sampleStep;
+    const reach = step - 1;
+    let sampleFrom = step > 0 ? start : end;
     let s = state;
     let i = start;
     while (i < end) {
@@ -194,8 +256,30 @@ export class AhoCorasick {
       if (reports[s] !== 0) this.emit(s, i + 1, onMatch);
       i++;
       if (shallow[s] !== 0) {
+        if (i >= sampleFrom) {
+          let k = i - 1 + reach;
+          // Three bytes from one big-endian 32-bit read while a fourth is there, byte by byte at the end.
+          while (k + 3 < end) {
+            const h = Math.imul(view.getUint32(k) >>> 8, TRIPLE_HASH) >>> TRIPLE_SHIFT;
+            if ((anyTriples[h >>> 3] & (1 << (h & 7))) !== 0) break;
+            k += step;
+          }
+          if (k + 3 >= end) {
+            while (k + 2 < end) {
+              const h = Math.imul((data[k] << 16) | (data[k + 1] << 8) | data[k + 2], TRIPLE_HASH) >>> TRIPLE_SHIFT;
+              if ((anyTriples[h >>> 3] & (1 << (h & 7))) !== 0) break;
+              k += step;
+            }
+          }
+          if (k - reach > i) {
+            i = k - reach;
+            s = ROOT;
+          }
+          sampleFrom = Math.min(end, k + 3);
+        }
+        // Pair by pair up to where the next probe takes over (the end when sampling is off).
         const from = i;
-        while (i < end && startPairs[(data[i - 1] << 8) | data[i]] === 0) i++;
+        while (i < sampleFrom && startPairs[(data[i - 1] << 8) | data[i]] === 0) i++;
         // The root's row is row 0 in both layouts.
         if (i > from) s = table[data[i - 1]];
       }

@@ -1,12 +1,23 @@
-// All .ndb signatures of an engine: compiled patterns, and one Aho-Corasick automaton over their
-// anchors (signatures sharing an anchor share an automaton pattern). A BodyScan runs one file
-// through the automaton slice by slice and verifies each anchor hit.
-import type { DetectedType } from '../../../../types/verdict.js';
+// All .ndb signatures of an engine: compiled patterns, and their anchors (signatures sharing an
+// anchor share it). A file is searched only for the anchors of signatures whose target type allows
+// its detected type: one matcher per group of types that allow the same anchors, built once. A
+// group with a handful of anchors is searched natively (Buffer.indexOf), a larger one with an
+// Aho-Corasick automaton; a group with none is not searched at all. A BodyScan runs one file through
+// its group's matcher slice by slice and verifies each anchor hit.
+import { DETECTED_TYPES, type DetectedType } from '../../../../types/verdict.js';
 import { AhoCorasick, type AhoCorasickOptions } from './aho-corasick.js';
 import { anchorDecides, compilePattern, matchesAroundAnchor, matchesWholeFile, type CompiledPattern } from './compiled-signature.js';
+import { NativeAnchorSearch } from './native-anchor-search.js';
 import type { NdbSignature } from './ndb-line.js';
 import type { SignatureOffset } from './signature-offset.js';
 import { targetAllows, type TargetFilter } from './target-type.js';
+
+export interface BodyMatcherOptions extends AhoCorasickOptions {
+  /** Groups with at most this many anchors are searched with Buffer.indexOf (default 8). */
+  nativeAnchorLimit?: number;
+}
+
+const DEFAULT_NATIVE_ANCHOR_LIMIT = 8;
 
 interface BodySignature {
   name: string;
@@ -16,13 +27,18 @@ interface BodySignature {
   anchorDecides: boolean;
 }
 
+/** How the anchors of one group of detected types are found: automaton patterns map to anchor ids. */
+export type AnchorMatcher = { kind: 'native'; search: NativeAnchorSearch } | { kind: 'automaton'; automaton: AhoCorasick; anchorIds: Uint32Array };
+
 export class BodyDatabase {
   private readonly signatures: BodySignature[] = [];
   private anchorIds = new Map<string, number>();
+  private anchors: Buffer[] = [];
   private signaturesByAnchor: number[][] = [];
-  private automaton: AhoCorasick | undefined;
+  /** Per detected type; null: no signature applies to the type. Built on the first need. */
+  private matchers: Map<DetectedType, AnchorMatcher | null> | undefined;
 
-  constructor(private readonly automatonOptions: AhoCorasickOptions = {}) {}
+  constructor(private readonly options: BodyMatcherOptions = {}) {}
 
   /** Throws HexPatternError when the signature has no usable anchor. */
   add(signature: NdbSignature): void {
@@ -40,32 +56,60 @@ export class BodyDatabase {
     if (anchorId === undefined) {
       anchorId = this.signaturesByAnchor.length;
       this.anchorIds.set(key, anchorId);
+      this.anchors.push(pattern.anchor.bytes);
       this.signaturesByAnchor.push([]);
     }
     this.signaturesByAnchor[anchorId].push(index);
-    this.automaton = undefined;
+    this.matchers = undefined;
   }
 
   get size(): number {
     return this.signatures.length;
   }
 
-  private built(): AhoCorasick {
-    this.automaton ??= new AhoCorasick(
-      [...this.anchorIds.keys()].map((key) => Buffer.from(key, 'latin1')),
-      this.automatonOptions,
-    );
-    return this.automaton;
+  private built(): Map<DetectedType, AnchorMatcher | null> {
+    if (this.matchers) return this.matchers;
+    const byAnchorSet = new Map<string, AnchorMatcher | null>();
+    const matchers = new Map<DetectedType, AnchorMatcher | null>();
+    for (const type of DETECTED_TYPES) {
+      const ids = this.signaturesByAnchor.flatMap((indexes, anchorId) => (indexes.some((index) => targetAllows(this.signatures[index].target, type)) ? [anchorId] : []));
+      const key = ids.join(',');
+      let matcher = byAnchorSet.get(key);
+      if (matcher === undefined) {
+        matcher = this.matcherOver(ids);
+        byAnchorSet.set(key, matcher);
+      }
+      matchers.set(type, matcher);
+    }
+    this.matchers = matchers;
+    return matchers;
   }
 
-  /** Builds the automaton now (otherwise on the first scan). */
-  prepare(): { states: number; layout: string } {
-    const automaton = this.built();
-    return { states: automaton.stateCount, layout: automaton.layout };
+  private matcherOver(ids: number[]): AnchorMatcher | null {
+    if (ids.length === 0) return null;
+    const anchors = ids.map((id) => this.anchors[id]);
+    if (ids.length <= (this.options.nativeAnchorLimit ?? DEFAULT_NATIVE_ANCHOR_LIMIT)) return { kind: 'native', search: new NativeAnchorSearch(anchors, ids) };
+    return { kind: 'automaton', automaton: new AhoCorasick(anchors, this.options), anchorIds: Uint32Array.from(ids) };
+  }
+
+  /** Builds the matchers now (otherwise on the first scan); what each group of types uses. */
+  prepare(): Array<{ types: DetectedType[]; anchors: number; layout: string; states?: number }> {
+    const groups = new Map<AnchorMatcher | null, DetectedType[]>();
+    for (const [type, matcher] of this.built()) groups.set(matcher, [...(groups.get(matcher) ?? []), type]);
+    return [...groups].map(([matcher, types]) => {
+      if (matcher === null) return { types, anchors: 0, layout: 'none' };
+      if (matcher.kind === 'native') return { types, anchors: matcher.search.anchorCount, layout: 'native' };
+      return { types, anchors: matcher.anchorIds.length, layout: matcher.automaton.layout, states: matcher.automaton.stateCount };
+    });
+  }
+
+  /** The matcher files of this detected type go through; null when no signature applies to the type. */
+  matcherFor(detectedType: DetectedType): AnchorMatcher | null {
+    return this.built().get(detectedType) ?? null;
   }
 
   startScan(data: Buffer, detectedType: DetectedType): BodyScan {
-    return new BodyScan(this.built(), this.signatures, this.signaturesByAnchor, data, detectedType);
+    return new BodyScan(this.matcherFor(detectedType), this.signatures, this.signaturesByAnchor, data, detectedType);
   }
 }
 
@@ -93,18 +137,29 @@ export class BodyScan {
   /** Signatures already settled by a whole-file evaluation (matched or not). */
   private readonly settled = new Set<number>();
   private readonly onMatch = (anchorId: number, end: number): void => this.verify(anchorId, end);
+  private readonly onAutomatonMatch = (pattern: number, end: number): void => this.verify((this.matcher as { anchorIds: Uint32Array }).anchorIds[pattern], end);
+  /** An anchor is searched while one of its signatures applies and is not decided yet. */
+  private readonly wanted = (anchorId: number): boolean =>
+    this.signaturesByAnchor[anchorId].some((index) => !this.matched.has(index) && !this.settled.has(index) && targetAllows(this.signatures[index].target, this.detectedType));
 
   constructor(
-    private readonly automaton: AhoCorasick,
+    private readonly matcher: AnchorMatcher | null,
     private readonly signatures: readonly BodySignature[],
     private readonly signaturesByAnchor: readonly number[][],
     private readonly data: Buffer,
     private readonly detectedType: DetectedType,
   ) {}
 
-  /** Runs data[start, end) through the automaton; slices must follow each other. */
+  /** False when no signature applies to the file's type: feeding it does nothing. */
+  get searching(): boolean {
+    return this.matcher !== null;
+  }
+
+  /** Runs data[start, end) through the matcher; slices must follow each other. */
   feed(start: number, end: number): void {
-    this.state = this.automaton.scan(this.data, start, end, this.state, this.onMatch);
+    if (this.matcher === null) return;
+    if (this.matcher.kind === 'native') this.matcher.search.scan(this.data, start, end, this.onMatch, this.wanted);
+    else this.state = this.matcher.automaton.scan(this.data, start, end, this.state, this.onAutomatonMatch);
   }
 
   /** Names (raw, without suffix) of the signatures found so far, in database order. */

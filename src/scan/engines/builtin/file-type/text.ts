@@ -54,58 +54,69 @@ const SCRIPT_BY_EXTENSION: Record<string, DetectedType> = {
 const HTML_START = /^\s*(<!--[\s\S]*?-->\s*)*<(!doctype\s+html|html|head|body|meta|title|script|iframe|frameset|form|div|table|style)[\s>]/;
 const HTML_EXTENSIONS = new Set(['htm', 'html', 'xhtml', 'shtml']);
 
-const INDICATORS: Array<[DetectedType, RegExp[]]> = [
+/**
+ * A telltale construct and the strings at least one of which any match of it contains: the
+ * expression runs only when one is in the text, and most text holds none of them.
+ */
+export interface Indicator {
+  pattern: RegExp;
+  needs: readonly string[];
+}
+
+const indicator = (pattern: RegExp, ...needs: string[]): Indicator => ({ pattern, needs });
+
+export const INDICATORS: ReadonlyArray<[DetectedType, Indicator[]]> = [
   [
     'script-powershell',
     [
-      /\b(invoke-expression|iex)\b/,
-      /-(encodedcommand|enc)\s+[a-z0-9+/=]{8,}/,
-      /new-object\s+(system\.)?net\.webclient/,
-      /\$env:\w+/,
-      /\[system\.convert\]::frombase64string/,
-      /\bstart-process\b/,
-      /\b(invoke-webrequest|invoke-restmethod)\b|\.download(string|file)\s*\(/,
-      /-executionpolicy\s+bypass|\bset-executionpolicy\b/,
-      /\bwrite-(host|output)\b/,
-      /\b(get|set|new|remove)-(item|childitem|itemproperty|content|variable)\b/,
+      indicator(/\b(invoke-expression|iex)\b/, 'invoke-expression', 'iex'),
+      indicator(/-(encodedcommand|enc)\s+[a-z0-9+/=]{8,}/, '-enc'),
+      indicator(/new-object\s+(system\.)?net\.webclient/, 'new-object'),
+      indicator(/\$env:\w+/, '$env:'),
+      indicator(/\[system\.convert\]::frombase64string/, '[system.convert]::frombase64string'),
+      indicator(/\bstart-process\b/, 'start-process'),
+      indicator(/\b(invoke-webrequest|invoke-restmethod)\b|\.download(string|file)\s*\(/, 'invoke-webrequest', 'invoke-restmethod', '.download'),
+      indicator(/-executionpolicy\s+bypass|\bset-executionpolicy\b/, 'executionpolicy'),
+      indicator(/\bwrite-(host|output)\b/, 'write-'),
+      indicator(/\b(get|set|new|remove)-(item|childitem|itemproperty|content|variable)\b/, '-item', '-childitem', '-content', '-variable'),
     ],
   ],
   [
     'script-vbs',
     [
-      /\bcreateobject\s*\(/,
-      /\bwscript\.(shell|echo|sleep|scriptfullname|arguments|quit)\b/,
-      /^\s*dim\s+\w+/m,
-      /^\s*end\s+(sub|function)\b/m,
-      /\bon\s+error\s+resume\s+next\b/,
-      /^\s*set\s+\w+\s*=\s*\w/m,
-      /\bexecute(global)?\b\s*[("]/,
-      /\bchr[bw]?\s*\(\s*\d+\s*\)\s*&/,
+      indicator(/\bcreateobject\s*\(/, 'createobject'),
+      indicator(/\bwscript\.(shell|echo|sleep|scriptfullname|arguments|quit)\b/, 'wscript.'),
+      indicator(/^\s*dim\s+\w+/m, 'dim'),
+      indicator(/^\s*end\s+(sub|function)\b/m, 'end'),
+      indicator(/\bon\s+error\s+resume\s+next\b/, 'resume'),
+      indicator(/^\s*set\s+\w+\s*=\s*\w/m, 'set'),
+      indicator(/\bexecute(global)?\b\s*[("]/, 'execute'),
+      indicator(/\bchr[bw]?\s*\(\s*\d+\s*\)\s*&/, 'chr'),
     ],
   ],
   [
     'script-js',
     [
-      /\bfunction\s*[\w$]*\s*\([^)]*\)\s*\{/,
-      /\bvar\s+[\w$]+\s*=/,
-      /\b(let|const)\s+[\w$]+\s*=/,
-      /\bnew\s+activexobject\s*\(/,
-      /\bwscript\.createobject\s*\(/,
-      /\beval\s*\(/,
-      /\bdocument\.write(ln)?\s*\(/,
-      /\bstring\.fromcharcode\s*\(/,
-      /=>\s*[{(]/,
+      indicator(/\bfunction\s*[\w$]*\s*\([^)]*\)\s*\{/, 'function'),
+      indicator(/\bvar\s+[\w$]+\s*=/, 'var'),
+      indicator(/\b(let|const)\s+[\w$]+\s*=/, 'let', 'const'),
+      indicator(/\bnew\s+activexobject\s*\(/, 'activexobject'),
+      indicator(/\bwscript\.createobject\s*\(/, 'wscript.createobject'),
+      indicator(/\beval\s*\(/, 'eval'),
+      indicator(/\bdocument\.write(ln)?\s*\(/, 'document.write'),
+      indicator(/\bstring\.fromcharcode\s*\(/, 'string.fromcharcode'),
+      indicator(/=>\s*[{(]/, '=>'),
     ],
   ],
   [
     'script-batch',
     [
-      /^\s*@?echo\s+off\b/m,
-      /^\s*set\s+\/?[a-z]*\s*\w+=/m,
-      /^\s*goto\s+:?\w+/m,
-      /%~dp0|%\w+%/,
-      /^\s*(if\s+(not\s+)?exist|start\s+""|cmd(\.exe)?\s+\/[ck]|del\s+\/[fqs])/m,
-      /^\s*(rem\s|::)/m,
+      indicator(/^\s*@?echo\s+off\b/m, 'echo'),
+      indicator(/^\s*set\s+\/?[a-z]*\s*\w+=/m, 'set'),
+      indicator(/^\s*goto\s+:?\w+/m, 'goto'),
+      indicator(/%~dp0|%\w+%/, '%'),
+      indicator(/^\s*(if\s+(not\s+)?exist|start\s+""|cmd(\.exe)?\s+\/[ck]|del\s+\/[fqs])/m, 'if', 'start', 'cmd', 'del'),
+      indicator(/^\s*(rem\s|::)/m, 'rem', '::'),
     ],
   ],
 ];
@@ -118,7 +129,7 @@ function extensionOf(fileName: string | undefined): string {
 function scriptByContent(text: string): DetectedType | undefined {
   let best: { type: DetectedType; score: number } | undefined;
   for (const [type, patterns] of INDICATORS) {
-    const score = patterns.filter((pattern) => pattern.test(text)).length;
+    const score = patterns.filter(({ pattern, needs }) => needs.some((needed) => text.includes(needed)) && pattern.test(text)).length;
     if (score >= MIN_INDICATORS && (!best || score > best.score)) best = { type, score };
   }
   return best?.type;

@@ -3,10 +3,9 @@
 // other ClamAV database files are reported once as unsupported; anything else is ignored.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { BodyDatabase } from '../body/body-database.js';
+import { BodyDatabase, type BodyMatcherOptions } from '../body/body-database.js';
 import { HexPatternError } from '../body/hex-pattern.js';
 import { parseNdbLine } from '../body/ndb-line.js';
-import type { AhoCorasickOptions } from '../body/aho-corasick.js';
 import { HashDatabase } from '../hash/hash-database.js';
 import { parseHashLine } from '../hash/hash-line.js';
 import type { LineResult, SignatureWarning } from './signature-warnings.js';
@@ -49,7 +48,7 @@ function* signatureLines(text: string): Generator<[number, string]> {
   }
 }
 
-export async function loadSignatures(dirs: string[], automatonOptions: AhoCorasickOptions = {}): Promise<LoadedSignatures> {
+export async function loadSignatures(dirs: string[], automatonOptions: BodyMatcherOptions = {}): Promise<LoadedSignatures> {
   const loaded: LoadedSignatures = {
     hashes: new HashDatabase(),
     bodies: new BodyDatabase(automatonOptions),

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { decodeBase64, inspectBase64 } from '../../../../src/mime/decode/base64.js';
+import { referenceDecode, referenceInspection } from './reference-base64.js';
+
+function lines(encoded: string, lineChars: number, eol: string, finalEol: boolean): string {
+  const out: string[] = [];
+  for (let at = 0; at < encoded.length; at += lineChars) out.push(encoded.slice(at, at + lineChars));
+  return out.join(eol) + (finalEol && out.length > 0 ? eol : '');
+}
+
+/** Bytes a broken or unusual body may hold where base64 characters belong. */
+const ODD = ['-', '_', '=', '==', ' ', '\t', '\x0c', '\x00', '\x80', '\xff', '\r', '\n', '\r\n', 'A', '.', 'QUJD'];
+
+const layout = fc.record({
+  lineChars: fc.constantFrom(1, 3, 4, 60, 64, 72, 76, 77, 1000),
+  eol: fc.constantFrom('\r\n', '\n', '\r'),
+  finalEol: fc.boolean(),
+});
+
+const mutation = fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), text: fc.constantFrom(...ODD), replace: fc.boolean() });
+
+function mutate(text: string, mutations: Array<{ at: number; text: string; replace: boolean }>): string {
+  let out = text;
+  for (const { at, text: inserted, replace } of mutations) {
+    const position = Math.min(out.length, Math.floor(at * out.length));
+    out = out.slice(0, position) + inserted + out.slice(position + (replace ? inserted.length : 0));
+  }
+  return out;
+}
+
+function agrees(body: Buffer, message: string): void {
+  assert.deepEqual(inspectBase64(body), referenceInspection(body), `inspection: ${message}`);
+  assert.ok(decodeBase64(body).equals(referenceDecode(body)), `decoded bytes: ${message}`);
+}
+
+describe('base64: the native fast path agrees with the byte-by-byte reference', () => {
+  it('on clean and broken bodies of every layout', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 3000 }),
+        layout,
+        fc.array(mutation, { maxLength: 3 }),
+        fc.option(fc.nat({ max: 4000 }), { nil: undefined }),
+        fc.boolean(),
+        (data, { lineChars, eol, finalEol }, mutations, cut, concatenated) => {
+          let encoded = Buffer.from(data).toString('base64');
+          if (concatenated) encoded += Buffer.from(data.subarray(0, 7)).toString('base64');
+          let text = mutate(lines(encoded, lineChars, eol, finalEol), mutations);
+          if (cut !== undefined) text = text.slice(0, cut);
+          agrees(Buffer.from(text, 'latin1'), JSON.stringify({ lineChars, eol, mutations, cut, concatenated, length: data.length }));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('on bodies of several native chunks, broken anywhere', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1_000_000, max: 3_200_000 }),
+        fc.constantFrom(['\r\n', 76], ['\n', 76], ['\r\n', 64], ['\n', 72]),
+        fc.array(mutation, { maxLength: 2 }),
+        (size, [eol, lineChars], mutations) => {
+          const text = mutate(lines(randomBytes(size).toString('base64'), lineChars as number, eol as string, true), mutations);
+          agrees(Buffer.from(text, 'latin1'), JSON.stringify({ size, eol, lineChars, mutations }));
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('finds one stray byte deep inside a large regular body', () => {
+    const text = lines(randomBytes(3_000_000).toString('base64'), 76, '\r\n', true);
+    for (const odd of ['-', '_', '\x00', '=', ' ', '\n']) {
+      for (const at of [5, 1_500_000, text.length - 300]) {
+        const body = Buffer.from(text.slice(0, at) + odd + text.slice(at + 1), 'latin1');
+        agrees(body, JSON.stringify({ odd, at }));
+      }
+    }
+  });
+
+  it('reports a truncated quantum and data after padding', () => {
+    assert.deepEqual(inspectBase64(Buffer.from('QUJDR')), { invalidBytes: 0, dataAfterPadding: false, remainder: 1 });
+    assert.deepEqual(inspectBase64(Buffer.from('QQ==\r\nQUJD\r\n')), { invalidBytes: 0, dataAfterPadding: true, remainder: 2 });
+    assert.equal(decodeBase64(Buffer.from('QQ==\r\nQUJD\r\n')).toString('latin1'), 'AABC');
+  });
+});
