@@ -37,6 +37,28 @@ function tripleHash(a: number, b: number, c: number): number {
   return Math.imul((a << 16) | (b << 8) | c, TRIPLE_HASH) >>> TRIPLE_SHIFT;
 }
 
+/**
+ * From probe position k on, every `step` bytes: the first k whose byte triple is one some anchor holds
+ * (or the first k past the data's end). Three bytes from one big-endian 32-bit read while a fourth is
+ * there, byte by byte at the end.
+ */
+function firstProbeHit(data: Uint8Array, view: DataView, k: number, end: number, step: number, anyTriples: Uint8Array): number {
+  while (k + 3 < end) {
+    const h = Math.imul(view.getUint32(k) >>> 8, TRIPLE_HASH) >>> TRIPLE_SHIFT;
+    if (hasTriple(anyTriples, h)) return k;
+    k += step;
+  }
+  while (k + 2 < end) {
+    if (hasTriple(anyTriples, tripleHash(data[k], data[k + 1], data[k + 2]))) return k;
+    k += step;
+  }
+  return k;
+}
+
+function hasTriple(anyTriples: Uint8Array, h: number): boolean {
+  return (anyTriples[h >>> 3] & (1 << (h & 7))) !== 0;
+}
+
 export class AhoCorasick {
   readonly stateCount: number;
   readonly layout: 'dense' | 'hybrid';
@@ -196,20 +218,7 @@ export class AhoCorasick {
       if (shallow[s] !== 0) {
         if (i >= sampleFrom) {
           // Starts from i - 1 on are still open; a probe at k rules out starts in [k - reach, k].
-          let k = i - 1 + reach;
-          // Three bytes from one big-endian 32-bit read while a fourth is there, byte by byte at the end.
-          while (k + 3 < end) {
-            const h = Math.imul(view.getUint32(k) >>> 8, TRIPLE_HASH) >>> TRIPLE_SHIFT;
-            if ((anyTriples[h >>> 3] & (1 << (h & 7))) !== 0) break;
-            k += step;
-          }
-          if (k + 3 >= end) {
-            while (k + 2 < end) {
-              const h = Math.imul((data[k] << 16) | (data[k + 1] << 8) | data[k + 2], TRIPLE_HASH) >>> TRIPLE_SHIFT;
-              if ((anyTriples[h >>> 3] & (1 << (h & 7))) !== 0) break;
-              k += step;
-            }
-          }
+          const k = firstProbeHit(data, view, i - 1 + reach, end, step, anyTriples);
           if (k - reach > i) {
             i = k - reach;
             s = ROOT;
@@ -257,20 +266,7 @@ export class AhoCorasick {
       i++;
       if (shallow[s] !== 0) {
         if (i >= sampleFrom) {
-          let k = i - 1 + reach;
-          // Three bytes from one big-endian 32-bit read while a fourth is there, byte by byte at the end.
-          while (k + 3 < end) {
-            const h = Math.imul(view.getUint32(k) >>> 8, TRIPLE_HASH) >>> TRIPLE_SHIFT;
-            if ((anyTriples[h >>> 3] & (1 << (h & 7))) !== 0) break;
-            k += step;
-          }
-          if (k + 3 >= end) {
-            while (k + 2 < end) {
-              const h = Math.imul((data[k] << 16) | (data[k + 1] << 8) | data[k + 2], TRIPLE_HASH) >>> TRIPLE_SHIFT;
-              if ((anyTriples[h >>> 3] & (1 << (h & 7))) !== 0) break;
-              k += step;
-            }
-          }
+          const k = firstProbeHit(data, view, i - 1 + reach, end, step, anyTriples);
           if (k - reach > i) {
             i = k - reach;
             s = ROOT;
