@@ -95,6 +95,7 @@ describe('a full disk under the spool (TMPDIR on a 2 MB tmpfs, a 21 MB message)'
     const events = readEvents(eventsPath(fails.dataDir), { verdict: 'error' });
     assert.ok(events.some((event) => /message body of \d+\+ bytes lost: it could not be spilled to disk \(ENOSPC\)/.test(event.note ?? '')), 'an event names the lost body');
     await fetchSmall(fails);
-    assert.deepEqual(readdirSync(spoolDir), [], 'nothing left on the small disk');
+    // tsx (the tests' TypeScript loader) keeps its cache there when a scan worker starts after TMPDIR was set.
+    assert.deepEqual(readdirSync(spoolDir).filter((name) => !name.startsWith('tsx-')), [], 'nothing of the proxy left on the small disk');
   });
 });
