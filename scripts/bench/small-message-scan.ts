@@ -2,7 +2,9 @@
 // through the scan pipeline with its worker threads and a verdict store holding 1,000 verdicts, as the
 // proxy runs it, `--concurrency` messages in flight (the clients of a busy proxy). With `--baseline
 // OTHER/dist`, that build runs the same work, alternating round by round. Prints JSON: messages per
-// second (median of the rounds) per build and their ratio. Compiled builds only (npm run build).
+// second (median of the rounds) per build and their ratio, and the messages this thread posted to the
+// workers per scanned message (counted: the scan request, plus one per verdict-store lookup answered).
+// Compiled builds only (npm run build).
 // Usage: npm run build && node --import tsx scripts/bench/small-message-scan.ts [--rounds N] [--messages N]
 //        [--concurrency N] [--baseline OTHER/dist]
 import { randomBytes } from 'node:crypto';
@@ -10,6 +12,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { mixedMailbox } from '../../test/helpers/messages.js';
 
 const argument = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
@@ -25,6 +28,14 @@ for (const dist of [ownDist, baseline].filter(Boolean)) {
     process.exit(2);
   }
 }
+
+// Counts the main thread's messages to the workers, whichever build posts them.
+let posted = 0;
+const postMessage = Worker.prototype.postMessage;
+Worker.prototype.postMessage = function (this: Worker, ...args: Parameters<Worker['postMessage']>) {
+  posted++;
+  return postMessage.apply(this, args);
+};
 
 interface Build {
   name: string;
@@ -80,14 +91,21 @@ const builds = [await load('thisBuild', ownDist), ...(baseline ? [await load('ba
 // The workers start on first need: one warm-up pass each, not measured.
 for (const build of builds) await build.scanAll(messages.slice(0, 50));
 const rates = new Map<string, number[]>(builds.map((build) => [build.name, []]));
+const postedPerScan = new Map<string, number>();
 for (let round = 0; round < rounds; round++) {
-  for (const build of round % 2 === 0 ? builds : [...builds].reverse()) rates.get(build.name)!.push(await build.scanAll(messages));
+  for (const build of round % 2 === 0 ? builds : [...builds].reverse()) {
+    const before = posted;
+    rates.get(build.name)!.push(await build.scanAll(messages));
+    postedPerScan.set(build.name, (posted - before) / messages.length);
+  }
 }
 for (const build of builds) await build.close();
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const result: Record<string, unknown> = { benchmark: `${messages.length} small messages through the scan pipeline and its workers, ${concurrency} in flight`, rounds };
-for (const [name, values] of rates) result[name] = { messagesPerSecond: Math.round(median(values)), rounds: values.map(Math.round) };
+for (const [name, values] of rates) {
+  result[name] = { messagesPerSecond: Math.round(median(values)), rounds: values.map(Math.round), postedToWorkersPerScan: Number(postedPerScan.get(name)!.toFixed(2)) };
+}
 if (baseline) result.ratio = Number((median(rates.get('thisBuild')!) / median(rates.get('baselineBuild')!)).toFixed(2));
 result.baselinePath = baseline || undefined;
 result.loadavg = loadavg().map((value) => value.toFixed(2)).join(' ');
