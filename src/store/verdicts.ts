@@ -165,9 +165,16 @@ export class VerdictStore {
     return rows.map(fromRow);
   }
 
-  /** Every SHA-256 the store holds, in no particular order. */
+  /** Every SHA-256 the store holds, in order. */
   forEachSha256(action: (sha256: string) => void): void {
-    for (const sha256 of this.db.prepare('SELECT sha256 FROM verdicts').pluck().iterate() as IterableIterator<string>) action(sha256);
+    // Pages of the primary key: .all() reads rows several times faster than .iterate(), in bounded memory.
+    const page = this.db.prepare('SELECT sha256 FROM verdicts WHERE sha256 > ? ORDER BY sha256 LIMIT 10000').pluck();
+    for (let after = ''; ; ) {
+      const hashes = page.all(after) as string[];
+      for (const sha256 of hashes) action(sha256);
+      if (hashes.length < 10000) return;
+      after = hashes[hashes.length - 1];
+    }
   }
 
   count(): number {
