@@ -20,6 +20,8 @@ export interface ScanWorkerData {
   engineNames: EngineName[];
   /** True when the pool answers verdict-store lookups (the pipeline has a verdict store). */
   verdicts?: boolean;
+  /** The KnownHashFilter of the verdict store (set by the pool for the worker it starts). */
+  knownHashes?: SharedArrayBuffer;
 }
 
 export function userSignatureDir(dataDir: string): string {

@@ -21,6 +21,7 @@ import { createBackends } from './analysis/create-backends.js';
 import { analysisConfigured, scanDeadlineSeconds } from './analysis/hold-deadline.js';
 import { knownVerdicts } from './analysis/known-parts.js';
 import { StageTwo } from './analysis/stage-two.js';
+import { KnownHashes } from './analysis/known-hashes.js';
 
 export interface ScanSetup {
   pipeline: ScanPipeline;
@@ -61,7 +62,11 @@ export async function createScanSetup(
   const workerData = (current: Config, names: EngineName[]) => ({ config: current, dataDir, engineNames: names, verdicts: verdicts !== undefined });
   let cleanTtlMs = parseDuration(config.analysis.cleanTtl);
   const lookup = verdicts ? (sha256: string) => countingVerdict(verdicts.get(sha256), cleanTtlMs) : undefined;
-  const pool = options.workers ? new ScanWorkerPool(config.scan.maxConcurrentScans, workerData(config, engineNames), options.workerEntry, lookup) : undefined;
+  // The workers skip the round trip for parts the store cannot hold (almost all of them).
+  const knownHashes = options.workers && verdicts ? new KnownHashes(verdicts) : undefined;
+  const pool = options.workers
+    ? new ScanWorkerPool(config.scan.maxConcurrentScans, workerData(config, engineNames), options.workerEntry, lookup && { lookup, known: knownHashes })
+    : undefined;
   const policyOf = (current: Config) => policyFrom(current, options.layer);
   const knownOf = (current: Config) => (lookup ? knownVerdicts(current.analysis, lookup, analysisConfigured(current)) : undefined);
   const evaluatorFor = (current: Config, inspector: FileInspector): Evaluator | CancellableEvaluator =>
@@ -133,6 +138,7 @@ export async function createScanSetup(
       await stageTwo?.close();
       hitStore?.close();
       await pool?.close();
+      knownHashes?.close();
       await engines.close();
     },
   };

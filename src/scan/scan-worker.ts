@@ -9,12 +9,15 @@ import type { VerdictRecord } from '../store/verdicts.js';
 import { analysisConfigured } from './analysis/hold-deadline.js';
 import { knownVerdicts, type KnownPart, type VerdictLookup } from './analysis/known-parts.js';
 import { readSpilled, type SpilledFileMessage } from './read-spilled.js';
+import { KnownHashFilter } from './analysis/known-hash-filter.js';
 
 export type ScanRequest =
   /** The body on shared memory (`bytes`), or the spool file of a spilled body that this thread reads (`file`). */
   | { type: 'scan'; id: number; bytes?: Uint8Array; file?: SpilledFileMessage; context: BodyContext; known?: readonly KnownPart[] }
   | { type: 'config'; data: ScanWorkerData }
-  | { type: 'verdict'; lookup: number; record?: VerdictRecord };
+  | { type: 'verdict'; lookup: number; record?: VerdictRecord }
+  /** A bigger filter of the store's SHA-256s replaces the one this worker has. */
+  | { type: 'known-hashes'; buffer: SharedArrayBuffer };
 export type ScanReply =
   | { id: number; ok: true; evaluation: Evaluation }
   | { id: number; ok: false; message: string }
@@ -42,16 +45,19 @@ async function build(data: ScanWorkerData, lookup: VerdictLookup): Promise<Built
 
 /** Answers the pool's scan requests on `port`, following the configurations it sends. */
 export function serveScans(port: ScanPort, data: ScanWorkerData): void {
-  // The worker loads no SQLite: the pool looks each part's SHA-256 up in the verdict store (one indexed
-  // read on the main thread, a message each way), while this thread walks and hashes the parts.
+  // The worker loads no SQLite: the pool looks a part's SHA-256 up in the verdict store (one indexed
+  // read on the main thread, a message each way), while this thread walks and hashes the parts. It
+  // asks only when the filter of the store's SHA-256s says the store may hold it.
+  let known = data.knownHashes ? new KnownHashFilter(data.knownHashes) : undefined;
   let nextLookup = 0;
   const lookups = new Map<number, (record: VerdictRecord | undefined) => void>();
-  const lookup: VerdictLookup = (sha256) =>
-    new Promise((resolve) => {
+  const ask = (sha256: string) =>
+    new Promise<VerdictRecord | undefined>((resolve) => {
       const id = ++nextLookup;
       lookups.set(id, resolve);
       port.postMessage({ lookup: id, sha256 });
     });
+  const lookup: VerdictLookup = (sha256) => (known && !known.mayContain(sha256) ? undefined : ask(sha256));
   // Scans wait for a configuration being built, so each one runs wholly with one configuration.
   let current = build(data, lookup);
 
@@ -69,6 +75,10 @@ export function serveScans(port: ScanPort, data: ScanWorkerData): void {
 
   port.on('message', (request) => {
     if (request.type === 'config') return replaceConfiguration(request.data);
+    if (request.type === 'known-hashes') {
+      known = new KnownHashFilter(request.buffer);
+      return;
+    }
     if (request.type === 'verdict') {
       lookups.get(request.lookup)?.(request.record);
       lookups.delete(request.lookup);

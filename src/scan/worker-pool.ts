@@ -6,6 +6,7 @@ import type { ScanReply } from './scan-worker.js';
 import type { KnownPart } from './analysis/known-parts.js';
 import type { VerdictRecord } from '../store/verdicts.js';
 import type { SpilledFile } from './body-scanner.js';
+import type { KnownHashes } from './analysis/known-hashes.js';
 
 /** How the bodies went to the workers, for the log and for tests: shared memory, cloned (copied), or as a spool file. */
 export const scanPayloads = { shared: 0, cloned: 0, spilledFile: 0 };
@@ -17,6 +18,12 @@ interface Job {
   known?: readonly KnownPart[];
   resolve(evaluation: Evaluation): void;
   reject(error: Error): void;
+}
+
+/** The verdict store as the workers see it: `lookup` answers their questions; `known` lets them skip a question whose answer is "none". */
+export interface PoolVerdicts {
+  lookup(sha256: string): VerdictRecord | undefined;
+  known?: KnownHashes;
 }
 
 export interface WorkerPoolStats {
@@ -50,6 +57,7 @@ export class ScanWorkerPool {
   private nextId = 0;
   private closed = false;
   private readonly counts: WorkerPoolStats = { started: 0, cancelled: 0, crashed: 0 };
+  private lookupsAnswered = 0;
 
   /** `entry`: the worker's module; tests pass a fault-injecting one. */
   constructor(
@@ -57,9 +65,19 @@ export class ScanWorkerPool {
     private data: ScanWorkerData,
     private readonly entry: URL = new URL(import.meta.url.endsWith('.ts') ? './scan-worker-entry.ts' : './scan-worker-entry.js', import.meta.url),
     /** Answers the workers' verdict-store lookups (data.verdicts). */
-    private readonly lookup?: (sha256: string) => VerdictRecord | undefined,
+    private readonly verdicts?: PoolVerdicts,
     private readonly idleExitMs = WORKER_IDLE_EXIT_MS,
-  ) {}
+  ) {
+    // Posted before any later scan request, so a scan dispatched after a verdict was stored sees it.
+    verdicts?.known?.onReplaced((knownHashes) => {
+      for (const worker of [...this.idle, ...this.busy.keys()]) worker.postMessage({ type: 'known-hashes', buffer: knownHashes });
+    });
+  }
+
+  /** Verdict-store lookups the workers asked this thread for (each a message each way). */
+  get verdictLookups(): number {
+    return this.lookupsAnswered;
+  }
 
   get stats(): WorkerPoolStats {
     return { ...this.counts };
@@ -137,7 +155,7 @@ export class ScanWorkerPool {
 
   private spawn(): Worker {
     this.counts.started++;
-    const worker = startWorker(this.entry, this.data);
+    const worker = startWorker(this.entry, { ...this.data, knownHashes: this.verdicts?.known?.buffer });
     worker.on('message', (reply: ScanReply) => {
       if ('lookup' in reply) return this.answerLookup(worker, reply);
       const job = this.busy.get(worker);
@@ -158,8 +176,9 @@ export class ScanWorkerPool {
 
   private answerLookup(worker: Worker, request: { lookup: number; sha256: string }): void {
     let record: VerdictRecord | undefined;
+    this.lookupsAnswered++;
     try {
-      record = this.lookup?.(request.sha256);
+      record = this.verdicts?.lookup(request.sha256);
     } catch {
       // An unreadable store knows nothing: the part is scanned as if new.
     }

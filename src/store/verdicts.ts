@@ -115,10 +115,17 @@ export class VerdictStore {
   }
 
   private readonly listeners: ((change: VerdictChange) => void)[] = [];
+  private readonly storedListeners = new Set<(sha256: string) => void>();
 
   /** Hears every change this process makes that did not come from another machine (what verdict sharing publishes). */
   onLocalChange(listener: (change: VerdictChange) => void): void {
     this.listeners.push(listener);
+  }
+
+  /** Hears the SHA-256 of every verdict stored, local or remote (the scan workers' filter, KnownHashes); returns the unsubscribe. */
+  onStored(listener: (sha256: string) => void): () => void {
+    this.storedListeners.add(listener);
+    return () => this.storedListeners.delete(listener);
   }
 
   /**
@@ -132,6 +139,7 @@ export class VerdictStore {
     if (!Number.isSafeInteger(record.decidedAt)) throw new VerdictStoreError(`decidedAt must be whole milliseconds, got ${record.decidedAt}`);
     const result = this.putStatement.run(record.sha256, record.verdict, record.backend, record.name ?? null, record.decidedAt, record.source);
     const stored = result.changes > 0;
+    if (stored) for (const listener of this.storedListeners) listener(record.sha256);
     if (stored && from === 'local') this.announce({ kind: 'verdict', record });
     return stored;
   }
@@ -155,6 +163,18 @@ export class VerdictStore {
     }
     const rows = this.db.prepare('SELECT sha256, verdict, backend, name, decided_at, source FROM verdicts ORDER BY decided_at DESC, sha256 LIMIT ? OFFSET ?').all(limit, offset) as Row[];
     return rows.map(fromRow);
+  }
+
+  /** Every SHA-256 the store holds, in order. */
+  forEachSha256(action: (sha256: string) => void): void {
+    // Pages of the primary key: .all() reads rows several times faster than .iterate(), in bounded memory.
+    const page = this.db.prepare('SELECT sha256 FROM verdicts WHERE sha256 > ? ORDER BY sha256 LIMIT 10000').pluck();
+    for (let after = ''; ; ) {
+      const hashes = page.all(after) as string[];
+      for (const sha256 of hashes) action(sha256);
+      if (hashes.length < 10000) return;
+      after = hashes[hashes.length - 1];
+    }
   }
 
   count(): number {
