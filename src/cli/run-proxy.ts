@@ -18,7 +18,7 @@ import { RemediationHub } from '../proxy/remediation-hub.js';
 import { EventLog, eventsPath } from '../store/events.js';
 import { RemediationStore } from '../store/remediations.js';
 import { stateDbPath } from '../store/state-db.js';
-import { forgetChange, startVerdictSharing, verdictChange, type VerdictSharing } from '../store/verdict-sharing/index.js';
+import type { VerdictSharing } from '../store/verdict-sharing/index.js';
 import { describeCaForClient, describeListenerForClient } from './client-instructions.js';
 import type { CliContext } from './context.js';
 
@@ -55,6 +55,8 @@ export async function runProxy(config: Config, context: CliContext, reloadConfig
     // machine decides blocks here too and moves the messages released here, as a late verdict does.
     const share = config.analysis.share;
     if (share.redis) {
+      // Loaded only when configured: the Redis client is a good part of an idle proxy's memory otherwise.
+      const { forgetChange, startVerdictSharing, verdictChange } = await import('../store/verdict-sharing/index.js');
       const blocks = (verdict: string) => verdict === 'malicious' || (verdict === 'suspicious' && live.current.analysis.block === 'suspicious');
       sharing = startVerdictSharing({
         share,

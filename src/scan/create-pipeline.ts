@@ -56,7 +56,7 @@ export async function createScanSetup(
     followUp?: AnalysisFollowUp;
   } = {},
 ): Promise<ScanSetup> {
-  let engines = await createInspector(config, dataDir, engineNames, log);
+  const checked = await createInspector(config, dataDir, engineNames, log);
   const { verdicts } = options;
   const hitStore = options.countRuleHits ? RuleHitStore.open(dataDir) : undefined;
   const workerData = (current: Config, names: EngineName[]) => ({ config: current, dataDir, engineNames: names, verdicts: verdicts !== undefined });
@@ -67,10 +67,14 @@ export async function createScanSetup(
   const pool = options.workers
     ? new ScanWorkerPool(config.scan.maxConcurrentScans, workerData(config, engineNames), options.workerEntry, lookup && { lookup, known: knownHashes })
     : undefined;
+  // With workers, each worker builds its own engines and signatures: this thread's were built only to
+  // check the settings and describe them, and are not kept (an idle proxy then holds no signatures).
+  if (pool) await checked.close();
+  let engines = pool ? undefined : checked;
   const policyOf = (current: Config) => policyFrom(current, options.layer);
   const knownOf = (current: Config) => (lookup ? knownVerdicts(current.analysis, lookup, analysisConfigured(current)) : undefined);
-  const evaluatorFor = (current: Config, inspector: FileInspector): Evaluator | CancellableEvaluator =>
-    pool ? (bytes, context, evaluation) => pool.evaluate(bytes, context, evaluation?.signal, evaluation?.known) : createEvaluator(inspector, policyOf(current), knownOf(current));
+  const pooled: CancellableEvaluator | undefined = pool && ((bytes, context, evaluation) => pool.evaluate(bytes, context, evaluation?.signal, evaluation?.known));
+  const inThread = (current: Config, inspector: FileInspector): Evaluator => createEvaluator(inspector, policyOf(current), knownOf(current));
   const events = new EventLog(eventsPath(dataDir));
   const stageTwoOf = (current: Config, previous?: StageTwo): StageTwo | undefined => {
     if (!verdicts || !analysisConfigured(current)) return undefined;
@@ -88,7 +92,7 @@ export async function createScanSetup(
     block: (id) => stageTwo?.holds.block(id) ?? false,
   };
   const pipeline = new ScanPipeline({
-    evaluate: evaluatorFor(config, engines.inspector),
+    evaluate: pooled ?? inThread(config, checked.inspector),
     evaluateSpilled: pool ? (file, context, evaluation) => pool.evaluate(file, context, evaluation?.signal, evaluation?.known) : undefined,
     engineNames,
     policy: policyOf(config),
@@ -111,23 +115,23 @@ export async function createScanSetup(
   return {
     pipeline,
     holds,
-    description: engines.description,
+    description: checked.description,
     follow(live) {
       unfollow?.();
       unfollow = live.onChange((next, previous) => {
         if (isDeepStrictEqual([next.scan, next.actions, next.rules, next.analysis], [previous.scan, previous.actions, previous.rules, previous.analysis])) return;
         const names = next.scan.engines;
-        if (pool) {
+        if (pool && pooled) {
           pool.update(workerData(next, names));
-          reconfigure(next, evaluatorFor(next, engines.inspector));
+          reconfigure(next, pooled);
           return;
         }
         void createInspector(next, dataDir, names, log).then(
           (fresh) => {
             const old = engines;
             engines = fresh;
-            reconfigure(next, evaluatorFor(next, fresh.inspector));
-            void old.close();
+            reconfigure(next, inThread(next, fresh.inspector));
+            void old?.close();
           },
           (error: Error) => log?.error({ reason: error.message }, 'new scan settings could not be applied; the previous ones stay in force'),
         );
@@ -139,7 +143,7 @@ export async function createScanSetup(
       hitStore?.close();
       await pool?.close();
       knownHashes?.close();
-      await engines.close();
+      await engines?.close();
     },
   };
 }
