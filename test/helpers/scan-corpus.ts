@@ -1,7 +1,7 @@
 // A small corpus of whole messages for tests that run the real scan pipeline: clean, infected, archive
 // bombs, malformed MIME and the byte-level shapes a relay must carry through untouched (8-bit bytes,
 // lines starting with ".", bare LF). Built from the existing message and archive builders.
-import { base64Lines, dotLines, plainText, randomBytesFromSeed, utf8Message, withAttachments } from './messages.js';
+import { base64Lines, bigMessage, dotLines, plainText, randomBytesFromSeed, utf8Message, withAttachments } from './messages.js';
 import { EICAR, nestZips } from '../unit/scan/archive/archive-builders.js';
 import { writeZip } from '../unit/scan/archive/zip-writer.js';
 
@@ -78,6 +78,18 @@ export function scanCorpus(): CorpusMessage[] {
     { name: 'clean base64 attachment', bytes: withAttachments({ seed: 42 }), small: false },
     { name: 'EICAR plain (base64 attachment)', bytes: attachment('eicar.com', EICAR, 43), small: true },
     { name: 'EICAR as the body of a tiny single-part message', bytes: eicarSinglePart(), small: true },
+    { name: 'clean 600 KiB base64 attachment', bytes: bigMessage(600 * 1024, { seed: 49 }), small: false },
+    {
+      name: 'EICAR next to a 400 KiB attachment',
+      bytes: withAttachments({
+        seed: 50,
+        attachments: [
+          { filename: 'big.bin', contentType: 'application/octet-stream', content: randomBytesFromSeed(400 * 1024, 50) },
+          { filename: 'eicar.com', contentType: 'application/octet-stream', content: EICAR },
+        ],
+      }),
+      small: false,
+    },
     { name: 'EICAR in a zip', bytes: attachment('eicar.zip', writeZip([{ name: 'eicar.com', data: EICAR }]), 44), small: true },
     { name: 'EICAR in a nested zip', bytes: attachment('nested.zip', nestZips(EICAR, 'eicar.com', 3), 45), small: false },
     { name: 'over-ratio zip (bomb)', bytes: attachment('bomb.zip', writeZip([{ name: 'zeros.bin', data: Buffer.alloc(4 * 1024 * 1024) }]), 46), small: false },

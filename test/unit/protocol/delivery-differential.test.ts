@@ -30,13 +30,21 @@ import { EICAR_SIGNATURE, scanCorpus, type CorpusMessage } from '../../helpers/s
 
 /** Small enough that every corpus body spills to its file (BodySpool keeps at most this much in memory). */
 const SPILLING_BUFFER_BYTES = 64;
-/** [seed, largest piece]: mostly mid-sized pieces, one run of tiny ones. */
+/** [seed, largest piece]: mid-sized pieces, one run of tiny ones, one of pieces that span several replies. */
 const SEEDS: [number, number][] = [
   [1, 97],
   [7, 97],
   [1234, 97],
   [5, 5],
+  [42, 4096],
 ];
+/** For bodies beyond LARGE_BYTES (many reads and segments): pieces too big to take a one-byte crawl. */
+const LARGE_SEEDS: [number, number][] = [
+  [1, 1500],
+  [7, 16 * 1024],
+  [42, 256 * 1024],
+];
+const LARGE_BYTES = 64 * 1024;
 /** Bytes on either side of a boundary that arrive one at a time. */
 const BOUNDARY_WINDOW = 4;
 
@@ -84,7 +92,9 @@ function imapScript(messages: Buffer[]): Script {
   const select = stream.add(ascii('* 3 EXISTS\r\n* OK [UIDVALIDITY 42] ok\r\na2 OK [READ-WRITE] done\r\n'));
   const fetch: Buffer[] = [];
   messages.forEach((message, index) => {
-    fetch.push(stream.add(ascii(`* ${index + 1} FETCH (UID ${index + 1} BODY[] {${message.length}}\r\n`), true));
+    const header = `* ${index + 1} FETCH (UID ${index + 1} BODY[] {${message.length}}\r\n`;
+    stream.boundaries.push(stream.offset + header.indexOf('{'));
+    fetch.push(stream.add(ascii(header), true));
     stream.mark();
     fetch.push(stream.add(message));
     stream.mark();
@@ -352,11 +362,12 @@ describe('delivered bytes do not depend on how the server’s bytes arrive (issu
   /** Every chunking and both spool modes against the whole-arrival, in-memory reference; returns the reference. */
   async function assertSameEverywhere(protocol: Protocol, messages: Buffer[], small: boolean): Promise<{ reference: Buffer; original: Buffer }> {
     const script = protocol === 'imap' ? imapScript(messages) : pop3Script(messages);
+    assert.ok(script.boundaries.length >= 3 * messages.length, 'every body has its boundaries listed');
     const reference = await deliver({ protocol, script, setup, config: inMemory, chunker: () => whole });
     assert.equal(reference.spills, 0, 'the reference keeps its bodies in memory');
     const chunkings: [string, (offset: number) => Chunker][] = [
       ['whole', () => whole],
-      ...SEEDS.map(([seed, maxPiece]): [string, (offset: number) => Chunker] => [`random splits (seed ${seed}, pieces up to ${maxPiece})`, () => randomSplits(seed, maxPiece)]),
+      ...(messages.some((message) => message.length > LARGE_BYTES) ? LARGE_SEEDS : SEEDS).map(([seed, maxPiece]): [string, (offset: number) => Chunker] => [`random splits (seed ${seed}, pieces up to ${maxPiece})`, () => randomSplits(seed, maxPiece)]),
       ['one byte at a time around every boundary', aroundBoundaries(script.boundaries)],
       ...(small ? [['byte by byte', () => bytewise] as [string, (offset: number) => Chunker]] : []),
     ];
@@ -422,6 +433,7 @@ const TINY_SINGLE_PART = 'EICAR as the body of a tiny single-part message';
 const NOTICES: Record<string, string> = {
   'EICAR plain (base64 attachment)': 'inboxguard removed this part: Eicar-Test-Signature (builtin). Quarantine: q-',
   [TINY_SINGLE_PART]: 'Removed by inboxguard: q-',
+  'EICAR next to a 400 KiB attachment': 'inboxguard removed this part: Eicar-Test-Signature (builtin). Quarantine: q-',
   'EICAR in a zip': `X-InboxGuard: infected; engine=builtin; version=${INBOXGUARD_VERSION}; action=strip`,
   'EICAR in a nested zip': `X-InboxGuard: infected; engine=builtin; version=${INBOXGUARD_VERSION}; action=strip`,
   'over-ratio zip (bomb)': `X-InboxGuard: archive-limit; engine=builtin; version=${INBOXGUARD_VERSION}; action=strip`,
