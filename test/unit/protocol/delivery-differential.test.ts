@@ -5,6 +5,8 @@
 // pieces around every literal / dot boundary, with bodies held in memory and spilled; every delivery
 // must equal the whole-arrival, in-memory one. The only stand-ins are the two ends: a scripted server
 // that answers each command once it has arrived, and a Writable that records what the client receives.
+// Checked to fail (locally, not committed): a one-byte flip in BodySpool's file path, or in its shared-memory
+// path for mid-sized chunks, is reported as a difference at the first random-split run.
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
