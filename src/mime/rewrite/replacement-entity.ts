@@ -39,10 +39,12 @@ const BARE_TEXTS = ['Removed by inboxguard.', 'Removed.', ''];
  */
 export function fitToLength(content: Buffer, targetLength: number, eol: LineEnding, endWithLineBreak = false): FittedBytes {
   const ending = Buffer.from(endWithLineBreak ? eol : '', 'latin1');
-  const minimalLength = content.length + ending.length;
-  if (minimalLength > targetLength) return { bytes: Buffer.concat([content, ending]), fits: false };
+  // Content that already ends with the line break keeps it last, and the padding goes before it.
+  const body = endWithLineBreak && content.subarray(-ending.length).equals(ending) ? content.subarray(0, content.length - ending.length) : content;
+  const minimalLength = body.length + ending.length;
+  if (minimalLength > targetLength) return { bytes: Buffer.concat([body, ending]), fits: false };
   const filler = padding(targetLength - minimalLength, eol);
-  return { bytes: Buffer.concat([content, filler, ending]), fits: true };
+  return { bytes: Buffer.concat([body, filler, ending]), fits: true };
 }
 
 /** The one-line texts a replacement may fall back to, longest first, ending with "". */

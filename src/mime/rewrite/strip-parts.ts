@@ -87,8 +87,11 @@ function entitySplice(message: Buffer, node: MimeNode, removal: PartRemoval, ori
   const bareKeptFields = node.isMessageRoot ? messageFieldsKept(message, node, eol) : undefined;
   const keptFields = bareKeptFields && withMimeVersion(message, node, bareKeptFields, eol);
   // A container can end with its closing delimiter line; what follows must still start a line. (A leaf ends
-  // before the line break that opens the next delimiter.)
-  const endWithLineBreak = node.kind !== 'leaf' && end > start && message[end - 1] === 0x0a;
+  // before the line break that opens the next delimiter.) A part that ends the message keeps its last line
+  // break too: POP3 ends a message with CRLF "." CRLF, and one without a final line break gets one added,
+  // beyond the size the client was told.
+  const endsMessage = end === message.length;
+  const endWithLineBreak = (node.kind !== 'leaf' || endsMessage) && end > start && message[end - 1] === 0x0a;
   const notices = ladderOf(removal);
   return { start, end, build: (targetLength) => replacementEntity({ fileName, notices, eol, targetLength, keptFields, bareKeptFields, endWithLineBreak }) };
 }
