@@ -1,7 +1,8 @@
 // Dovecot's imaptest stress run (random commands with state tracking, clients logging in and out all
 // the time) direct to Dovecot and through inboxguard (compiled, its own process), without and with an
-// application exclusion configured, for 10 and 100 clients, back to back. Prints JSON: command rate,
-// ratio to direct, imaptest errors, and for inboxguard how many client-program lookups ran out of time.
+// application exclusion configured and with scanning off (enabled: false), for 10 and 100 clients, back
+// to back. Prints JSON: command rate, ratio to direct, imaptest errors, and for inboxguard how many
+// client-program lookups ran out of time.
 // Needs imaptest: ../shared/tools/imaptest/build.sh (TEST-INFRA.md), or IMAPTEST=/path/to/imaptest.
 // Usage: npm run build && node --import tsx scripts/bench/imaptest-stress.ts [--secs N] [--clients 10,100]
 //        [--baseline OTHER/dist/cli/main.js]  (adds that build, same two configs)
@@ -54,6 +55,8 @@ const upstream = `localhost:${dovecot.ports.imaps}`;
 const guards: Record<string, InboxguardProcess> = {
   inboxguard: await startInboxguard(upstream, dovecot.caPath, ['--protocol', 'imap']),
   inboxguardExclusion: await startInboxguard(upstream, dovecot.caPath, ['--protocol', 'imap'], { config: EXCLUSION }),
+  // The relay alone, for the cost of scanning itself.
+  inboxguardScanningOff: await startInboxguard(upstream, dovecot.caPath, ['--protocol', 'imap'], { config: 'enabled: false\n' }),
 };
 if (baseline) {
   guards.baselineBuild = await startInboxguard(upstream, dovecot.caPath, ['--protocol', 'imap'], { main: baseline });
