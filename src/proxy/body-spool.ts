@@ -160,6 +160,7 @@ export class BodySpool {
   /** Resolves when every appended byte is readable; rejects when the body is lost. */
   finish(): Promise<void> {
     this.finishing = true;
+    if (this.state === 'memory') this.trimSegment();
     this.endStreamWhenWritten();
     return this.whenSettled();
   }
@@ -282,6 +283,19 @@ export class BodySpool {
     }
     this.memoryBytes += bytes.length;
     spoolCounters.sharedCopyBytes += bytes.length;
+  }
+
+  /**
+   * A body that fell well short of its segment (POP3's announced size is only a hint) keeps a right-sized
+   * copy instead, so a held body never pins more shared memory than it has bytes.
+   */
+  private trimSegment(): void {
+    const segment = this.segment;
+    if (!segment || segment.length - this.segmentFill <= MIN_SEGMENT_BYTES) return;
+    const trimmed = sharedBuffer(this.segmentFill);
+    segment.copy(trimmed, 0, 0, this.segmentFill);
+    this.chunks[this.chunks.length - 1] = trimmed;
+    this.segment = undefined;
   }
 
   /** For the bytes from `held` on: the announced rest of the body when it was announced and not exceeded, else a geometric step; at least `needed`. */

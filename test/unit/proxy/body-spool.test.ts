@@ -112,6 +112,16 @@ describe('BodySpool copies a body once, into shared memory', () => {
     }
   });
 
+  it('a body far shorter than announced (POP3 "+OK n octets" is a hint) does not keep the announced shared memory', async () => {
+    const spool = new BodySpool(16 * MiB, { announcedSize: 8 * MiB, files: new FaultInjectingSpoolFiles() });
+    const body = randomBytes(10 * KiB);
+    await feed(spool, body, 1_000);
+    const whole = await spool.readAll();
+    assert.ok(whole.equals(body));
+    assert.equal(whole.buffer.byteLength, body.length, 'a right-sized copy, not a view of the 8 MiB segment');
+    spool.dispose();
+  });
+
   it('without an announced size: shared memory grows in segments, and readAll assembles them once', async () => {
     const spool = new BodySpool(16 * MiB, { files: new FaultInjectingSpoolFiles() });
     const body = randomBytes(5 * MiB + 11);
