@@ -4,7 +4,7 @@
 // fetch leaves behind. Prints JSON: p50/p90/p99/max and what inboxguard adds over socat.
 // Usage: npm run build && node --import tsx scripts/bench/command-latency.ts [--samples N] [--rounds N]
 //        [--after-bulk] [--baseline OTHER/dist/cli/main.js]  (adds that build)
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startDovecot } from '../test-servers/dovecot.js';
 import { freePorts } from '../test-servers/free-ports.js';
@@ -12,6 +12,7 @@ import { LeanImapClient, type ImapTarget } from './imap-client.js';
 import { startInboxguard, type InboxguardProcess } from './inboxguard-process.js';
 import { benchMailbox } from './mailbox.js';
 import { startSocatRelay } from './socat-relay.js';
+import { machine } from './machine.js';
 
 const argument = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const samples = Number(argument('--samples', '500'));
@@ -86,8 +87,7 @@ try {
         noop: summary(noop),
         fetchFlags: summary(flags),
         ...(baseline ? { baselineBuildPath: baseline } : {}),
-        node: process.version,
-        loadavg: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+        ...machine(),
       },
       null,
       2,

@@ -5,7 +5,7 @@
 // and 20 opened at once, interleaved round by round. Prints JSON.
 // Usage: npm run build && node --import tsx scripts/bench/greeting-time.ts [--rounds N] [--sequential N]
 //        [--concurrent N] [--baseline OTHER/dist/cli/main.js]  (adds that build, same two configs)
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { startDovecot } from '../test-servers/dovecot.js';
@@ -13,6 +13,7 @@ import { freePorts } from '../test-servers/free-ports.js';
 import { startInboxguard, type InboxguardProcess } from './inboxguard-process.js';
 import { median } from './mailbox.js';
 import { startSocatRelay } from './socat-relay.js';
+import { machine } from './machine.js';
 
 const argument = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const rounds = Number(argument('--rounds', '2'));
@@ -102,8 +103,7 @@ try {
         exclusionConfigured: EXCLUSION.trim().replace(/\s+/g, ' '),
         ...Object.fromEntries(names.map((name) => [name, summary(name)])),
         ...(baseline ? { baselineBuildPath: baseline } : {}),
-        node: process.version,
-        loadavg: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+        ...machine(),
       },
       null,
       2,

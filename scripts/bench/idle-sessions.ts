@@ -14,6 +14,7 @@ import { mixedMailbox } from '../../test/helpers/messages.js';
 import { LeanImapClient, type ImapTarget } from './imap-client.js';
 import { startInboxguard } from './inboxguard-process.js';
 import { startSocatRelay } from './socat-relay.js';
+import { machine } from './machine.js';
 
 const argument = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const sessions = Number(argument('--sessions', '1000'));
@@ -129,8 +130,7 @@ try {
         ...results,
         socat: { beforePssMiB: socatResult.beforeRssMiB, steadyPssMiB: socatResult.steadyRssMiB, perSessionKiB: socatResult.perSessionKiB },
         ...(baseline ? { baselineBuildPath: baseline } : {}),
-        node: process.version,
-        loadavg: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+        ...machine(),
       },
       null,
       2,

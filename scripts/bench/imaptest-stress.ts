@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { startDovecot } from '../test-servers/dovecot.js';
 import { MAIL_GID, MAIL_UID } from '../test-servers/dovecot-config.js';
 import { startInboxguard, type InboxguardProcess } from './inboxguard-process.js';
+import { machine } from './machine.js';
 
 const argument = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const secs = Number(argument('--secs', '5'));
@@ -136,8 +137,7 @@ try {
         benchmark: `imaptest stress (${secs} s per run, back to back), IMAPS; exclusion configured: ${EXCLUSION.trim().replace(/\s+/g, ' ')}`,
         ...results,
         ...(baseline ? { baselineBuildPath: baseline } : {}),
-        node: process.version,
-        loadavg: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+        ...machine(),
       },
       null,
       2,

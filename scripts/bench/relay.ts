@@ -2,7 +2,7 @@
 // inboxguard (compiled, as its own process) and through inboxguard with scanning off (`enabled: false`:
 // the same TLS termination, relayed without the protocol engine), interleaved round by round. Prints JSON.
 // Usage: npm run build && npm run bench [-- --rounds N --messages N]
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startDovecot } from '../test-servers/dovecot.js';
 import { freePorts } from '../test-servers/free-ports.js';
@@ -12,6 +12,7 @@ import { startInboxguard } from './inboxguard-process.js';
 import { benchMailbox, median } from './mailbox.js';
 import { retrAll } from './pop3-client.js';
 import { startSocatRelay } from './socat-relay.js';
+import { machine } from './machine.js';
 
 const argument = (name: string, fallback: number) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : fallback);
 const rounds = argument('--rounds', 3);
@@ -157,8 +158,7 @@ try {
     largeMessages: { message21MiB: await peakRssFetching(1), message200MiB: await peakRssFetching(2) },
     largeMessagesScanningOff: { message21MiB: await peakRssFetching(1, SCANNING_OFF), message200MiB: await peakRssFetching(2, SCANNING_OFF) },
     largeMessagesPop3: { message200MiB: await peakRssRetr(2), scanningOff: await peakRssRetr(2, SCANNING_OFF) },
-    node: process.version,
-    loadavg: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+    ...machine(),
   };
   console.log(JSON.stringify(result, null, 2));
 } finally {
