@@ -2,11 +2,9 @@
 // id order, the state.db tables (queue bound, tombstones, instance id), applying remote changes, and
 // reading analysis.share into connection options.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { ConnectionOptions } from 'node:tls';
 import { stateDbPath } from '../../../src/store/state-db.js';
 import { applyRemoteChange } from '../../../src/store/verdict-sharing/apply-remote.js';
@@ -14,19 +12,11 @@ import { redisTarget, ShareConfigError, type ShareOptions } from '../../../src/s
 import { ShareTables } from '../../../src/store/verdict-sharing/share-tables.js';
 import { changeWins, decodeChange, encodeChange, forgetChange, verdictChange, type SharedChange } from '../../../src/store/verdict-sharing/shared-change.js';
 import { compareStreamIds, streamIdTime } from '../../../src/store/verdict-sharing/stream-ids.js';
-import { VerdictStore, type VerdictRecord } from '../../../src/store/verdicts.js';
+import { VerdictStore } from '../../../src/store/verdicts.js';
+import { freshDirs, sha, T0, verdictRecord } from '../../helpers/verdict-records.js';
 
-const root = mkdtempSync(join(tmpdir(), 'inboxguard-sharing-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-let dirs = 0;
-const freshDir = () => join(root, `d${++dirs}`);
-
-const sha = (text: string) => createHash('sha256').update(text).digest('hex');
-const T0 = Date.UTC(2026, 0, 2, 3, 4, 5);
-
-function record(over: Partial<VerdictRecord> = {}): VerdictRecord {
-  return { sha256: sha('part'), verdict: 'malicious', backend: 'sandbox', name: 'Trojan.Test', decidedAt: T0, source: 'engine', ...over };
-}
+const freshDir = freshDirs('inboxguard-sharing-');
+const record = verdictRecord;
 
 const share = (over: Partial<ShareOptions> = {}): ShareOptions => ({ stream: 's', maxLength: 10, maxQueued: 10, ...over });
 
@@ -176,7 +166,7 @@ describe('analysis.share to a Redis connection', () => {
 
   it('rediss:// verifies: system CAs plus caFile, TLS 1.2 at least, server name for host names', () => {
     const dir = freshDir();
-    const caFile = join(root, `ca-${dirs}.pem`);
+    const caFile = `${dir}-ca.pem`;
     writeFileSync(caFile, '-----BEGIN CERTIFICATE-----\nTEST\n-----END CERTIFICATE-----\n');
     const tlsOf = (options: ShareOptions) => redisTarget(options).options.tls as ConnectionOptions | undefined;
     const tls = tlsOf(share({ redis: 'rediss://redis.example/0', caFile }));
@@ -189,13 +179,13 @@ describe('analysis.share to a Redis connection', () => {
   });
 
   it('passwordFile: 0600 read (one trailing newline dropped), others refused; never both ways; bad addresses refused', () => {
-    const file = join(root, `password-${++dirs}`);
+    const file = `${freshDir()}-password`;
     writeFileSync(file, 'from-file\n', { mode: 0o600 });
     assert.equal(redisTarget(share({ redis: 'redis://127.0.0.1/0', passwordFile: file })).options.password, 'from-file');
     assert.throws(() => redisTarget(share({ redis: 'redis://:inline@127.0.0.1/0', passwordFile: file })), /not both/);
     chmodSync(file, 0o640);
     assert.throws(() => redisTarget(share({ redis: 'redis://127.0.0.1/0', passwordFile: file })), (error: Error) => error instanceof ShareConfigError && /readable by others/.test(error.message) && !error.message.includes('from-file'));
-    assert.throws(() => redisTarget(share({ redis: 'redis://127.0.0.1/0', passwordFile: join(root, 'nope') })), /ENOENT/);
+    assert.throws(() => redisTarget(share({ redis: 'redis://127.0.0.1/0', passwordFile: `${freshDir()}-nope` })), /ENOENT/);
     assert.throws(() => redisTarget(share({})), /not set/);
     assert.throws(() => redisTarget(share({ redis: 'redis://127.0.0.1/zero' })), /database number/);
   });

@@ -1,25 +1,14 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { statSync } from 'node:fs';
+import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { RuleHitStore } from '../../../src/store/rule-hits.js';
 import { stateDbPath } from '../../../src/store/state-db.js';
-import { isFreshClean, VerdictStore, VerdictStoreError, type VerdictRecord } from '../../../src/store/verdicts.js';
+import { isFreshClean, VerdictStore, VerdictStoreError } from '../../../src/store/verdicts.js';
+import { freshDirs, sha, T0, verdictRecord } from '../../helpers/verdict-records.js';
 
-const root = mkdtempSync(join(tmpdir(), 'inboxguard-verdicts-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-let dirs = 0;
-const freshDir = () => join(root, `d${++dirs}`);
-
-const sha = (text: string) => createHash('sha256').update(text).digest('hex');
-const T0 = Date.UTC(2026, 0, 2, 3, 4, 5);
-
-function record(over: Partial<VerdictRecord> = {}): VerdictRecord {
-  return { sha256: sha('part'), verdict: 'malicious', backend: 'sandbox', name: 'Trojan.Test', decidedAt: T0, source: 'engine', ...over };
-}
+const freshDir = freshDirs('inboxguard-verdicts-');
+const record = verdictRecord;
 
 describe('verdict store', () => {
   it('stores, reads back and forgets a record; state.db is 0600 in a 0700 dir', () => {
