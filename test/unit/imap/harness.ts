@@ -352,6 +352,16 @@ export function selectedSession(options: DriverOptions = {}, mailbox = 'INBOX', 
 }
 
 /** A small message with the marker in it. */
+/** A message of `size` bytes with markers at the given offsets. */
+export function bigMessage(size: number, markers: number[]): string {
+  const head = 'Subject: big\r\n\r\n';
+  let body = '';
+  for (let i = 0; body.length < size - head.length; i++) body += `line ${i} lorem ipsum dolor\r\n`;
+  let text = (head + body).slice(0, size);
+  for (const at of markers) text = text.slice(0, at) + MARKER + text.slice(at + MARKER.length);
+  return text;
+}
+
 export function markedMessage(extra = ''): string {
   return `From: a@example.org\r\nSubject: test\r\n\r\nbody ${MARKER} text${extra}\r\n`;
 }

@@ -1,17 +1,7 @@
 // Partial fetches are answered from a scanned copy of the whole section.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { MARKER, SAME_LENGTH, markerScanner, selectedSession, type EngineDriver } from './harness.js';
-
-/** A message of `size` bytes with markers at the given offsets. */
-function bigMessage(size: number, markers: number[]): string {
-  const head = 'Subject: big\r\n\r\n';
-  let body = '';
-  for (let i = 0; body.length < size - head.length; i++) body += `line ${i} lorem ipsum dolor\r\n`;
-  let text = (head + body).slice(0, size);
-  for (const at of markers) text = text.slice(0, at) + MARKER + text.slice(at + MARKER.length);
-  return text;
-}
+import { MARKER, SAME_LENGTH, bigMessage, markerScanner, selectedSession, type EngineDriver } from './harness.js';
 
 function fetchWhole(d: EngineDriver, seq: number, uid: number, msg: string, tag: string, items = `UID ${uid} RFC822.SIZE ${msg.length} FLAGS ()`): void {
   d.server(`* ${seq} FETCH (${items} BODY[] {${msg.length}}\r\n${msg})\r\n${tag} OK done\r\n`);

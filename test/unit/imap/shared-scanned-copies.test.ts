@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import type { ScannedCopy, ScannedCopyIntake, ScannedCopyKey, ScannedCopyStore } from '../../../src/protocol/session-ports.js';
-import { EngineDriver, MARKER, markerScanner, SAME_LENGTH, selectedSession } from './harness.js';
+import { bigMessage, EngineDriver, MARKER, markerScanner, SAME_LENGTH, selectedSession } from './harness.js';
 
 interface Kept {
   size: number;
@@ -81,15 +81,6 @@ function copyId(user: string, key: ScannedCopyKey): string {
 }
 
 const CHUNK = 65536;
-
-function bigMessage(size: number, markers: number[]): string {
-  const head = 'Subject: big\r\n\r\n';
-  let body = '';
-  for (let i = 0; body.length < size - head.length; i++) body += `line ${i} lorem ipsum dolor\r\n`;
-  let text = (head + body).slice(0, size);
-  for (const at of markers) text = text.slice(0, at) + MARKER + text.slice(at + MARKER.length);
-  return text;
-}
 
 /** Reads UID `uid` Thunderbird-style; `serve` answers each upstream command. Returns the slices and the upstream commands. */
 function chunkedRead(d: EngineDriver, uid: number, serve: (sent: string, tag: string) => void): { content: string; sent: string[] } {
