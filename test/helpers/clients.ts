@@ -1,5 +1,6 @@
 // Real mail clients for integration tests: curl, python's imaplib/poplib, imapflow.
 // Each returns the exact message bytes it received (or their SHA-256 and size).
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
@@ -135,7 +136,7 @@ export interface FetchedMessage {
  * An imapflow client over implicit TLS to 127.0.0.1:port, verifying `caPem` for 'localhost', connected and
  * logged in; no automatic IDLE; 'error' events are swallowed (a dropped socket would crash the test process).
  */
-export async function connectImapflow(port: number, caPem: string, user = 'alice', password = 'secret'): Promise<ImapFlow> {
+export async function connectImapflow(port: number, caPem: string, user = 'alice', password = 'secret', options: { clientName?: string } = {}): Promise<ImapFlow> {
   const client = new ImapFlow({
     host: '127.0.0.1',
     port,
@@ -145,10 +146,27 @@ export async function connectImapflow(port: number, caPem: string, user = 'alice
     auth: { user, pass: password },
     logger: false,
     disableAutoIdle: true,
+    ...(options.clientName ? { clientInfo: { name: options.clientName } } : {}),
   });
   client.on('error', () => undefined);
   await client.connect();
   return client;
+}
+
+/** Message 1 of INBOX (by UID with `uid: true`, else by sequence number) fetched with BODY.PEEK[]; then logs out. */
+export async function fetchFirstAndLogout(client: ImapFlow, options: { uid?: boolean } = {}): Promise<Buffer> {
+  try {
+    const lock = await client.getMailboxLock('INBOX');
+    try {
+      const message = await client.fetchOne('1', { source: true }, { uid: options.uid === true });
+      assert.ok(message && message.source, 'fetched the message');
+      return message.source;
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await client.logout().catch(() => client.close());
+  }
 }
 
 /** imapflow with `fetch('1:*', { uid: true, source: true }, { uid: true })` (BODY.PEEK[]) on INBOX. */

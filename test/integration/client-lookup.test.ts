@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { startDovecot, type DovecotServer } from '../../scripts/test-servers/dovecot.js';
 import { platformLookup, type ClientLookup, type LookupClient } from '../../src/proxy/client-process/index.js';
 import { runCli } from '../helpers/cli.js';
-import { connectImapflow, curlFetch, pythonImap, pythonImapConcurrent, sha256 } from '../helpers/clients.js';
+import { connectImapflow, curlFetch, fetchFirstAndLogout, pythonImap, pythonImapConcurrent, sha256 } from '../helpers/clients.js';
 import { withAttachments } from '../helpers/messages.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
 import { requireAll, requireCommand, requireDovecot } from '../helpers/require-servers.js';
@@ -33,19 +33,7 @@ async function relayedLines(proxy: TestProxy): Promise<RelayedLine[]> {
 }
 
 async function imapflowFetch(proxy: TestProxy): Promise<Buffer> {
-  const client = await connectImapflow(proxy.port('main'), proxy.caPem);
-  try {
-    const lock = await client.getMailboxLock('INBOX');
-    try {
-      const message = await client.fetchOne('1', { source: true }, { uid: true });
-      assert.ok(message && message.source, 'fetched the message');
-      return message.source;
-    } finally {
-      lock.release();
-    }
-  } finally {
-    await client.logout().catch(() => client.close());
-  }
+  return fetchFirstAndLogout(await connectImapflow(proxy.port('main'), proxy.caPem), { uid: true });
 }
 
 describe('client-program lookup: only when needed, correct under concurrency, timeouts said', { skip }, () => {

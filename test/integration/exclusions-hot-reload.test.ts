@@ -6,7 +6,7 @@ import { ImapFlow } from 'imapflow';
 import { startDovecot, type DovecotServer } from '../../scripts/test-servers/dovecot.js';
 import type { Config } from '../../src/config/schema.js';
 import { runCli } from '../helpers/cli.js';
-import { pythonImap, pythonPop, sha256 } from '../helpers/clients.js';
+import { connectImapflow, fetchFirstAndLogout, pythonImap, pythonPop, sha256 } from '../helpers/clients.js';
 import { withAttachments } from '../helpers/messages.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
 import { requireAll, requireCommand, requireDovecot } from '../helpers/require-servers.js';
@@ -48,33 +48,8 @@ describe('exclusions and protocol switches, changed from the CLI while the proxy
     assert.ok(ready(proxy.live.current), 'the proxy took the new configuration');
   };
 
-  const imapflowFetch = async (listener: string, clientName?: string): Promise<Buffer> => {
-    const client = new ImapFlow({
-      host: '127.0.0.1',
-      port: proxy.port(listener),
-      secure: true,
-      servername: 'localhost',
-      tls: { ca: proxy.caPem, servername: 'localhost' },
-      auth: { user: 'alice', pass: 'secret' },
-      logger: false,
-      disableAutoIdle: true,
-      ...(clientName ? { clientInfo: { name: clientName } } : {}),
-    });
-    client.on('error', () => undefined);
-    await client.connect();
-    try {
-      const lock = await client.getMailboxLock('INBOX');
-      try {
-        const message = await client.fetchOne('1', { source: true });
-        assert.ok(message && message.source, 'fetched the message');
-        return message.source;
-      } finally {
-        lock.release();
-      }
-    } finally {
-      await client.logout().catch(() => client.close());
-    }
-  };
+  const imapflowFetch = async (listener: string, clientName?: string): Promise<Buffer> =>
+    fetchFirstAndLogout(await connectImapflow(proxy.port(listener), proxy.caPem, 'alice', 'secret', { clientName }));
 
   const pythonImapFetch = async (listener: string): Promise<string> => {
     const [message] = await pythonImap({ host: '127.0.0.1', port: proxy.port(listener), mode: 'implicit', caPath: proxy.caPath, user: 'alice', password: 'secret' });
