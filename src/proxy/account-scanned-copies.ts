@@ -210,15 +210,20 @@ export class AccountScannedCopies {
 }
 
 /** One buffer of exactly `size` bytes (not views that would keep larger input buffers alive), or undefined. */
+/**
+ * The content in one buffer. Content that already is one (a body spooled into one shared segment, a
+ * rewritten message) is kept as it is, not copied: neither is written again once delivered.
+ */
 async function collect(content: Iterable<Buffer> | AsyncIterable<Buffer>, size: number): Promise<Buffer | undefined> {
-  const whole = Buffer.allocUnsafe(size);
+  const chunks: Buffer[] = [];
   let offset = 0;
   for await (const chunk of content) {
     if (offset + chunk.length > size) return undefined;
-    chunk.copy(whole, offset);
+    chunks.push(chunk);
     offset += chunk.length;
   }
-  return offset === size ? whole : undefined;
+  if (offset !== size) return undefined;
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
 }
 
 function free(entry: Entry): void {

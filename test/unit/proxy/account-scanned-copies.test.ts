@@ -59,6 +59,20 @@ describe('AccountScannedCopies', () => {
     await copies.close();
   });
 
+  test('content that arrives as one buffer is kept as that buffer, not copied', async () => {
+    const copies = await AccountScannedCopies.open({ maxBytes: 10_000, memoryBytes: 10_000, dir: scratch() });
+    const server = copies.forUpstream('imap.example:993');
+    const bytes = content(3000, 1);
+    await server.offer('alice', key(7), 3000, false)?.put([bytes]);
+    const copy = server.take('alice', key(7));
+    assert.ok(copy);
+    const [kept] = [...(copy.read(0, 3000) as Iterable<Buffer>)];
+    assert.ok(kept.buffer === bytes.buffer && kept.byteOffset === bytes.byteOffset, 'the same memory');
+    assert.deepEqual(kept, bytes);
+    copy.release();
+    await copies.close();
+  });
+
   test('bounded by bytes: least recently used out, counted', async () => {
     const copies = await AccountScannedCopies.open({ maxBytes: 2500, memoryBytes: 2500, dir: scratch() });
     const store = copies.forUpstream('s:1');
