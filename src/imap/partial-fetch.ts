@@ -69,8 +69,11 @@ function partialKey(item: BodySectionItem): string {
   return `${item.responseName}<${item.origin}>`;
 }
 
-export function planFetch(tag: string, line: Buffer, command: FetchCommand, lookupCached: CachedSectionLookup): FetchPlan {
-  const served = servedWholeFromCache(tag, line, command, lookupCached);
+export function planFetch(tag: string, line: Buffer, command: FetchCommand, lookupSection: CachedSectionLookup): FetchPlan {
+  // Each section is looked up once per command, whichever way below asks for it: a lookup may adopt a
+  // copy from the account's store, and a miss asks the store each time.
+  const lookupCached = lookupOnce(lookupSection);
+  const served = servedFromCache(tag, line, command, lookupCached);
   if (served) return served;
   const request: FetchRequest = { tag, sections: new Map(), addedUid: false, pins: [], answered: new Set() };
   const partials: Array<{ entry: FetchCommandItem; item: BodySectionItem }> = [];
@@ -88,7 +91,6 @@ export function planFetch(tag: string, line: Buffer, command: FetchCommand, look
     }
   }
   const madeWhole = new Set<FetchCommandItem>();
-  let fromCache = false;
   if (partials.length > 0) {
     const names = partials.map((p) => p.item.responseName);
     const conflicting =
@@ -97,9 +99,7 @@ export function planFetch(tag: string, line: Buffer, command: FetchCommand, look
       partials.some((p) => p.item.length === undefined);
     if (conflicting) {
       for (const p of partials) request.sections.set(partialKey(p.item), { kind: 'unprotected' });
-    } else if (answeredFromCache(request, command, partials, lookupCached)) {
-      fromCache = true;
-    } else {
+    } else if (!answeredFromCache(request, command, partials, lookupCached)) {
       for (const p of partials) {
         request.sections.set(p.item.responseName, { kind: 'rewritten', origin: p.item.origin ?? 0, length: p.item.length ?? 0 });
         madeWhole.add(p.entry);
@@ -107,7 +107,7 @@ export function planFetch(tag: string, line: Buffer, command: FetchCommand, look
       }
     }
   }
-  if (scanned.length === 0) return fromCache ? injectFromCache(request, line, command, partials) : { request };
+  if (scanned.length === 0) return { request };
 
   const prepend = headersToAdd(command, scanned);
   for (const spec of prepend) request.sections.set(`BODY[${spec}]`, { kind: 'added' });
@@ -141,7 +141,11 @@ export function claimSection(request: FetchRequest, key: string, seq: number): S
   return plan;
 }
 
-/** Partial items of a single UID that all have a scanned copy are answered from it, forwarded unchanged. */
+/**
+ * Partial items of a single UID that all have a scanned copy, in a command not answered from the copies
+ * alone (servedFromCache): the server is asked as the client asked, and the content of its answer is
+ * replaced by the cached slice.
+ */
 function answeredFromCache(
   request: FetchRequest,
   command: FetchCommand,
@@ -161,6 +165,15 @@ function answeredFromCache(
   return true;
 }
 
+function lookupOnce(lookup: CachedSectionLookup): CachedSectionLookup {
+  const found = new Map<string, BodyHandle | undefined>();
+  return (uid, section) => {
+    const key = `${uid}\u0000${section}`;
+    if (!found.has(key)) found.set(key, lookup(uid, section));
+    return found.get(key);
+  };
+}
+
 function singleUidOf(command: FetchCommand): number | undefined {
   return command.uid && /^[1-9][0-9]{0,9}$/.test(command.sequenceSet) ? Number(command.sequenceSet) : undefined;
 }
@@ -168,15 +181,16 @@ function singleUidOf(command: FetchCommand): number | undefined {
 type SectionEntry = FetchCommandItem & { item: BodySectionItem };
 
 /**
- * A UID FETCH of one message with whole sections (`BODY.PEEK[]`) whose every scanned section, whole or
- * partial, has a scanned copy (this session's, or one another session of the account kept): the
- * sections leave the upstream command and are answered from the copies. PEEK only (a fetch that sets
- * \Seen must reach the server); partial-only fetches take the usual path below.
+ * A UID FETCH of one message whose every scanned section, whole (`BODY.PEEK[]`) or partial
+ * (`BODY.PEEK[]<0.65536>`), has a scanned copy (this session's, or one another session of the account
+ * kept): the sections leave the upstream command and are added to the answer from the copies (the
+ * server still answers for the UID, with whatever else the command asks, so sequence numbers and flags
+ * stay the server's). PEEK only: a fetch that sets \Seen must reach the server.
  */
-function servedWholeFromCache(tag: string, line: Buffer, command: FetchCommand, lookupCached: CachedSectionLookup): FetchPlan | undefined {
+function servedFromCache(tag: string, line: Buffer, command: FetchCommand, lookupCached: CachedSectionLookup): FetchPlan | undefined {
   const uid = singleUidOf(command);
   const sections = command.items.filter((entry): entry is SectionEntry => entry.item.kind === 'body' && isScannedScope(entry.item.scope));
-  if (uid === undefined || !sections.some((entry) => entry.item.origin === undefined)) return undefined;
+  if (uid === undefined || sections.length === 0) return undefined;
   const names = sections.map((entry) => entry.item.responseName);
   const plain = new Set(names).size === names.length && sections.every((entry) => entry.item.peek && (entry.item.origin === undefined || entry.item.length !== undefined));
   if (!plain) return undefined;
@@ -197,25 +211,6 @@ function servedWholeFromCache(tag: string, line: Buffer, command: FetchCommand, 
   });
   request.injected = { uid, items, served: false };
   return { request, rewritten: withoutFetchItems(line, command, new Set(sections)) };
-}
-
-/**
- * Every partial item answered from the cache is PEEK: the server need not send them at all. They
- * leave the command and are added to the answer instead (the server still answers for the UID, with
- * whatever else the command asks, so sequence numbers and flags stay the server's).
- */
-function injectFromCache(request: FetchRequest, line: Buffer, command: FetchCommand, partials: Array<{ entry: FetchCommandItem; item: BodySectionItem }>): FetchPlan {
-  if (!partials.every((p) => p.item.peek)) return { request };
-  const items: InjectedSlice[] = [];
-  for (const p of partials) {
-    const key = partialKey(p.item);
-    const plan = request.sections.get(key);
-    if (plan?.kind !== 'cached') return { request };
-    items.push({ name: key, origin: plan.origin, length: plan.length, binary: plan.handle.literal8 ?? p.item.binary, handle: plan.handle });
-    request.sections.delete(key);
-  }
-  request.injected = { uid: Number(command.sequenceSet), items, served: false };
-  return { request, rewritten: withoutFetchItems(line, command, new Set(partials.map((p) => p.entry))) };
 }
 
 /** Section specs of the header sections the scanned items need and the command does not fetch whole. */
