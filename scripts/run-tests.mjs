@@ -32,5 +32,6 @@ if (imports.status !== 0) {
   console.error('import graph check failed (npm run lint:imports); see the rules in .dependency-cruiser.cjs');
   process.exit(imports.status ?? 1);
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...extra, ...files], { stdio: 'inherit' });
+// No single test may wait forever: a hang fails that test by name instead of stalling the whole run.
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=240000', ...extra, ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

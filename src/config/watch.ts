@@ -1,6 +1,6 @@
 // Hot reload: the running proxy re-reads its configuration file when it changes (or on SIGHUP). A file
 // that fails validation is rejected with one logged line and the configuration in force stays.
-import { unwatchFile, watchFile } from 'node:fs';
+import { stat, statSync, type Stats } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import type { LiveConfig } from './live-config.js';
@@ -41,9 +41,45 @@ export function watchConfigFile(path: string, live: LiveConfig, log: Logger, opt
     return true;
   };
   // Polling the path (not the inode) also sees files replaced by rename, as editors and the CLI write them.
-  const onChange = (current: { mtimeMs: number; size: number }, before: { mtimeMs: number; size: number }): void => {
-    if (current.mtimeMs !== before.mtimeMs || current.size !== before.size) reload();
+  // The first look is synchronous, so a change made right after the watch starts is not taken as the baseline.
+  let last = fileIdentity(path);
+  let looking = false;
+  const look = (): void => {
+    if (looking) return;
+    looking = true;
+    stat(path, (error, stats) => {
+      looking = false;
+      const now = error ? undefined : identityOf(stats);
+      if (sameIdentity(now, last)) return;
+      last = now;
+      if (now) reload();
+    });
   };
-  watchFile(path, { interval: options.intervalMs ?? 500, persistent: false }, onChange);
-  return { reload, stop: () => unwatchFile(path, onChange) };
+  const timer = setInterval(look, options.intervalMs ?? 500);
+  // Not persistent: the proxy's sockets keep the process alive, not the watch.
+  timer.unref();
+  return { reload, stop: () => clearInterval(timer) };
+}
+
+interface FileIdentity {
+  ino: number;
+  mtimeMs: number;
+  size: number;
+}
+
+function identityOf(stats: Stats): FileIdentity {
+  return { ino: stats.ino, mtimeMs: stats.mtimeMs, size: stats.size };
+}
+
+function fileIdentity(path: string): FileIdentity | undefined {
+  try {
+    return identityOf(statSync(path));
+  } catch {
+    return undefined;
+  }
+}
+
+function sameIdentity(a: FileIdentity | undefined, b: FileIdentity | undefined): boolean {
+  if (!a || !b) return a === b;
+  return a.ino === b.ino && a.mtimeMs === b.mtimeMs && a.size === b.size;
 }

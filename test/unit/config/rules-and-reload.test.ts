@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pbkdf2 } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import pino from 'pino';
 import { editConfigFile } from '../../../src/config/edit.js';
@@ -111,7 +112,29 @@ describe('configuration hot reload', () => {
     }
   });
 
-  it('notices a file replaced by rename on its own', async () => {
+  it('notices a change made right after the watch starts, while the thread pool is busy', { timeout: 30_000 }, async () => {
+    const path = tempFile('scan: { onError: pass }\n');
+    const live = new LiveConfig(loadConfigAssigningRuleIds(path));
+    const { log } = memoryLog();
+    // Work queued on every thread of libuv's pool, so a watcher whose first look at the file is asynchronous
+    // would look only after the edit below, take the edited file as its baseline and never notice the change.
+    const poolThreads = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+    const busy = Array.from({ length: poolThreads }, () => new Promise((resolve) => pbkdf2('x', 'y', 200_000, 64, 'sha512', resolve)));
+    const watcher = watchConfigFile(path, live, log, { load: () => loadConfigAssigningRuleIds(path), intervalMs: 20 });
+    const keepAlive = setInterval(() => undefined, 1000);
+    try {
+      const changed = new Promise<void>((resolve) => live.onChange(() => resolve()));
+      editConfigFile(path, (doc) => doc.setIn(['scan', 'onError'], 'block'));
+      await Promise.all(busy);
+      await changed;
+      assert.equal(live.current.scan.onError, 'block');
+    } finally {
+      clearInterval(keepAlive);
+      watcher.stop();
+    }
+  });
+
+  it('notices a file replaced by rename on its own', { timeout: 30_000 }, async () => {
     const path = tempFile('scan: { onError: pass }\n');
     const live = new LiveConfig(loadConfigAssigningRuleIds(path));
     const { log } = memoryLog();
