@@ -1,6 +1,6 @@
 // A parsed view of the top-level header for filtering rules (sender, recipients, subject, headers), made by
 // mailparser from the header block alone so attachments are never buffered or decoded for it.
-import { simpleParser, type AddressObject, type EmailAddress } from 'mailparser';
+import type { AddressObject, EmailAddress } from 'mailparser';
 import { latin1ToText } from './bytes.js';
 import { libmime } from './libmime.js';
 import { DEFAULT_WALK_LIMITS } from './types.js';
@@ -19,7 +19,12 @@ export interface MessageEnvelope {
   headers: { name: string; value: string }[];
 }
 
+// mailparser and what it pulls in (iconv-lite, html-to-text, …) are about 25 MiB of resident memory, and
+// only a scanning thread needs them: loaded on first use, not at start.
+let mailparser: Promise<typeof import('mailparser')> | undefined;
+
 export async function readEnvelope(message: Buffer): Promise<MessageEnvelope> {
+  const { simpleParser } = await (mailparser ??= import('mailparser'));
   const header = readTopHeader(message);
   const headerBlock = message.subarray(0, Math.min(header.fieldsEnd, headerByteCap(message)));
   const parsed = await simpleParser(Buffer.concat([headerBlock, Buffer.from(`${header.eol}${header.eol}`, 'latin1')]), {
