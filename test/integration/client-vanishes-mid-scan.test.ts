@@ -4,7 +4,7 @@
 // same proxy fetches the same message meanwhile and afterwards. Real Dovecot, real imapflow clients,
 // real scan workers with the builtin engine.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
@@ -14,6 +14,7 @@ import { startDovecot, type DovecotServer } from '../../scripts/test-servers/dov
 import { spoolCounters } from '../../src/proxy/body-spool.js';
 import { scanPayloads } from '../../src/scan/worker-pool.js';
 import { eventsPath, readEvents } from '../../src/store/events.js';
+import { logFilePath } from '../../src/store/log.js';
 import { connectImapflow } from '../helpers/clients.js';
 import { bigMessage } from '../helpers/messages.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
@@ -24,6 +25,15 @@ const MiB = 1024 * 1024;
 const BIG = bigMessage(6 * MiB, { seed: 45 });
 const SMALL = bigMessage(40_000, { seed: 46 });
 const PINO_ERROR = 50;
+
+/** The proxy's log lines at error level or above. */
+function errorLines(log: string): { level: number; msg: string }[] {
+  return log
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { level: number; msg: string })
+    .filter((entry) => entry.level >= PINO_ERROR);
+}
 
 async function until(condition: () => boolean, what: string): Promise<void> {
   for (let turn = 0; turn < 200_000 && !condition(); turn++) await (turn % 100 === 99 ? sleep(1) : nextTurn());
@@ -123,13 +133,34 @@ describe('a client that vanishes while its message is scanned (real Dovecot, spi
     );
     assert.ok(events.filter((event) => event.uid === 1).length >= 1, 'the delivered copy of message 1 has its clean event');
     const log = await proxy.logText();
-    const errors = log
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as { level: number; msg: string })
-      .filter((entry) => entry.level >= PINO_ERROR);
-    assert.deepEqual(errors, [], 'nothing logged at error level');
+    assert.deepEqual(errorLines(log), [], 'nothing logged at error level');
     assert.match(log, /scan cancelled: the session that fetched the message ended/, 'the cancellation is logged (info)');
     assert.deepEqual(escaped, [], 'no unhandled rejection or exception');
+  });
+
+  it('the proxy stops while a spilled body is scanned: the scan is cancelled, no spool file is left', async () => {
+    const dataDir = mkdtempSync(join(originalTmpdir ?? tmpdir(), 'inboxguard-vanish-stop-'));
+    try {
+      const stopping = await startTestProxy([{ name: 'imaps', upstream: `127.0.0.1:${dovecot.ports.imaps}`, protocol: 'imap', upstreamCa: dovecot.caPath }], {
+        scanner: 'pipeline',
+        settings: { scan: { memoryBufferBytes: 256 * 1024 } },
+        dataDir,
+      });
+      const handedOver = scanPayloads.spilledFile;
+      const client = await startFetch(stopping.port('imaps'), stopping.caPem, 1);
+      await until(() => scanPayloads.spilledFile > handedOver, 'the spilled body went to a scan worker');
+      await stopping.close();
+      client.close();
+      assert.deepEqual(await spoolDirsLeft(), [], 'no spool directory is left behind');
+      assert.deepEqual(
+        readEvents(eventsPath(dataDir)).filter((event) => event.verdict !== 'clean'),
+        [],
+        'no "scan failed" event',
+      );
+      assert.deepEqual(errorLines(readFileSync(logFilePath(dataDir), 'utf8')), [], 'nothing logged at error level');
+      assert.deepEqual(escaped, [], 'no unhandled rejection or exception');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
