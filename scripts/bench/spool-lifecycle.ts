@@ -1,6 +1,7 @@
 // What a clean body's spool costs on the proxy's event loop, start to end: a small message arrives
-// (announced size, in chunks), is finished, read for the scan and disposed after delivery — the path of
-// every message. With `--baseline OTHER/dist` that build's BodySpool runs the same work, alternating
+// (announced size, in chunks), is finished, read for the scan (which watches for the session's end
+// while it runs, where the build has whenDiscarded) and disposed after delivery — the path of every
+// message. With `--baseline OTHER/dist` that build's BodySpool runs the same work, alternating
 // round by round. Prints JSON: spool lives per second (median of the rounds) per build and their ratio.
 // Compiled builds only (npm run build).
 // Usage: npm run build && node --import tsx scripts/bench/spool-lifecycle.ts [--rounds N] [--bodies N] [--bytes N] [--baseline OTHER/dist]
@@ -27,6 +28,7 @@ interface Spool {
   append(bytes: Buffer): void;
   finish(): Promise<void>;
   readAll(): Promise<Buffer>;
+  whenDiscarded?(listener: () => void): () => void;
   dispose(): void;
 }
 type SpoolClass = new (memoryLimit: number, options: { announcedSize?: number }) => Spool;
@@ -40,7 +42,9 @@ async function lives(BodySpool: SpoolClass): Promise<number> {
     const spool = new BodySpool(16 * 1024 * 1024, { announcedSize: bytes });
     for (let offset = 0; offset < bytes; offset += chunk) spool.append(body.subarray(offset, offset + chunk));
     await spool.finish();
+    const unwatch = spool.whenDiscarded?.(() => undefined);
     await spool.readAll();
+    unwatch?.();
     spool.dispose();
   }
   return bodies / ((performance.now() - started) / 1000);
@@ -60,7 +64,7 @@ for (let round = 0; round < rounds; round++) {
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const result: Record<string, unknown> = { benchmark: `${bodies} clean ${bytes}-byte bodies: new BodySpool, append, finish, readAll, dispose`, rounds };
+const result: Record<string, unknown> = { benchmark: `${bodies} clean ${bytes}-byte bodies: new BodySpool, append, finish, readAll (watched), dispose`, rounds };
 for (const [name, values] of rates) result[name] = { spoolsPerSecond: Math.round(median(values)), rounds: values.map(Math.round) };
 if (baseline) result.ratio = Number((median(rates.get('thisBuild')!) / median(rates.get('baselineBuild')!)).toFixed(2));
 result.baselinePath = baseline || undefined;
