@@ -13,10 +13,15 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import pino from 'pino';
 import { configSchema } from '../../../src/config/schema.js';
 import { BodySpool, nodeSpoolFiles, type SpoolFiles } from '../../../src/proxy/body-spool.js';
+import { createInspector, policyFrom } from '../../../src/scan/create-inspector.js';
 import { createScanSetup, type ScanSetup } from '../../../src/scan/create-pipeline.js';
+import { createEvaluator } from '../../../src/scan/evaluate.js';
+import { ScanPipeline } from '../../../src/scan/pipeline.js';
 import { scanPayloads } from '../../../src/scan/worker-pool.js';
-import { eventsPath, readEvents } from '../../../src/store/events.js';
-import { bigMessage } from '../../helpers/messages.js';
+import { EventLog, eventsPath, readEvents } from '../../../src/store/events.js';
+import { Quarantine, quarantineDir } from '../../../src/store/quarantine.js';
+import { bigMessage, withAttachments } from '../../helpers/messages.js';
+import { EICAR } from './archive/archive-builders.js';
 
 const KiB = 1024;
 const CONTEXT = { protocol: 'imap' as const, section: 'BODY[]', mailbox: 'INBOX', uidValidity: '1', uid: 7 };
@@ -188,6 +193,63 @@ describe('a scan whose session ends before it is done', () => {
       assert.deepEqual(await spoolDirsLeft(h), []);
     } finally {
       await h.close();
+    }
+  });
+});
+
+/** FAULT INJECTION: the real quarantine, whose writes become durable only when the test says so (a slow disk). */
+class SlowDiskQuarantine extends Quarantine {
+  readonly begun: string[] = [];
+  private gate: Promise<void>;
+  release!: () => void;
+
+  constructor(dir: string) {
+    super(dir);
+    this.gate = new Promise((resolve) => (this.release = resolve));
+  }
+
+  override begin(...args: Parameters<Quarantine['begin']>): ReturnType<Quarantine['begin']> {
+    const { record, durable } = super.begin(...args);
+    this.begun.push(record.id);
+    return { record, durable: Promise.all([durable, this.gate]).then(() => undefined) };
+  }
+}
+
+describe('a session that ends while the original is being quarantined', () => {
+  it('the quarantine entry is kept and gets its event (the scan is not taken back)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'inboxguard-session-ended-q-'));
+    const settings = configSchema.parse({ scan: { engines: ['builtin'] } });
+    const engines = await createInspector(settings, dataDir, ['builtin']);
+    const quarantine = new SlowDiskQuarantine(quarantineDir(dataDir));
+    const pipeline = new ScanPipeline({
+      evaluate: createEvaluator(engines.inspector, policyFrom(settings)),
+      engineNames: ['builtin'],
+      policy: policyFrom(settings),
+      quarantine,
+      events: new EventLog(eventsPath(dataDir)),
+      maxConcurrentScans: 1,
+      timeoutSeconds: 60,
+    });
+    try {
+      const infected = withAttachments({ seed: 9, subject: 'virus', attachments: [{ filename: 'eicar.com', contentType: 'application/octet-stream', content: EICAR }] });
+      const spool = new BodySpool(1024 * KiB);
+      spool.append(infected);
+      await spool.finish();
+      const scan = pipeline.scan(spool, { ...CONTEXT });
+      await until(() => quarantine.begun.length === 1);
+      spool.dispose();
+      quarantine.release();
+      const result = await scan;
+      assert.equal(result.changed, true, 'what the scan decided is answered (the session is gone; nobody reads it)');
+      const events = readEvents(eventsPath(dataDir));
+      assert.deepEqual(
+        events.map((event) => [event.verdict, event.quarantineId]),
+        [['infected', quarantine.begun[0]]],
+      );
+      assert.equal(quarantine.list().length, 1);
+    } finally {
+      await engines.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
