@@ -90,10 +90,13 @@ export class BodySpool {
   private file: { dir: string; path: string; stream?: Writable } | undefined;
   private streamEnded = false;
   private finishing = false;
+  /** Set when the body is lost; a disposed spool's error is made only when something asks for it (lost()). */
   private failure: SpoolFailedError | undefined;
   /** Why the disk refused, once it did. */
   private spillError = '';
   private disposed = false;
+  /** Told by dispose(): the scans of this body still running (whenDiscarded). */
+  private discardListeners: Set<() => void> | undefined;
   private waiters: { resolve(): void; reject(error: Error): void }[] = [];
   private readonly memory: SessionMemory;
   private readonly unspillableBytes: number;
@@ -123,9 +126,24 @@ export class BodySpool {
     return this.fileBytes > 0 || this.state === 'file' || this.state === 'opening';
   }
 
-  /** Set once the body is lost. */
+  /** Set once the body is lost (or disposed). */
   get failed(): SpoolFailedError | undefined {
-    return this.failure;
+    return this.lost();
+  }
+
+  /**
+   * Calls `listener` once when the spool is disposed before the returned function is called (at once when
+   * it already is): the session that spooled the body ended, so nobody will receive what a scan of it
+   * finds, and the scan pipeline cancels it.
+   */
+  whenDiscarded(listener: () => void): () => void {
+    if (this.disposed) {
+      listener();
+      return () => undefined;
+    }
+    const listeners = (this.discardListeners ??= new Set());
+    listeners.add(listener);
+    return () => listeners.delete(listener);
   }
 
   append(bytes: Buffer): void {
@@ -167,7 +185,7 @@ export class BodySpool {
 
   /** The whole body in memory (for scanners that need it); undefined once spilled or failed. */
   inMemory(): Buffer | undefined {
-    if (this.spilled || this.failure) return undefined;
+    if (this.spilled || this.gone) return undefined;
     if (this.chunks.length > 1) {
       this.chunks = [Buffer.concat(this.chunks)];
       // Bytes appended from now on start a segment of their own.
@@ -246,7 +264,11 @@ export class BodySpool {
     }
   }
 
-  /** Frees memory and removes the file; safe at any moment, also with writes or a directory creation pending. */
+  /**
+   * Frees memory and removes the file; safe at any moment, also with writes or a directory creation
+   * pending. A scan still running is told (whenDiscarded) and cancelled: the file is not kept for it,
+   * since nobody will receive its result.
+   */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -259,8 +281,10 @@ export class BodySpool {
     this.inFlightBytes = 0;
     this.file?.stream?.destroy();
     if (this.file) this.removeDir(this.file.dir);
-    this.failure ??= new SpoolFailedError('the body was discarded (its session ended)');
     this.settle();
+    const listeners = this.discardListeners;
+    this.discardListeners = undefined;
+    if (listeners) for (const listener of listeners) listener();
   }
 
   private keep(bytes: Buffer): void {
@@ -405,31 +429,48 @@ export class BodySpool {
     if (this.finishing && this.state === 'file' && stream && !stream.writableEnded) stream.end();
   }
 
+  /** Lost or disposed: nothing can be read any more. */
+  private get gone(): boolean {
+    return this.disposed || this.failure !== undefined;
+  }
+
+  /**
+   * Why the body cannot be read, or undefined while it can. A disposed spool's error is made here, on
+   * first use, not in dispose(): a clean body that was delivered and freed is never asked.
+   */
+  private lost(): SpoolFailedError | undefined {
+    if (this.disposed) this.failure ??= new SpoolFailedError('the body was discarded (its session ended)');
+    return this.failure;
+  }
+
   private get settled(): boolean {
-    if (this.failure) return true;
+    if (this.gone) return true;
     if (this.state === 'opening') return false;
     if (this.state === 'file') return this.inFlight.length === 0 && (!this.finishing || this.streamEnded);
     return true;
   }
 
   private whenSettled(): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
+    const lost = this.lost();
+    if (lost) return Promise.reject(lost);
     if (this.settled) return Promise.resolve();
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
   private settle(): void {
-    if (!this.settled) return;
+    if (!this.settled || this.waiters.length === 0) return;
     const waiters = this.waiters;
     this.waiters = [];
+    const lost = this.lost();
     for (const waiter of waiters) {
-      if (this.failure) waiter.reject(this.failure);
+      if (lost) waiter.reject(lost);
       else waiter.resolve();
     }
   }
 
   private throwIfLost(): void {
-    if (this.failure) throw this.failure;
+    const lost = this.lost();
+    if (lost) throw lost;
   }
 
   /** Fills `into` from the file, starting at body offset `from` (and never reading past `fileEnd`). */

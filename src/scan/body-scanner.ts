@@ -10,6 +10,11 @@ export interface SpooledBody {
   range(start?: number, end?: number): AsyncIterable<Buffer>;
   /** The complete spool file of a spilled body, for a scan worker to read itself; undefined when the body is in memory. */
   spilledFile?(): Promise<SpilledFile | undefined>;
+  /**
+   * Calls `listener` once if the body is discarded (its session ended: nobody will receive what a scan
+   * finds) before the returned function is called; at once when it already was.
+   */
+  whenDiscarded?(listener: () => void): () => void;
 }
 
 /** A body that lives in a spool file: bytes [0, fileBytes) of `path` (0600, complete), then `tail` (shared memory). */

@@ -10,8 +10,9 @@ export class ScanTimeoutError extends Error {
  * Runs `work` with a signal that aborts after `seconds`; the promise settles by then at the latest
  * (rejecting with ScanTimeoutError) even if the work never does. The work must check the signal
  * before any side effect it makes after the deadline (and pass it to what can be cancelled).
+ * `cancel` aborts the same signal earlier, for another reason (the scan's session ended).
  */
-export async function withDeadline<T>(seconds: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withDeadline<T>(seconds: number, work: (signal: AbortSignal, cancel: (reason: Error) => void) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
@@ -22,7 +23,7 @@ export async function withDeadline<T>(seconds: number, work: (signal: AbortSigna
     }, seconds * 1000);
   });
   try {
-    return await Promise.race([work(controller.signal), expired]);
+    return await Promise.race([work(controller.signal, (reason) => controller.abort(reason)), expired]);
   } finally {
     clearTimeout(timer);
   }

@@ -12,6 +12,7 @@ import type { MessageInspection } from './message-inspection.js';
 import { actionNames, type Decision, type PolicySettings } from './policy.js';
 import { originalIsWhole, originalMessage } from './section-context.js';
 import { Semaphore } from './semaphore.js';
+import { watchSession, type SessionWatch } from './watch-session.js';
 import type { EngineName, Verdict } from '../types/verdict.js';
 import type { ScanAnalysis } from '../store/events.js';
 import type { KnownPart } from './analysis/known-parts.js';
@@ -83,6 +84,9 @@ export class ScanPipeline implements BodyScanner {
   /**
    * Settles by scan.timeoutSeconds at the latest: at the deadline the message is handled by
    * scan.onError (verdict timeout), its scan slot is given back and its evaluation cancelled.
+   * When the body's session ends before stage 1 is done (the client vanished), the scan is cancelled
+   * the same way and reports nothing (no event, nothing for scan.onError; no stage 2), unless the
+   * original had already been quarantined: that entry gets its event.
    */
   async scan(body: SpooledBody, context: BodyContext): Promise<BodyScanResult> {
     const started = performance.now();
@@ -90,28 +94,35 @@ export class ScanPipeline implements BodyScanner {
     /** The body went to a worker as its spool file: this thread reads it only when it needs the bytes. */
     let spilled: SpilledFile | undefined;
     let release: (() => void) | undefined;
+    let stageOne: SessionWatch | undefined;
     const { stageTwo, evaluateSpilled } = this.options;
     try {
-      return await withDeadline(this.options.timeoutSeconds, async (signal) => {
-        release = await this.slots.acquire(signal);
+      return await withDeadline(this.options.timeoutSeconds, async (signal, cancel) => {
+        stageOne = watchSession(body, cancel);
         let outcome: ScanReport;
         try {
+          release = await this.slots.acquire(signal);
           signal.throwIfAborted();
           spilled = evaluateSpilled && !stageTwo ? await body.spilledFile?.() : undefined;
           if (!spilled) bytes = await body.readAll();
           outcome = await this.evaluateWithin(bytes ?? { file: spilled!, read: () => body.readAll() }, context, true, signal);
-          signal.throwIfAborted();
+          stageOne.close();
+          // Past the deadline: scan.onError. Past the session's end: cancelled, unless the original was
+          // quarantined meanwhile (the entry gets its event).
+          if (!stageOne.sessionEnded || !outcome.quarantined) signal.throwIfAborted();
         } finally {
           // A held message waits for stage 2 without keeping a scan slot from others.
-          release();
+          release?.();
+          stageOne.close();
         }
-        if (!stageTwo || bytes === undefined || !outcome.submissions?.length) {
+        if (!stageTwo || bytes === undefined || !outcome.submissions?.length || stageOne.sessionEnded) {
           this.record(body.size, context, outcome, started);
           return deliveryOf(outcome);
         }
         return this.holdForAnalysis(stageTwo, body, bytes, context, outcome, started, signal);
       });
     } catch (error) {
+      if (stageOne?.sessionEnded) return this.cancelled(context, error);
       // What the scan had in hand when it failed (a spilled body is read for scan.onError=block's notice).
       const original = bytes ?? (spilled ? await body.readAll().catch(() => undefined) : undefined);
       if (error instanceof ScanTimeoutError) {
@@ -191,6 +202,12 @@ export class ScanPipeline implements BodyScanner {
       this.options.events.append({ ...where(context), verdict, detections: [], actions: [], bytes: bytes.length, scanMs: Math.round(performance.now() - started), note: (error as Error).message });
       throw error;
     }
+  }
+
+  /** Nobody will receive the result: the session ended mid-scan. Not a scan failure, so no event and no scan.onError. */
+  private cancelled(context: BodyContext, error: unknown): BodyScanResult {
+    this.options.log?.info({ mailbox: context.mailbox, uid: context.uid, section: context.section, reason: (error as Error).message }, 'scan cancelled: the session that fetched the message ended');
+    return { changed: false };
   }
 
   lost(context: BodyContext, reason: string): void {

@@ -29,7 +29,7 @@ export interface PoolVerdicts {
 export interface WorkerPoolStats {
   /** Workers started, the first ones included: every replacement adds one. */
   started: number;
-  /** Workers terminated because their job was cancelled (deadline). */
+  /** Workers terminated because their job was cancelled (its deadline, or its session ended). */
   cancelled: number;
   /** Workers that threw or exited on their own. */
   crashed: number;

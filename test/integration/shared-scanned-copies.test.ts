@@ -3,13 +3,17 @@
 // the same account reads it from the scanned copy, and Dovecot sends no body bytes again. Counted in
 // the bytes the proxy read from the server per session (its "session closed" statistics).
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { ImapFlow } from 'imapflow';
 import { startDovecot, type DovecotServer } from '../../scripts/test-servers/dovecot.js';
+import { eventsPath, readEvents } from '../../src/store/events.js';
+import { VerdictStore } from '../../src/store/verdicts.js';
 import { connectImapflow } from '../helpers/clients.js';
-import { bigMessage } from '../helpers/messages.js';
+import { bigMessage, loremLines, withAttachments } from '../helpers/messages.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
-import { requireDovecot } from '../helpers/require-servers.js';
+import { requireAll, requireCommand, requireDovecot } from '../helpers/require-servers.js';
+import { zipFile } from '../unit/scan/engines/samples.js';
 
 const skip = requireDovecot();
 const SIZES = [70_000, 130_000, 200_000, 90_000, 150_000];
@@ -164,5 +168,78 @@ describe('shared scanned copies stay within scan.sharedCopies.maxBytes (real Dov
     assert.deepEqual(await chunkedDownload(c, 1), MESSAGES[0]);
     const evicted = await serverBytesOf(proxy, c, 2);
     assert.ok(evicted >= SIZES[0], `the evicted message came from Dovecot again (${evicted} bytes)`);
+  });
+});
+
+// A verdict stored after a copy was kept: the analysis path (stage 2 with a `command` backend, a real
+// program) releases the message at analysis.maxWaitSeconds, then calls one of its parts malicious. The
+// store's change drops every shared copy, so the next connection's chunked read goes to Dovecot again
+// and gets the verdict applied (the part removed, the size kept).
+describe('shared scanned copies and a verdict stored later (real Dovecot, command analysis backend)', { skip: requireAll(skip, requireCommand('sh', 'dash')), timeout: 120_000 }, () => {
+  const BAD_ZIP = zipFile([{ name: 'invoice.txt', data: 'pay now\nSANDBOX-MALICIOUS\n' }], 'store');
+  // About 185 KB, so a chunked read takes three 64 KiB pieces.
+  const MESSAGE = withAttachments({ seed: 31, subject: 'copies and a late verdict', text: loremLines(2600, 31).join('\r\n'), attachments: [{ filename: 'invoice.zip', contentType: 'application/zip', content: BAD_ZIP }] });
+  const zipSha = createHash('sha256').update(BAD_ZIP).digest('hex');
+  const carriesZip = (body: Buffer) => body.includes(BAD_ZIP.toString('base64').slice(0, 60));
+  // The sandbox: answers after 3 s (past analysis.maxWaitSeconds), malicious for a part with the marker.
+  const SANDBOX = 'sleep 3; if grep -q SANDBOX-MALICIOUS "$0"; then echo \'{"verdict":"malicious","name":"Sandbox.Copies.Test"}\'; exit 1; fi; echo \'{"verdict":"clean"}\'';
+  let dovecot: DovecotServer;
+  let proxy: TestProxy;
+
+  before(async () => {
+    dovecot = await startDovecot({ messages: { alice: [MESSAGE] } });
+    proxy = await startTestProxy([{ name: 'imaps', upstream: `127.0.0.1:${dovecot.ports.imaps}`, protocol: 'imap', upstreamCa: dovecot.caPath }], {
+      scanner: 'pipeline',
+      settings: {
+        imap: { keepaliveSeconds: 1 },
+        analysis: {
+          backends: [{ name: 'sandbox', type: 'command', command: ['sh', '-c', SANDBOX, '{file}'], timeoutSeconds: 30, maxConcurrent: 2 }],
+          maxWaitSeconds: 1,
+          onTimeout: 'deliver',
+        },
+      },
+    });
+  });
+
+  after(async () => {
+    await proxy?.close();
+    await dovecot?.stop();
+  });
+
+  it('the copy kept before the verdict is dropped; the next connection reads from Dovecot and gets the part removed', async () => {
+    assert.ok(MESSAGE.length > 2 * 65536, `a chunked read of ${MESSAGE.length} bytes takes several pieces`);
+    const a = await open(proxy.port('imaps'), proxy.caPem);
+    assert.deepEqual(await chunkedDownload(a, 1), MESSAGE, 'released unchanged at analysis.maxWaitSeconds');
+    const aBytes = await serverBytesOf(proxy, a, 0);
+    assert.ok(aBytes >= MESSAGE.length, `Dovecot sent the message to the first connection (${aBytes} bytes)`);
+    assert.equal(proxy.scannedCopies.stats.entries, 1, 'the delivered copy is kept for the account');
+    const forgottenBefore = proxy.scannedCopies.stats.forgotten;
+
+    // The late verdict lands in the verdict store (the analysis path); the copy goes with it.
+    const store = VerdictStore.open(proxy.dataDir);
+    try {
+      for (let attempt = 0; attempt < 200 && store.get(zipSha)?.verdict !== 'malicious'; attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(store.get(zipSha)?.verdict, 'malicious', 'the sandbox called the zip malicious');
+    } finally {
+      store.close();
+    }
+    assert.equal(proxy.scannedCopies.stats.entries, 0, 'the verdict change dropped the copy');
+    assert.equal(proxy.scannedCopies.stats.forgotten - forgottenBefore, 1);
+
+    const hitsBefore = proxy.scannedCopies.stats.hits;
+    const b = await open(proxy.port('imaps'), proxy.caPem);
+    const fromB = await chunkedDownload(b, 1);
+    const bBytes = await serverBytesOf(proxy, b, 1);
+    assert.equal(proxy.scannedCopies.stats.hits, hitsBefore, 'no copy served');
+    assert.ok(bBytes >= MESSAGE.length, `Dovecot sent the message again (${bBytes} bytes for ${MESSAGE.length})`);
+    assert.equal(fromB.length, MESSAGE.length, 'the size stays true');
+    assert.ok(!carriesZip(fromB), 'the malicious part is removed');
+    assert.match(fromB.toString('latin1'), /inboxguard removed/);
+    const applied = readEvents(eventsPath(proxy.dataDir)).filter((event) => event.verdict === 'infected');
+    assert.deepEqual(
+      applied.map((event) => event.detections.map((finding) => [finding.engine, finding.name])),
+      [[['analysis:sandbox', 'Sandbox.Copies.Test']]],
+      'the stored verdict was applied to the second read',
+    );
   });
 });

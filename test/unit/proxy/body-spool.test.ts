@@ -307,3 +307,61 @@ describe('BodySpool when the disk fails (fault-injecting files)', () => {
     assert.equal(memory.counters.held, 0);
   });
 });
+
+describe('BodySpool disposal', () => {
+  const discarded = (error: unknown) => error instanceof SpoolFailedError && /discarded \(its session ended\)/.test(error.message);
+
+  it('a disposed body (in memory or spilled) cannot be read: every read reports the same SpoolFailedError', async () => {
+    for (const memoryLimit of [1 * MiB, 64 * KiB]) {
+      const files = new FaultInjectingSpoolFiles();
+      const spool = new BodySpool(memoryLimit, { memory: session(), files });
+      await feed(spool, randomBytes(300 * KiB));
+      await spool.finish();
+      assert.equal(spool.spilled, memoryLimit < 300 * KiB);
+      assert.equal(spool.failed, undefined);
+      spool.dispose();
+      const error = spool.failed;
+      assert.ok(discarded(error), 'failed names the disposal');
+      await assert.rejects(spool.finish(), (thrown) => thrown === error);
+      await assert.rejects(spool.readAll(), (thrown) => thrown === error);
+      await assert.rejects(spool.spilledFile(), (thrown) => thrown === error);
+      await assert.rejects(collect(spool.range()), (thrown) => thrown === error);
+      assert.equal(spool.inMemory(), undefined);
+      if (!spool.spilled) assert.throws(() => spool.memoryRange(), (thrown) => thrown === error);
+      await until(() => files.removed.length === files.dirs.length);
+    }
+  });
+
+  it('whenDiscarded: a listener hears the disposal once; one that stopped listening does not; after disposal it hears at once', async () => {
+    const spool = new BodySpool(1 * MiB, { memory: session() });
+    spool.append(randomBytes(10 * KiB));
+    await spool.finish();
+    const heard: string[] = [];
+    spool.whenDiscarded(() => heard.push('scan'));
+    const stop = spool.whenDiscarded(() => heard.push('finished scan'));
+    stop();
+    spool.dispose();
+    spool.dispose();
+    assert.deepEqual(heard, ['scan']);
+    spool.whenDiscarded(() => heard.push('late'));
+    assert.deepEqual(heard, ['scan', 'late']);
+  });
+
+  it('a listener told of the disposal finds the file already on its way out and every read refused', async () => {
+    const files = new FaultInjectingSpoolFiles();
+    const spool = new BodySpool(64 * KiB, { memory: session(), files });
+    await feed(spool, randomBytes(1 * MiB));
+    const file = await spool.spilledFile();
+    assert.ok(file && existsSync(file.path));
+    let refused: Promise<unknown> | undefined;
+    spool.whenDiscarded(() => {
+      refused = spool.readAll().then(
+        () => 'read',
+        (error: unknown) => (discarded(error) ? 'refused' : error),
+      );
+    });
+    spool.dispose();
+    assert.equal(await refused, 'refused');
+    await until(() => !existsSync(file.path));
+  });
+});
