@@ -1,0 +1,97 @@
+// The MIME side of a scan on its own: walk each message of the bench mailbox, decode every part and
+// read its `malformed`, then the walk's (what inspectMessage does), for this checkout and, with
+// `--baseline OTHER` (another checkout's root, e.g. an older commit unpacked with node_modules linked),
+// for that one, rounds alternating. Prints JSON: CPU milliseconds per pass (best round) and MB/s of
+// message per build, their ratio, and the base64 characters handed to Node's native decoder per pass
+// (counted, so the comparison does not depend on the machine's load).
+// Usage: node --import tsx scripts/bench/mime-base64-walk.ts [--messages 100] [--rounds 5] [--baseline DIR]
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import type { WalkResult } from '../../src/mime/index.js';
+import { benchMailbox } from './mailbox.js';
+
+const { values } = parseArgs({ options: { messages: { type: 'string', default: '100' }, rounds: { type: 'string', default: '5' }, baseline: { type: 'string' } } });
+const rounds = Number(values.rounds);
+
+type Walk = (message: Buffer) => WalkResult;
+
+interface Build {
+  name: string;
+  walk: Walk;
+  bestCpuMs: number;
+  nativeCharacters: number;
+}
+
+async function load(root: string): Promise<Walk> {
+  const module = (await import(pathToFileURL(join(resolve(root), 'src/mime/index.ts')).href)) as { walkMessage: Walk };
+  return module.walkMessage;
+}
+
+/** One pass as the scanner makes it; returns a checksum of what it saw, so builds can be compared. */
+function scanPass(walk: Walk, messages: Buffer[]): string {
+  let decodedBytes = 0;
+  const problems: string[] = [];
+  for (const message of messages) {
+    const result = walk(message);
+    for (const part of result.parts) {
+      decodedBytes += part.decode().length;
+      if (part.malformed) problems.push(part.malformed);
+    }
+    if (result.malformed) problems.push(result.malformed);
+  }
+  return `${decodedBytes}:${problems.join('|')}`;
+}
+
+function cpuMs(work: () => void): number {
+  const before = process.cpuUsage();
+  work();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000;
+}
+
+/** Characters given to Buffer.from(text, 'base64') during one pass. */
+function nativeCharacters(walk: Walk, messages: Buffer[]): number {
+  const original = Buffer.from;
+  let characters = 0;
+  Buffer.from = ((...args: unknown[]) => {
+    if (typeof args[0] === 'string' && args[1] === 'base64') characters += args[0].length;
+    return (original as (...args: unknown[]) => Buffer).apply(Buffer, args);
+  }) as typeof Buffer.from;
+  try {
+    scanPass(walk, messages);
+  } finally {
+    Buffer.from = original;
+  }
+  return characters;
+}
+
+async function main(): Promise<void> {
+  const messages = benchMailbox(Number(values.messages));
+  const megabytes = messages.reduce((sum, message) => sum + message.length, 0) / (1024 * 1024);
+  const builds: Build[] = [{ name: 'this', walk: await load(join(import.meta.dirname, '../..')), bestCpuMs: Infinity, nativeCharacters: 0 }];
+  if (values.baseline) builds.push({ name: 'baseline', walk: await load(values.baseline), bestCpuMs: Infinity, nativeCharacters: 0 });
+
+  const seen = new Set(builds.map((build) => scanPass(build.walk, messages)));
+  if (seen.size !== 1) throw new Error('the builds decode different bytes or report different problems');
+  for (const build of builds) build.nativeCharacters = nativeCharacters(build.walk, messages);
+  for (let round = 0; round < rounds; round++) {
+    for (const build of round % 2 === 0 ? builds : [...builds].reverse()) {
+      build.bestCpuMs = Math.min(build.bestCpuMs, cpuMs(() => scanPass(build.walk, messages)));
+    }
+  }
+  const round1 = (value: number) => Math.round(value * 10) / 10;
+  const report = {
+    mailbox: { messages: messages.length, megabytes: round1(megabytes), rounds, measure: 'best round, CPU time of this process' },
+    builds: Object.fromEntries(
+      builds.map((build) => [build.name, { cpuMs: round1(build.bestCpuMs), mbPerSecond: round1(megabytes / (build.bestCpuMs / 1000)), nativeBase64Characters: build.nativeCharacters }]),
+    ),
+    ...(builds.length === 2 ? { speedup: Math.round((builds[1].bestCpuMs / builds[0].bestCpuMs) * 100) / 100 } : {}),
+  };
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
