@@ -50,18 +50,27 @@ function cpuMs(work: () => void): number {
   return (used.user + used.system) / 1000;
 }
 
-/** Characters given to Buffer.from(text, 'base64') during one pass. */
+/** Characters given to Node's base64 decoder (Buffer.from(text, 'base64'), buffer.write(text, …, 'base64')) during one pass. */
 function nativeCharacters(walk: Walk, messages: Buffer[]): number {
-  const original = Buffer.from;
+  const from = Buffer.from;
+  const write = Buffer.prototype.write;
   let characters = 0;
+  const count = (args: unknown[]): void => {
+    if (typeof args[0] === 'string' && args.slice(1).includes('base64')) characters += args[0].length;
+  };
   Buffer.from = ((...args: unknown[]) => {
-    if (typeof args[0] === 'string' && args[1] === 'base64') characters += args[0].length;
-    return (original as (...args: unknown[]) => Buffer).apply(Buffer, args);
+    count(args);
+    return (from as (...args: unknown[]) => Buffer).apply(Buffer, args);
   }) as typeof Buffer.from;
+  Buffer.prototype.write = function (this: Buffer, ...args: unknown[]) {
+    count(args);
+    return (write as (...args: unknown[]) => number).apply(this, args);
+  } as typeof Buffer.prototype.write;
   try {
     scanPass(walk, messages);
   } finally {
-    Buffer.from = original;
+    Buffer.from = from;
+    Buffer.prototype.write = write;
   }
   return characters;
 }
