@@ -89,7 +89,7 @@ function nativePrefix(bytes: Buffer, sink?: Buffer): NativePrefix {
   if (!layout) return { end: 0, characters: 0, written: 0 };
   const stride = layout.lineChars + layout.eolBytes;
   const linesPerChunk = Math.max(4, Math.floor(CHUNK_BYTES / stride) & ~3);
-  const scratch = sink ? undefined : Buffer.allocUnsafe((Math.min(linesPerChunk, layout.lines) * layout.lineChars * 3) / 4);
+  const target = sink ?? Buffer.allocUnsafe((Math.min(linesPerChunk, layout.lines) * layout.lineChars * 3) / 4);
   let end = 0;
   let characters = 0;
   let written = 0;
@@ -98,7 +98,7 @@ function nativePrefix(bytes: Buffer, sink?: Buffer): NativePrefix {
     const chunkEnd = end + lines * stride;
     const expected = (lines * layout.lineChars * 3) / 4;
     // Written straight into the output: no buffer per chunk to allocate and copy from.
-    const decoded = sink ? sink.write(bytes.toString('latin1', end, chunkEnd), written, expected, 'base64') : scratch!.write(bytes.toString('latin1', end, chunkEnd), 0, expected, 'base64');
+    const decoded = target.write(bytes.toString('latin1', end, chunkEnd), sink ? written : 0, expected, 'base64');
     if (decoded !== expected) break;
     end = chunkEnd;
     characters += lines * layout.lineChars;
