@@ -22,8 +22,12 @@ for (const whitespace of [0x20, 0x09, 0x0d, 0x0a]) SEXTET[whitespace] = SPACE;
 
 const LF = 0x0a;
 const CR = 0x0d;
-/** About this many encoded bytes are decoded natively at a time (a multiple of 4 lines each). */
-const CHUNK_BYTES = 1 << 20;
+/**
+ * About this many encoded bytes are decoded natively at a time (a multiple of 4 lines each). Each chunk
+ * becomes a string; below V8's large-object size (128 KiB) it dies young in the new space instead of
+ * waiting in the large-object space for a full collection (measured: fewer mark-compacts, less CPU).
+ */
+const CHUNK_BYTES = 1 << 16;
 /** A body without line breaks leaves at least this much to the exact loop, where its padding is. */
 const UNBROKEN_TAIL = 16;
 
