@@ -1,26 +1,23 @@
 // Turns the entity tree into the flat list of content-bearing parts the scanner looks at: every leaf,
 // plus every uuencoded block inside a text leaf, each with its checks done.
-import { base64Problem, inspectBase64 } from './decode/base64.js';
+import { base64Problem, decodeBase64Inspected, inspectBase64, type Base64Inspection } from './decode/base64.js';
 import { decodeBody, isIdentityEncoding, isKnownTransferEncoding } from './decode/body.js';
 import { decodeUuencodedBlock, findUuencodedBlocks, type UuencodedBlock } from './decode/uuencode.js';
+import { setMalformed, type PendingProblem } from './pending-problems.js';
 import type { MimeNode, MimeTree } from './tree.js';
 import type { MimePart, WalkResult } from './types.js';
 
 const MAX_REPORTED_PROBLEMS = 50;
 
 export function partsOfTree(buffer: Buffer, tree: MimeTree, rootHeader?: Buffer): WalkResult {
-  const problems = [...tree.problems];
+  const problems: PendingProblem[] = [...tree.problems];
   const parts: MimePart[] = [];
   for (const node of tree.nodes) {
     if (node.kind !== 'leaf') continue;
     const part = leafPart(buffer, node, node === tree.root ? rootHeader : undefined);
-    const partProblems = [...node.problems];
-    const encodingProblem = transferEncodingProblem(buffer, part);
-    if (encodingProblem) {
-      partProblems.push(encodingProblem);
-      problems.push(`part ${part.path}: ${encodingProblem}`);
-    }
-    if (partProblems.length > 0) part.malformed = partProblems.join('; ');
+    const encodingProblem = checkTransferEncoding(buffer, part);
+    if (encodingProblem !== undefined) problems.push(typeof encodingProblem === 'string' ? `part ${part.path}: ${encodingProblem}` : inPart(part.path, encodingProblem));
+    setMalformed(part, encodingProblem === undefined ? node.problems : [...node.problems, encodingProblem], (known) => known.join('; '));
     parts.push(part);
     if (part.contentType.startsWith('text/')) {
       for (const uuPart of uuencodedParts(buffer, part)) {
@@ -30,7 +27,7 @@ export function partsOfTree(buffer: Buffer, tree: MimeTree, rootHeader?: Buffer)
     }
   }
   const result: WalkResult = { parts, work: tree.work };
-  if (problems.length > 0) result.malformed = [...new Set(problems)].slice(0, MAX_REPORTED_PROBLEMS).join('; ');
+  setMalformed(result, problems, (known) => [...new Set(known)].slice(0, MAX_REPORTED_PROBLEMS).join('; '));
   return result;
 }
 
@@ -47,12 +44,31 @@ export function leafPart(buffer: Buffer, node: MimeNode, rootHeader?: Buffer): M
   };
 }
 
-function transferEncodingProblem(buffer: Buffer, part: MimePart): string | undefined {
+/**
+ * What is wrong with the part's transfer encoding. For base64 that is learnt when the part is decoded
+ * (its regular prefix is decoded natively once, not once to check it and again to read it), so the
+ * problem is pending until then; asked before, it inspects the body without keeping what it decodes.
+ */
+function checkTransferEncoding(buffer: Buffer, part: MimePart): PendingProblem | undefined {
   if (part.transferEncoding === 'base64') {
-    return base64Problem(inspectBase64(buffer.subarray(part.bodyRange.start, part.bodyRange.end)));
+    const body = buffer.subarray(part.bodyRange.start, part.bodyRange.end);
+    let inspection: Base64Inspection | undefined;
+    part.decode = () => {
+      const decoded = decodeBase64Inspected(body);
+      inspection = decoded.inspection;
+      return decoded.bytes;
+    };
+    return () => base64Problem((inspection ??= inspectBase64(body)));
   }
   if (!isKnownTransferEncoding(part.transferEncoding)) return `unknown transfer encoding "${part.transferEncoding}"`;
   return undefined;
+}
+
+function inPart(path: string, problem: () => string | undefined): PendingProblem {
+  return () => {
+    const known = problem();
+    return known === undefined ? undefined : `part ${path}: ${known}`;
+  };
 }
 
 export function uuencodedParts(buffer: Buffer, container: MimePart): MimePart[] {

@@ -64,7 +64,10 @@ export interface MimePart extends PartDescription {
   containerPath?: string;
   /** uuencode only: the block sits in a quoted-printable or base64 text part, so has no range of its own. */
   insideEncodedText?: boolean;
-  /** Why this part could not be read cleanly; decode() still returns a best effort. */
+  /**
+   * Why this part could not be read cleanly; decode() still returns a best effort. For a base64 part
+   * it is found by decoding: read after decode() it costs nothing, before it the body is checked then.
+   */
   malformed?: string;
   /** The content with its transfer encoding undone. */
   decode(): Buffer;
@@ -94,7 +97,10 @@ export function emptyWalkWork(): WalkWork {
 export interface WalkResult {
   /** Leaves and uuencoded blocks in message order. */
   parts: MimePart[];
-  /** Set when the structure is broken or a limit was hit; what could be found is still in `parts`. */
+  /**
+   * Set when the structure is broken, a limit was hit or a part is malformed; what could be found is
+   * still in `parts`. Read after decoding the parts, it costs nothing (see MimePart.malformed).
+   */
   malformed?: string;
   /** What the walk cost. */
   work?: WalkWork;

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { decodeBase64, inspectBase64 } from '../../../../src/mime/decode/base64.js';
+import { base64Problem, decodeBase64, decodeBase64Inspected, inspectBase64 } from '../../../../src/mime/decode/base64.js';
+import { walkMessage, walkPart } from '../../../../src/mime/index.js';
 import { referenceDecode, referenceInspection } from './reference-base64.js';
 
 function lines(encoded: string, lineChars: number, eol: string, finalEol: boolean): string {
@@ -32,8 +33,45 @@ function mutate(text: string, mutations: Array<{ at: number; text: string; repla
 }
 
 function agrees(body: Buffer, message: string): void {
-  assert.deepEqual(inspectBase64(body), referenceInspection(body), `inspection: ${message}`);
-  assert.ok(decodeBase64(body).equals(referenceDecode(body)), `decoded bytes: ${message}`);
+  const inspection = referenceInspection(body);
+  const bytes = referenceDecode(body);
+  assert.deepEqual(inspectBase64(body), inspection, `inspection: ${message}`);
+  assert.ok(decodeBase64(body).equals(bytes), `decoded bytes: ${message}`);
+  const inspected = decodeBase64Inspected(body);
+  assert.deepEqual(inspected.inspection, inspection, `inspection while decoding: ${message}`);
+  assert.ok(inspected.bytes.equals(bytes), `bytes decoded with the inspection: ${message}`);
+  agreesInWalk(body, bytes, base64Problem(inspection), message);
+}
+
+/**
+ * A base64 part learns its problem when decoded: `malformed` of the part and of the walk must be what
+ * the reference inspection makes them, whether read before decoding, after it, or without it.
+ */
+function agreesInWalk(body: Buffer, bytes: Buffer, problem: string | undefined, message: string): void {
+  const walkProblem = problem === undefined ? undefined : `part 1: ${problem}`;
+  // Large bodies are walked one way only, to keep the test quick; the small ones cover every way.
+  const large = body.length > 64 * 1024;
+  for (const contentType of large ? ['application/octet-stream'] : ['application/octet-stream', 'text/plain']) {
+    const walks = {
+      message: () => walkMessage(Buffer.concat([Buffer.from(`Content-Type: ${contentType}\r\nContent-Transfer-Encoding: base64\r\n\r\n`), body])),
+      part: () => walkPart(body, { header: { contentType, transferEncoding: 'base64' }, path: '1' }),
+    };
+    for (const [kind, walk] of Object.entries(large ? { message: walks.message } : walks)) {
+      for (const order of ['malformed first', 'decode first', 'never decoded']) {
+        const where = `${message} ${contentType} ${kind} ${order}`;
+        const result = walk();
+        const [part] = result.parts;
+        // A text part is searched for uuencoded blocks; decoded random bytes might hold one.
+        const onePart = result.parts.length === 1;
+        if (order === 'decode first') assert.ok(part.decode().equals(bytes), `decoded part: ${where}`);
+        assert.equal(part.malformed, problem, `part malformed: ${where}`);
+        if (onePart) assert.equal(result.malformed, walkProblem, `walk malformed: ${where}`);
+        if (order === 'malformed first') assert.ok(part.decode().equals(bytes), `decoded part: ${where}`);
+        assert.equal(part.malformed, problem, `part malformed, asked again: ${where}`);
+        if (onePart) assert.deepEqual({ ...result }.malformed, walkProblem, `walk malformed, copied: ${where}`);
+      }
+    }
+  }
 }
 
 describe('base64: the native fast path agrees with the byte-by-byte reference', () => {

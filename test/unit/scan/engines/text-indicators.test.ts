@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { INDICATORS, textType } from '../../../../src/scan/engines/builtin/file-type/text.js';
+import { INDICATORS, neededStringsIn, textType } from '../../../../src/scan/engines/builtin/file-type/text.js';
 
 describe('script indicators: the strings they need', () => {
   for (const [type, indicators] of INDICATORS) {
@@ -36,5 +36,20 @@ describe('script indicators: the strings they need', () => {
     assert.equal(textType(vbs), 'script-vbs');
     assert.equal(textType(batch), 'script-batch');
     assert.equal(textType(prose), 'text');
+  });
+
+  it('one pass finds exactly the needed strings the text contains (and, past latin1, never fewer)', () => {
+    const needed = [...new Set(INDICATORS.flatMap(([, indicators]) => indicators.flatMap((indicator) => indicator.needs)))];
+    const contained = (text: string) => needed.filter((string) => text.includes(string)).sort();
+    const pieces = fc.constantFrom(...needed, ...needed.map((string) => string.slice(0, -1)), ' ', '\n', 'a', '%', ':', '-', '.', '$', '\u0165', '\u0100', '\xe9');
+    const text = fc.oneof(fc.array(pieces, { maxLength: 40 }).map((list) => list.join('')), fc.string({ maxLength: 200 }), fc.string({ unit: 'grapheme', maxLength: 100 }));
+    fc.assert(
+      fc.property(text, (sample) => {
+        const found = [...neededStringsIn(sample)].sort();
+        if (/^[\x00-\xff]*$/.test(sample)) assert.deepEqual(found, contained(sample), JSON.stringify(sample));
+        else for (const string of contained(sample)) assert.ok(found.includes(string), JSON.stringify({ sample, string }));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

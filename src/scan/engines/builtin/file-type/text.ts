@@ -2,6 +2,7 @@
 // batch). A script extension decides for text content; otherwise a script needs at least two
 // distinct telltale constructs of its language, so prose that mentions one keyword stays text.
 import type { DetectedType } from '../../../../types/verdict.js';
+import { AhoCorasick } from '../body/aho-corasick.js';
 
 const SAMPLE_BYTES = 64 * 1024;
 const TEXT_CHECK_BYTES = 8 * 1024;
@@ -126,10 +127,26 @@ function extensionOf(fileName: string | undefined): string {
   return match ? match[1].toLowerCase() : '';
 }
 
+/** Every string some indicator needs, and one automaton that finds all of them in one pass over a text. */
+const NEEDED = [...new Set(INDICATORS.flatMap(([, indicators]) => indicators.flatMap((indicator) => indicator.needs)))];
+const NEEDED_SEARCH = new AhoCorasick(NEEDED.map((needed) => Buffer.from(needed, 'latin1')));
+
+/**
+ * The needed strings the text contains. Each is ASCII, so the text's characters taken as latin1 bytes
+ * (a character above U+00FF keeps its low byte) hold every one it contains, and at most a few more.
+ */
+export function neededStringsIn(text: string): Set<string> {
+  const found = new Set<string>();
+  const bytes = Buffer.from(text, 'latin1');
+  NEEDED_SEARCH.scan(bytes, 0, bytes.length, 0, (id) => found.add(NEEDED[id]));
+  return found;
+}
+
 function scriptByContent(text: string): DetectedType | undefined {
+  const present = neededStringsIn(text);
   let best: { type: DetectedType; score: number } | undefined;
   for (const [type, patterns] of INDICATORS) {
-    const score = patterns.filter(({ pattern, needs }) => needs.some((needed) => text.includes(needed)) && pattern.test(text)).length;
+    const score = patterns.filter(({ pattern, needs }) => needs.some((needed) => present.has(needed)) && pattern.test(text)).length;
     if (score >= MIN_INDICATORS && (!best || score > best.score)) best = { type, score };
   }
   return best?.type;
