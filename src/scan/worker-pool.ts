@@ -1,4 +1,4 @@
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { BodyContext } from '../types/body-context.js';
 import type { ScanWorkerData } from './create-inspector.js';
 import type { Evaluation } from './evaluate.js';
@@ -232,25 +232,20 @@ function payload(body: Buffer | SpilledFile): { bytes: Uint8Array } | { file: Sp
 }
 
 /**
- * A worker's young generation, in MiB (V8 splits it into two semi-spaces and a large-object space).
- * V8's default grows each semi-space to 16 MiB under a scan's allocation rate: 32 MiB resident per
- * worker that holds only short-lived objects (the bodies and decoded parts live outside the JS heap).
- * 12 MiB keeps 4 MiB semi-spaces: measured on the 300-message bulk run, 8 MiB instead of 32 MiB of new
- * space per worker; time in scavenges stayed in the same range.
+ * Scan workers' heap limits. Under a scan's allocation rate V8 grows a worker's young generation (two
+ * semi-spaces and a large-object space) to its default maximum: 32 MiB of semi-spaces resident per
+ * worker, for objects that die young (bodies and decoded parts live outside the JS heap). 12 MiB keeps
+ * 4 MiB semi-spaces: on the 300-message bulk run 8 MiB of new space per worker instead of 32, with time
+ * in scavenges in the same range.
  */
-export const SCAN_WORKER_YOUNG_GENERATION_MB = 12;
-
-/** How scan workers are started (exported for tests). */
-export function scanWorkerOptions(data: ScanWorkerData): WorkerOptions {
-  return { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: SCAN_WORKER_YOUNG_GENERATION_MB } };
-}
+export const SCAN_WORKER_RESOURCE_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 12 };
 
 function startWorker(entry: URL, data: ScanWorkerData): Worker {
   if (entry.pathname.endsWith('.ts')) {
     // Running from source (tests, development): load the TypeScript entry through tsx.
-    return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`, { ...scanWorkerOptions(data), eval: true });
+    return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData: data, resourceLimits: SCAN_WORKER_RESOURCE_LIMITS });
   }
-  return new Worker(entry, scanWorkerOptions(data));
+  return new Worker(entry, { workerData: data, resourceLimits: SCAN_WORKER_RESOURCE_LIMITS });
 }
 
 /** Buffers arrive from the worker as Uint8Arrays. */
