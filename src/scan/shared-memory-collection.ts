@@ -25,13 +25,15 @@ export interface SharedMemoryCounters {
 /** One thread's handles to shared memory; `collect` is a full collection (undefined: none available). */
 export class SharedMemoryCollector {
   private uncollected = 0;
-  /** Uncollected bytes just after the last forced collection: those were still in use. */
+  /** Uncollected bytes just after the last forced collection (those were still in use), or fewer once some of them were collected. */
   private floor = 0;
   private scheduled = false;
   private readonly counts: SharedMemoryCounters = { bytes: 0, collectedBytes: 0, collections: 0 };
   private readonly handles = new FinalizationRegistry<number>((bytes) => {
     this.uncollected -= bytes;
     this.counts.collectedBytes += bytes;
+    // What is still in use is at most what remains now.
+    this.floor = Math.min(this.floor, this.uncollected);
   });
 
   constructor(

@@ -64,6 +64,26 @@ describe('shared memory collection', () => {
     assert.equal(live.length + more.length, 9);
   });
 
+  it('once bodies in use at the last collection are collected too, the threshold counts from what remains', async () => {
+    const collect = fullCollection() as () => void;
+    const turns = deferred();
+    let forced = 0;
+    const collector = new SharedMemoryCollector(4 * MiB, () => (forced++, collect()), turns.later);
+    let live: SharedArrayBuffer[] = Array.from({ length: 10 }, () => new SharedArrayBuffer(MiB));
+    live.forEach((buffer) => collector.took(buffer));
+    turns.runAll();
+    assert.equal(forced, 1);
+    assert.equal(collector.uncollectedBytes, 10 * MiB, 'all ten were in use');
+    live = [];
+    collect();
+    for (let turn = 0; turn < 10 && collector.uncollectedBytes > 0; turn++) await nextTurn();
+    assert.equal(collector.uncollectedBytes, 0, 'V8 collected them (here: a collection of its own)');
+    const more = Array.from({ length: 4 }, () => new SharedArrayBuffer(MiB));
+    more.forEach((buffer) => collector.took(buffer));
+    assert.equal(turns.pending, 1, '4 MiB past what remains (0), not past the 10 MiB in use back then');
+    assert.equal(live.length, 0);
+  });
+
   it('without a collection available it only counts', () => {
     const turns = deferred();
     const collector = new SharedMemoryCollector(MiB, undefined, turns.later);
