@@ -4,7 +4,7 @@
 import type { BodyContext } from '../types/body-context.js';
 import { createInspector, policyFrom, type ScanWorkerData } from './create-inspector.js';
 import { createEvaluator, type Evaluation, type Evaluator } from './evaluate.js';
-import { toSharedBuffer } from './shared-buffer.js';
+import { receivedShared, toSharedBuffer } from './shared-buffer.js';
 import type { VerdictRecord } from '../store/verdicts.js';
 import { analysisConfigured } from './analysis/hold-deadline.js';
 import { knownVerdicts, type KnownPart, type VerdictLookup } from './analysis/known-parts.js';
@@ -85,6 +85,7 @@ export function serveScans(port: ScanPort, data: ScanWorkerData): void {
       return;
     }
     const { bytes, file } = request;
+    receivedShared(bytes ?? file?.tail);
     const body = file ? readSpilled(file) : Promise.resolve(bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : Buffer.alloc(0));
     Promise.all([current, body]).then(([built, whole]) => scan(built, whole, request.context, request.known)).then(
       (evaluation) => port.postMessage({ id: request.id, ok: true, evaluation: withSharedBytes(evaluation) }),
