@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import type { WalkResult } from '../../src/mime/index.js';
 import type { FileFacts } from '../../src/scan/types.js';
 import { benchMailbox } from './mailbox.js';
+import { nativeBase64Characters } from '../../test/helpers/native-base64-work.js';
 
 const { values } = parseArgs({ options: { messages: { type: 'string', default: '100' }, rounds: { type: 'string', default: '5' }, baseline: { type: 'string' } } });
 const rounds = Number(values.rounds);
@@ -64,29 +65,9 @@ function cpuMs(work: () => void): number {
   return (used.user + used.system) / 1000;
 }
 
-/** Characters given to Node's base64 decoder (Buffer.from(text, 'base64'), buffer.write(text, …, 'base64')) during one pass. */
-function nativeCharacters(code: Code, messages: Buffer[]): number {
-  const from = Buffer.from;
-  const write = Buffer.prototype.write;
-  let characters = 0;
-  const count = (args: unknown[]): void => {
-    if (typeof args[0] === 'string' && args.slice(1).includes('base64')) characters += args[0].length;
-  };
-  Buffer.from = ((...args: unknown[]) => {
-    count(args);
-    return (from as (...args: unknown[]) => Buffer).apply(Buffer, args);
-  }) as typeof Buffer.from;
-  Buffer.prototype.write = function (this: Buffer, ...args: unknown[]) {
-    count(args);
-    return (write as (...args: unknown[]) => number).apply(this, args);
-  } as typeof Buffer.prototype.write;
-  try {
-    scanPass(code, messages);
-  } finally {
-    Buffer.from = from;
-    Buffer.prototype.write = write;
-  }
-  return characters;
+/** Characters given to Node's base64 decoder during one pass. */
+async function nativeCharacters(code: Code, messages: Buffer[]): Promise<number> {
+  return (await nativeBase64Characters(() => scanPass(code, messages))).characters;
 }
 
 async function main(): Promise<void> {
@@ -97,7 +78,7 @@ async function main(): Promise<void> {
 
   const seen = new Set(builds.map((build) => scanPass(build.code, messages)));
   if (seen.size !== 1) throw new Error('the builds decode different bytes, or report different problems or file types');
-  for (const build of builds) build.nativeCharacters = nativeCharacters(build.code, messages);
+  for (const build of builds) build.nativeCharacters = await nativeCharacters(build.code, messages);
   for (let round = 0; round < rounds; round++) {
     for (const build of round % 2 === 0 ? builds : [...builds].reverse()) {
       build.bestCpuMs = Math.min(build.bestCpuMs, cpuMs(() => scanPass(build.code, messages)));

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { decodeBase64 } from '../../../src/mime/decode/base64.js';
 import { walkMessage, walkPart } from '../../../src/mime/index.js';
 import { base64Lines, lines, message } from './messages.js';
-import { nativeBase64Characters } from './native-base64-work.js';
+import { nativeBase64Characters } from '../../helpers/native-base64-work.js';
 
 const ATTACHMENT = base64Lines(randomBytes(3 * 1024 * 1024));
 

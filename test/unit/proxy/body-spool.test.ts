@@ -3,10 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { BodySpool, SpoolFailedError, spoolCounters } from '../../../src/proxy/body-spool.js';
 import { ProcessMemory, type SessionMemory } from '../../../src/protocol/memory-budget.js';
 import { FaultInjectingSpoolFiles } from '../../helpers/fault-injecting-spool-files.js';
+import { failTestsOnEscapedErrors } from '../../helpers/escaped-errors.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -34,22 +35,7 @@ async function until(condition: () => boolean): Promise<void> {
   assert.ok(condition(), 'condition never became true');
 }
 
-// Any error that escapes (an unhandled 'error' event, a rejected promise nobody awaits) fails the test.
-const escaped: unknown[] = [];
-const onEscape = (error: unknown): void => {
-  escaped.push(error);
-};
-beforeEach(() => {
-  escaped.length = 0;
-  process.on('uncaughtException', onEscape);
-  process.on('unhandledRejection', onEscape);
-});
-afterEach(async () => {
-  await sleep(20);
-  process.off('uncaughtException', onEscape);
-  process.off('unhandledRejection', onEscape);
-  assert.deepEqual(escaped, [], 'no error escaped the spool');
-});
+failTestsOnEscapedErrors('no error escaped the spool');
 
 describe('BodySpool in memory', () => {
   it('keeps a small body in memory, accounted until dispose', async () => {

@@ -9,7 +9,7 @@ import { shapeOf } from '../../../src/scan/body-shape.js';
 import { inspectMessage } from '../../../src/scan/inspect-message.js';
 import type { BodyContext } from '../../../src/types/body-context.js';
 import { base64Lines, lines, message } from '../mime/messages.js';
-import { nativeBase64Characters } from '../mime/native-base64-work.js';
+import { nativeBase64Characters } from '../../helpers/native-base64-work.js';
 
 const CONTEXT: BodyContext = { protocol: 'imap', section: 'BODY[]' };
 const ATTACHMENT = base64Lines(randomBytes(2 * 1024 * 1024));

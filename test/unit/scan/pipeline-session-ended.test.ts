@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import pino from 'pino';
 import { configSchema } from '../../../src/config/schema.js';
 import { BodySpool, nodeSpoolFiles, type SpoolFiles } from '../../../src/proxy/body-spool.js';
@@ -22,6 +22,7 @@ import { EventLog, eventsPath, readEvents } from '../../../src/store/events.js';
 import { Quarantine, quarantineDir } from '../../../src/store/quarantine.js';
 import { bigMessage, withAttachments } from '../../helpers/messages.js';
 import { EICAR } from './archive/archive-builders.js';
+import { failTestsOnEscapedErrors } from '../../helpers/escaped-errors.js';
 
 const KiB = 1024;
 const CONTEXT = { protocol: 'imap' as const, section: 'BODY[]', mailbox: 'INBOX', uidValidity: '1', uid: 7 };
@@ -85,22 +86,7 @@ async function spoolDirsLeft(h: Harness): Promise<string[]> {
 
 const PINO_ERROR = 50;
 
-// Any error that escapes (a rejected promise nobody awaits) fails the test.
-const escaped: unknown[] = [];
-const onEscape = (error: unknown): void => {
-  escaped.push(error);
-};
-beforeEach(() => {
-  escaped.length = 0;
-  process.on('uncaughtException', onEscape);
-  process.on('unhandledRejection', onEscape);
-});
-afterEach(async () => {
-  await sleep(20);
-  process.off('uncaughtException', onEscape);
-  process.off('unhandledRejection', onEscape);
-  assert.deepEqual(escaped, [], 'no error escaped');
-});
+failTestsOnEscapedErrors();
 
 describe('a scan whose session ends before it is done', () => {
   it('a spilled body disposed while a (starting) worker is about to read its file: cancelled, nothing recorded, no file left', async () => {
