@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it, mock } from 'node:test';
 import pino from 'pino';
 import { configSchema } from '../../../src/config/schema.js';
@@ -34,11 +35,15 @@ function retrReply(content: string): string {
 
 let sessionIds = 0;
 
-/** Lets the event loop turn until `condition` holds (a bounded number of turns). */
+/**
+ * Lets the event loop turn until `condition` holds, failing rather than hanging. Every tenth turn sleeps a
+ * millisecond: the production pipeline does real I/O (a module loaded on first use, files), which a
+ * bounded number of bare turns can outrun on a busy machine.
+ */
 async function eventually(condition: () => boolean, what: string): Promise<void> {
-  for (let turn = 0; turn < 10_000; turn += 1) {
+  for (let turn = 0; turn < 100_000; turn += 1) {
     if (condition()) return;
-    await new Promise((resolve) => setImmediate(resolve));
+    await (turn % 10 === 9 ? sleep(1) : new Promise((resolve) => setImmediate(resolve)));
   }
   assert.fail(`never happened: ${what}`);
 }
