@@ -2,7 +2,8 @@
 // EICAR (found, stripped, quarantined) versus the same message without it, through inboxguard with
 // the builtin engine, direct fetches and inboxguard with scanning off (`enabled: false`, the pass-through
 // figure) alongside for reference, interleaved round by round. Prints JSON.
-// Usage: npm run build && node --import tsx scripts/bench/scan-cost.ts [--rounds N]
+// Usage: npm run build && node --import tsx scripts/bench/scan-cost.ts [--rounds N] [--baseline OTHER/dist/cli/main.js]
+// (--baseline: another build of inboxguard, scanning on, measured in the same rounds)
 import { startDovecot } from '../test-servers/dovecot.js';
 import { randomBytesFromSeed, withAttachments } from '../../test/helpers/messages.js';
 import { EICAR } from '../../test/unit/scan/archive/archive-builders.js';
@@ -12,6 +13,7 @@ import { startInboxguard } from './inboxguard-process.js';
 import { median } from './mailbox.js';
 
 const rounds = process.argv.includes('--rounds') ? Number(process.argv[process.argv.indexOf('--rounds') + 1]) : 7;
+const baselineMain = process.argv.includes('--baseline') ? process.argv[process.argv.indexOf('--baseline') + 1] : undefined;
 const payload = randomBytesFromSeed(7 * 1024 * 1024, 11);
 const message = (withEicar: boolean) =>
   withAttachments({
@@ -25,6 +27,7 @@ const infected = message(true);
 const dovecot = await startDovecot({ messages: { alice: [clean, infected] } });
 const guard = await startInboxguard(`localhost:${dovecot.ports.imaps}`, dovecot.caPath, ['--protocol', 'imap']);
 const scanningOff = await startInboxguard(`localhost:${dovecot.ports.imaps}`, dovecot.caPath, ['--protocol', 'imap'], { config: 'enabled: false\n' });
+const baseline = baselineMain ? await startInboxguard(`localhost:${dovecot.ports.imaps}`, dovecot.caPath, ['--protocol', 'imap'], { main: baselineMain }) : undefined;
 
 async function fetchMs(target: ImapTarget, uid: number): Promise<number> {
   const client = await LeanImapClient.connect(target, 'alice', 'secret');
@@ -39,12 +42,14 @@ const targets = {
   direct: { port: dovecot.ports.imaps, ca: dovecot.caPem },
   inboxguard: { port: guard.port, ca: guard.caPem },
   inboxguardScanningOff: { port: scanningOff.port, ca: scanningOff.caPem },
+  ...(baseline ? { baseline: { port: baseline.port, ca: baseline.caPem } } : {}),
 };
-const times: Record<string, number[]> = { directClean: [], directInfected: [], inboxguardClean: [], inboxguardInfected: [], inboxguardScanningOffClean: [], inboxguardScanningOffInfected: [] };
+const times: Record<string, number[]> = { directClean: [], directInfected: [], inboxguardClean: [], inboxguardInfected: [], inboxguardScanningOffClean: [], inboxguardScanningOffInfected: [], ...(baseline ? { baselineClean: [], baselineInfected: [] } : {}) };
 try {
   await fetchMs(targets.direct, 1);
   await fetchMs(targets.inboxguard, 1);
   await fetchMs(targets.inboxguardScanningOff, 1);
+  if (targets.baseline) await fetchMs(targets.baseline, 1);
   for (let round = 0; round < rounds; round++) {
     times.directClean.push(await fetchMs(targets.direct, 1));
     times.directInfected.push(await fetchMs(targets.direct, 2));
@@ -52,6 +57,10 @@ try {
     times.inboxguardInfected.push(await fetchMs(targets.inboxguard, 2));
     times.inboxguardScanningOffClean.push(await fetchMs(targets.inboxguardScanningOff, 1));
     times.inboxguardScanningOffInfected.push(await fetchMs(targets.inboxguardScanningOff, 2));
+    if (targets.baseline) {
+      times.baselineClean.push(await fetchMs(targets.baseline, 1));
+      times.baselineInfected.push(await fetchMs(targets.baseline, 2));
+    }
   }
   const medians = Object.fromEntries(Object.entries(times).map(([name, values]) => [name, Math.round(median(values) * 10) / 10]));
   console.log(
@@ -66,6 +75,7 @@ try {
         ratioScanningOffCleanToDirect: ratio(times.inboxguardScanningOffClean, times.directClean),
         inboxguardPeakRssMiB: Math.round(guard.peakRssMiB() * 10) / 10,
         scanningOffPeakRssMiB: Math.round(scanningOff.peakRssMiB() * 10) / 10,
+        ...(baseline ? { baseline: baselineMain, ratioCleanToBaseline: ratio(times.inboxguardClean, times.baselineClean), ratioInfectedToBaseline: ratio(times.inboxguardInfected, times.baselineInfected), baselinePeakRssMiB: Math.round(baseline.peakRssMiB() * 10) / 10 } : {}),
       },
       null,
       2,
@@ -74,6 +84,7 @@ try {
 } finally {
   await guard.stop();
   await scanningOff.stop();
+  await baseline?.stop();
   await dovecot.stop();
 }
 
