@@ -209,10 +209,11 @@ export class AccountScannedCopies {
   }
 }
 
-/** One buffer of exactly `size` bytes (not views that would keep larger input buffers alive), or undefined. */
 /**
- * The content in one buffer. Content that already is one (a body spooled into one shared segment, a
- * rewritten message) is kept as it is, not copied: neither is written again once delivered.
+ * The content as one buffer of exactly `size` bytes, or undefined. Content that already is one (a body
+ * spooled into one shared segment, a rewritten message) is kept as it is, not copied: neither is written
+ * again once delivered, and the spool trims a segment the body fell well short of, so the view pins
+ * little beyond its own bytes.
  */
 async function collect(content: Iterable<Buffer> | AsyncIterable<Buffer>, size: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
