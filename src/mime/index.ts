@@ -9,4 +9,5 @@ export { tagSubject } from './rewrite/tag-subject.js';
 export { readTopHeader, type TopHeader } from './rewrite/top-header.js';
 export { readEnvelope, type MessageEnvelope } from './envelope.js';
 export { NO_HEADER_LIMITS, splitHeaderFields } from './header-fields.js';
+export { bufferSource, type ByteSource } from './byte-source.js';
 export { DEFAULT_WALK_LIMITS, type ByteRange, type MimePart, type PartDescription, type WalkLimits, type WalkResult } from './types.js';

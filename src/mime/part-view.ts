@@ -3,6 +3,7 @@
 import { base64Problem, decodeBase64Inspected, inspectBase64, type Base64Inspection } from './decode/base64.js';
 import { decodeBody, isIdentityEncoding, isKnownTransferEncoding } from './decode/body.js';
 import { decodeUuencodedBlock, findUuencodedBlocks, type UuencodedBlock } from './decode/uuencode.js';
+import { bufferSource, type ByteSource } from './byte-source.js';
 import { setMalformed, type PendingProblem } from './pending-problems.js';
 import type { MimeNode, MimeTree } from './tree.js';
 import type { MimePart, WalkResult } from './types.js';
@@ -12,9 +13,10 @@ const MAX_REPORTED_PROBLEMS = 50;
 export function partsOfTree(buffer: Buffer, tree: MimeTree, rootHeader?: Buffer): WalkResult {
   const problems: PendingProblem[] = [...tree.problems];
   const parts: MimePart[] = [];
+  const source = bufferSource(buffer);
   for (const node of tree.nodes) {
     if (node.kind !== 'leaf') continue;
-    const part = leafPart(buffer, node, node === tree.root ? rootHeader : undefined);
+    const part = leafPart(buffer, node, source, node === tree.root ? rootHeader : undefined);
     const encodingProblem = checkTransferEncoding(buffer, part);
     if (encodingProblem !== undefined) problems.push(typeof encodingProblem === 'string' ? `part ${part.path}: ${encodingProblem}` : inPart(part.path, encodingProblem));
     setMalformed(part, encodingProblem === undefined ? node.problems : [...node.problems, encodingProblem], (known) => known.join('; '));
@@ -31,7 +33,7 @@ export function partsOfTree(buffer: Buffer, tree: MimeTree, rootHeader?: Buffer)
   return result;
 }
 
-export function leafPart(buffer: Buffer, node: MimeNode, rootHeader?: Buffer): MimePart {
+export function leafPart(buffer: Buffer, node: MimeNode, source: ByteSource = bufferSource(buffer), rootHeader?: Buffer): MimePart {
   const { headerRange, bodyRange, info } = node;
   return {
     ...info,
@@ -40,6 +42,7 @@ export function leafPart(buffer: Buffer, node: MimeNode, rootHeader?: Buffer): M
     rawHeader: rootHeader ?? buffer.subarray(headerRange.start, headerRange.end),
     headerRange,
     bodyRange,
+    source,
     decode: () => decodeBody(buffer.subarray(bodyRange.start, bodyRange.end), info.transferEncoding),
   };
 }
@@ -91,6 +94,7 @@ function uuencodedPart(buffer: Buffer, container: MimePart, block: UuencodedBloc
     rawHeader: Buffer.alloc(0),
     headerRange: verbatim ? { start: block.start, end: block.start } : container.headerRange,
     bodyRange: verbatim ? { start: block.start, end: block.end } : container.bodyRange,
+    source: container.source,
     containerPath: container.path,
     decode: () => decodeUuencodedBlock(verbatim ? buffer : container.decode(), block),
   };

@@ -1,4 +1,5 @@
 // Public vocabulary of the MIME layer: what walking a message reports about its parts.
+import type { ByteSource } from './byte-source.js';
 
 /** Half-open byte range [start, end) in the buffer that was walked. */
 export interface ByteRange {
@@ -60,6 +61,8 @@ export interface MimePart extends PartDescription {
    * in the message, else (`insideEncodedText`) the body of the text part holding them.
    */
   bodyRange: ByteRange;
+  /** The walked bytes that `headerRange` and `bodyRange` index into. */
+  source: ByteSource;
   /** uuencode only: path of the text part holding the block. */
   containerPath?: string;
   /** uuencode only: the block sits in a quoted-printable or base64 text part, so has no range of its own. */
