@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { ImapFlow } from 'imapflow';
 import { startDovecot, type DovecotServer } from '../../scripts/test-servers/dovecot.js';
@@ -19,6 +19,7 @@ import { connectImapflow } from '../helpers/clients.js';
 import { bigMessage } from '../helpers/messages.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
 import { requireDovecot } from '../helpers/require-servers.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const skip = requireDovecot();
 const MiB = 1024 * 1024;
@@ -33,11 +34,6 @@ function errorLines(log: string): { level: number; msg: string }[] {
     .filter(Boolean)
     .map((line) => JSON.parse(line) as { level: number; msg: string })
     .filter((entry) => entry.level >= PINO_ERROR);
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let turn = 0; turn < 200_000 && !condition(); turn++) await (turn % 100 === 99 ? sleep(1) : nextTurn());
-  assert.ok(condition(), `never happened: ${what}`);
 }
 
 /** Starts BODY.PEEK[] of a UID and leaves it running: the client will vanish before the answer. */
@@ -109,7 +105,7 @@ describe('a client that vanishes while its message is scanned (real Dovecot, spi
     // 1. The client vanishes once a scan worker has been handed the spool file (the first worker is
     //    still starting: it has not opened the file yet).
     const vanishing = await startFetch(port, proxy.caPem, 1);
-    await until(() => scanPayloads.spilledFile > handedOver, 'the spilled body went to a scan worker');
+    await waitUntil(() => scanPayloads.spilledFile > handedOver, 'the spilled body went to a scan worker');
     vanishing.close();
 
     // 2. Another client of the same account fetches the same message: whole, unchanged.
@@ -118,7 +114,7 @@ describe('a client that vanishes while its message is scanned (real Dovecot, spi
     // 3. Again, with a warm worker: a client vanishes while its (spilled) body arrives or is scanned.
     const spills = spoolCounters.spills;
     const again = await startFetch(port, proxy.caPem, 1);
-    await until(() => spoolCounters.spills > spills, 'the body started spilling');
+    await waitUntil(() => spoolCounters.spills > spills, 'the body started spilling');
     again.close();
     assert.deepEqual(await fetchWhole(port, proxy.caPem, 2), SMALL, 'a small message is served meanwhile');
 
@@ -148,7 +144,7 @@ describe('a client that vanishes while its message is scanned (real Dovecot, spi
       });
       const handedOver = scanPayloads.spilledFile;
       const client = await startFetch(stopping.port('imaps'), stopping.caPem, 1);
-      await until(() => scanPayloads.spilledFile > handedOver, 'the spilled body went to a scan worker');
+      await waitUntil(() => scanPayloads.spilledFile > handedOver, 'the spilled body went to a scan worker');
       await stopping.close();
       client.close();
       assert.deepEqual(await spoolDirsLeft(), [], 'no spool directory is left behind');

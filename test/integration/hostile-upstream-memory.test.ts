@@ -13,6 +13,7 @@ import { withAttachments } from '../helpers/messages.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { requireDovecot } from '../helpers/require-servers.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const skip = requireDovecot();
 const KiB = 1024;
@@ -94,11 +95,7 @@ describe('a hostile upstream serving thousands-deep nested bodies in one FETCH',
         JSON.stringify(event.detections).slice(0, 300),
       );
     }
-    await waitUntil(() => processMemory.counters.held === 0);
+    await waitUntil(() => processMemory.counters.held === 0, () => `memory given back after the sessions ended: ${JSON.stringify(processMemory.counters)}`);
   });
 });
 
-async function waitUntil(condition: () => boolean): Promise<void> {
-  for (let attempt = 0; attempt < 100 && !condition(); attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
-  assert.ok(condition(), `memory given back after the sessions ended: ${JSON.stringify(processMemory.counters)}`);
-}

@@ -12,6 +12,7 @@ import { cliCommandLine, type CliResult } from '../helpers/cli.js';
 import { dataDir, infectedMessage, mailboxScan, parseSummary, PASSWORD, removeDataDirs, scanArgs, scanEvents, startMailboxScan } from '../helpers/mailbox-scan-fixtures.js';
 import { mixedMailbox } from '../helpers/messages.js';
 import { requireAll, requireCommand, requireDovecot } from '../helpers/require-servers.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const skip = requireAll(requireDovecot(), requireCommand('python3', 'python3'));
 const USERS = ['resume', 'interrupt', 'uidvalidity', 'progress', 'prompt'];
@@ -23,14 +24,6 @@ function recorded(home: string, account: string): number {
     return state.count(account);
   } finally {
     state.close();
-  }
-}
-
-async function waitUntil(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
@@ -76,7 +69,7 @@ describe('inboxguard mailbox scan: resume, interruption, UIDVALIDITY, progress',
     const home = dataDir();
     const child = startMailboxScan(server, 'resume', home);
     const done = exited(child);
-    await waitUntil(() => recorded(home, account('resume')) >= 60, '60 messages were recorded');
+    await waitUntil(() => recorded(home, account('resume')) >= 60, '60 messages were recorded', 60_000);
     child.kill('SIGKILL');
     await done;
     const before = recorded(home, account('resume'));
@@ -97,7 +90,7 @@ describe('inboxguard mailbox scan: resume, interruption, UIDVALIDITY, progress',
     const home = dataDir();
     const child = startMailboxScan(server, 'interrupt', home, ['--json']);
     const done = exited(child);
-    await waitUntil(() => recorded(home, account('interrupt')) >= 30, '30 messages were recorded');
+    await waitUntil(() => recorded(home, account('interrupt')) >= 30, '30 messages were recorded', 60_000);
     child.kill('SIGINT');
     const result = await done;
     assert.equal(result.code, 130, result.stderr);

@@ -18,6 +18,7 @@ import { plainText } from '../helpers/messages.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { requireDovecot } from '../helpers/require-servers.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const skip = requireDovecot();
 const FOLDER = 'InboxGuard Quarantine';
@@ -32,14 +33,6 @@ async function count(dovecot: DovecotServer, user: string, mailbox: string): Pro
 async function subjects(dovecot: DovecotServer, user: string, mailbox: string): Promise<string[]> {
   const out = await dovecot.doveadm(['fetch', '-u', user, 'hdr.subject', 'mailbox', mailbox, 'all']);
   return [...out.matchAll(/^hdr\.subject: (.*)$/gm)].map((m) => m[1].trim());
-}
-
-async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe('retroactive remediation inside the user\'s sessions (real Dovecot)', { skip }, () => {
@@ -84,7 +77,7 @@ describe('retroactive remediation inside the user\'s sessions (real Dovecot)', {
       await new Promise((resolve) => setTimeout(resolve, 200));
       hub.released({ protocol: 'imap', upstream, user: 'alice', mailbox: 'INBOX', uidValidity: String(box.uidValidity), uid: 2, subject: 'message 2' }, [SHA_A]);
       hub.lateVerdict({ sha256: SHA_A, verdict: 'malicious', name: 'Test.Late', backend: 'analysis:test', blocking: true });
-      await until(() => expunged.length > 0, 'the EXPUNGE to reach the idling client');
+      await waitUntil(() => expunged.length > 0, 'the EXPUNGE to reach the idling client');
       assert.deepEqual(expunged, [2]);
       assert.equal(await count(dovecot, 'alice', 'INBOX'), 2);
       assert.deepEqual(await subjects(dovecot, 'alice', FOLDER), ['message 2']);

@@ -18,6 +18,7 @@ import { mixedMailbox, withAttachments } from '../helpers/messages.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
 import { requireAll, requireCommand, requireDovecot } from '../helpers/require-servers.js';
 import { EICAR } from '../unit/scan/archive/archive-builders.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const skip = requireAll(requireDovecot(), requireCommand('python3', 'python3'));
 
@@ -119,7 +120,7 @@ describe('rules in the proxy (real Dovecot)', { skip }, () => {
       const trusted = { name: 'Trust the archive user', level: 'filtering', conditions: [{ field: 'user', op: 'is', value: 'alice' }], actions: ['skip-scan'] };
       const added = await runCli(['--config', proxy.configPath, 'rules', 'add', '--file', writeRuleFile(trusted), '--position', '1'], proxy.dataDir);
       assert.equal(added.code, 0, added.stderr);
-      await waitFor(() => proxy.live.current.rules.transport.length === DEFAULT_RULES.length + 1, 'the proxy reloads the added rule');
+      await waitUntil(() => proxy.live.current.rules.transport.length === DEFAULT_RULES.length + 1, 'the proxy reloads the added rule');
       const skipped = await imapflowFetchAll(imapOptions(proxy));
       const last = skipped.at(-1)?.source ?? Buffer.alloc(0);
       assert.equal(eicarRemoved(last), 0, 'the new skip-scan rule is in force for the next fetch');
@@ -129,7 +130,7 @@ describe('rules in the proxy (real Dovecot)', { skip }, () => {
 
       const goodText = readFileSync(proxy.configPath, 'utf8');
       writeFileSync(proxy.configPath, goodText.replace(/op: is\n(\s+)value: alice/, 'op: matches\n$1value: "(alice"'));
-      await waitFor(async () => /configuration change rejected/.test(await proxy.logText()), 'the invalid change is logged');
+      await waitUntil(async () => /configuration change rejected/.test(await proxy.logText()), 'the invalid change is logged');
       assert.match(await proxy.logText(), /bad regular expression/);
       const still = await imapflowFetchAll(imapOptions(proxy));
       assert.equal(eicarRemoved(still.at(-1)?.source ?? Buffer.alloc(0)), 0, 'the old rules stay in force');
@@ -151,10 +152,3 @@ function writeRuleFile(rule: Record<string, unknown>): string {
   return path;
 }
 
-async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

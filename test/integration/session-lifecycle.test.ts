@@ -10,6 +10,7 @@ import { dotLines, plainText, withAttachments } from '../helpers/messages.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { requireDovecot } from '../helpers/require-servers.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const skip = requireDovecot();
 const CRLF = '\r\n';
@@ -43,14 +44,6 @@ async function oneWrite(port: number, ca: string, script: string): Promise<strin
 
 async function sessionsClosed(proxy: TestProxy): Promise<number> {
   return ((await proxy.logText()).match(/"msg":"session closed"/g) ?? []).length;
-}
-
-async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe('held work survives the server close; deletions commit after delivery', { skip }, () => {
@@ -145,7 +138,7 @@ describe('held work survives the server close; deletions commit after delivery',
     client.write(`USER grace${CRLF}PASS secret${CRLF}RETR 3${CRLF}DELE 3${CRLF}QUIT${CRLF}`);
     await holding.whenStarted(before + 1);
     client.close();
-    await until(async () => (await sessionsClosed(held)) > closedBefore, 'the proxy to close the session');
+    await waitUntil(async () => (await sessionsClosed(held)) > closedBefore, 'the proxy to close the session');
     holding.release();
     // Dovecot ends its session when the proxy closes the upstream leg without QUIT: no UPDATE state.
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -186,7 +179,7 @@ describe('held work survives the server close; deletions commit after delivery',
     client.write(`d FETCH 3 BODY.PEEK[]${CRLF}e EXPUNGE${CRLF}`);
     await holding.whenStarted(before + 1);
     client.close();
-    await until(async () => (await sessionsClosed(held)) > closedBefore, 'the proxy to close the session');
+    await waitUntil(async () => (await sessionsClosed(held)) > closedBefore, 'the proxy to close the session');
     holding.release();
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.equal(await messageCount(dovecot, 'kim'), 5);

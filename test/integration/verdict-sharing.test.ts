@@ -17,6 +17,7 @@ import { forgetChange, verdictChange } from '../../src/store/verdict-sharing/sha
 import { queueSharedChange, startVerdictSharing, type VerdictSharing } from '../../src/store/verdict-sharing/verdict-sharing.js';
 import { VerdictStore, type VerdictRecord } from '../../src/store/verdicts.js';
 import { requireCommand } from '../helpers/require-servers.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const skip = requireCommand('redis-server', REDIS_PACKAGES);
 
@@ -93,14 +94,8 @@ function startInstance(name: string, share: ShareOptions & { commandTimeoutMs?: 
   return instance;
 }
 
-/** Polls until check() holds; fails with `what` if it does not within 15 s (a bound for failing, not a measured time). */
-async function waitFor(what: string, check: () => boolean): Promise<void> {
-  for (let i = 0; i < 750; i++) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  assert.fail(`timed out waiting for: ${what}`);
-}
+/** waitUntil, with what it waits for first. */
+const waitFor = (what: string, check: () => boolean): Promise<void> => waitUntil(check, what);
 
 const linkLines = (instance: Instance, pattern: RegExp): LogLine[] => instance.lines.filter((line) => pattern.test(line.message));
 

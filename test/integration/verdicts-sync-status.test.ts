@@ -13,6 +13,7 @@ import { startVerdictSharing, type VerdictSharing } from '../../src/store/verdic
 import { VerdictStore, type VerdictRecord } from '../../src/store/verdicts.js';
 import { runCli } from '../helpers/cli.js';
 import { requireCommand } from '../helpers/require-servers.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const skip = requireCommand('redis-server', REDIS_PACKAGES);
 const STREAM = 'cli:verdicts';
@@ -29,10 +30,8 @@ function start(dataDir: string, url: string): { sharing: VerdictSharing; store: 
   return { sharing, store };
 }
 
-async function waitFor(what: string, check: () => boolean): Promise<void> {
-  for (let i = 0; i < 750 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
-  assert.ok(check(), `timed out waiting for: ${what}`);
-}
+/** waitUntil, with what it waits for first. */
+const waitFor = (what: string, check: () => boolean): Promise<void> => waitUntil(check, what);
 
 async function syncStatus(dataDir: string): Promise<Record<string, unknown> & { lag?: { entriesBehind: number }; recorded?: { link: string } }> {
   const result = await runCli(['verdicts', 'sync-status', '--json'], dataDir);

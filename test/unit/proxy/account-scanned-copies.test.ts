@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { AccountScannedCopies } from '../../../src/proxy/account-scanned-copies.js';
 import type { ScannedCopy, ScannedCopyKey } from '../../../src/protocol/session-ports.js';
+import { waitUntil } from '../../helpers/wait-until.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -113,7 +114,7 @@ describe('AccountScannedCopies', () => {
     assert.ok(existsSync(file), 'pinned by the reader');
     assert.deepEqual(await readAll(copy), content(2000, 2));
     copy.release();
-    await waitFor(() => !existsSync(file));
+    await waitUntil(() => !existsSync(file));
     await copies.close();
     assert.equal(existsSync(dir), false, 'removed at close');
   });
@@ -174,7 +175,3 @@ describe('AccountScannedCopies', () => {
   });
 });
 
-async function waitFor(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
-  assert.ok(condition());
-}

@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { BodySpool, SpoolFailedError, spoolCounters } from '../../../src/proxy/body-spool.js';
 import { ProcessMemory, type SessionMemory } from '../../../src/protocol/memory-budget.js';
 import { FaultInjectingSpoolFiles } from '../../helpers/fault-injecting-spool-files.js';
 import { failTestsOnEscapedErrors } from '../../helpers/escaped-errors.js';
+import { waitUntil } from '../../helpers/wait-until.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -28,11 +29,6 @@ async function collect(source: AsyncIterable<Buffer>): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of source) chunks.push(chunk);
   return Buffer.concat(chunks);
-}
-
-async function until(condition: () => boolean): Promise<void> {
-  for (let turn = 0; turn < 2000 && !condition(); turn++) await sleep(1);
-  assert.ok(condition(), 'condition never became true');
 }
 
 failTestsOnEscapedErrors('no error escaped the spool');
@@ -166,7 +162,7 @@ describe('BodySpool spilling to disk', () => {
     assert.ok((await collect(spool.range(123_456, 2 * MiB + 99))).equals(body.subarray(123_456, 2 * MiB + 99)));
     assert.ok((await collect(spool.range())).equals(body));
     spool.dispose();
-    await until(() => files.removed.includes(dir));
+    await waitUntil(() => files.removed.includes(dir));
     assert.equal(existsSync(dir), false);
   });
 
@@ -213,12 +209,12 @@ describe('BodySpool when the disk fails (fault-injecting files)', () => {
     const spool = new BodySpool(64 * KiB, { memory, files });
     await feed(spool, randomBytes(2 * MiB));
     const finished = spool.finish();
-    await until(() => files.writesStarted > 0);
+    await waitUntil(() => files.writesStarted > 0);
     assert.ok(memory.counters.writing > 0, 'writes are pending');
     spool.dispose();
     await assert.rejects(finished, SpoolFailedError);
     files.release();
-    await until(() => files.removed.length === 1);
+    await waitUntil(() => files.removed.length === 1);
     assert.equal(memory.counters.held, 0);
     assert.equal(memory.counters.writing, 0);
     await assert.rejects(spool.readAll(), SpoolFailedError);
@@ -314,7 +310,7 @@ describe('BodySpool disposal', () => {
       await assert.rejects(collect(spool.range()), (thrown) => thrown === error);
       assert.equal(spool.inMemory(), undefined);
       if (!spool.spilled) assert.throws(() => spool.memoryRange(), (thrown) => thrown === error);
-      await until(() => files.removed.length === files.dirs.length);
+      await waitUntil(() => files.removed.length === files.dirs.length);
     }
   });
 
@@ -348,6 +344,6 @@ describe('BodySpool disposal', () => {
     });
     spool.dispose();
     assert.equal(await refused, 'refused');
-    await until(() => !existsSync(file.path));
+    await waitUntil(() => !existsSync(file.path));
   });
 });

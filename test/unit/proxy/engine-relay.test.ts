@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it, mock } from 'node:test';
 import pino from 'pino';
 import { configSchema } from '../../../src/config/schema.js';
@@ -22,6 +21,7 @@ import { EICAR_STRING } from '../../../src/scan/engines/builtin/eicar.js';
 import { FaultInjectingScanner } from '../../helpers/fault-injecting-scanner.js';
 import { MARKER } from '../../helpers/marker-scanner.js';
 import { FaultInjectingSocket } from './fault-injecting-socket.js';
+import { waitUntil } from '../../helpers/wait-until.js';
 
 const GREETING = '+OK ready\r\n';
 const MESSAGE = `Subject: one\r\n\r\n.a dotted line with ${MARKER}\r\n`;
@@ -40,13 +40,6 @@ let sessionIds = 0;
  * millisecond: the production pipeline does real I/O (a module loaded on first use, files), which a
  * bounded number of bare turns can outrun on a busy machine.
  */
-async function eventually(condition: () => boolean, what: string): Promise<void> {
-  for (let turn = 0; turn < 100_000; turn += 1) {
-    if (condition()) return;
-    await (turn % 10 === 9 ? sleep(1) : new Promise((resolve) => setImmediate(resolve)));
-  }
-  assert.fail(`never happened: ${what}`);
-}
 
 function startSession(scanner: BodyScanner, options: { scanTimeoutMs?: number; memoryBufferBytes?: number } = {}) {
   const client = new FaultInjectingSocket();
@@ -114,7 +107,7 @@ describe('engine relay: deletion commits after delivery', () => {
     session.upstream.receive('+OK bye\r\n');
     session.upstream.peerEnd();
     await session.client.until((text) => text.endsWith('+OK bye\r\n'));
-    await eventually(() => session.client.writableEnded, 'the engine closes the client leg after the last reply');
+    await waitUntil(() => session.client.writableEnded, 'the engine closes the client leg after the last reply');
   });
 
   it('the server ending while the body is held does not cut the client off', async () => {
@@ -174,7 +167,7 @@ describe('engine relay: one fault boundary per session', () => {
       scanner.faults.set('mallory', fault);
       const session = startSession(scanner);
       await retrDeleQuit(session, 'mallory');
-      await eventually(() => session.client.writableEnded, 'the client leg is closed');
+      await waitUntil(() => session.client.writableEnded, 'the client leg is closed');
       assert.ok(faultLogged(session, 'scanner'), JSON.stringify(session.logLines.filter((line) => (line.level as number) >= 50)));
       assert.equal(session.client.text, `${GREETING}+OK\r\n+OK logged in\r\n`, 'nothing of the held reply');
       assert.equal(session.upstream.text.includes('QUIT'), false);
@@ -209,7 +202,7 @@ describe('engine relay: one fault boundary per session', () => {
       const scanner = new FaultInjectingScanner();
       const session = startSession(scanner, { memoryBufferBytes: 8 });
       await retrDeleQuit(session, 'alice');
-      await eventually(() => session.client.writableEnded || session.upstream.text.endsWith('QUIT\r\n'), 'the session decides');
+      await waitUntil(() => session.client.writableEnded || session.upstream.text.endsWith('QUIT\r\n'), 'the session decides');
       const delivered = `${GREETING}+OK\r\n+OK logged in\r\n${retrReply(SCANNED)}+OK marked\r\n`;
       if (session.upstream.text.endsWith('QUIT\r\n')) {
         // A spool that keeps the body in memory when it cannot spill: then the client must have it all.
@@ -238,7 +231,7 @@ describe('engine relay: one fault boundary per session', () => {
       mkdirSync(eventsPath(dataDir), { recursive: true });
       const session = startSession(setup.pipeline);
       await retrDeleQuit(session, 'alice');
-      await eventually(() => session.client.writableEnded, 'the client leg is closed');
+      await waitUntil(() => session.client.writableEnded, 'the client leg is closed');
       assert.ok(faultLogged(session, 'scanner'));
       assert.equal(session.upstream.text.includes('QUIT'), false);
       session.client.peerEnd();

@@ -8,7 +8,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import pino from 'pino';
 import { configSchema } from '../../../src/config/schema.js';
@@ -23,6 +23,7 @@ import { Quarantine, quarantineDir } from '../../../src/store/quarantine.js';
 import { bigMessage, withAttachments } from '../../helpers/messages.js';
 import { EICAR } from './archive/archive-builders.js';
 import { failTestsOnEscapedErrors } from '../../helpers/escaped-errors.js';
+import { waitUntil } from '../../helpers/wait-until.js';
 
 const KiB = 1024;
 const CONTEXT = { protocol: 'imap' as const, section: 'BODY[]', mailbox: 'INBOX', uidValidity: '1', uid: 7 };
@@ -73,11 +74,6 @@ async function spooled(h: Harness, body: Buffer, memoryLimit = 64 * KiB): Promis
   return spool;
 }
 
-async function until(condition: () => boolean): Promise<void> {
-  for (let turn = 0; turn < 20_000 && !condition(); turn++) await nextTurn();
-  assert.ok(condition(), 'condition never became true');
-}
-
 async function spoolDirsLeft(h: Harness): Promise<string[]> {
   // Removal is asynchronous (the thread pool): give it a moment before counting.
   for (let attempt = 0; attempt < 100 && readdirSync(h.spoolRoot).length > 0; attempt++) await sleep(10);
@@ -97,7 +93,7 @@ describe('a scan whose session ends before it is done', () => {
       const handedOver = scanPayloads.spilledFile;
       const scan = h.setup.pipeline.scan(spool, { ...CONTEXT });
       // The worker has been handed the file's path; it has not read it yet (it is still starting).
-      await until(() => scanPayloads.spilledFile > handedOver);
+      await waitUntil(() => scanPayloads.spilledFile > handedOver);
       spool.dispose();
       assert.deepEqual(await scan, { changed: false }, 'what is answered goes nowhere; it decides nothing');
       assert.deepEqual(readEvents(eventsPath(h.dataDir)), [], 'no event: no "scan failed" for a message nobody will receive');
@@ -153,7 +149,7 @@ describe('a scan whose session ends before it is done', () => {
       assert.equal(spool.spilled, false);
       const handedOver = scanPayloads.shared;
       const scan = h.setup.pipeline.scan(spool, { ...CONTEXT });
-      await until(() => scanPayloads.shared > handedOver);
+      await waitUntil(() => scanPayloads.shared > handedOver);
       spool.dispose();
       assert.deepEqual(await scan, { changed: false });
       assert.deepEqual(readEvents(eventsPath(h.dataDir)), []);
@@ -222,7 +218,7 @@ describe('a session that ends while the original is being quarantined', () => {
       spool.append(infected);
       await spool.finish();
       const scan = pipeline.scan(spool, { ...CONTEXT });
-      await until(() => quarantine.begun.length === 1);
+      await waitUntil(() => quarantine.begun.length === 1);
       spool.dispose();
       quarantine.release();
       const result = await scan;

@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
 import { configSchema } from '../../../src/config/schema.js';
 import { ScanWorkerPool } from '../../../src/scan/worker-pool.js';
 import { withAttachments } from '../../helpers/messages.js';
 import { EICAR } from './archive/archive-builders.js';
+import { waitUntil } from '../../helpers/wait-until.js';
 
 const CONTEXT = { protocol: 'imap' as const, section: 'BODY[]' };
 const dataDir = mkdtempSync(join(tmpdir(), 'inboxguard-pool-lifecycle-'));
@@ -20,10 +20,6 @@ const clean = withAttachments({ seed: 6, subject: 'clean', attachments: [{ filen
 
 function pool(size: number, idleExitMs?: number): ScanWorkerPool {
   return new ScanWorkerPool(size, { config: configSchema.parse({}), dataDir, engineNames: ['builtin'] }, undefined, undefined, idleExitMs);
-}
-
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await sleep(10);
 }
 
 describe('scan worker pool lifecycle', () => {
@@ -58,7 +54,7 @@ describe('scan worker pool lifecycle', () => {
     const workers = pool(1, 50);
     try {
       assert.equal((await workers.evaluate(infected, CONTEXT)).inspection.verdict, 'infected');
-      await until(() => workers.liveWorkers === 0);
+      await waitUntil(() => workers.liveWorkers === 0);
       assert.deepEqual(workers.stats, { started: 1, cancelled: 0, crashed: 0 }, 'an idle exit is not a crash');
       assert.equal((await workers.evaluate(infected, CONTEXT)).inspection.verdict, 'infected');
       assert.equal(workers.stats.started, 2);
