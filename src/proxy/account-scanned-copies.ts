@@ -7,7 +7,8 @@
 // kept (the engine offers a copy once its verdict is known). Bounded by bytes, least recently used
 // out; copies beyond the in-memory budget are spooled (BodySpool: 0600 files in 0700 directories)
 // under one directory that is emptied at start and removed at close. Dropped on an expunge or a new
-// UIDVALIDITY seen by any session of the account, and all at once on every verdict change.
+// UIDVALIDITY seen by any session of the account, and all at once on every verdict change and reload
+// (a reload also brings new scan.sharedCopies bounds).
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,7 +64,7 @@ export class AccountScannedCopies {
   private readonly counts = { kept: 0, spooled: 0, hits: 0, misses: 0, evicted: 0, forgotten: 0 };
 
   private constructor(
-    private readonly options: AccountScannedCopiesOptions,
+    private options: AccountScannedCopiesOptions,
     private readonly dir: string,
     private readonly files: SpoolFiles,
   ) {}
@@ -99,6 +100,12 @@ export class AccountScannedCopies {
   clear(): void {
     this.generation++;
     for (const entry of [...this.entries.values()]) this.drop(entry, 'forgotten');
+  }
+
+  /** New bounds (a configuration reload): every copy is dropped, as on any reload, and later ones are kept within these. */
+  limit(limits: Pick<AccountScannedCopiesOptions, 'maxBytes' | 'memoryBytes'>): void {
+    this.clear();
+    this.options = { ...this.options, maxBytes: limits.maxBytes, memoryBytes: limits.memoryBytes };
   }
 
   async close(): Promise<void> {

@@ -37,7 +37,7 @@ export async function startProxy(live: LiveConfig, services: ProxyServices): Pro
   const scannedCopies = await AccountScannedCopies.open({ ...live.current.scan.sharedCopies, dir: services.scannedCopiesDir });
   const scannedCopiesFor = (upstream: string) => scannedCopies.forUpstream(upstream);
   // A copy was delivered under the rules and settings of its time: after a reload, messages are scanned again.
-  const stopFollowing = live.onChange(() => scannedCopies.clear());
+  const stopFollowing = live.onChange((next) => scannedCopies.limit(next.scan.sharedCopies));
   const shared = { ...services, live, excludedIps, lookupClient: services.lookupClient ?? platformLookup(), scannedCopiesFor };
   try {
     for (const listener of live.current.listeners) listeners.push(await startListener(listener, shared));

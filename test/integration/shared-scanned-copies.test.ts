@@ -128,6 +128,16 @@ describe('scanned copies shared by the connections of one account (real Dovecot)
     const bBytes = await serverBytesOf(proxy, b, closed++);
     assert.ok(bBytes >= SIZES[2], `Dovecot sent message 3 again (${bBytes} bytes)`);
   });
+
+  it('a reload that sets scan.sharedCopies.maxBytes to 0 turns sharing off for the running proxy', async () => {
+    const current = proxy.live.current;
+    proxy.live.replace({ ...current, scan: { ...current.scan, sharedCopies: { maxBytes: 0, memoryBytes: 0 } } });
+    const a = await open(proxy.port('imaps'), proxy.caPem);
+    assert.deepEqual(await chunkedDownload(a, 3), MESSAGES[2]);
+    await serverBytesOf(proxy, a, closed++);
+    assert.equal(proxy.scannedCopies.stats.entries, 0, 'no copy is kept');
+    proxy.live.replace(current);
+  });
 });
 
 describe('shared scanned copies stay within scan.sharedCopies.maxBytes (real Dovecot)', { skip }, () => {

@@ -173,5 +173,21 @@ describe('AccountScannedCopies', () => {
     assert.equal(copies.stats.entries, 0);
     await copies.close();
   });
-});
 
+  test('new limits from a reload drop every copy and bound the next ones', async () => {
+    const copies = await AccountScannedCopies.open({ maxBytes: 100_000, memoryBytes: 100_000, dir: scratch() });
+    const store = copies.forUpstream('s:1');
+    await store.offer('alice', key(1), 500, false)?.put([content(500, 1)]);
+    assert.equal(copies.stats.entries, 1);
+
+    copies.limit({ maxBytes: 1000, memoryBytes: 0 });
+    assert.equal(copies.stats.entries, 0, 'copies kept under the old settings are dropped');
+    assert.equal(store.offer('alice', key(2), 1001, false), undefined, 'beyond the new maxBytes');
+    await store.offer('alice', key(3), 600, false)?.put([content(600, 3)]);
+    assert.deepEqual([copies.stats.entries, copies.stats.memoryBytes, copies.stats.spooled], [1, 0, 1], 'spooled: no memory allowed now');
+
+    copies.limit({ maxBytes: 0, memoryBytes: 0 });
+    assert.equal(store.offer('alice', key(4), 1, false), undefined, 'maxBytes 0 turns sharing off');
+    await copies.close();
+  });
+});
