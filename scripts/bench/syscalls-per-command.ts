@@ -1,12 +1,14 @@
 // System calls per small command (NOOP, UID FETCH n (FLAGS), UID FETCH n (BODY.PEEK[]) of a small
 // message) on one warm connection, counted with `strace -c -f` attached to the relaying process: socat
 // (the forked child serving the connection) and inboxguard (compiled, its own process; all threads).
-// Counts, not times: they do not depend on how busy the machine is. Prints JSON: calls per command by
-// system call, for each relay side by side.
+// Counts, not times: they do not depend on how busy the machine is. Then, without strace, the CPU time
+// the relaying process spent per command (all its threads, from /proc/PID/task/*/schedstat), which
+// depends far less on a busy machine than wall time does. Prints JSON: calls per command by system call
+// and CPU microseconds per command, for each relay side by side.
 // Usage: npm run build && node --import tsx scripts/bench/syscalls-per-command.ts [--commands N]
 //        [--baseline OTHER/dist/cli/main.js]  (adds that build)  [--scanning-off]  (adds enabled: false)
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startDovecot } from '../test-servers/dovecot.js';
 import { freePorts } from '../test-servers/free-ports.js';
@@ -65,6 +67,19 @@ async function counted(pid: number, work: () => Promise<void>): Promise<Counted>
   return result;
 }
 
+/** CPU nanoseconds run so far by the threads pid has now (a thread that ended takes its time with it). */
+function cpuNanoseconds(pid: number): number {
+  let total = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return total;
+}
+
 const kinds = { noop: () => 'NOOP', fetchFlags: (index: number) => `UID FETCH ${(index % 20) + 1} (FLAGS)`, fetchSmallBody: (index: number) => `UID FETCH ${(index % 20) + 1} (BODY.PEEK[])` };
 const relays: Record<string, { target: ImapTarget; pid: () => number }> = {
   socat: { target: { port: socatPort, ca: dovecot.caPem }, pid: () => socatChild(socat.pid) },
@@ -82,6 +97,9 @@ try {
       const calls = await counted(relay.pid(), async () => {
         for (let index = 0; index < commands; index++) await client.command(text(index));
       });
+      const cpuBefore = cpuNanoseconds(relay.pid());
+      for (let index = 0; index < commands; index++) await client.command(text(index));
+      const cpuMicrosPerCommand = Math.round((cpuNanoseconds(relay.pid()) - cpuBefore) / commands / 1000);
       client.close();
       const interesting = ['read', 'write', 'writev', 'sendmsg', 'recvfrom', 'epoll_wait', 'epoll_pwait', 'futex', 'select', 'pselect6', 'poll'];
       results[kind][name] = Object.fromEntries(
@@ -89,6 +107,7 @@ try {
           .filter(([syscall]) => interesting.includes(syscall) || calls[syscall] >= commands / 10)
           .map(([syscall, count]) => [syscall, Math.round((count / commands) * 100) / 100]),
       );
+      results[kind][name].cpuMicrosPerCommand = cpuMicrosPerCommand;
       results[kind][name].allCalls = Math.round((Object.values(calls).reduce((sum, count) => sum + count, 0) / commands) * 100) / 100;
     }
   }
