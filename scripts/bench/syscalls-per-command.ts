@@ -4,7 +4,8 @@
 // Counts, not times: they do not depend on how busy the machine is. Then, without strace, the CPU time
 // the relaying process spent per command (all its threads, from /proc/PID/task/*/schedstat), which
 // depends far less on a busy machine than wall time does. Prints JSON: calls per command by system call
-// and CPU microseconds per command, for each relay side by side.
+// and CPU microseconds per command, for each relay side by side; last, inboxguard's CPU per connection
+// (TLS both legs, LOGIN, SELECT, LOGOUT).
 // Usage: npm run build && node --import tsx scripts/bench/syscalls-per-command.ts [--commands N]
 //        [--baseline OTHER/dist/cli/main.js]  (adds that build)  [--scanning-off]  (adds enabled: false)
 import { spawn } from 'node:child_process';
@@ -110,6 +111,20 @@ try {
       results[kind][name].cpuMicrosPerCommand = cpuMicrosPerCommand;
       results[kind][name].allCalls = Math.round((Object.values(calls).reduce((sum, count) => sum + count, 0) / commands) * 100) / 100;
     }
+  }
+  // A mail client logs in and out all the time (imaptest does so every few commands): CPU per connection.
+  results.connection = {};
+  const connections = Math.max(20, Math.round(commands / 10));
+  for (const [name, guard] of Object.entries(guards)) {
+    const target = { port: guard.port, ca: guard.caPem };
+    for (let index = 0; index < 5; index++) (await LeanImapClient.connect(target, 'alice', 'secret')).close();
+    const cpuBefore = cpuNanoseconds(guard.pid);
+    for (let index = 0; index < connections; index++) {
+      const client = await LeanImapClient.connect(target, 'alice', 'secret');
+      await client.command('LOGOUT');
+      client.close();
+    }
+    results.connection[name] = { cpuMicrosPerConnection: Math.round((cpuNanoseconds(guard.pid) - cpuBefore) / connections / 1000) };
   }
   console.log(JSON.stringify({ benchmark: `system calls per command (strace -c -f, ${commands} commands on one warm connection)`, ...results, ...(baseline ? { baselineBuildPath: baseline } : {}), ...machine() }, null, 2));
 } finally {
