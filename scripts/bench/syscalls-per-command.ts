@@ -8,7 +8,7 @@
 // (TLS both legs, LOGIN, SELECT, LOGOUT).
 // Usage: npm run build && node --import tsx scripts/bench/syscalls-per-command.ts [--commands N]
 //        [--baseline OTHER/dist/cli/main.js]  (adds that build)  [--scanning-off]  (adds enabled: false)
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startDovecot } from '../test-servers/dovecot.js';
@@ -24,6 +24,11 @@ const baseline = argument('--baseline', '');
 
 if (!existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)))) {
   console.error('bench: run `npm run build` first (the benchmark measures the compiled proxy)');
+  process.exit(2);
+}
+
+if (spawnSync('strace', ['-V']).status !== 0) {
+  console.error('bench: needs strace (Debian package strace)');
   process.exit(2);
 }
 
