@@ -39,6 +39,7 @@ export async function runMailboxScan(request: MailboxScanRequest): Promise<Mailb
   const client = await openImapConnection(connection);
   let setup: ScanSetup | undefined;
   let state: MailboxScanProgress | undefined;
+  let events: EventLog | undefined;
   const folders: FolderSummary[] = [];
   try {
     const chosen = await chooseFolders(client, options);
@@ -49,7 +50,7 @@ export async function runMailboxScan(request: MailboxScanRequest): Promise<Mailb
     state = MailboxScanProgress.open(dataDir);
     const account = accountKey(connection.user, connection);
     if (options.restart && !options.dryRun) state.forgetAccount(account);
-    const events = new EventLog(eventsPath(dataDir));
+    events = new EventLog(eventsPath(dataDir));
     for (const folder of chosen) {
       if (request.signal.aborted) break;
       const summary = await scanFolder(
@@ -76,6 +77,7 @@ export async function runMailboxScan(request: MailboxScanRequest): Promise<Mailb
   } finally {
     request.progress.stop();
     state?.close();
+    events?.close();
     await setup?.close();
     await client.logout().catch(() => client.close());
   }

@@ -1,6 +1,15 @@
 import type { Writable } from 'node:stream';
 
 /**
+ * Small writes made in one turn of the event loop are corked and leave together at its end: a FETCH
+ * response released by a verdict (its literal header, the body, the closing line and the tagged OK) is
+ * one write to the socket, one TLS record and one wake-up for the client instead of two or more. A
+ * write beyond this (a large body slice) uncorks first and goes on its own, so nothing large is ever
+ * copied to be joined.
+ */
+export const COALESCE_BYTES = 16 * 1024;
+
+/**
  * Writes buffers and asynchronous byte sources to a socket strictly in the order they were queued.
  * Buffers go straight to the socket while nothing asynchronous is in flight (the common, fast path).
  * Any failure (a socket that is gone, a source that throws) is reported once through onError; from
@@ -15,6 +24,9 @@ export class OrderedWriter {
   /** Writes handed to the socket whose callback has not run yet (the bytes are still in its buffers). */
   private unflushed = 0;
   private flushWaiters: (() => void)[] = [];
+  /** The socket is corked until the end of this turn, holding corkedBytes. */
+  private corked = false;
+  private corkedBytes = 0;
 
   constructor(
     private readonly socket: Writable,
@@ -79,8 +91,26 @@ export class OrderedWriter {
 
   private socketWrite(bytes: Buffer): boolean {
     this.unflushed += 1;
+    if (this.corkedBytes + bytes.length <= COALESCE_BYTES) {
+      if (!this.corked) {
+        this.corked = true;
+        this.socket.cork();
+        process.nextTick(this.uncork);
+      }
+      this.corkedBytes += bytes.length;
+    } else {
+      this.uncork();
+    }
     return this.socket.write(bytes, this.flushed);
   }
+
+  /** Sends what this turn corked (once: a later write may have done it already). */
+  private readonly uncork = (): void => {
+    if (!this.corked) return;
+    this.corked = false;
+    this.corkedBytes = 0;
+    this.socket.uncork();
+  };
 
   private readonly flushed = (): void => {
     this.unflushed -= 1;

@@ -57,6 +57,18 @@ export function connectPlain(target: HostPort): Promise<net.Socket> {
   });
 }
 
+/**
+ * The latest TLS session each upstream handed out on a verified connection. The next connection resumes
+ * it, as browsers and Node's https agent do: no certificate chain sent and checked again, no signature
+ * by the server — a mail client opens and closes connections all the time, and the full handshake was
+ * the largest cost of each (for inboxguard and for the server). The identity check still runs on the
+ * session's certificate.
+ */
+const resumable = new WeakMap<UpstreamTarget, Buffer>();
+
+/** Upstream TLS handshakes completed in this process, and how many of them resumed a session (for tests and the log). */
+export const upstreamTlsCounters = { handshakes: 0, resumed: 0 };
+
 /** TLS to the upstream, verified against the system store plus the listener's extra CA; over `socket` for STARTTLS. */
 export function connectTls(target: UpstreamTarget, socket?: net.Socket): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
@@ -68,11 +80,17 @@ export function connectTls(target: UpstreamTarget, socket?: net.Socket): Promise
       servername: isAddress ? undefined : target.host,
       secureContext: target.trust,
       rejectUnauthorized: !target.insecureSkipVerify,
+      session: resumable.get(target),
+    });
+    secure.on('session', (session: Buffer) => {
+      if (secure.authorized || target.insecureSkipVerify) resumable.set(target, session);
     });
     const timer = setTimeout(() => secure.destroy(new UpstreamError(`TLS handshake with ${target.host}:${target.port} did not finish within ${CONNECT_TIMEOUT_MS / 1000} s`, 'tls')), CONNECT_TIMEOUT_MS);
     secure.setNoDelay(true);
     secure.once('secureConnect', () => {
       clearTimeout(timer);
+      upstreamTlsCounters.handshakes++;
+      if (secure.isSessionReused()) upstreamTlsCounters.resumed++;
       secure.removeListener('error', onError);
       resolve(secure);
     });

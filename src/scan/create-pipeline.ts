@@ -144,6 +144,7 @@ export async function createScanSetup(
       await pool?.close();
       knownHashes?.close();
       await engines?.close();
+      events.close();
     },
   };
 }

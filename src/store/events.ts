@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Finding } from '../types/verdict.js';
 import type { MessageOrigin } from '../types/message-origin.js';
@@ -43,25 +43,72 @@ export function eventsPath(dataDir: string): string {
   return join(dataDir, 'logs', 'events.jsonl');
 }
 
-/** Appends scan events as JSON lines (0600), one synchronous write per event so none is lost on a crash. */
+/** How often an EventLog checks that its open file is still the one at its path (removed or rotated: it opens the path anew). */
+export const EVENT_FILE_RECHECK_MS = 1000;
+
+/**
+ * Appends scan events as JSON lines (0600), one synchronous write per event so none is lost on a crash.
+ * The file stays open between events (an open and a close per message were a third of a small message's
+ * system calls); close() releases it.
+ */
 export class EventLog {
   private dirReady = false;
+  private fd: number | undefined;
+  private checkedAt = 0;
 
-  constructor(private readonly path: string) {}
+  constructor(
+    private readonly path: string,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   append(event: Omit<ScanEvent, 'time'>, now = new Date()): ScanEvent {
     const full: ScanEvent = { time: now.toISOString(), ...event, subject: truncate(event.subject) };
+    const line = `${JSON.stringify(full)}\n`;
+    const fd = this.descriptor();
+    try {
+      writeSync(fd, line);
+    } catch (error) {
+      this.close();
+      throw error;
+    }
+    return full;
+  }
+
+  close(): void {
+    if (this.fd === undefined) return;
+    const fd = this.fd;
+    this.fd = undefined;
+    try {
+      closeSync(fd);
+    } catch {
+      // Already unusable; nothing to release.
+    }
+  }
+
+  private descriptor(): number {
+    const now = this.clock();
+    if (this.fd !== undefined && now - this.checkedAt < EVENT_FILE_RECHECK_MS) return this.fd;
+    this.checkedAt = now;
+    if (this.fd !== undefined) {
+      if (this.stillAtPath(this.fd)) return this.fd;
+      this.close();
+    }
     if (!this.dirReady) {
       ensurePrivateDir(dirname(this.path));
       this.dirReady = true;
     }
-    const fd = openSync(this.path, 'a', 0o600);
+    this.fd = openSync(this.path, 'a', 0o600);
+    return this.fd;
+  }
+
+  private stillAtPath(fd: number): boolean {
     try {
-      writeSync(fd, `${JSON.stringify(full)}\n`);
-    } finally {
-      closeSync(fd);
+      const atPath = statSync(this.path);
+      const open = fstatSync(fd);
+      return atPath.ino === open.ino && atPath.dev === open.dev;
+    } catch {
+      return false;
     }
-    return full;
   }
 }
 

@@ -110,6 +110,23 @@ describe('engine relay: deletion commits after delivery', () => {
     await waitUntil(() => session.client.writableEnded, 'the engine closes the client leg after the last reply');
   });
 
+  it('a held response released by its verdict reaches the client in one write, with what queued behind it', async () => {
+    const scanner = new FaultInjectingScanner();
+    scanner.hold();
+    const session = startSession(scanner);
+    await retrDeleQuit(session, 'alice');
+    await scanner.whenStarted(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(session.client.text, `${GREETING}+OK\r\n+OK logged in\r\n`);
+    const before = session.client.operations.length;
+    scanner.release();
+    await session.upstream.until((text) => text.endsWith('QUIT\r\n'));
+    assert.deepEqual(
+      session.client.operations.slice(before).map((operation) => operation.toString('latin1')),
+      [`${retrReply(SCANNED)}+OK marked\r\n`],
+    );
+  });
+
   it('the server ending while the body is held does not cut the client off', async () => {
     const scanner = new FaultInjectingScanner();
     scanner.hold();

@@ -8,6 +8,8 @@ import { Duplex } from 'node:stream';
  */
 export class FaultInjectingSocket extends Duplex {
   readonly written: Buffer[] = [];
+  /** Write operations (one system call each on a real socket), each with the bytes it carried. */
+  readonly operations: Buffer[] = [];
   failWrites = false;
   private waiters: { test: () => boolean; resolve: () => void }[] = [];
 
@@ -43,8 +45,13 @@ export class FaultInjectingSocket extends Duplex {
   override _read(): void {}
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this._writev([{ chunk }], callback);
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
     if (this.failWrites) return callback(Object.assign(new Error('fault injected: write failed'), { code: 'ECONNRESET' }));
-    this.written.push(Buffer.from(chunk));
+    for (const { chunk } of chunks) this.written.push(Buffer.from(chunk));
+    this.operations.push(Buffer.concat(chunks.map(({ chunk }) => chunk)));
     callback();
     this.waiters = this.waiters.filter((waiter) => {
       if (!waiter.test()) return true;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { OrderedWriter } from '../../../src/proxy/ordered-writer.js';
+import { COALESCE_BYTES, OrderedWriter } from '../../../src/proxy/ordered-writer.js';
 
 /** A socket stand-in whose writes complete only when the test says so (a slow or stuck peer). */
 class SlowSocket extends Writable {
@@ -31,6 +31,21 @@ class SlowSocket extends Writable {
 
   get text(): string {
     return this.chunks.join('');
+  }
+}
+
+/** A socket stand-in that completes every write at once and records each write operation (one per system call on a real socket). */
+class CountingSocket extends Writable {
+  readonly operations: Buffer[][] = [];
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.operations.push([chunk]);
+    callback();
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
+    this.operations.push(chunks.map(({ chunk }) => chunk));
+    callback();
   }
 }
 
@@ -136,5 +151,37 @@ describe('OrderedWriter', () => {
     writer.write(Buffer.from('x'));
     writer.write(Buffer.from('y'));
     assert.deepEqual(errors.map((error) => error.message), ['client connection closed']);
+  });
+
+  it('small writes of one turn leave in one operation: a released FETCH response is one write', async () => {
+    const socket = new CountingSocket();
+    const { writer } = writerOn(socket);
+    writer.write(Buffer.from('* 1 FETCH (UID 1 BODY[] {5}\r\n'));
+    writer.write(Buffer.from('hello'));
+    writer.write(Buffer.from(')\r\na1 OK done\r\n'));
+    assert.equal(socket.operations.length, 0, 'nothing leaves before the turn ends');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(socket.operations.length, 1);
+    assert.equal(Buffer.concat(socket.operations[0]).toString('latin1'), '* 1 FETCH (UID 1 BODY[] {5}\r\nhello)\r\na1 OK done\r\n');
+    assert.equal(await writer.whenDelivered(), true);
+    // The next turn's response is a write of its own.
+    writer.write(Buffer.from('a2 OK NOOP\r\n'));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(socket.operations.length, 2);
+  });
+
+  it('a large write is never joined with others: what was corked leaves first, the large one on its own', async () => {
+    const socket = new CountingSocket();
+    const { writer } = writerOn(socket);
+    const large = Buffer.alloc(COALESCE_BYTES + 1, 0x61);
+    writer.write(Buffer.from('{big}\r\n'));
+    writer.write(large);
+    writer.write(Buffer.from(')\r\n'));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(
+      socket.operations.map((operation) => operation.map((chunk) => chunk.length)),
+      [['{big}\r\n'.length], [large.length], [')\r\n'.length]],
+    );
+    assert.equal(socket.operations[1][0], large, 'passed on as it is, not copied');
   });
 });
