@@ -4,7 +4,8 @@
 // delimiter belongs to the delimiter, a delimiter ends a header block that lacks its empty line,
 // multipart/digest children default to message/rfc822) so that part numbers match the BODYSTRUCTURE
 // the server hands the client. The scan is iterative and each step moves forward, so depth and
-// hostile input cost time linear in the message size.
+// hostile input cost time linear in the message size. The message may arrive in chunks (TreeBuilder):
+// the walk pauses where it needs bytes not yet fed and holds only what it may still read back.
 import { isBlankLine, LF, lineBreakBefore } from './bytes.js';
 import { ByteWindow } from './byte-window.js';
 import { delimiterAt, LF_DASH_DASH, type DelimiterLine, type OpenBoundary } from './delimiter.js';
@@ -104,9 +105,9 @@ export class TreeBuilder {
     this.window.settle(this.keepFrom);
   }
 
-  /** Bytes fed so far. */
-  get length(): number {
-    return this.window.end;
+  /** Bytes of the message held between feeds (what may still be read back). */
+  get heldBytes(): number {
+    return this.window.end - this.window.start;
   }
 
   /** The end of the message: the finished tree. */
