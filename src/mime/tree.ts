@@ -110,12 +110,21 @@ export class TreeBuilder {
     return this.window.end - this.window.start;
   }
 
-  /** The end of the message: the finished tree. */
-  end(): MimeTree {
+  /** False once the walk is over: later bytes belong to the last entity and change nothing but its end. */
+  get wantsMore(): boolean {
+    return this.root === undefined;
+  }
+
+  /**
+   * The end of the message: the finished tree. `length`, the message's size, may be given when bytes
+   * were left unfed because the walk wanted no more.
+   */
+  end(length: number = this.window.end): MimeTree {
+    if (length !== this.window.end && (this.wantsMore || length < this.window.end)) throw new Error('TreeBuilder: bytes missing before end()');
     this.ended = true;
     this.advance();
     const root = this.root!;
-    const total = this.window.end;
+    const total = length;
     for (const entity of this.nodes) if (entity.bodyRange.end === -1) entity.bodyRange.end = total;
     for (const open of this.stack) this.report(open.owner, 'missing closing boundary');
     for (const entity of this.nodes) this.collapseEmptyMultipart(entity);
