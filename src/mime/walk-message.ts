@@ -25,14 +25,24 @@ export const SOURCE_SLICE_BYTES = 1024 * 1024;
  * for the same bytes, with parts that read their header and body from the source when asked.
  */
 export function walkMessageSource(source: ByteSource, limits?: Partial<WalkLimits>, sliceBytes = SOURCE_SLICE_BYTES): WalkResult {
-  try {
-    const builder = new TreeBuilder(resolveWalkLimits(limits));
-    // Once the walk needs no more bytes (a single part, or every boundary closed), the rest is not read.
-    for (let at = 0; at < source.length && builder.wantsMore; at += sliceBytes) builder.feed(source.read(at, Math.min(at + sliceBytes, source.length)));
-    return partsOfTree(source, builder.end(source.length));
-  } catch (error) {
-    return { parts: [], malformed: `MIME walk failed: ${(error as Error).message}` };
+  const builder = new TreeBuilder(resolveWalkLimits(limits));
+  let failure: Error | undefined;
+  // Once the walk needs no more bytes (a single part, or every boundary closed), the rest is not read.
+  for (let at = 0; at < source.length && builder.wantsMore && failure === undefined; at += sliceBytes) {
+    // A source that cannot be read is not a malformed message: that error goes to the caller.
+    const slice = source.read(at, Math.min(at + sliceBytes, source.length));
+    try {
+      builder.feed(slice);
+    } catch (error) {
+      failure = error as Error;
+    }
   }
+  try {
+    if (failure === undefined) return partsOfTree(source, builder.end(source.length));
+  } catch (error) {
+    failure = error as Error;
+  }
+  return { parts: [], malformed: `MIME walk failed: ${failure.message}` };
 }
 
 export interface WalkPartOptions {

@@ -2,12 +2,13 @@
 // source read in slices. What the evaluation needs of the whole message is read from the source here:
 // the top header for the envelope, and the SHA-256 of a kept original, streamed.
 import { createHash } from 'node:crypto';
-import { bufferSource, DEFAULT_WALK_LIMITS, type ByteSource } from '../mime/index.js';
+import { bufferSource, DEFAULT_WALK_LIMITS, readTopHeader, type ByteSource } from '../mime/index.js';
 
 export type EvaluationInput = Buffer | ByteSource;
 
 const SLICE_BYTES = 1024 * 1024;
 const LF = 0x0a;
+const FIRST_HEADER_READ = 64 * 1024;
 
 export function sourceOf(input: EvaluationInput): ByteSource {
   return Buffer.isBuffer(input) ? bufferSource(input) : input;
@@ -37,6 +38,9 @@ export function sha256Of(input: EvaluationInput): string {
  */
 export function envelopeBytes(input: EvaluationInput): Buffer {
   if (Buffer.isBuffer(input)) return input;
+  // Most headers end early: then what precedes their empty line is all that is read.
+  const start = input.read(0, Math.min(input.length, FIRST_HEADER_READ));
+  if (start.length === input.length || readTopHeader(start).bodyStart < start.length) return start;
   const head = input.read(0, Math.min(input.length, DEFAULT_WALK_LIMITS.maxHeaderBytes + 1));
   if (head.includes(LF) || head.length === input.length) return head;
   for (let at = head.length; at < input.length; at += SLICE_BYTES) {

@@ -30,6 +30,11 @@ export interface SpilledSource extends ByteSource {
  */
 export async function openSpilled(file: SpilledFileMessage): Promise<SpilledSource> {
   const handle = await open(file.path, 'r');
+  // Found here, as a failed scan, rather than by a read in the middle of the walk.
+  if ((await handle.stat()).size < file.fileBytes) {
+    await handle.close();
+    throw new Error('the spool file is shorter than the body');
+  }
   const tail = Buffer.from(file.tail.buffer, file.tail.byteOffset, file.tail.byteLength);
   const reads: SourceReads = { reads: 0, bytes: 0, largest: 0 };
   const length = file.fileBytes + tail.length;
