@@ -11,6 +11,8 @@ export class ByteWindow {
   bytes: Buffer = this.storage;
   /** The chunk being processed is referenced, not copied; settle() copies what is kept out of it. */
   private borrowed = false;
+  /** Bytes copied or moved so far: linear in the input when what is kept stays bounded. */
+  copied = 0;
 
   get start(): number {
     return this.base;
@@ -36,6 +38,7 @@ export class ByteWindow {
       this.own(this.used + chunk.byteLength);
       this.storage.set(chunk, this.used);
       this.used += chunk.byteLength;
+      this.copied += chunk.byteLength;
     }
     this.bytes = this.storage.subarray(0, this.used);
   }
@@ -51,7 +54,10 @@ export class ByteWindow {
     const dropped = Math.min(Math.max(keepFrom - this.base, 0), this.used);
     if (dropped === 0) return;
     if (this.borrowed) this.storage = this.storage.subarray(dropped);
-    else this.storage.copyWithin(0, dropped, this.used);
+    else {
+      this.storage.copyWithin(0, dropped, this.used);
+      this.copied += this.used - dropped;
+    }
     this.base += dropped;
     this.used -= dropped;
   }
@@ -61,6 +67,7 @@ export class ByteWindow {
     if (!this.borrowed && capacity <= this.storage.length) return;
     const next = Buffer.allocUnsafe(this.borrowed ? capacity : Math.max(capacity, 2 * this.storage.length));
     this.storage.copy(next, 0, 0, this.used);
+    this.copied += this.used;
     this.storage = next;
     this.borrowed = false;
   }

@@ -110,6 +110,11 @@ export class TreeBuilder {
     return this.window.end - this.window.start;
   }
 
+  /** Bytes the builder copied to keep them across feeds: a small multiple of the input at any chunking. */
+  get copiedBytes(): number {
+    return this.window.copied;
+  }
+
   /** False once the walk is over: later bytes belong to the last entity and change nothing but its end. */
   get wantsMore(): boolean {
     return this.root === undefined;
