@@ -194,7 +194,8 @@ export class TreeBuilder {
   private *nextDelimiter(from: number): Generator<void, DelimiterLine<MimeNode> | undefined, void> {
     if (this.stack.length === 0) return undefined;
     // A delimiter right at `from` may borrow the line break before it (lendBlankLineToDelimiter).
-    const atStart = yield* this.delimiterAt(from, () => from - 2);
+    let atStart = this.delimiterAt(from, from - 2);
+    if (isGenerator(atStart)) atStart = yield* atStart;
     if (atStart) return atStart;
     for (let searchFrom = from; ; ) {
       const window = this.window;
@@ -208,7 +209,8 @@ export class TreeBuilder {
         continue;
       }
       const lineStart = window.start + hit + 1;
-      const found = yield* this.delimiterAt(lineStart, () => lineStart - 2);
+      let found = this.delimiterAt(lineStart, lineStart - 2);
+      if (isGenerator(found)) found = yield* found;
       if (found) return found;
       searchFrom = lineStart;
     }
@@ -216,18 +218,28 @@ export class TreeBuilder {
 
   /**
    * delimiterAt() once the bytes it may compare have arrived (or the input ended), so that it answers as
-   * it would on the whole message. `keep` names the earliest byte to keep meanwhile.
+   * it would on the whole message. Meanwhile bytes from `keepFrom` are kept (and, reading a header, its
+   * start: see headerKeepFrom). Without a pause, no generator is made: this runs for every header line.
    */
-  private *delimiterAt(lineStart: number, keep: () => number): Generator<void, DelimiterLine<MimeNode> | undefined, void> {
+  private delimiterAt(lineStart: number, keepFrom: number, header?: HeaderScan): DelimiterLine<MimeNode> | undefined | Generator<void, DelimiterLine<MimeNode> | undefined, void> {
     if (this.stack.length === 0) return undefined;
     let longest = 0;
-    for (const open of this.stack) longest = Math.max(longest, open.boundary.length);
+    for (const open of this.stack) if (open.boundary.length > longest) longest = open.boundary.length;
     // "--", the boundary, and the "--" that would make it a closing delimiter.
     const needed = lineStart + 4 + longest;
+    if (this.ended || this.window.end >= needed) return this.delimiterNow(lineStart);
+    return this.delimiterWhenFed(lineStart, needed, keepFrom, header);
+  }
+
+  private *delimiterWhenFed(lineStart: number, needed: number, keepFrom: number, header?: HeaderScan): Generator<void, DelimiterLine<MimeNode> | undefined, void> {
     while (!this.ended && this.window.end < needed) {
-      this.keepFrom = keep();
+      this.keepFrom = header ? this.headerKeepFrom(header, keepFrom) : keepFrom;
       yield;
     }
+    return this.delimiterNow(lineStart);
+  }
+
+  private delimiterNow(lineStart: number): DelimiterLine<MimeNode> | undefined {
     const found = delimiterAt(this.window.bytes, this.window.at(lineStart), this.stack, this.work);
     return found && { ...found, lineStart };
   }
@@ -364,30 +376,52 @@ export class TreeBuilder {
       }
       if (lineStart >= this.window.end) return { headerEnd: this.window.end, bodyStart: this.window.end, endedByDelimiter: false };
       this.work.headerLines++;
-      if (yield* this.delimiterAt(lineStart, () => this.headerKeepFrom(scan, lineStart - 2))) {
+      let delimiter = this.delimiterAt(lineStart, lineStart - 2, scan);
+      if (isGenerator(delimiter)) delimiter = yield* delimiter;
+      if (delimiter) {
         const headerEnd = this.lineBreakBefore(lineStart, start);
         return { headerEnd, bodyStart: headerEnd, endedByDelimiter: true };
       }
-      const lineEnd = yield* this.headerLineEnd(scan, lineStart);
+      let lineEnd = this.headerLineEnd(scan, lineStart);
+      if (isGenerator(lineEnd)) lineEnd = yield* lineEnd;
       if (isBlankLine(this.window.bytes, this.window.at(lineStart), this.window.at(lineEnd))) return { headerEnd: lineEnd, bodyStart: lineEnd, endedByDelimiter: false };
       lineStart = lineEnd;
     }
   }
 
-  /** The end of the header line at `lineStart`, noting a NUL byte on the way. */
-  private *headerLineEnd(scan: HeaderScan, lineStart: number): Generator<void, number, void> {
-    for (let from = lineStart; ; ) {
-      const bytes = this.window.bytes;
-      const at = this.window.at(from);
-      const lf = bytes.indexOf(LF, at);
-      if (!scan.sawNul && bytes.subarray(at, lf === -1 ? bytes.length : lf).includes(0)) scan.sawNul = true;
-      if (lf !== -1) return this.window.start + lf + 1;
-      if (this.ended) return this.window.end;
-      from = this.window.end;
+  /** The end of the header line at `lineStart`, noting a NUL byte on the way; a generator only when it must wait. */
+  private headerLineEnd(scan: HeaderScan, lineStart: number): number | Generator<void, number, void> {
+    const lineEnd = this.headerLineEndNow(scan, lineStart);
+    return lineEnd === -1 ? this.headerLineEndWhenFed(scan) : lineEnd;
+  }
+
+  private *headerLineEndWhenFed(scan: HeaderScan): Generator<void, number, void> {
+    for (;;) {
+      const from = this.window.end;
       // The line break that ends this line, and a blank line's bytes, are read back.
       this.keepFrom = this.headerKeepFrom(scan, from - 1);
       yield;
+      const lineEnd = this.headerLineEndNow(scan, from);
+      if (lineEnd !== -1) return lineEnd;
     }
+  }
+
+  /** The line's end if it has arrived (or the input ended), else -1; NULs before it are noted either way. */
+  private headerLineEndNow(scan: HeaderScan, from: number): number {
+    const bytes = this.window.bytes;
+    const at = this.window.at(from);
+    const lf = bytes.indexOf(LF, at);
+    if (!scan.sawNul) {
+      const to = lf === -1 ? bytes.length : lf;
+      for (let index = at; index < to; index++) {
+        if (bytes[index] === 0) {
+          scan.sawNul = true;
+          break;
+        }
+      }
+    }
+    if (lf !== -1) return this.window.start + lf + 1;
+    return this.ended ? this.window.end : -1;
   }
 
   /**
@@ -416,6 +450,11 @@ export class TreeBuilder {
     node.problems.push(problem);
     if (this.problems.length < MAX_PROBLEMS) this.problems.push(problem);
   }
+}
+
+/** A step that had to pause returns a generator to delegate to; one that did not, its answer (no generator made). */
+function isGenerator<T>(step: T | Generator<void, T, void>): step is Generator<void, T, void> {
+  return typeof step === 'object' && step !== null && typeof (step as { next?: unknown }).next === 'function' && Symbol.iterator in step;
 }
 
 function joinPath(prefix: string, item: string | number): string {
