@@ -125,12 +125,12 @@ export class TreeBuilder {
    * were left unfed because the walk wanted no more.
    */
   end(length: number = this.window.end): MimeTree {
+    if (this.ended) throw new Error('TreeBuilder: end() called twice');
     if (length !== this.window.end && (this.wantsMore || length < this.window.end)) throw new Error('TreeBuilder: bytes missing before end()');
     this.ended = true;
     this.advance();
     const root = this.root!;
-    const total = length;
-    for (const entity of this.nodes) if (entity.bodyRange.end === -1) entity.bodyRange.end = total;
+    for (const entity of this.nodes) if (entity.bodyRange.end === -1) entity.bodyRange.end = length;
     for (const open of this.stack) this.report(open.owner, 'missing closing boundary');
     for (const entity of this.nodes) this.collapseEmptyMultipart(entity);
     assignPaths(root, this.detachedRoot?.path);
