@@ -51,7 +51,7 @@ const MAX_PROBLEMS = 50;
 
 /** The tree of a message held whole: the incremental builder fed it in one piece. */
 export function buildTree(buffer: Buffer, limits: WalkLimits, detachedRoot?: DetachedRoot): MimeTree {
-  const builder = new TreeBuilder(limits, detachedRoot);
+  const builder = new TreeBuilder(limits, { detachedRoot });
   builder.feed(buffer);
   return builder.end();
 }
@@ -62,6 +62,17 @@ interface HeaderScan {
   /** A copy of the first bytes (all that splitHeaderFields reads) once the block outgrows them. */
   head?: Buffer;
   sawNul: boolean;
+}
+
+export interface TreeBuilderOptions {
+  /** The top entity when its header is not part of the bytes (a single-part fetch such as BODY[2]). */
+  detachedRoot?: DetachedRoot;
+  /**
+   * Told of each leaf as soon as its last byte has been fed and its end is known (the delimiter after
+   * it arrived): its ranges, kind, header fields, problems and IMAP path are then final, so a later
+   * stage may read it before the message ends. Leaves that end with the message come only in end()'s tree.
+   */
+  onLeaf?: (leaf: MimeNode) => void;
 }
 
 interface HeaderEnd {
@@ -88,11 +99,17 @@ export class TreeBuilder {
   private ended = false;
   private readonly steps: Generator<void, MimeNode, void>;
   private root?: MimeNode;
+  /** What each entity's IMAP path is built on, fixed when it is created (see pathOf). */
+  private readonly prefixes = new Map<MimeNode, string>();
+  private readonly detachedRoot?: DetachedRoot;
+  private readonly onLeaf?: (leaf: MimeNode) => void;
 
   constructor(
     private readonly limits: WalkLimits,
-    private readonly detachedRoot?: DetachedRoot,
+    options: TreeBuilderOptions = {},
   ) {
+    this.detachedRoot = options.detachedRoot;
+    this.onLeaf = options.onLeaf;
     this.steps = this.walk();
   }
 
@@ -133,7 +150,7 @@ export class TreeBuilder {
     for (const entity of this.nodes) if (entity.bodyRange.end === -1) entity.bodyRange.end = length;
     for (const open of this.stack) this.report(open.owner, 'missing closing boundary');
     for (const entity of this.nodes) this.collapseEmptyMultipart(entity);
-    assignPaths(root, this.detachedRoot?.path);
+    for (const entity of this.nodes) entity.path = this.pathOf(entity);
     return { root, nodes: this.nodes, problems: this.problems, work: this.work };
   }
 
@@ -278,7 +295,9 @@ export class TreeBuilder {
   /** Ends the bodies of `node` and its open ancestors below `stopAt`. */
   private closeOpenAt(node: MimeNode, end: number, stopAt?: MimeNode): void {
     for (let open: MimeNode | undefined = node; open !== undefined && open !== stopAt; open = open.parent) {
-      if (open.bodyRange.end === -1) open.bodyRange.end = Math.max(end, open.bodyRange.start);
+      if (open.bodyRange.end !== -1) continue;
+      open.bodyRange.end = Math.max(end, open.bodyRange.start);
+      if (open.kind === 'leaf') this.completed(open);
     }
   }
 
@@ -302,6 +321,7 @@ export class TreeBuilder {
     // RFC 5322 forbids NUL anywhere in a header; readers disagree on where such a field ends.
     if (scan.sawNul) this.report(node, 'NUL byte in header');
     node.kind = endedByDelimiter ? 'leaf' : this.kindOf(node);
+    if (endedByDelimiter) this.completed(node);
     return node;
   }
 
@@ -334,8 +354,35 @@ export class TreeBuilder {
     });
   }
 
+  /** A leaf whose end is known: nothing about it changes any more. */
+  private completed(leaf: MimeNode): void {
+    if (this.onLeaf === undefined) return;
+    leaf.path = this.pathOf(leaf);
+    this.onLeaf(leaf);
+  }
+
+  /**
+   * RFC 3501 §6.4.5 part number. A message's top entity is "1" (or "TEXT" when multipart) below the
+   * number of the message/rfc822 part holding it; a child of a multipart adds its position. It depends
+   * only on the entity's ancestors and its own kind, so a leaf's is final as soon as the leaf is.
+   */
+  private pathOf(node: MimeNode): string {
+    if (node === this.nodes[0] && this.detachedRoot) return this.detachedRoot.path;
+    const prefix = this.prefixes.get(node) ?? '';
+    return node.isMessageRoot ? joinPath(prefix, node.kind === 'multipart' ? 'TEXT' : 1) : prefix;
+  }
+
+  /** The prefix of the next child of `parent` (whose kind is final once it has a child). */
+  private prefixUnder(parent: MimeNode | undefined): string {
+    if (parent === undefined) return '';
+    if (parent.kind === 'message') return this.pathOf(parent);
+    const own = parent.isMessageRoot ? (this.prefixes.get(parent) ?? '') : this.pathOf(parent);
+    return joinPath(own, parent.children.length + 1);
+  }
+
   private addNode(fields: Omit<MimeNode, 'path' | 'children' | 'problems'>): MimeNode {
     const node: MimeNode = { ...fields, path: '', children: [], problems: [] };
+    this.prefixes.set(node, this.prefixUnder(node.parent));
     this.work.entities++;
     if (node.depth > this.work.maxDepth) this.work.maxDepth = node.depth;
     node.parent?.children.push(node);
@@ -459,30 +506,4 @@ function isGenerator<T>(step: T | Generator<void, T, void>): step is Generator<v
 
 function joinPath(prefix: string, item: string | number): string {
   return prefix === '' ? String(item) : `${prefix}.${item}`;
-}
-
-/** RFC 3501 §6.4.5 part numbers. `detachedPath` names the top entity of a single-part fetch. */
-function assignPaths(root: MimeNode, detachedPath?: string): void {
-  const pending: { node: MimeNode; prefix: string }[] = [];
-  if (detachedPath === undefined) pending.push({ node: root, prefix: '' });
-  else {
-    root.path = detachedPath;
-    pushChildren(root, pending);
-  }
-  while (pending.length > 0) {
-    const { node, prefix } = pending.pop()!;
-    if (node.isMessageRoot) node.path = joinPath(prefix, node.kind === 'multipart' ? 'TEXT' : 1);
-    else node.path = prefix;
-    pushChildren(node, pending, node.isMessageRoot ? prefix : node.path);
-  }
-}
-
-function pushChildren(node: MimeNode, pending: { node: MimeNode; prefix: string }[], prefix: string = node.path): void {
-  if (node.kind === 'message') {
-    for (const child of node.children) pending.push({ node: child, prefix: node.path });
-    return;
-  }
-  node.children.forEach((child, index) => {
-    if (node.kind === 'multipart') pending.push({ node: child, prefix: joinPath(prefix, index + 1) });
-  });
 }

@@ -7,7 +7,7 @@
 // is reported at the first random split of the multipart corpus.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildTree, TreeBuilder, type MimeTree } from '../../../src/mime/tree.js';
+import { buildTree, TreeBuilder, type MimeNode, type MimeTree } from '../../../src/mime/tree.js';
 import { DEFAULT_WALK_LIMITS, resolveWalkLimits, type WalkLimits } from '../../../src/mime/types.js';
 import { bigMessage, mixedMailbox, nestedAlternative, plainText, prng, utf8Message, withAttachments, dotLines } from '../../helpers/messages.js';
 import { scanCorpus } from '../../helpers/scan-corpus.js';
@@ -199,5 +199,62 @@ describe('TreeBuilder holds the unfinished line and the header being read, never
     const limits = resolveWalkLimits({ maxHeaderBytes: 10_000 });
     const bytes = Buffer.from(`${'X-Filler: abcdefgh\r\n'.repeat(50_000)}Content-Type: text/plain\r\n\r\nbody\r\n`, 'latin1');
     assert.ok(largestHeld(bytes, 4096, limits) <= 10_002 + 4096, `${largestHeld(bytes, 4096, limits)}`);
+  });
+});
+
+describe('TreeBuilder tells of each leaf once its end has arrived, with what the finished tree says of it', () => {
+  interface Early {
+    node: MimeNode;
+    snapshot: unknown;
+    fedBefore: number;
+  }
+  const snapshot = (node: MimeNode) => structuredClone({ path: node.path, kind: node.kind, headerRange: node.headerRange, bodyRange: node.bodyRange, fields: node.fields, problems: node.problems });
+
+  function checkEarlyLeaves(name: string, bytes: Buffer, chunks: Buffer[], limits: WalkLimits): number {
+    const early: Early[] = [];
+    let fed = 0;
+    const builder = new TreeBuilder(limits, { onLeaf: (node) => early.push({ node, snapshot: snapshot(node), fedBefore: fed }) });
+    for (const chunk of chunks) {
+      fed += chunk.length;
+      builder.feed(chunk);
+    }
+    const tree = builder.end();
+    const reported = new Set(early.map((entry) => entry.node));
+    assert.equal(reported.size, early.length, `${name}: a leaf told of twice`);
+    for (const entry of early) {
+      assert.equal(entry.node.kind, 'leaf', name);
+      assert.deepStrictEqual(snapshot(entry.node), entry.snapshot, `${name}: leaf ${entry.node.path} changed after it was told of`);
+      assert.ok(entry.node.bodyRange.end <= entry.fedBefore, `${name}: leaf ${entry.node.path} told of before its bytes arrived`);
+    }
+    for (const node of tree.nodes) {
+      if (node.kind !== 'leaf' || reported.has(node)) continue;
+      const endsTheMessage = node.bodyRange.end === bytes.length;
+      const collapsed = node.problems.includes('no part found for the multipart boundary');
+      assert.ok(endsTheMessage || collapsed, `${name}: leaf ${node.path} (${node.bodyRange.start}-${node.bodyRange.end} of ${bytes.length}) was never told of`);
+    }
+    return early.length;
+  }
+
+  it('over the corpus, the hostile cases and 300 generated messages, in random splits', () => {
+    let told = 0;
+    const messages = [...corpus(), ...hostile(), ...Array.from({ length: 300 }, (_, index) => ({ name: `generated #${index + 1}`, bytes: randomMime(index + 1) }))];
+    for (const { name, bytes } of messages) {
+      for (const chunking of [CHUNKINGS[0], CHUNKINGS[2], CHUNKINGS[3]]) {
+        told += checkEarlyLeaves(`${name}, ${chunking.name}`, bytes, chunking.chunks(bytes), DEFAULT_WALK_LIMITS);
+        told += checkEarlyLeaves(`${name} (small limits), ${chunking.name}`, bytes, chunking.chunks(bytes), SMALL_LIMITS);
+      }
+    }
+    assert.ok(told > 1000, `${told} leaves told of early`);
+  });
+
+  it('a part is told of while the rest of a large message has not arrived', () => {
+    const bytes = Buffer.from(`Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n\r\nfirst\r\n--b\r\n\r\n${'z'.repeat(1_000_000)}\r\n--b--\r\n`, 'latin1');
+    const told: string[] = [];
+    const builder = new TreeBuilder(DEFAULT_WALK_LIMITS, { onLeaf: (leaf) => told.push(leaf.path) });
+    builder.feed(bytes.subarray(0, 100));
+    assert.deepEqual(told, ['1']);
+    builder.feed(bytes.subarray(100));
+    assert.deepEqual(told, ['1', '2']);
+    builder.end();
   });
 });
