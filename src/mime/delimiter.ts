@@ -18,7 +18,7 @@ export interface DelimiterLine<Owner> {
   closing: boolean;
 }
 
-const LF_DASH_DASH = Buffer.from('\n--', 'latin1');
+export const LF_DASH_DASH = Buffer.from('\n--', 'latin1');
 
 /** Counters a caller may pass to see how much matching was done. */
 export interface DelimiterWork {
@@ -47,16 +47,4 @@ export function delimiterAt<Owner>(buffer: Buffer, lineStart: number, stack: rea
     lineStart,
     closing: buffer[after] === DASH && buffer[after + 1] === DASH,
   };
-}
-
-/** The first delimiter line starting at or after `from`, which must be the start of a line. */
-export function nextDelimiter<Owner>(buffer: Buffer, from: number, stack: readonly OpenBoundary<Owner>[], work?: DelimiterWork): DelimiterLine<Owner> | undefined {
-  if (stack.length === 0) return undefined;
-  const atStart = delimiterAt(buffer, from, stack, work);
-  if (atStart) return atStart;
-  for (let hit = buffer.indexOf(LF_DASH_DASH, from); hit !== -1; hit = buffer.indexOf(LF_DASH_DASH, hit + 1)) {
-    const found = delimiterAt(buffer, hit + 1, stack, work);
-    if (found) return found;
-  }
-  return undefined;
 }

@@ -1,5 +1,5 @@
 // MIME layer: walking messages into scannable parts, and byte-preserving rewrites.
-export { walkMessage, walkPart, type WalkPartOptions } from './walk-message.js';
+export { walkMessage, walkMessageSource, walkPart, type WalkPartOptions } from './walk-message.js';
 export { stripParts, type PartRemoval, type RewriteResult, type StripOptions } from './rewrite/strip-parts.js';
 export { stripSinglePart } from './rewrite/strip-single-part.js';
 export { replaceMessage, replaceMessageKeepingSize, type ReplaceMessageOptions } from './rewrite/replace-message.js';

@@ -3,26 +3,26 @@
 import { base64Problem, decodeBase64Inspected, inspectBase64, type Base64Inspection } from './decode/base64.js';
 import { decodeBody, isIdentityEncoding, isKnownTransferEncoding } from './decode/body.js';
 import { decodeUuencodedBlock, findUuencodedBlocks, type UuencodedBlock } from './decode/uuencode.js';
-import { bufferSource, type ByteSource } from './byte-source.js';
+import type { ByteSource } from './byte-source.js';
 import { setMalformed, type PendingProblem } from './pending-problems.js';
 import type { MimeNode, MimeTree } from './tree.js';
 import type { MimePart, WalkResult } from './types.js';
 
 const MAX_REPORTED_PROBLEMS = 50;
 
-export function partsOfTree(buffer: Buffer, tree: MimeTree, rootHeader?: Buffer): WalkResult {
+/** The leaves of `tree` (walked from `source`) and the uuencoded blocks inside its text leaves. */
+export function partsOfTree(source: ByteSource, tree: MimeTree, rootHeader?: Buffer): WalkResult {
   const problems: PendingProblem[] = [...tree.problems];
   const parts: MimePart[] = [];
-  const source = bufferSource(buffer);
   for (const node of tree.nodes) {
     if (node.kind !== 'leaf') continue;
-    const part = leafPart(buffer, node, source, node === tree.root ? rootHeader : undefined);
-    const encodingProblem = checkTransferEncoding(buffer, part);
+    const part = leafPart(source, node, node === tree.root ? rootHeader : undefined);
+    const encodingProblem = checkTransferEncoding(part);
     if (encodingProblem !== undefined) problems.push(typeof encodingProblem === 'string' ? `part ${part.path}: ${encodingProblem}` : inPart(part.path, encodingProblem));
     setMalformed(part, encodingProblem === undefined ? node.problems : [...node.problems, encodingProblem], (known) => known.join('; '));
     parts.push(part);
     if (part.contentType.startsWith('text/')) {
-      for (const uuPart of uuencodedParts(buffer, part)) {
+      for (const uuPart of uuencodedParts(part)) {
         if (uuPart.malformed) problems.push(`part ${uuPart.path}: ${uuPart.malformed}`);
         parts.push(uuPart);
       }
@@ -33,18 +33,21 @@ export function partsOfTree(buffer: Buffer, tree: MimeTree, rootHeader?: Buffer)
   return result;
 }
 
-export function leafPart(buffer: Buffer, node: MimeNode, source: ByteSource = bufferSource(buffer), rootHeader?: Buffer): MimePart {
+/** A leaf's part. Its header and body are read from `source` when asked for, never before. */
+export function leafPart(source: ByteSource, node: MimeNode, rootHeader?: Buffer): MimePart {
   const { headerRange, bodyRange, info } = node;
-  return {
+  const part: MimePart = {
     ...info,
     path: node.path,
     origin: 'mime',
-    rawHeader: rootHeader ?? buffer.subarray(headerRange.start, headerRange.end),
+    rawHeader: rootHeader ?? Buffer.alloc(0),
     headerRange,
     bodyRange,
     source,
-    decode: () => decodeBody(buffer.subarray(bodyRange.start, bodyRange.end), info.transferEncoding),
+    decode: () => decodeBody(source.read(bodyRange.start, bodyRange.end), info.transferEncoding),
   };
+  if (rootHeader === undefined) Object.defineProperty(part, 'rawHeader', { enumerable: true, get: () => source.read(headerRange.start, headerRange.end) });
+  return part;
 }
 
 /**
@@ -52,16 +55,17 @@ export function leafPart(buffer: Buffer, node: MimeNode, source: ByteSource = bu
  * (its regular prefix is decoded natively once, not once to check it and again to read it), so the
  * problem is pending until then; asked before, it inspects the body without keeping what it decodes.
  */
-function checkTransferEncoding(buffer: Buffer, part: MimePart): PendingProblem | undefined {
+function checkTransferEncoding(part: MimePart): PendingProblem | undefined {
   if (part.transferEncoding === 'base64') {
-    const body = buffer.subarray(part.bodyRange.start, part.bodyRange.end);
+    const { source, bodyRange } = part;
+    const body = () => source.read(bodyRange.start, bodyRange.end);
     let inspection: Base64Inspection | undefined;
     part.decode = () => {
-      const decoded = decodeBase64Inspected(body);
+      const decoded = decodeBase64Inspected(body());
       inspection = decoded.inspection;
       return decoded.bytes;
     };
-    return () => base64Problem((inspection ??= inspectBase64(body)));
+    return () => base64Problem((inspection ??= inspectBase64(body())));
   }
   if (!isKnownTransferEncoding(part.transferEncoding)) return `unknown transfer encoding "${part.transferEncoding}"`;
   return undefined;
@@ -74,15 +78,20 @@ function inPart(path: string, problem: () => string | undefined): PendingProblem
   };
 }
 
-export function uuencodedParts(buffer: Buffer, container: MimePart): MimePart[] {
+/** The uuencoded blocks in a text part: looked for in its body as it stands, or in its decoded text. */
+export function uuencodedParts(container: MimePart): MimePart[] {
   const verbatim = isIdentityEncoding(container.transferEncoding);
-  const text = verbatim ? buffer : container.decode();
-  const from = verbatim ? container.bodyRange.start : 0;
-  const to = verbatim ? container.bodyRange.end : text.length;
-  return findUuencodedBlocks(text, from, to).map((block, index) => uuencodedPart(buffer, container, block, index + 1, verbatim));
+  const { source, bodyRange } = container;
+  const text = verbatim ? source.read(bodyRange.start, bodyRange.end) : container.decode();
+  const offset = verbatim ? bodyRange.start : 0;
+  return findUuencodedBlocks(text).map((block, index) => uuencodedPart(text, offset, container, block, index + 1, verbatim));
 }
 
-function uuencodedPart(buffer: Buffer, container: MimePart, block: UuencodedBlock, ordinal: number, verbatim: boolean): MimePart {
+/** `text`: what the block was found in, `offset` its position in the source when it is verbatim there. */
+function uuencodedPart(text: Buffer, offset: number, container: MimePart, block: UuencodedBlock, ordinal: number, verbatim: boolean): MimePart {
+  const { source } = container;
+  const data = verbatim ? { start: offset + block.dataStart, end: offset + block.dataEnd } : undefined;
+  const local = { ...block, dataStart: 0, dataEnd: block.dataEnd - block.dataStart };
   const part: MimePart = {
     path: `${container.path}#uu${ordinal}`,
     origin: 'uuencode',
@@ -92,11 +101,11 @@ function uuencodedPart(buffer: Buffer, container: MimePart, block: UuencodedBloc
     disposition: 'attachment',
     transferEncoding: block.variant === 'base64' ? 'base64' : 'x-uuencode',
     rawHeader: Buffer.alloc(0),
-    headerRange: verbatim ? { start: block.start, end: block.start } : container.headerRange,
-    bodyRange: verbatim ? { start: block.start, end: block.end } : container.bodyRange,
-    source: container.source,
+    headerRange: verbatim ? { start: offset + block.start, end: offset + block.start } : container.headerRange,
+    bodyRange: verbatim ? { start: offset + block.start, end: offset + block.end } : container.bodyRange,
+    source,
     containerPath: container.path,
-    decode: () => decodeUuencodedBlock(verbatim ? buffer : container.decode(), block),
+    decode: () => (data ? decodeUuencodedBlock(source.read(data.start, data.end), local) : decodeUuencodedBlock(container.decode(), block)),
   };
   if (!verbatim) part.insideEncodedText = true;
   if (!block.terminated) part.malformed = `uuencoded "${block.fileName}" has no "${block.variant === 'base64' ? '====' : 'end'}" line`;

@@ -1,4 +1,5 @@
-import { stripParts, stripSinglePart, walkMessage, walkPart, type PartRemoval, type RewriteResult, type WalkResult } from '../mime/index.js';
+import { stripParts, stripSinglePart, walkMessage, walkMessageSource, walkPart, type PartRemoval, type RewriteResult, type WalkResult } from '../mime/index.js';
+import { wholeOf, type EvaluationInput } from './message-input.js';
 import type { BodyContext } from '../types/body-context.js';
 import { decodedPartHeader, headerBytes, transferEncodingOf } from './section-context.js';
 
@@ -18,15 +19,28 @@ export interface BodyShape {
   strip(removals: readonly PartRemoval[], reserveBytes: number): RewriteResult;
 }
 
-export function shapeOf(bytes: Buffer, context: BodyContext): BodyShape {
-  if (context.isPart) return partShape(bytes, context);
-  if (/TEXT\]?$/.test(context.section)) return textShape(bytes, headerBytes(context.partHeader) ?? headerBytes(context.messageHeader));
+/** A whole message (BODY[], RFC822, RETR, TOP), the shape walked from a source without holding it whole. */
+export function isWholeMessage(context: BodyContext): boolean {
+  return !context.isPart && !/TEXT\]?$/.test(context.section);
+}
+
+/**
+ * A whole message given as a source is walked from it in slices and read whole only to be rewritten;
+ * the other shapes are read whole.
+ */
+export function shapeOf(input: EvaluationInput, context: BodyContext): BodyShape {
+  if (!isWholeMessage(context)) return partOrTextShape(wholeOf(input), context);
   return {
     kind: 'message',
-    walk: walkMessage(bytes),
+    walk: Buffer.isBuffer(input) ? walkMessage(input) : walkMessageSource(input),
     canMark: true,
-    strip: (removals, reserveBytes) => stripParts(bytes, removals, {}, { reserveBytes }),
+    strip: (removals, reserveBytes) => stripParts(wholeOf(input), removals, {}, { reserveBytes }),
   };
+}
+
+function partOrTextShape(bytes: Buffer, context: BodyContext): BodyShape {
+  if (context.isPart) return partShape(bytes, context);
+  return textShape(bytes, headerBytes(context.partHeader) ?? headerBytes(context.messageHeader));
 }
 
 function textShape(bytes: Buffer, messageHeader: Buffer | undefined): BodyShape {

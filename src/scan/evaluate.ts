@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
 import { readEnvelope, type MessageEnvelope } from '../mime/index.js';
 import type { BodyContext } from '../types/body-context.js';
 import { evaluateLevel, type LevelOutcome, type Rule, type TraceEntry } from '../rules/index.js';
 import type { RuleHit } from '../store/rule-hits.js';
 import { quarantineIdFor } from '../store/quarantine-id.js';
 import { applyDecision, decorationsOf, marksAnything, type DecorationDropped, type Marking, type Rewritten } from './apply-decision.js';
-import { shapeOf, type BodyShape } from './body-shape.js';
+import { isWholeMessage, shapeOf, type BodyShape } from './body-shape.js';
+import { envelopeBytes, sha256Of, wholeOf, type EvaluationInput } from './message-input.js';
 import { filteringFacts, resultFacts } from './build-facts.js';
 import type { FileInspector } from './inspect-file.js';
 import { inspectMessage } from './inspect-message.js';
@@ -85,16 +85,20 @@ export interface Headline {
 }
 
 export type Evaluator = (bytes: Buffer, context: BodyContext, options?: EvaluateOptions) => Promise<Evaluation>;
+/** An Evaluator that also takes a whole message as a source (a spilled body in a scan worker), read in slices. */
+export type SourceEvaluator = (input: EvaluationInput, context: BodyContext, options?: EvaluateOptions) => Promise<Evaluation>;
 
 /** Runs the three rule levels and the engines, decides and renders, in this thread. The proxy runs it in worker threads. */
-export function createEvaluator(inspector: FileInspector, policy: PolicySettings, verdicts?: KnownVerdicts): Evaluator {
+export function createEvaluator(inspector: FileInspector, policy: PolicySettings, verdicts?: KnownVerdicts): SourceEvaluator {
   const engineNames = inspector.engines.map((engine) => engine.name);
-  return async (bytes, context, options = {}) => {
-    const shape = shapeOf(bytes, context);
-    const identity = shape.kind === 'message' ? bytes : messageHeaderOf(context);
+  return async (input, context, options = {}) => {
+    // Only a whole message is evaluated from a source; any other shape is read whole first.
+    const body = isWholeMessage(context) ? input : wholeOf(input);
+    const shape = shapeOf(body, context);
+    const identity = shape.kind === 'message' ? envelopeBytes(body) : messageHeaderOf(context);
     const envelope = identity ? await readEnvelope(identity).catch(() => undefined) : undefined;
     const headline: Headline = { messageId: envelope?.messageId, subject: envelope?.subject };
-    const filtering = evaluateLevel(policy.rules, 'filtering', filteringFactsOf(envelope, bytes, shape, context));
+    const filtering = evaluateLevel(policy.rules, 'filtering', filteringFactsOf(envelope, body.length, shape, context));
     const scanSkipped = filtering.applied.some((rule) => rule.actions.some((action) => action.type === 'skip-scan'));
     const inspection: MessageInspection = scanSkipped
       ? { verdict: 'clean', parts: [], findings: [], errors: [] }
@@ -112,7 +116,7 @@ export function createEvaluator(inspector: FileInspector, policy: PolicySettings
     const marking = markingFor(engineNames, policy, inspection.verdict, decision);
     const keepsOriginal = decision.action !== 'deliver' || decision.keepCopy;
     // A section fetched on its own is kept and named as the message it belongs to (section-context.ts).
-    const kept = keepsOriginal ? keptOriginal(originalMessage(bytes, context)) : {};
+    const kept = keepsOriginal ? keptOriginal(Buffer.isBuffer(body) ? originalMessage(body, context) : body) : {};
     if (decision.action === 'deliver') {
       if (!shape.canMark || !marksAnything(marking)) return { ...base, ...kept };
       // A delivered message has no bytes to spare: any decoration would make it longer than the size the
@@ -120,13 +124,13 @@ export function createEvaluator(inspector: FileInspector, policy: PolicySettings
       return { ...base, ...kept, decorationDropped: { dropped: decorationsOf(marking), reason: MARK_ONLY_REASON } };
     }
     const detections = inspection.findings.map((finding) => finding.name);
-    const rewritten = applyDecision(bytes, shape, decision, marking, kept.quarantineId, detections);
+    const rewritten = applyDecision(wholeOf(body), shape, decision, marking, kept.quarantineId, detections);
     return { ...base, ...kept, rewritten, decorationDropped: rewritten.decorationDropped };
   };
 }
 
-function keptOriginal(original: Buffer): KeptOriginal {
-  const sha256 = createHash('sha256').update(original).digest('hex');
+function keptOriginal(original: EvaluationInput): KeptOriginal {
+  const sha256 = sha256Of(original);
   return { quarantineId: quarantineIdFor(sha256), sha256 };
 }
 
@@ -147,10 +151,10 @@ function submissionsOf(shape: BodyShape, inspection: MessageInspection, decision
 }
 
 /** Header facts exist only for whole messages; a single part or BODY[TEXT] has none. */
-function filteringFactsOf(envelope: MessageEnvelope | undefined, bytes: Buffer, shape: BodyShape, context: BodyContext) {
+function filteringFactsOf(envelope: MessageEnvelope | undefined, size: number, shape: BodyShape, context: BodyContext) {
   const hasAttachments = shape.walk.parts.some((part) => part.fileName !== undefined || part.disposition === 'attachment');
   const [upstreamHost] = (context.upstream ?? '').split(/:(?=\d+$)/);
-  return filteringFacts(envelope ?? { from: [], to: [], cc: [], replyTo: [], headers: [] }, bytes.length, hasAttachments, {
+  return filteringFacts(envelope ?? { from: [], to: [], cc: [], replyTo: [], headers: [] }, size, hasAttachments, {
     upstreamHost: upstreamHost.replace(/^\[|\]$/g, ''),
     listener: context.listener ?? '',
     ...(context.upstreamIp ? { upstreamIp: context.upstreamIp } : {}),

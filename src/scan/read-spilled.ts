@@ -1,4 +1,9 @@
+// A spilled body as the scan worker reads it: its spool file, read in slices where a range is asked
+// for, then the tail still in memory. The file is never read whole by the walk; only a rewrite (or a
+// shape that is not a whole message) asks for all of it.
+import { readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import type { ByteSource } from '../mime/index.js';
 
 /** What a scan worker is handed for a spilled body (SpilledFile as it arrives through postMessage). */
 export interface SpilledFileMessage {
@@ -7,19 +12,52 @@ export interface SpilledFileMessage {
   tail: Uint8Array;
 }
 
-/** The whole body of a spilled spool, read by the thread that scans it: the file's bytes, then the tail. */
-export async function readSpilled(file: SpilledFileMessage): Promise<Buffer> {
-  const whole = Buffer.allocUnsafe(file.fileBytes + file.tail.length);
+/** Reads made through a spilled source: how many, how many bytes, the largest one (the largest buffer a read allocates). */
+export interface SourceReads {
+  reads: number;
+  bytes: number;
+  largest: number;
+}
+
+export interface SpilledSource extends ByteSource {
+  readonly reads: SourceReads;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the spool file for the scan. The handle is a FileHandle so that a worker terminated mid-scan
+ * (a cancelled scan) closes it with its thread; the scan closes it itself on every other path.
+ */
+export async function openSpilled(file: SpilledFileMessage): Promise<SpilledSource> {
   const handle = await open(file.path, 'r');
-  try {
-    for (let done = 0; done < file.fileBytes; ) {
-      const { bytesRead } = await handle.read(whole, done, file.fileBytes - done, done);
-      if (bytesRead === 0) throw new Error('the spool file is shorter than the body');
-      done += bytesRead;
-    }
-  } finally {
+  // Found here, as a failed scan, rather than by a read in the middle of the walk.
+  if ((await handle.stat()).size < file.fileBytes) {
     await handle.close();
+    throw new Error('the spool file is shorter than the body');
   }
-  whole.set(file.tail, file.fileBytes);
-  return whole;
+  const tail = Buffer.from(file.tail.buffer, file.tail.byteOffset, file.tail.byteLength);
+  const reads: SourceReads = { reads: 0, bytes: 0, largest: 0 };
+  const length = file.fileBytes + tail.length;
+  return {
+    length,
+    reads,
+    read(start, end) {
+      start = Math.max(0, Math.min(start, length));
+      end = Math.max(start, Math.min(end, length));
+      if (start >= file.fileBytes) return tail.subarray(start - file.fileBytes, end - file.fileBytes);
+      const bytes = Buffer.allocUnsafe(end - start);
+      const fromFile = Math.min(end, file.fileBytes) - start;
+      for (let done = 0; done < fromFile; ) {
+        const read = readSync(handle.fd, bytes, done, fromFile - done, start + done);
+        if (read === 0) throw new Error('the spool file is shorter than the body');
+        done += read;
+      }
+      if (end > file.fileBytes) tail.copy(bytes, fromFile, 0, end - file.fileBytes);
+      reads.reads++;
+      reads.bytes += bytes.length;
+      reads.largest = Math.max(reads.largest, bytes.length);
+      return bytes;
+    },
+    close: () => handle.close(),
+  };
 }

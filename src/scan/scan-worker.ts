@@ -3,12 +3,13 @@
 // sessions while a large message is scanned.
 import type { BodyContext } from '../types/body-context.js';
 import { createInspector, policyFrom, type ScanWorkerData } from './create-inspector.js';
-import { createEvaluator, type Evaluation, type Evaluator } from './evaluate.js';
+import { createEvaluator, type Evaluation, type SourceEvaluator } from './evaluate.js';
 import { receivedShared, toSharedBuffer } from './shared-buffer.js';
 import type { VerdictRecord } from '../store/verdicts.js';
 import { analysisConfigured } from './analysis/hold-deadline.js';
 import { knownVerdicts, type KnownPart, type VerdictLookup } from './analysis/known-parts.js';
-import { readSpilled, type SpilledFileMessage } from './read-spilled.js';
+import { openSpilled, type SpilledFileMessage } from './read-spilled.js';
+import type { EvaluationInput } from './message-input.js';
 import { KnownHashFilter } from './analysis/known-hash-filter.js';
 
 export type ScanRequest =
@@ -31,7 +32,7 @@ export interface ScanPort {
 }
 
 interface Built {
-  evaluate: Evaluator;
+  evaluate: SourceEvaluator;
   close(): Promise<void>;
   /** Scans still running with this configuration; its engines close after them. */
   running: Set<Promise<unknown>>;
@@ -86,16 +87,30 @@ export function serveScans(port: ScanPort, data: ScanWorkerData): void {
     }
     const { bytes, file } = request;
     receivedShared(bytes ?? file?.tail);
-    const body = file ? readSpilled(file) : Promise.resolve(bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : Buffer.alloc(0));
-    Promise.all([current, body]).then(([built, whole]) => scan(built, whole, request.context, request.known)).then(
+    const inMemory = bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : Buffer.alloc(0);
+    scanBody(current, file ?? inMemory, request.context, request.known).then(
       (evaluation) => port.postMessage({ id: request.id, ok: true, evaluation: withSharedBytes(evaluation) }),
       (error: Error) => port.postMessage({ id: request.id, ok: false, message: error.message }),
     );
   });
 }
 
-function scan(built: Built, bytes: Buffer, context: BodyContext, known: readonly KnownPart[] | undefined): Promise<Evaluation> {
-  const running = built.evaluate(bytes, context, { known });
+/**
+ * A spilled body is scanned from its file, read in slices as the walk and the parts ask (never whole
+ * unless the message is rewritten); the file is closed however the scan ends.
+ */
+async function scanBody(current: Promise<Built>, body: Buffer | SpilledFileMessage, context: BodyContext, known: readonly KnownPart[] | undefined): Promise<Evaluation> {
+  const built = await current;
+  const input = Buffer.isBuffer(body) ? body : await openSpilled(body);
+  try {
+    return await scan(built, input, context, known);
+  } finally {
+    if (!Buffer.isBuffer(input)) await input.close();
+  }
+}
+
+function scan(built: Built, input: EvaluationInput, context: BodyContext, known: readonly KnownPart[] | undefined): Promise<Evaluation> {
+  const running = built.evaluate(input, context, { known });
   built.running.add(running);
   void running.finally(() => built.running.delete(running)).catch(() => undefined);
   return running;

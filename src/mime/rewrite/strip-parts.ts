@@ -2,6 +2,7 @@
 // message's exact size (clients trust RFC822.SIZE and BODYSTRUCTURE sizes they cached): a notice that does
 // not fit shrinks in steps (NoticeForm), down to a part with an empty header.
 import { lineEndingOf, type LineEnding } from '../bytes.js';
+import { bufferSource } from '../byte-source.js';
 import { asciiNotice } from '../encode/notice.js';
 import { safeFileName } from '../encode/display-name.js';
 import { NO_HEADER_LIMITS, splitHeaderFields } from '../header-fields.js';
@@ -73,7 +74,7 @@ function ladderOf(removal: PartRemoval) {
 }
 
 function uuencodedBlockOf(message: Buffer, node: MimeNode, path: string): MimePart {
-  const block = node.kind === 'leaf' ? uuencodedParts(message, leafPart(message, node)).find((part) => part.path === path) : undefined;
+  const block = node.kind === 'leaf' ? uuencodedParts(leafPart(bufferSource(message), node)).find((part) => part.path === path) : undefined;
   if (block === undefined) throw new Error(`no removable MIME part "${path}" in this message`);
   return block;
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { stripParts, walkMessage, walkPart } from '../../../src/mime/index.js';
+import { buildTree, TreeBuilder } from '../../../src/mime/tree.js';
 import { DEFAULT_WALK_LIMITS, type WalkWork } from '../../../src/mime/types.js';
 import { assertBounded, lineCount, workOf } from './bounded-work.js';
 import { hugeHeader, manyParts, nestedMixed, nestedMultipart, nestedRfc822 } from '../../helpers/hostile-mime.js';
@@ -77,4 +78,28 @@ describe('part counts and header sizes are capped', () => {
     assert.match(result.malformed ?? '', /more than \d+ header lines|header larger than/);
     assert.ok(workOf(result).headerLines <= lineCount(buffer));
   });
+});
+
+describe('the walk fed in chunks (TreeBuilder) does the same bounded work, and copies each byte a bounded number of times', () => {
+  const inputs: [string, Buffer][] = [
+    ['multipart inside multipart, 10,000 levels', nestedMultipart(10_000)],
+    ['message/rfc822 inside message/rfc822, 10,000 levels', nestedRfc822(10_000)],
+    ['alternating, 10,000 levels', nestedMixed(10_000)],
+    [`${3 * maxParts} sibling parts`, manyParts(3 * maxParts)],
+    ['a 100,000-line header', hugeHeader(100_000)],
+    ['a header of 2 MB without a line break', Buffer.from(`X-Long: ${'h'.repeat(2_000_000)}`, 'latin1')],
+  ];
+  for (const [name, buffer] of inputs) {
+    for (const chunk of [1024, 7]) {
+      it(`${name}, in ${chunk}-byte chunks`, () => {
+        const builder = new TreeBuilder(DEFAULT_WALK_LIMITS);
+        for (let at = 0; at < buffer.length; at += chunk) builder.feed(buffer.subarray(at, at + chunk));
+        const copied = builder.copiedBytes;
+        const work = builder.end().work;
+        assert.deepEqual(work, buildTree(buffer, DEFAULT_WALK_LIMITS).work);
+        assertBounded(buffer, work);
+        assert.ok(copied <= 4 * buffer.length, `${copied} bytes copied for ${buffer.length}`);
+      });
+    }
+  }
 });
