@@ -45,6 +45,7 @@ describe('inboxguard service', () => {
     const execStart = /^ExecStart=(.*)$/m.exec(unit)?.[1] ?? '';
     assert.ok(execStart.startsWith(`${process.execPath} `), execStart);
     assert.ok(execStart.endsWith(` --data-dir ${dataDir} start`), execStart);
+    assert.match(execStart, / --max-semi-space-size=1 /, 'the proxy\'s node flags (young-generation.ts)');
     assert.match(unit, /^Restart=on-failure$/m);
     assert.match(unit, /^WantedBy=default\.target$/m);
 
