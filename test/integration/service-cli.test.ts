@@ -78,7 +78,7 @@ describe('inboxguard service', () => {
     assert.equal(parsed.code, 0, parsed.stderr);
     assert.deepEqual(JSON.parse(parsed.stdout), {
       Label: LAUNCHD_LABEL,
-      ProgramArguments: ['/usr/local/bin/node', '/opt/ig/main.js', '--data-dir', '/Users/a & b/.inboxguard', 'start'],
+      ProgramArguments: ['/usr/local/bin/node', '--max-semi-space-size=1', '/opt/ig/main.js', '--data-dir', '/Users/a & b/.inboxguard', 'start'],
       RunAtLoad: true,
       KeepAlive: { SuccessfulExit: false },
       StandardOutPath: '/Users/a & b/.inboxguard/logs/service.out',
