@@ -1,7 +1,8 @@
 // Memory of idle sessions: N authenticated IMAPS sessions (LOGIN, SELECT INBOX, IDLE) held open
 // through inboxguard (compiled, its own process, fresh per scenario) with scanning on and with
-// scanning off (`enabled: false`: the plain pipe relay), and through a socat TLS relay for
-// reference, one scenario after the other. Prints JSON: the proxy's RSS before the sessions, steady
+// scanning off (`enabled: false`: the plain pipe relay), through a bare node:tls relay (node-tls-relay.ts:
+// what Node's TLS alone holds per connection, with the proxy's node flags) and through a socat TLS relay
+// for reference, one scenario after the other. Prints JSON: the proxy's RSS before the sessions, steady
 // (all sessions idling, after a settle pause) and peak (VmHWM), and KiB per session.
 // socat forks one process per connection, so its figure is the PSS summed over its process tree.
 // Usage: npm run build && node --import tsx scripts/bench/idle-sessions.ts [--sessions N] [--parallel N]
@@ -14,6 +15,7 @@ import { mixedMailbox } from '../../test/helpers/messages.js';
 import { LeanImapClient, type ImapTarget } from './imap-client.js';
 import { startInboxguard } from './inboxguard-process.js';
 import { startSocatRelay } from './socat-relay.js';
+import { startNodeTlsRelay } from './node-tls-relay.js';
 import { machine } from './machine.js';
 
 const argument = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
@@ -118,6 +120,13 @@ try {
   if (baseline) {
     results.baselineBuild = await inboxguardScenario(true, baseline);
     results.baselineBuildScanningOff = await inboxguardScenario(false, baseline);
+  }
+  const nodeRelay = await startNodeTlsRelay({ certPath: dovecot.pki.certPath, keyPath: dovecot.pki.keyPath, caPath: dovecot.caPath, upstreamPort: dovecot.ports.imaps });
+  try {
+    const status = `/proc/${nodeRelay.pid}/status`;
+    results.nodeTlsRelay = await measure({ port: nodeRelay.port, ca: dovecot.caPem }, () => [procKiB(status, 'VmRSS'), procKiB(status, 'VmHWM')]);
+  } finally {
+    nodeRelay.stop();
   }
   const socatPss = () => processTree(socat.pid).reduce((sum, pid) => sum + procKiB(`/proc/${pid}/smaps_rollup`, 'Pss'), 0);
   const socatResult = await measure({ port: socatPort, ca: dovecot.caPem }, () => [socatPss(), Number.NaN]);

@@ -24,14 +24,21 @@ function nodeArgs(): string[] {
   return (process.env.INBOXGUARD_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 }
 
+/** The node flags of that build's bin (`#!/usr/bin/env -S node FLAGS`): what `npx inboxguard start` runs it with. */
+function shebangFlags(main: string): string[] {
+  const match = /^#!\S*env -S node((?: \S+)*)\n/.exec(readFileSync(main, 'utf8').slice(0, 200));
+  return match ? match[1].split(' ').filter(Boolean) : [];
+}
+
 /**
- * Runs the compiled CLI (`npm run build` first) as a separate process, as a user would. `config`: YAML
+ * Runs the compiled CLI (`npm run build` first) as a separate process, as a user would (with its bin's node flags). `config`: YAML
  * for <home>/config.yaml (the listener still comes from the flags); `main`: another build's main.js.
  */
 export async function startInboxguard(upstream: string, upstreamCa: string, extraArgs: string[] = [], options: { config?: string; main?: string } = {}): Promise<InboxguardProcess> {
   const home = mkdtempSync(join(tmpdir(), 'inboxguard-bench-'));
   if (options.config !== undefined) writeFileSync(join(home, 'config.yaml'), options.config, { mode: 0o600 });
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs(), options.main ?? MAIN, 'start', '--listen', '127.0.0.1:0', '--upstream', upstream, '--upstream-ca', upstreamCa, ...extraArgs], {
+  const main = options.main ?? MAIN;
+  const child: ChildProcess = spawn(process.execPath, [...shebangFlags(main), ...nodeArgs(), main, 'start', '--listen', '127.0.0.1:0', '--upstream', upstream, '--upstream-ca', upstreamCa, ...extraArgs], {
     env: { ...process.env, INBOXGUARD_HOME: home },
     stdio: ['ignore', 'pipe', 'ignore'],
   });

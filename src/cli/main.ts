@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
 import { Command, CommanderError } from 'commander';
 import { CaError } from '../ca/ca-error.js';
 import { UserError } from '../user-error.js';

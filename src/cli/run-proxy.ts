@@ -10,6 +10,7 @@ import type { ControlHandlers } from '../control/routes.js';
 import { startControlServer, type ControlServer } from '../control/server.js';
 import { startProxy, type RunningProxy } from '../proxy/proxy.js';
 import { createScanSetup } from '../scan/create-pipeline.js';
+import { fullCollection } from '../scan/shared-memory-collection.js';
 import { createLogger, logFilePath } from '../store/log.js';
 import { quarantineDir } from '../store/quarantine.js';
 import { VerdictStore } from '../store/verdicts.js';
@@ -98,6 +99,10 @@ export async function runProxy(config: Config, context: CliContext, reloadConfig
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
+  // Starting leaves garbage an idle proxy could carry for hours (configuration parsing, the signatures
+  // built once to check the settings): one full collection now frees that space for the sessions to
+  // come (measured: 3.5 MiB of the 21.5 MiB heap in use at start).
+  fullCollection()?.();
 
   console.log(`inboxguard ${created ? '(created a new root CA) ' : ''}is running. Set up your mail client with:`);
   for (const listener of running.listeners) {

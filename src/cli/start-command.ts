@@ -8,11 +8,13 @@ import { loadConfigAssigningRuleIds } from '../config/store.js';
 import { UserError } from '../user-error.js';
 import { cliContext } from './context.js';
 import { addListenerFlags, listenerFromFlags, type ListenerFlags } from './listener-flags.js';
+import { capYoungGenerationGrowth } from './young-generation.js';
 
 export function registerStartCommand(program: Command): void {
   addListenerFlags(program.command('start').description('run the proxy (one listener from flags, or all listeners of the configuration file)'), false)
     .option('--name <name>', 'name of the listener given by flags')
     .action(async (flags: Partial<ListenerFlags>, command: Command) => {
+      capYoungGenerationGrowth(); // when node was started without PROXY_NODE_FLAGS
       const context = cliContext(command);
       const explicitConfig = command.optsWithGlobals<{ config?: string }>().config !== undefined;
       if (explicitConfig && !existsSync(context.configPath)) throw new UserError(`${context.configPath}: cannot read config file: ENOENT`);

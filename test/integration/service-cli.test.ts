@@ -45,6 +45,7 @@ describe('inboxguard service', () => {
     const execStart = /^ExecStart=(.*)$/m.exec(unit)?.[1] ?? '';
     assert.ok(execStart.startsWith(`${process.execPath} `), execStart);
     assert.ok(execStart.endsWith(` --data-dir ${dataDir} start`), execStart);
+    assert.match(execStart, / --max-semi-space-size=1 /, 'the proxy\'s node flags (young-generation.ts)');
     assert.match(unit, /^Restart=on-failure$/m);
     assert.match(unit, /^WantedBy=default\.target$/m);
 
@@ -77,7 +78,7 @@ describe('inboxguard service', () => {
     assert.equal(parsed.code, 0, parsed.stderr);
     assert.deepEqual(JSON.parse(parsed.stdout), {
       Label: LAUNCHD_LABEL,
-      ProgramArguments: ['/usr/local/bin/node', '/opt/ig/main.js', '--data-dir', '/Users/a & b/.inboxguard', 'start'],
+      ProgramArguments: ['/usr/local/bin/node', '--max-semi-space-size=1', '/opt/ig/main.js', '--data-dir', '/Users/a & b/.inboxguard', 'start'],
       RunAtLoad: true,
       KeepAlive: { SuccessfulExit: false },
       StandardOutPath: '/Users/a & b/.inboxguard/logs/service.out',

@@ -2,9 +2,10 @@
 // on PATH or the working directory), the data dir, and `start`.
 import { realpathSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
+import { withProxyNodeFlags } from '../young-generation.js';
 
 export interface ServiceInvocation {
-  /** argv: node, its options, the CLI script, global options, "start". */
+  /** argv: node, its options (with the proxy's own, young-generation.ts), the CLI script, global options, "start". */
   argv: string[];
   dataDir: string;
 }
@@ -12,7 +13,7 @@ export interface ServiceInvocation {
 export function serviceInvocation(options: { dataDir: string; configPath?: string; nodePath?: string; execArgv?: string[]; script?: string }): ServiceInvocation {
   const nodePath = options.nodePath ?? process.execPath;
   const script = options.script ?? realpathSync(process.argv[1]);
-  const execArgv = absoluteLoaders(options.execArgv ?? process.execArgv);
+  const execArgv = withProxyNodeFlags(absoluteLoaders(options.execArgv ?? process.execArgv));
   const config = options.configPath ? ['--config', options.configPath] : [];
   return { argv: [nodePath, ...execArgv, script, '--data-dir', options.dataDir, ...config, 'start'], dataDir: options.dataDir };
 }

@@ -26,22 +26,22 @@ function unitSection(unit: string, section: string): Map<string, string[]> {
 }
 
 describe('service definitions', () => {
-  it('the invocation is this node, the CLI script, --data-dir and start, all absolute', () => {
-    assert.deepEqual(invocation.argv, ['/usr/bin/node', '/opt/inboxguard/dist/cli/main.js', '--data-dir', '/home/ann/.inboxguard', 'start']);
+  it('the invocation is this node, the proxy\'s node flags, the CLI script, --data-dir and start, all absolute', () => {
+    assert.deepEqual(invocation.argv, ['/usr/bin/node', '--max-semi-space-size=1', '/opt/inboxguard/dist/cli/main.js', '--data-dir', '/home/ann/.inboxguard', 'start']);
     const withConfig = serviceInvocation({ dataDir: '/d', configPath: '/etc/ig.yaml', nodePath: '/n', execArgv: ['--enable-source-maps'], script: '/s.js' });
-    assert.deepEqual(withConfig.argv, ['/n', '--enable-source-maps', '/s.js', '--data-dir', '/d', '--config', '/etc/ig.yaml', 'start']);
+    assert.deepEqual(withConfig.argv, ['/n', '--max-semi-space-size=1', '--enable-source-maps', '/s.js', '--data-dir', '/d', '--config', '/etc/ig.yaml', 'start']);
   });
 
   it('a bare --import loader is resolved to a file URL, so the unit does not depend on its working directory', () => {
     const fromSource = serviceInvocation({ dataDir: '/d', nodePath: '/n', execArgv: ['--import', 'tsx'], script: '/s.ts' });
-    assert.equal(fromSource.argv[1], '--import');
-    assert.match(fromSource.argv[2], /^file:\/\/\/.*tsx/);
+    assert.equal(fromSource.argv[2], '--import');
+    assert.match(fromSource.argv[3], /^file:\/\/\/.*tsx/);
   });
 
   it('systemd user unit: ExecStart, Restart=on-failure, WantedBy=default.target', () => {
     const unit = renderSystemdUnit(invocation);
     const service = unitSection(unit, 'Service');
-    assert.deepEqual(service.get('ExecStart'), ['/usr/bin/node /opt/inboxguard/dist/cli/main.js --data-dir /home/ann/.inboxguard start']);
+    assert.deepEqual(service.get('ExecStart'), ['/usr/bin/node --max-semi-space-size=1 /opt/inboxguard/dist/cli/main.js --data-dir /home/ann/.inboxguard start']);
     assert.deepEqual(service.get('Restart'), ['on-failure']);
     assert.deepEqual(service.get('Type'), ['simple']);
     assert.deepEqual(unitSection(unit, 'Install').get('WantedBy'), ['default.target']);
@@ -74,7 +74,7 @@ describe('service definitions', () => {
       '/TN',
       'inboxguard',
       '/TR',
-      '"C:\\Program Files\\nodejs\\node.exe" C:\\ig\\dist\\cli\\main.js --data-dir "C:\\Users\\Ann Lee\\.inboxguard" start',
+      '"C:\\Program Files\\nodejs\\node.exe" --max-semi-space-size=1 C:\\ig\\dist\\cli\\main.js --data-dir "C:\\Users\\Ann Lee\\.inboxguard" start',
       '/SC',
       'ONLOGON',
       '/RL',
