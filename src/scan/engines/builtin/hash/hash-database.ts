@@ -51,6 +51,11 @@ export class HashDatabase {
     return ALGORITHMS.filter((algorithm) => this.indexes.get(algorithm)!.wants(fileSize));
   }
 
+  /** The algorithms some signature uses, whatever its size (for a file whose size is known only at the end). */
+  anyAlgorithms(): HashAlgorithm[] {
+    return ALGORITHMS.filter((algorithm) => this.indexes.get(algorithm)!.names.size > 0);
+  }
+
   /** Names of all signatures matching the digests (raw names, without the .UNOFFICIAL suffix). */
   match(fileSize: number, digests: Digests): string[] {
     const names: string[] = [];
