@@ -17,11 +17,12 @@ import type { FileInspector, FileInspection } from './inspect-file.js';
 import { STREAM_HEAD_BYTES, type ContentInfo, type ContentStream, type FileFacts } from './types.js';
 
 /**
- * Parts estimated to decode to at least this much are streamed. Below it a decoded copy costs little
- * (the message itself is larger) and the whole-file path, shared with archive entries, stays the
- * common one; from here on the copy is what grows with the message.
+ * Parts estimated to decode to at least this much are streamed. Below it the decoded copy is small
+ * and bounded (at most this much per concurrent scan) and the whole path is cheaper: a streamed
+ * base64 part is also inspected once more when its `malformed` is read (part-view.ts settles that
+ * problem only from a whole decode), one extra native pass over its encoded bytes.
  */
-export const STREAM_PART_BYTES = 2 * 1024 * 1024;
+export const STREAM_PART_BYTES = 4 * 1024 * 1024;
 /** A long pass gives the event loop a turn whenever it has run this long (as the builtin engine's slices do). */
 const TURN_BUDGET_MS = 8;
 
