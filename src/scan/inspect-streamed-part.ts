@@ -48,7 +48,7 @@ export interface StreamedPart {
   readonly work: StreamedPartWork;
 }
 
-/** Estimated decoded size of the encoded body. */
+/** Estimated decoded size of the encoded body: at most this (base64 turns 4 characters into 3 bytes at most, and the others only shrink). */
 function estimatedSize(part: MimePart): number {
   const encoded = part.bodyRange.end - part.bodyRange.start;
   return part.transferEncoding === 'base64' ? Math.floor((encoded * 3) / 4) : encoded;
@@ -77,7 +77,7 @@ export async function openStreamedPart(part: MimePart, info: ContentInfo, inspec
   }
 
   const digests = new StreamedDigests();
-  const streams: Array<ContentStream | undefined> = inspector.engines.map((engine) => engine.open?.(info, { head, digests }));
+  const streams: Array<ContentStream | undefined> = inspector.engines.map((engine) => engine.open?.(info, { head, maxSize: estimatedSize(part), digests }));
   const release = (): void => streams.forEach((stream) => stream?.abort());
   if (streams.some((stream) => stream === undefined)) {
     release();

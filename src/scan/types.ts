@@ -42,6 +42,8 @@ export const STREAM_HEAD_BYTES = 64 * 1024;
 export interface StreamOpening {
   /** The file's first bytes, at least STREAM_HEAD_BYTES of them (the file is longer). */
   head: Buffer;
+  /** The file is at most this long (its size is known only at the end). */
+  maxSize: number;
   /** Digests the caller computes over every slice; an engine asks for the ones it needs when opened. */
   digests: StreamedDigests;
 }

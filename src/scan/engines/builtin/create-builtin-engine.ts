@@ -71,15 +71,16 @@ export async function createBuiltinEngine(options: BuiltinEngineOptions): Promis
     return findingsOf(info, fileFacts, isEicarTestFile(content), hashNames, bodyScan?.names() ?? []);
   };
 
-  // The same scan over slices. The hash signatures' size is the decoded size, known at the end, so
-  // every algorithm some signature uses is computed (by the caller's StreamedDigests, shared with the
-  // verdict store lookup) and matched at the end; EICAR is at most 128 bytes, so never streamed.
-  const open = (info: ContentInfo, { head, digests }: StreamOpening): ContentStream | undefined => {
+  // The same scan over slices. A hash signature's size is the decoded size, known at the end, so
+  // every algorithm with a signature of a size the file may still have is computed (by the caller's
+  // StreamedDigests, shared with the verdict store lookup) and matched at the end; EICAR is at most
+  // 128 bytes, so never streamed.
+  const open = (info: ContentInfo, { head, maxSize, digests }: StreamOpening): ContentStream | undefined => {
     const fileFacts = detectFileTypeFromHead(head, info.fileName);
     if (!fileFacts) return undefined;
     const bodyScan = bodies.size > 0 ? bodies.startStreamScan(fileFacts.detectedType) : undefined;
     if (bodies.size > 0 && !bodyScan) return undefined;
-    const algorithms = hashes.anyAlgorithms();
+    const algorithms = hashes.algorithmsForSizes(head.length, maxSize);
     for (const algorithm of algorithms) digests.want(algorithm);
     let length = 0;
     return {
