@@ -5,7 +5,7 @@
 // (threshold infinity). Prints JSON: best CPU milliseconds per build, MB/s of encoded input, ratios.
 // Usage: node --import tsx scripts/bench/streamed-part-cost.ts [--mib 32] [--rounds 5]
 import { decodeBody } from '../../src/mime/decode/body.js';
-import { decodedSlices, streamDecoder } from '../../src/mime/decode/stream-decoder.js';
+import { decodedSlices, streamDecoder } from '../../src/mime/decode/decoded-slices.js';
 import { bufferSource } from '../../src/mime/byte-source.js';
 import { defaultArchiveLimits } from '../../src/scan/archive/index.js';
 import { shapeOf } from '../../src/scan/body-shape.js';

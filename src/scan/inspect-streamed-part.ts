@@ -9,7 +9,7 @@
 // file (clamd today; the builtin engine when a signature for the type needs more than a window),
 // a uuencoded block, or a part whose decoded size is estimated below STREAM_PART_BYTES.
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { decodedSlices, streamDecoder } from '../mime/decode/stream-decoder.js';
+import { decodedSlices, streamDecoder } from '../mime/decode/decoded-slices.js';
 import type { MimePart } from '../mime/index.js';
 import { archiveKind } from './archive/index.js';
 import { StreamedDigests } from './content-digest.js';

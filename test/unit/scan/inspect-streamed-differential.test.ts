@@ -19,7 +19,7 @@ import type { StreamedPart } from '../../../src/scan/inspect-streamed-part.js';
 import type { VerdictRecord } from '../../../src/store/verdicts.js';
 import type { BodyContext } from '../../../src/types/body-context.js';
 import { bufferSource } from '../../../src/mime/byte-source.js';
-import { decodedSlices, streamDecoder } from '../../../src/mime/decode/stream-decoder.js';
+import { decodedSlices, streamDecoder } from '../../../src/mime/decode/decoded-slices.js';
 import { randomBytesFromSeed } from '../../helpers/messages.js';
 import { scanCorpus } from '../../helpers/scan-corpus.js';
 import { writeZip } from './archive/zip-writer.js';
