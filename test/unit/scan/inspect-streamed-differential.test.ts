@@ -12,7 +12,7 @@ import { parseRules, type Rule } from '../../../src/rules/index.js';
 import { knownVerdicts, type KnownPart } from '../../../src/scan/analysis/known-parts.js';
 import { defaultArchiveLimits } from '../../../src/scan/archive/index.js';
 import { shapeOf } from '../../../src/scan/body-shape.js';
-import { createBuiltinEngine, type BuiltinEngine } from '../../../src/scan/engines/builtin/index.js';
+import { createBuiltinEngine, EICAR_STRING, type BuiltinEngine } from '../../../src/scan/engines/builtin/index.js';
 import type { FileInspector } from '../../../src/scan/inspect-file.js';
 import { inspectMessage } from '../../../src/scan/inspect-message.js';
 import type { StreamedPart } from '../../../src/scan/inspect-streamed-part.js';
@@ -127,6 +127,7 @@ function edgeMessages(): Array<[string, Buffer]> {
   const random = (size: number, seed: number) => randomBytesFromSeed(size, seed);
   const messages: Array<[string, Buffer]> = [];
   for (const at of BOUNDARIES) messages.push([`marker at ${at} in base64`, message([binary('data.bin', withMarker(random(200_000, at), at))])]);
+  messages.push(['EICAR across a cut in base64', message([binary('eicar.bin', withMarker(random(200_000, 2), BASE64_ENDS[1] - 40, Buffer.from(EICAR_STRING, 'latin1')))])]);
   messages.push(['wildcard signature across a boundary', message([binary('wild.bin', withMarker(random(200_000, 3), BASE64_ENDS[0] - 8, Buffer.from('MA\x00W12345ARF-MARK', 'latin1')))])]);
   messages.push(['wildcard signature, gap too long', message([binary('wild.bin', withMarker(random(200_000, 4), BASE64_ENDS[0] - 8, Buffer.from('MA\x00W1234567ARF-MARK', 'latin1')))])]);
   for (const [encoding, encode] of [
@@ -137,6 +138,7 @@ function edgeMessages(): Array<[string, Buffer]> {
     for (const at of [first - 5, second - 20]) {
       messages.push([`marker at ${at} in ${encoding}`, message([{ name: 'notes.txt', type: 'text/plain', encoding, body: encode(textWith(1, 200_000, MARKER.toString('latin1'), at)) }])]);
     }
+    messages.push([`EICAR across a cut in ${encoding}`, message([{ name: 'eicar.txt', type: 'text/plain', encoding, body: encode(textWith(2, 200_000, EICAR_STRING, first - 30)) }])]);
   }
   messages.push(['text-only signature in a text part', message([{ name: 'a.txt', type: 'text/plain', encoding: 'quoted-printable', body: quotedPrintableBody(textWith(9, 150_000, 'evil-text-payload', 100_000)) }])]);
   messages.push(['text-only signature in a binary part', message([binary('a.bin', withMarker(random(150_000, 10), 100_000, Buffer.from('evil-text-payload')))])]);
@@ -217,7 +219,7 @@ describe('a part scanned as it is decoded gives the report decoding it whole giv
     }
     // The cases are worth comparing only if the streamed path ran on them and the signatures fire.
     assert.deepEqual(fellBack.sort(), ['OLE (decoded whole)', 'PDF (decoded whole)', 'PE header pointing past the head', 'zip (decoded whole)']);
-    for (const name of ['Test.Marker', 'Test.Wild', 'Test.TextOnly', 'Test.PeOnly', 'Test.Degenerate', 'Test.Hashed.MD5', 'Test.AnySize.SHA256'].map((n) => `${n}.UNOFFICIAL`)) {
+    for (const name of ['Test.EICAR.Body', 'Test.Marker', 'Test.Wild', 'Test.TextOnly', 'Test.PeOnly', 'Test.Degenerate', 'Test.Hashed.MD5', 'Test.AnySize.SHA256'].map((n) => `${n}.UNOFFICIAL`)) {
       assert.ok(found.has(name), `${name} found`);
     }
     for (const name of ['Heuristic.DoubleExtension', 'Heuristic.TypeMismatch', 'MIME.Malformed']) assert.ok(found.has(name), `${name} found`);
