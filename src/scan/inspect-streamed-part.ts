@@ -6,8 +6,10 @@
 // A part is decoded whole instead (undefined from openStreamedPart) when anything needs the whole
 // content: an archive (by magic in the head, or a .zip/.tar name), a file type its head does not
 // decide (OLE, zip, PDF, an MZ header pointing past the head), an engine that cannot stream this
-// file (clamd today; the builtin engine when a signature for the type needs more than a window),
-// a uuencoded block, or a part whose decoded size is estimated below STREAM_PART_BYTES.
+// file, a uuencoded block, or a part whose decoded size is estimated below STREAM_PART_BYTES. An
+// engine may also find at the end that it needs the whole file after all (the builtin engine when
+// the anchor of a signature with a '*' gap or a fixed offset occurred): the part is then decoded
+// whole for that engine's scan().
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { decodedSlices, streamDecoder } from '../mime/decode/decoded-slices.js';
 import type { MimePart } from '../mime/index.js';
@@ -32,6 +34,8 @@ export interface StreamedPartWork {
   largestSlice: number;
   /** Passes over the encoded body (the head read counts as part of the first). */
   passes: number;
+  /** Times the part was decoded whole after all, because an engine asked for it. */
+  wholeDecodes: number;
 }
 
 export interface StreamedPart {
@@ -85,7 +89,7 @@ export async function openStreamedPart(part: MimePart, info: ContentInfo, inspec
   }
   if (options.sha256) digests.want('sha256');
 
-  const work: StreamedPartWork = { bytesToEngines: 0, largestSlice: 0, passes: 1 };
+  const work: StreamedPartWork = { bytesToEngines: 0, largestSlice: 0, passes: 1, wholeDecodes: 0 };
   let pending: Generator<Buffer> | undefined = firstPass;
   const result: StreamedPart = {
     facts,
@@ -125,7 +129,20 @@ export async function openStreamedPart(part: MimePart, info: ContentInfo, inspec
       const body = pending ? chain(headSlices, pending) : (work.passes++, slices());
       pending = undefined;
       await eachSlice(body, feed);
-      const outcomes = await Promise.allSettled(streams.map((stream, index) => (failed.has(index) ? Promise.reject(failed.get(index)) : stream!.end())));
+      const ends = await Promise.allSettled(streams.map((stream, index) => (failed.has(index) ? Promise.reject(failed.get(index)) : stream!.end())));
+      // An engine that needs the whole file after all gets it (rare: decoded now, once, for those engines only).
+      let content: Buffer | undefined;
+      const outcomes = await Promise.allSettled(
+        ends.map(async (end, index) => {
+          if (end.status === 'rejected') throw end.reason;
+          if (end.value !== 'whole-file') return end.value;
+          if (!content) {
+            content = part.decode();
+            work.wholeDecodes++;
+          }
+          return inspector.engines[index].scan(content, info);
+        }),
+      );
       outcomes.forEach((outcome, index) => {
         if (outcome.status === 'fulfilled') inspection.findings.push(...outcome.value);
         else inspection.errors.push(`${inspector.engines[index].name}: ${(outcome.reason as Error).message}`);

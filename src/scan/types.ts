@@ -52,8 +52,12 @@ export interface StreamOpening {
 export interface ContentStream {
   /** The slice is only valid during the call; a returned promise is waited for before the next slice. */
   write(slice: Buffer): void | Promise<void>;
-  /** The file is complete: the findings, as scan() of the whole file gives them. Throws when the engine failed. */
-  end(): Promise<Finding[]>;
+  /**
+   * The file is complete: the findings, as scan() of the whole file gives them, or 'whole-file' when
+   * the engine found it needs the whole file after all (the caller then decodes it and calls scan()).
+   * Throws when the engine failed.
+   */
+  end(): Promise<Finding[] | 'whole-file'>;
   /** The file will not be completed (another engine's failure, the session ended): let go of what it holds. */
   abort(): void;
 }

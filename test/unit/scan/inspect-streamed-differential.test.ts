@@ -42,6 +42,8 @@ const NDB = [
   `Test.PeOnly:1:*:${Buffer.from('evil-pe-payload').toString('hex')}`,
   // Its only run is 7 'A's: a file of 'A's is an anchor hit on every byte.
   'Test.Degenerate:0:*:41414141414141{0-3}43',
+  // Two segments: only a whole-file evaluation decides it, once its anchor ("STAR-ONE") occurs.
+  `Test.Star:0:*:${Buffer.from('STAR-ONE').toString('hex')}*${Buffer.from('STAR-TWO').toString('hex')}`,
 ].join('\n');
 const HDB = `${createHash('md5').update(HASHED).digest('hex')}:${HASHED.length}:Test.Hashed.MD5\n`;
 const HSB = `${sha256(HASHED_ANY_SIZE)}:*:Test.AnySize.SHA256:73\n`;
@@ -155,6 +157,8 @@ function edgeMessages(): Array<[string, Buffer]> {
   messages.push(['zip (decoded whole)', message([binary('a.zip', writeZip([{ name: 'big.bin', data: withMarker(random(150_000, 15), 70_000) }]))])]);
   messages.push(['OLE (decoded whole)', message([binary('a.doc', Buffer.concat([oleFile(['WordDocument']), random(100_000, 16)]))])]);
   const broken = base64Body(withMarker(random(200_000, 17), 99_000));
+  messages.push(['two-segment signature: both segments', message([binary('star.bin', withMarker(withMarker(random(200_000, 19), 60_000, Buffer.from('STAR-ONE')), 150_000, Buffer.from('STAR-TWO')))])]);
+  messages.push(['two-segment signature: the anchor only', message([binary('star.bin', withMarker(random(200_000, 20), 60_000, Buffer.from('STAR-ONE')))])]);
   messages.push(['broken base64 with a marker', message([{ name: 'b.bin', encoding: 'base64', body: `${broken.slice(0, 70_000)}!!${broken.slice(70_000, 140_000)}=${broken.slice(140_000)}` }])]);
   messages.push(['truncated base64', message([{ name: 't.bin', encoding: 'base64', body: base64Body(withMarker(random(200_000, 18), 150_000)).slice(0, 250_001) }])]);
   return messages;
@@ -195,7 +199,7 @@ describe('a part scanned as it is decoded gives the report decoding it whole giv
     assert.equal(whole.streamed.size, 0);
     assert.deepEqual(streamed.inspection, whole.inspection, name);
     for (const [path, part] of streamed.streamed) {
-      assert.ok(!streamed.decodedWhole.includes(path), `${name}: part ${path} streamed and decoded whole`);
+      assert.equal(streamed.decodedWhole.filter((decoded) => decoded === path).length, part.work.wholeDecodes, `${name}: part ${path} decoded whole`);
       assert.ok(part.work.largestSlice <= 128 * 1024, `${name}: part ${path} slice of ${part.work.largestSlice} bytes`);
       const report = streamed.inspection.parts.find((candidate) => candidate.path === path)!;
       if (report.scanned && !report.known?.stored) assert.equal(part.work.bytesToEngines, report.size, `${name}: part ${path} bytes to the engines`);
@@ -219,10 +223,20 @@ describe('a part scanned as it is decoded gives the report decoding it whole giv
     }
     // The cases are worth comparing only if the streamed path ran on them and the signatures fire.
     assert.deepEqual(fellBack.sort(), ['OLE (decoded whole)', 'PDF (decoded whole)', 'PE header pointing past the head', 'zip (decoded whole)']);
-    for (const name of ['Test.EICAR.Body', 'Test.Marker', 'Test.Wild', 'Test.TextOnly', 'Test.PeOnly', 'Test.Degenerate', 'Test.Hashed.MD5', 'Test.AnySize.SHA256'].map((n) => `${n}.UNOFFICIAL`)) {
+    for (const name of ['Test.Star', 'Test.EICAR.Body', 'Test.Marker', 'Test.Wild', 'Test.TextOnly', 'Test.PeOnly', 'Test.Degenerate', 'Test.Hashed.MD5', 'Test.AnySize.SHA256'].map((n) => `${n}.UNOFFICIAL`)) {
       assert.ok(found.has(name), `${name} found`);
     }
     for (const name of ['Heuristic.DoubleExtension', 'Heuristic.TypeMismatch', 'MIME.Malformed']) assert.ok(found.has(name), `${name} found`);
+  });
+
+  it('decodes a part whole after all only when the anchor of a signature that needs the whole file occurs', async () => {
+    const wholeDecodes = async (data: Buffer) => {
+      const { streamed, decodedWhole } = await run(message([binary('star.bin', data)]), inspector, 0);
+      assert.equal(streamed.size, 1);
+      return [streamed.get('1')!.work.wholeDecodes, decodedWhole.length];
+    };
+    assert.deepEqual(await wholeDecodes(randomBytesFromSeed(200_000, 30)), [0, 0]);
+    assert.deepEqual(await wholeDecodes(withMarker(randomBytesFromSeed(200_000, 31), 70_000, Buffer.from('STAR-ONE'))), [1, 1]);
   });
 
   it('checks an anchor hit on every byte a bounded number of times, then evaluates over the window', async () => {

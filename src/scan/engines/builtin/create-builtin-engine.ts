@@ -79,7 +79,6 @@ export async function createBuiltinEngine(options: BuiltinEngineOptions): Promis
     const fileFacts = detectFileTypeFromHead(head, info.fileName);
     if (!fileFacts) return undefined;
     const bodyScan = bodies.size > 0 ? bodies.startStreamScan(fileFacts.detectedType) : undefined;
-    if (bodies.size > 0 && !bodyScan) return undefined;
     const algorithms = hashes.algorithmsForSizes(head.length, maxSize);
     for (const algorithm of algorithms) digests.want(algorithm);
     let length = 0;
@@ -90,6 +89,8 @@ export async function createBuiltinEngine(options: BuiltinEngineOptions): Promis
       },
       async end() {
         bodyScan?.end();
+        // The anchor of a signature only a whole-file evaluation decides occurred.
+        if (bodyScan?.needsWholeFile) return 'whole-file';
         const hashNames = hashes.match(length, Object.fromEntries(hashes.algorithmsFor(length).map((algorithm) => [algorithm, digests.digest(algorithm)])));
         return findingsOf(info, fileFacts, false, hashNames, bodyScan?.names() ?? []);
       },

@@ -110,18 +110,19 @@ export class BodyDatabase {
   }
 
   /**
-   * A scan of a file of this type fed slice by slice, or undefined when a signature that applies to
-   * the type needs more than a bounded window (several segments, a fixed offset, a long match).
+   * A scan of a file of this type fed slice by slice. Signatures that need more than a bounded window
+   * (several segments, a fixed offset, a long match) make it ask for the whole file if their anchor occurs.
    */
-  startStreamScan(detectedType: DetectedType): BodyStreamScan | undefined {
+  startStreamScan(detectedType: DetectedType): BodyStreamScan {
     const windows = new Map<number, StreamWindow>();
+    const wholeFile = new Set<number>();
     for (let index = 0; index < this.signatures.length; index++) {
       if (!targetAllows(this.signatures[index].target, detectedType)) continue;
       const window = this.streamWindows[index];
-      if (!window) return undefined;
-      windows.set(index, window);
+      if (window) windows.set(index, window);
+      else wholeFile.add(index);
     }
-    return new BodyStreamScan(this.matcherFor(detectedType), this.signatures, this.signaturesByAnchor, windows);
+    return new BodyStreamScan(this.matcherFor(detectedType), this.signatures, this.signaturesByAnchor, windows, wholeFile);
   }
 }
 

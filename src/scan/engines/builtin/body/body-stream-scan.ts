@@ -1,6 +1,8 @@
 // A BodyScan over a file handed in slice by slice and never held whole: the same names as BodyScan
 // over the whole file, for signatures whose match fits a bounded window (one segment: no '*' or
-// '{n-}', offset '*', at most MAX_STREAM_SPAN bytes). The last `keep` bytes (the longest such
+// '{n-}', offset '*', at most MAX_STREAM_SPAN bytes). Any other signature is decided as BodyScan
+// decides it, by a whole-file evaluation once its anchor occurs: its anchor is searched too, and a hit
+// says the file is needed whole after all (`needsWholeFile`; rare: most files hold no such anchor). The last `keep` bytes (the longest such
 // signature, plus an anchor) stay in a window in front of each new slice, so the anchor search
 // carries on across slices and a hit is checked locally as in BodyScan, once the bytes its
 // signature may cover after the anchor have arrived (or the file ended).
@@ -41,16 +43,19 @@ export class BodyStreamScan {
   /** Signatures evaluated over the window from this start position on (no longer checked at anchors). */
   private readonly windowedFrom = new Map<number, number>();
   private pending: PendingHit[] = [];
+  private wholeFileNeeded = false;
   private readonly onMatch = (anchorId: number, end: number): void => this.hit(anchorId, this.base + end);
   private readonly onAutomatonMatch = (pattern: number, end: number): void => this.hit((this.matcher as { anchorIds: Uint32Array }).anchorIds[pattern], this.base + end);
-  private readonly wanted = (anchorId: number): boolean => this.signaturesByAnchor[anchorId].some((index) => this.open(index));
+  private readonly wanted = (anchorId: number): boolean => this.signaturesByAnchor[anchorId].some((index) => this.open(index) || (this.wholeFile.has(index) && !this.wholeFileNeeded));
 
   constructor(
     private readonly matcher: AnchorMatcher | null,
     private readonly signatures: readonly BodySignature[],
     private readonly signaturesByAnchor: readonly number[][],
-    /** Per signature index: its window when it applies to this file's type; absent when it does not apply. */
+    /** Per signature index: its window when it applies to this file's type and fits one. */
     private readonly windows: ReadonlyMap<number, StreamWindow>,
+    /** Signatures that apply to this file's type but need the whole file once their anchor occurs. */
+    private readonly wholeFile: ReadonlySet<number>,
   ) {
     this.keep = Math.max(0, ...[...windows.values()].map((window) => window.span)) + MAX_ANCHOR;
   }
@@ -78,6 +83,11 @@ export class BodyStreamScan {
     this.window = Buffer.alloc(0);
   }
 
+  /** An anchor of a signature that needs the whole file occurred: names() is then not the answer. */
+  get needsWholeFile(): boolean {
+    return this.wholeFileNeeded;
+  }
+
   /** Names (raw, without suffix) of the signatures found, in database order. */
   names(): string[] {
     return [...this.matched].sort((a, b) => a - b).map((index) => this.signatures[index].name);
@@ -94,6 +104,7 @@ export class BodyStreamScan {
   private hit(anchorId: number, anchorEnd: number): void {
     this.work.anchorHits++;
     for (const index of this.signaturesByAnchor[anchorId]) {
+      if (this.wholeFile.has(index)) this.wholeFileNeeded = true;
       if (!this.open(index)) continue;
       if (this.ended || anchorEnd + this.windows.get(index)!.after <= this.windowEnd) this.check(index, anchorEnd);
       else this.pending.push({ index, anchorEnd });
