@@ -2,8 +2,15 @@
 // alternating: the transfer decoders alone (decodeBody vs the streaming decoders over 64 KiB encoded
 // slices) for base64 and quoted-printable, and inspectMessage with the builtin engine (shipped
 // signatures) on a message with one large base64 attachment, streamed (threshold 0) vs whole
-// (threshold infinity). Prints JSON: best CPU milliseconds per build, MB/s of encoded input, ratios.
+// (threshold infinity), with the shipped signatures and with 1,000 generated .ndb signatures in the mix
+// of scan-engines.ts (a tenth with a '*' gap, which a streamed part leaves to a whole-file evaluation
+// should their anchor occur). Prints JSON: best CPU milliseconds, MB/s of encoded input, ratios, and
+// how often a streamed part was decoded whole after all.
 // Usage: node --expose-gc --import tsx scripts/bench/streamed-part-cost.ts [--mib 32] [--rounds 5]
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { decodeBody } from '../../src/mime/decode/body.js';
 import { decodedSlices, streamDecoder } from '../../src/mime/decode/decoded-slices.js';
 import { bufferSource } from '../../src/mime/byte-source.js';
@@ -11,6 +18,7 @@ import { defaultArchiveLimits } from '../../src/scan/archive/index.js';
 import { shapeOf } from '../../src/scan/body-shape.js';
 import { createBuiltinEngine } from '../../src/scan/engines/builtin/index.js';
 import { inspectMessage } from '../../src/scan/inspect-message.js';
+import type { StreamedPart } from '../../src/scan/inspect-streamed-part.js';
 import { bigMessage, randomBytesFromSeed } from '../../test/helpers/messages.js';
 import { machine } from './machine.js';
 
@@ -79,18 +87,45 @@ for (const [encoding, body] of Object.entries(bodies)) {
   }
 }
 
-const engine = await createBuiltinEngine({ signatureDirs: [] });
-const inspector = { engines: [engine], archiveLimits: defaultArchiveLimits, facts: engine.facts, factsFromHead: engine.factsFromHead };
+/** The signature mix of scan-engines.ts: plain, '??', '*', '{10-50}', alternatives. */
+function generatedSignatures(count: number): string {
+  const lines: string[] = [];
+  for (let index = 0; index < count; index++) {
+    const [a, b] = [randomBytes(8).toString('hex'), randomBytes(8).toString('hex')];
+    const kind = index % 10;
+    if (kind < 5) lines.push(`Bench.${index}:0:*:${a}${b}`);
+    else if (kind < 7) lines.push(`Bench.${index}:0:*:${a}??${b.slice(0, 12)}`);
+    else if (kind === 7) lines.push(`Bench.${index}:0:*:${a}*${b}`);
+    else if (kind === 8) lines.push(`Bench.${index}:0:*:${a}{10-50}${b}`);
+    else lines.push(`Bench.${index}:0:*:${a.slice(0, 12)}(${b.slice(0, 2)}|${b.slice(2, 4)})${b.slice(4, 16)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+const signatureDir = mkdtempSync(join(tmpdir(), 'inboxguard-bench-sigs-'));
+writeFileSync(join(signatureDir, 'bench.ndb'), generatedSignatures(1000));
 const message = bigMessage(Math.round(mib * MiB * 1.37), { seed: 5 });
 const context = { protocol: 'imap' as const, section: 'BODY[]' };
-const inspections = { whole: [] as number[], streamed: [] as number[] };
-for (let round = 0; round < rounds; round++) {
-  for (const [name, threshold] of [
-    ['whole', Infinity],
-    ['streamed', 0],
+const inspections: Record<string, { whole: number[]; streamed: number[]; wholeDecodes: number }> = {};
+try {
+  for (const [name, signatureDirs] of [
+    ['shipped signatures', []],
+    ['1,000 generated .ndb', [signatureDir]],
   ] as const) {
-    inspections[name].push(await cpuMsAsync(() => inspectMessage(shapeOf(message, context), context, inspector, [], undefined, { streamPartBytes: threshold })));
+    const engine = await createBuiltinEngine({ signatureDirs: [...signatureDirs] });
+    const inspector = { engines: [engine], archiveLimits: defaultArchiveLimits, facts: engine.facts, factsFromHead: engine.factsFromHead };
+    const entry = (inspections[name] = { whole: [] as number[], streamed: [] as number[], wholeDecodes: 0 });
+    for (let round = 0; round < rounds; round++) {
+      for (const mode of ['whole', 'streamed'] as const) {
+        const streamed: StreamedPart[] = [];
+        const onStreamed = (_: string, part: StreamedPart) => streamed.push(part);
+        entry[mode].push(await cpuMsAsync(() => inspectMessage(shapeOf(message, context), context, inspector, [], undefined, { streamPartBytes: mode === 'whole' ? Infinity : 0, onStreamed })));
+        entry.wholeDecodes += streamed.reduce((sum, part) => sum + part.work.wholeDecodes, 0);
+      }
+    }
   }
+} finally {
+  rmSync(signatureDir, { recursive: true, force: true });
 }
 
 const best = (list: number[]) => Math.round(Math.min(...list) * 10) / 10;
@@ -113,12 +148,18 @@ console.log(
           },
         ]),
       ),
-      inspectMessage: {
-        messageMiB: Math.round((message.length / MiB) * 10) / 10,
-        wholeCpuMs: best(inspections.whole),
-        streamedCpuMs: best(inspections.streamed),
-        'streamed / whole CPU': Math.round((best(inspections.streamed) / best(inspections.whole)) * 100) / 100,
-      },
+      inspectMessage: Object.fromEntries(
+        Object.entries(inspections).map(([name, entry]) => [
+          name,
+          {
+            messageMiB: Math.round((message.length / MiB) * 10) / 10,
+            wholeCpuMs: best(entry.whole),
+            streamedCpuMs: best(entry.streamed),
+            'streamed / whole CPU': Math.round((best(entry.streamed) / best(entry.whole)) * 100) / 100,
+            streamedPartsDecodedWholeAfterAll: entry.wholeDecodes,
+          },
+        ]),
+      ),
     },
     null,
     2,
