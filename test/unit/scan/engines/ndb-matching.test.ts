@@ -326,6 +326,18 @@ describe('.ndb matching streamed slice by slice', () => {
     assert.equal(streamScan(['Long:0:*:4142{70000}4344'], Buffer.from('xxABxx'), 1).needsWholeFile, true);
   });
 
+  it('copies only the bytes it keeps between slices until a hit needs a window', () => {
+    const lines = ['Wild:0:*:5152535455565758{0-40}41', 'Plain:0:*:6162636465666768'];
+    const content = Buffer.alloc(1 << 20, 0x2e);
+    for (const [, options] of MATCHERS) {
+      const quiet = streamScan(lines, content, 64 * 1024, options);
+      assert.deepEqual([quiet.names(), quiet.work.windowBytes], [[], 0]);
+      const withHit = streamScan(lines, Buffer.concat([content, Buffer.from('QRSTUVWX...A')]), 64 * 1024, options);
+      assert.deepEqual(withHit.names(), ['Wild']);
+      assert.ok(withHit.work.windowBytes > 0 && withHit.work.windowBytes <= 64 * 1024 + 100, `${withHit.work.windowBytes} window bytes`);
+    }
+  });
+
   it('an anchor at every byte costs the local-check budget, then one evaluation per slice over the window', () => {
     const lines = ['Run:0:*:41414141{0-1000}42'];
     const content = Buffer.alloc(2 << 20, 0x41);

@@ -1,16 +1,19 @@
 // A BodyScan over a file handed in slice by slice and never held whole: the same names as BodyScan
-// over the whole file, for signatures whose match fits a bounded window (one segment: no '*' or
-// '{n-}', offset '*', at most MAX_STREAM_SPAN bytes). Any other signature is decided as BodyScan
-// decides it, by a whole-file evaluation once its anchor occurs: its anchor is searched too, and a hit
-// says the file is needed whole after all (`needsWholeFile`; rare: most files hold no such anchor). The last `keep` bytes (the longest such
-// signature, plus an anchor) stay in a window in front of each new slice, so the anchor search
-// carries on across slices and a hit is checked locally as in BodyScan, once the bytes its
-// signature may cover after the anchor have arrived (or the file ended).
+// over the whole file. For signatures whose match fits a bounded window (one segment: no '*' or
+// '{n-}', offset '*', at most MAX_STREAM_SPAN bytes), the last `keep` bytes fed (the longest such
+// signature, plus an anchor) are kept as a copy; the anchor search carries on across slices (the
+// automaton by its state, the native search over the few bytes around each cut), and a hit is checked
+// locally as in BodyScan once the bytes its signature may cover after the anchor have arrived (or
+// the file ended), on a window of those kept bytes and the slice built only for that check.
 // A signature that fails LOCAL_CHECK_BUDGET local checks (degenerate data: an anchor on every byte)
 // is then matched by evaluating it over the window for every start position from there on, once,
 // the streaming form of BodyScan's one whole-file evaluation.
+// Any other signature is decided as BodyScan decides it, by a whole-file evaluation once its anchor
+// occurs: its anchor is searched too, and a hit says the file is needed whole after all
+// (`needsWholeFile`; rare: most files hold no such anchor).
 import { matchesAroundAnchor } from './compiled-signature.js';
 import { LOCAL_CHECK_BUDGET, type AnchorMatcher, type BodyScanWork, type BodySignature } from './body-signature.js';
+import type { NativeAnchorSearch } from './native-anchor-search.js';
 import { applySteps } from './step-matcher.js';
 
 /** Longest match a streamed signature may cover: the window kept between slices stays small. */
@@ -31,10 +34,16 @@ interface PendingHit {
 }
 
 export class BodyStreamScan {
-  readonly work: BodyScanWork & { windowedEvaluations: number } = { anchorHits: 0, localChecks: 0, wholeFileChecks: 0, windowedEvaluations: 0 };
-  private window = Buffer.alloc(0);
-  /** File offset of window[0]. */
-  private base = 0;
+  readonly work: BodyScanWork & { windowedEvaluations: number; windowBytes: number } = { anchorHits: 0, localChecks: 0, wholeFileChecks: 0, windowedEvaluations: 0, windowBytes: 0 };
+  /** The last `keep` bytes fed before the current slice (a copy), and the file offset of its first. */
+  private tail = Buffer.alloc(0);
+  private tailStart = 0;
+  /** The slice being fed, and where it starts; the window (tail + slice) is built only when a check needs it. */
+  private slice: Buffer | undefined;
+  private sliceStart = 0;
+  private built: Buffer | undefined;
+  /** Bytes fed so far: the end of the window. */
+  private windowEnd = 0;
   private state = 0;
   private ended = false;
   private readonly keep: number;
@@ -44,8 +53,8 @@ export class BodyStreamScan {
   private readonly windowedFrom = new Map<number, number>();
   private pending: PendingHit[] = [];
   private wholeFileNeeded = false;
-  private readonly onMatch = (anchorId: number, end: number): void => this.hit(anchorId, this.base + end);
-  private readonly onAutomatonMatch = (pattern: number, end: number): void => this.hit((this.matcher as { anchorIds: Uint32Array }).anchorIds[pattern], this.base + end);
+  private readonly onSliceMatch = (anchorId: number, end: number): void => this.hit(anchorId, this.sliceStart + end);
+  private readonly onAutomatonMatch = (pattern: number, end: number): void => this.hit((this.matcher as { anchorIds: Uint32Array }).anchorIds[pattern], this.sliceStart + end);
   private readonly wanted = (anchorId: number): boolean => this.signaturesByAnchor[anchorId].some((index) => this.open(index) || (this.wholeFile.has(index) && !this.wholeFileNeeded));
 
   constructor(
@@ -67,20 +76,53 @@ export class BodyStreamScan {
   /** The next slice of the file (only read during the call). */
   feed(slice: Buffer): void {
     if (this.matcher === null || slice.length === 0) return;
-    const kept = Math.min(this.keep, this.window.length);
-    this.base += this.window.length - kept;
-    this.window = Buffer.concat([this.window.subarray(this.window.length - kept), slice]);
+    this.slice = slice;
+    this.sliceStart = this.windowEnd;
+    this.windowEnd += slice.length;
+    this.built = undefined;
     this.settlePending();
-    if (this.matcher.kind === 'native') this.matcher.search.scan(this.window, kept, this.window.length, this.onMatch, this.wanted);
-    else this.state = this.matcher.automaton.scan(this.window, kept, this.window.length, this.state, this.onAutomatonMatch);
+    if (this.matcher.kind === 'native') this.searchNatively(this.matcher.search, slice);
+    // The automaton carries its state across slices: no bytes before the slice are needed.
+    else this.state = this.matcher.automaton.scan(slice, 0, slice.length, this.state, this.onAutomatonMatch);
     this.evaluateWindowed();
+    const kept = Math.min(this.keep, this.tail.length + slice.length);
+    this.tail = Buffer.from(kept <= slice.length ? slice.subarray(slice.length - kept) : Buffer.concat([this.tail, slice]).subarray(this.tail.length + slice.length - kept));
+    this.tailStart = this.windowEnd - this.tail.length;
+    this.slice = undefined;
+    this.built = undefined;
+  }
+
+  /** Occurrences that begin in the tail and end in the slice (a few bytes either side), then those inside the slice. */
+  private searchNatively(search: NativeAnchorSearch, slice: Buffer): void {
+    const reach = Math.min(this.tail.length, MAX_ANCHOR - 1);
+    if (reach > 0) {
+      const bridge = Buffer.concat([this.tail.subarray(this.tail.length - reach), slice.subarray(0, MAX_ANCHOR - 1)]);
+      const bridgeStart = this.sliceStart - reach;
+      search.scan(bridge, reach, bridge.length, (anchorId, end) => {
+        if (end - this.anchorLength(anchorId) < reach) this.hit(anchorId, bridgeStart + end);
+      }, this.wanted);
+    }
+    search.scan(slice, 0, slice.length, this.onSliceMatch, this.wanted);
+  }
+
+  private anchorLength(anchorId: number): number {
+    return this.signatures[this.signaturesByAnchor[anchorId][0]].pattern.anchor.bytes.length;
+  }
+
+  /** The bytes [tailStart, windowEnd): built on the first check that needs them in this slice. */
+  private get window(): Buffer {
+    if (!this.built) {
+      this.built = this.slice ? Buffer.concat([this.tail, this.slice]) : this.tail;
+      this.work.windowBytes += this.built.length;
+    }
+    return this.built;
   }
 
   end(): void {
     this.ended = true;
     this.settlePending();
     this.evaluateWindowed();
-    this.window = Buffer.alloc(0);
+    this.tail = Buffer.alloc(0);
   }
 
   /** An anchor of a signature that needs the whole file occurred: names() is then not the answer. */
@@ -95,10 +137,6 @@ export class BodyStreamScan {
 
   private open(index: number): boolean {
     return this.windows.has(index) && !this.matched.has(index) && !this.windowedFrom.has(index);
-  }
-
-  private get windowEnd(): number {
-    return this.base + this.window.length;
   }
 
   private hit(anchorId: number, anchorEnd: number): void {
@@ -131,7 +169,7 @@ export class BodyStreamScan {
       return;
     }
     this.work.localChecks++;
-    if (matchesAroundAnchor(signature.pattern, this.window, anchorEnd - this.base)) this.matched.add(index);
+    if (matchesAroundAnchor(signature.pattern, this.window, anchorEnd - this.tailStart)) this.matched.add(index);
     else this.failedChecks.set(index, failed + 1);
   }
 
@@ -142,7 +180,7 @@ export class BodyStreamScan {
       if (to < from) continue;
       this.work.windowedEvaluations++;
       const [segment] = this.signatures[index].pattern.segments;
-      if (applySteps(segment.steps, [from - this.base, to - this.base], this.window, 1).length > 0) {
+      if (applySteps(segment.steps, [from - this.tailStart, to - this.tailStart], this.window, 1).length > 0) {
         this.matched.add(index);
         this.windowedFrom.delete(index);
       } else this.windowedFrom.set(index, to + 1);
