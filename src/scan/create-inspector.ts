@@ -65,6 +65,7 @@ export async function createInspector(config: Config, dataDir: string, engineNam
     engines,
     archiveLimits: { ...defaultArchiveLimits, ...config.scan.archive },
     facts: builtin ? (content, info) => (builtin as BuiltinEngine).facts(content, info) : undefined,
+    factsFromHead: builtin ? (head, info) => (builtin as BuiltinEngine).factsFromHead(head, info) : undefined,
   };
   const description = [
     ...(builtin ? [`builtin (${Object.values(builtin.signatureCount).reduce((sum, count) => sum + count, 0)} signatures)`] : []),

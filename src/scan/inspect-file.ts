@@ -14,6 +14,8 @@ export interface FileInspector {
   archiveLimits: ArchiveLimits;
   /** True type of a file from its content, for the findings' context and later rules. */
   facts?(content: Buffer, info: ContentInfo): FileFacts;
+  /** facts() of a file from its first STREAM_HEAD_BYTES, undefined when they do not decide them. */
+  factsFromHead?(head: Buffer, info: ContentInfo): FileFacts | undefined;
 }
 
 /**

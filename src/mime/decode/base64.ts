@@ -11,11 +11,11 @@
 // also takes "-" and "_" (base64url), which are therefore kept out of the native part.
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const INVALID = 255;
-const PAD = 254;
+export const INVALID = 255;
+export const PAD = 254;
 const SPACE = 253;
 
-const SEXTET = new Uint8Array(256).fill(INVALID);
+export const SEXTET = new Uint8Array(256).fill(INVALID);
 for (let index = 0; index < ALPHABET.length; index++) SEXTET[ALPHABET.charCodeAt(index)] = index;
 SEXTET[0x3d] = PAD;
 for (const whitespace of [0x20, 0x09, 0x0d, 0x0a]) SEXTET[whitespace] = SPACE;
@@ -41,7 +41,7 @@ export interface Base64Inspection {
 }
 
 /** Bytes [0, end) hold only whole lines of base64 characters with their line ends: `characters` of them, a multiple of 4. */
-interface NativePrefix {
+export interface NativePrefix {
   end: number;
   characters: number;
   /** Bytes decoded into the sink. */
@@ -88,7 +88,7 @@ function regularLayout(bytes: Buffer): Layout | undefined {
  * a scratch buffer of one chunk that each chunk overwrites); stops before the first chunk that is not
  * all base64 characters.
  */
-function nativePrefix(bytes: Buffer, sink?: Buffer): NativePrefix {
+export function nativePrefix(bytes: Buffer, sink?: Buffer): NativePrefix {
   const layout = regularLayout(bytes);
   if (!layout) return { end: 0, characters: 0, written: 0 };
   const stride = layout.lineChars + layout.eolBytes;

@@ -30,7 +30,8 @@ export interface PartStandingFound {
 export interface KnownVerdicts {
   readonly submitting: boolean;
   readonly submit: AnalysisConfig['submit'];
-  standing(content: Buffer, location: string[], known: ReadonlyMap<string, KnownPart>): Promise<PartStandingFound>;
+  /** `content`: the decoded part, or its SHA-256 when it was streamed rather than held. */
+  standing(content: Buffer | { sha256: string }, location: string[], known: ReadonlyMap<string, KnownPart>): Promise<PartStandingFound>;
 }
 
 /**
@@ -65,7 +66,7 @@ export function knownVerdicts(config: AnalysisConfig, lookup: VerdictLookup | un
     submitting,
     submit: config.submit,
     async standing(content, location, known) {
-      const sha256 = sha256Of(content);
+      const sha256 = Buffer.isBuffer(content) ? sha256Of(content) : content.sha256;
       const decided = known.get(sha256);
       if (decided) return { sha256, stored: decided.verdict, finding: findingFor(decided.verdict, decided.backend, decided.name, location) };
       const record = await lookup?.(sha256);

@@ -12,7 +12,8 @@ function written(socket: Socket, frame: Buffer): Promise<boolean> {
   return new Promise((resolve) => socket.write(frame, (err) => resolve(!err)));
 }
 
-export function clamdExchange(address: ClamdAddress, frames: Iterable<Buffer>, timeoutMs: number): Promise<string> {
+/** `frames` may be produced while the exchange runs (a streamed file); `signal` gives up on it. */
+export function clamdExchange(address: ClamdAddress, frames: Iterable<Buffer> | AsyncIterable<Buffer>, timeoutMs: number, signal?: AbortSignal): Promise<string> {
   const where = describeAddress(address);
   return new Promise<string>((resolve, reject) => {
     const socket = connectTo(address);
@@ -30,6 +31,7 @@ export function clamdExchange(address: ClamdAddress, frames: Iterable<Buffer>, t
       else resolve(reply ?? '');
     };
     const timer = setTimeout(() => finish(new ClamdTimeoutError(`clamd at ${where} did not answer within ${timeoutMs} ms`)), timeoutMs);
+    signal?.addEventListener('abort', () => finish(new ClamdError(`the scan was given up`)), { once: true });
 
     socket.on('data', (chunk: Buffer) => {
       received.push(chunk);
@@ -52,7 +54,7 @@ export function clamdExchange(address: ClamdAddress, frames: Iterable<Buffer>, t
     socket.once('connect', () => {
       connected = true;
       void (async () => {
-        for (const frame of frames) {
+        for await (const frame of frames) {
           if (settled || socket.destroyed || !socket.writable) return;
           if (!(await written(socket, frame))) return;
         }

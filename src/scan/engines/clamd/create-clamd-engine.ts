@@ -7,12 +7,13 @@
 // closes the connection right after that answer, and the close can destroy the answer while we are
 // still writing; then a size probe (a chunk header alone, see instreamSizeProbe) asks again.
 import type { Finding } from '../../../types/verdict.js';
-import type { ContentEngine, ContentInfo } from '../../types.js';
+import type { ContentEngine, ContentInfo, ContentStream } from '../../types.js';
 import { findingLocation } from '../finding-location.js';
 import { describeAddress, type ClamdAddress } from './clamd-address.js';
 import { ClamdDroppedError, ClamdError } from './clamd-errors.js';
 import { clamdExchange } from './clamd-exchange.js';
 import { command, DEFAULT_CHUNK_BYTES, instreamFrames, instreamSizeProbe } from './instream-frames.js';
+import { InstreamQueue } from './instream-queue.js';
 import { parseInstreamReply } from './instream-reply.js';
 import { Semaphore } from '../../semaphore.js';
 
@@ -66,10 +67,56 @@ export function createClamdEngine(options: ClamdEngineOptions): ClamdEngine {
     } finally {
       release();
     }
-    const result = parseInstreamReply(reply);
-    if (result.kind === 'size-limit') return [limitFinding];
-    if (result.kind === 'clean') return [];
-    return result.names.map((name) => ({ engine: 'clamd', name, kind: 'signature', location }));
+    return findingsOf(reply, location);
+  };
+
+  // The same scan with the file handed in slice by slice, sent as it comes once this scan has its turn.
+  // Its size is known at the end: past streamMaxLength the sending stops and the limit finding is the answer.
+  const open = (info: ContentInfo): ContentStream | undefined => {
+    if (closed) return undefined;
+    const location = findingLocation(info);
+    const limitFinding: Finding = { engine: 'clamd', name: SIZE_LIMIT_FINDING, kind: 'limit', location };
+    const queue = new InstreamQueue(chunkBytes);
+    const giveUp = new AbortController();
+    let overLimit = false;
+    const exchange = (async () => {
+      const release = await turns.acquire();
+      try {
+        if (giveUp.signal.aborted) throw new ClamdError('the scan was given up');
+        return await clamdExchange(address, queue, timeoutMs, giveUp.signal);
+      } finally {
+        queue.stop();
+        release();
+      }
+    })();
+    // Settled by end() or abort(); an early failure must not be an unhandled rejection meanwhile.
+    exchange.catch(() => undefined);
+    return {
+      async write(slice) {
+        if (overLimit) return;
+        if (options.streamMaxLength !== undefined && queue.length + slice.length > options.streamMaxLength) {
+          overLimit = true;
+          giveUp.abort();
+          return;
+        }
+        await queue.write(slice);
+      },
+      async end() {
+        if (overLimit) return [limitFinding];
+        queue.end();
+        let reply: string;
+        try {
+          reply = await exchange;
+        } catch (err) {
+          if (err instanceof ClamdDroppedError && (await exceedsStreamLimit(queue.length))) return [limitFinding];
+          throw err;
+        }
+        return findingsOf(reply, location);
+      },
+      abort() {
+        giveUp.abort();
+      },
+    };
   };
 
   const exceedsStreamLimit = async (length: number): Promise<boolean> => {
@@ -92,6 +139,7 @@ export function createClamdEngine(options: ClamdEngineOptions): ClamdEngine {
     name: 'clamd',
     address,
     scan,
+    open,
     ping,
     version,
     get load() {
@@ -101,4 +149,11 @@ export function createClamdEngine(options: ClamdEngineOptions): ClamdEngine {
       closed = true;
     },
   };
+}
+
+function findingsOf(reply: string, location: string[]): Finding[] {
+  const result = parseInstreamReply(reply);
+  if (result.kind === 'size-limit') return [{ engine: 'clamd', name: SIZE_LIMIT_FINDING, kind: 'limit', location }];
+  if (result.kind === 'clean') return [];
+  return result.names.map((name) => ({ engine: 'clamd', name, kind: 'signature', location }));
 }

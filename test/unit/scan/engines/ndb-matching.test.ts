@@ -269,3 +269,88 @@ describe('.ndb signatures grouped by target type', () => {
     }
   });
 });
+
+/** A streamed scan, the data handed in slices of sliceBytes (copied, then overwritten). */
+function streamScan(lines: string[], content: Buffer, sliceBytes: number, options: BodyMatcherOptions = {}, detectedType: DetectedType = 'unknown') {
+  const database = new BodyDatabase(options);
+  for (const line of lines) database.add(signature(line));
+  const bodyScan = database.startStreamScan(detectedType);
+  for (let start = 0; start < content.length; start += sliceBytes) {
+    const slice = Buffer.from(content.subarray(start, start + sliceBytes));
+    bodyScan.feed(slice);
+    slice.fill(0xee);
+  }
+  bodyScan.end();
+  return bodyScan;
+}
+
+/** Whether the signature fits a window: offset '*' and no unbounded gap. */
+const windowable = (pattern: string, offset: string): boolean => offset === '*' && !/\*|\{\d+-\}/.test(pattern);
+
+describe('.ndb matching streamed slice by slice', () => {
+  for (const [matcher, options] of MATCHERS) {
+    it(`agrees with the regular-expression reference, or asks for the whole file for a signature that needs it (${matcher})`, () => {
+      fc.assert(
+        fc.property(hexSignature, offsetText, data, fc.integer({ min: 1, max: 16 }), (pattern, offset, content, slice) => {
+          const line = `R:0:${offset}:${pattern}`;
+          const streamed = streamScan([line], content, slice, options);
+          const parsedLine = signature(line);
+          const expected = regExpMatches(parsedLine.tokens, parsedLine.offset, content);
+          if (windowable(pattern, offset)) assert.equal(streamed.needsWholeFile, false, line);
+          // Without its anchor, a signature cannot match: the streamed answer holds.
+          if (!streamed.needsWholeFile) assert.deepEqual(streamed.names(), expected ? ['R'] : [], line);
+          else assert.equal(windowable(pattern, offset), false, line);
+        }),
+        { numRuns: 3000 },
+      );
+    });
+  }
+
+  it('agrees with the whole-file scan with several signatures at once, at every slicing', () => {
+    fc.assert(
+      fc.property(fc.array(hexSignature, { minLength: 1, maxLength: 12 }), data, fc.integer({ min: 1, max: 40 }), (patterns, content, slice) => {
+        const lines = patterns.filter((pattern) => windowable(pattern, '*')).map((pattern, index) => `R${index}:0:*:${pattern}`);
+        for (const [, options] of MATCHERS) assert.deepEqual(streamScan(lines, content, slice, options).names(), scan(lines, content, 'unknown', content.length || 1, options), lines.join('\n'));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('asks for the whole file only when the anchor of a signature that needs it occurs in a file of a type it applies to', () => {
+    const lines = ['Bounded:0:*:41424344', 'PeStar:1:*:5152535455565758*45464748'];
+    const asks = (data: string, type: DetectedType) => streamScan(lines, Buffer.from(data), 3, {}, type).needsWholeFile;
+    assert.equal(asks('xxABCDxxQRSTUVWXxx', 'text'), false);
+    assert.equal(asks('xxABCDxxQRSTUVWXxx', 'pe'), true);
+    assert.equal(asks('xxABCDxxQRSTxxEFGH', 'pe'), false);
+    assert.deepEqual(streamScan(lines, Buffer.from('xxABCDxx'), 3, {}, 'pe').names(), ['Bounded']);
+    assert.equal(streamScan(['Long:0:*:4142{70000}4344'], Buffer.from('xxABxx'), 1).needsWholeFile, true);
+  });
+
+  it('copies only the bytes it keeps between slices until a hit needs a window', () => {
+    const lines = ['Wild:0:*:5152535455565758{0-40}41', 'Plain:0:*:6162636465666768'];
+    const content = Buffer.alloc(1 << 20, 0x2e);
+    for (const [, options] of MATCHERS) {
+      const quiet = streamScan(lines, content, 64 * 1024, options);
+      assert.deepEqual([quiet.names(), quiet.work.windowBytes], [[], 0]);
+      const withHit = streamScan(lines, Buffer.concat([content, Buffer.from('QRSTUVWX...A')]), 64 * 1024, options);
+      assert.deepEqual(withHit.names(), ['Wild']);
+      assert.ok(withHit.work.windowBytes > 0 && withHit.work.windowBytes <= 64 * 1024 + 100, `${withHit.work.windowBytes} window bytes`);
+    }
+  });
+
+  it('an anchor at every byte costs the local-check budget, then one evaluation per slice over the window', () => {
+    const lines = ['Run:0:*:41414141{0-1000}42'];
+    const content = Buffer.alloc(2 << 20, 0x41);
+    for (const [matcher, options] of MATCHERS) {
+      for (const last of [0x41, 0x42]) {
+        content[content.length - 1] = last;
+        const streamed = streamScan(lines, content, 64 * 1024, options);
+        assert.deepEqual(streamed.names(), last === 0x42 ? ['Run'] : []);
+        assert.ok(streamed.work.localChecks <= 1000, `${streamed.work.localChecks} local checks`);
+        // The automaton reports every occurrence (cheap: the signature is no longer open); the native search stops.
+        if (matcher === 'native search') assert.ok(streamed.work.anchorHits <= 1001, `${streamed.work.anchorHits} anchor hits`);
+        assert.ok(streamed.work.windowedEvaluations <= content.length / (64 * 1024) + 1, `${streamed.work.windowedEvaluations} windowed evaluations`);
+      }
+    }
+  });
+});

@@ -6,11 +6,15 @@
 // its group's matcher slice by slice and verifies each anchor hit.
 import { DETECTED_TYPES, type DetectedType } from '../../../../types/verdict.js';
 import { AhoCorasick, type AhoCorasickOptions } from './aho-corasick.js';
-import { anchorDecides, compilePattern, matchesAroundAnchor, matchesWholeFile, type CompiledPattern } from './compiled-signature.js';
+import { anchorDecides, compilePattern, matchesAroundAnchor, matchesWholeFile } from './compiled-signature.js';
 import { NativeAnchorSearch } from './native-anchor-search.js';
 import type { NdbSignature } from './ndb-line.js';
-import type { SignatureOffset } from './signature-offset.js';
-import { targetAllows, type TargetFilter } from './target-type.js';
+import { BodyStreamScan, MAX_STREAM_SPAN, type StreamWindow } from './body-stream-scan.js';
+import { LOCAL_CHECK_BUDGET, type AnchorMatcher, type BodyScanWork, type BodySignature } from './body-signature.js';
+import { maxLength } from './steps.js';
+import { targetAllows } from './target-type.js';
+
+export type { AnchorMatcher, BodyScanWork } from './body-signature.js';
 
 export interface BodyMatcherOptions extends AhoCorasickOptions {
   /** Groups with at most this many anchors are searched with Buffer.indexOf (default 8). */
@@ -19,19 +23,11 @@ export interface BodyMatcherOptions extends AhoCorasickOptions {
 
 const DEFAULT_NATIVE_ANCHOR_LIMIT = 8;
 
-interface BodySignature {
-  name: string;
-  target: TargetFilter;
-  offset: SignatureOffset;
-  pattern: CompiledPattern;
-  anchorDecides: boolean;
-}
-
-/** How the anchors of one group of detected types are found: automaton patterns map to anchor ids. */
-export type AnchorMatcher = { kind: 'native'; search: NativeAnchorSearch } | { kind: 'automaton'; automaton: AhoCorasick; anchorIds: Uint32Array };
 
 export class BodyDatabase {
   private readonly signatures: BodySignature[] = [];
+  /** Per signature: the window a streamed scan needs for it, undefined when it cannot be streamed. */
+  private readonly streamWindows: Array<StreamWindow | undefined> = [];
   private anchorIds = new Map<string, number>();
   private anchors: Buffer[] = [];
   private signaturesByAnchor: number[][] = [];
@@ -51,6 +47,7 @@ export class BodyDatabase {
       pattern,
       anchorDecides: anchorDecides(pattern, signature.offset),
     });
+    this.streamWindows.push(streamWindowOf(this.signatures[index]));
     const key = pattern.anchor.bytes.toString('latin1');
     let anchorId = this.anchorIds.get(key);
     if (anchorId === undefined) {
@@ -111,23 +108,32 @@ export class BodyDatabase {
   startScan(data: Buffer, detectedType: DetectedType): BodyScan {
     return new BodyScan(this.matcherFor(detectedType), this.signatures, this.signaturesByAnchor, data, detectedType);
   }
+
+  /**
+   * A scan of a file of this type fed slice by slice. Signatures that need more than a bounded window
+   * (several segments, a fixed offset, a long match) make it ask for the whole file if their anchor occurs.
+   */
+  startStreamScan(detectedType: DetectedType): BodyStreamScan {
+    const windows = new Map<number, StreamWindow>();
+    const wholeFile = new Set<number>();
+    for (let index = 0; index < this.signatures.length; index++) {
+      if (!targetAllows(this.signatures[index].target, detectedType)) continue;
+      const window = this.streamWindows[index];
+      if (window) windows.set(index, window);
+      else wholeFile.add(index);
+    }
+    return new BodyStreamScan(this.matcherFor(detectedType), this.signatures, this.signaturesByAnchor, windows, wholeFile);
+  }
 }
 
-/**
- * Local checks a signature may fail in one file before it is settled by one whole-file evaluation
- * instead: an anchor like 41414141 in a file full of 'A's must not cost a check per byte.
- */
-const LOCAL_CHECK_BUDGET = 1000;
-
-/** The verification work of one scan: what degenerate data can make grow, counted for tests. */
-export interface BodyScanWork {
-  /** Anchor occurrences the automaton reported. */
-  anchorHits: number;
-  /** Checks of a signature around one anchor occurrence. */
-  localChecks: number;
-  /** Evaluations of a signature over the whole file. */
-  wholeFileChecks: number;
+function streamWindowOf(signature: BodySignature): StreamWindow | undefined {
+  if (!signature.anchorDecides) return undefined;
+  const { anchor, segments } = signature.pattern;
+  const span = maxLength(segments[0].steps);
+  if (span > MAX_STREAM_SPAN) return undefined;
+  return { before: maxLength(anchor.beforeReversed), after: maxLength(anchor.after), span };
 }
+
 
 export class BodyScan {
   private state = 0;

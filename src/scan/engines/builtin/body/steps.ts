@@ -95,3 +95,16 @@ export function minLength(steps: Step[]): number {
   }
   return total;
 }
+
+/** The most bytes the steps can cover (steps hold bounded gaps only). */
+export function maxLength(steps: Step[]): number {
+  let total = 0;
+  for (const step of steps) {
+    if (step.kind === 'run') total += step.bytes.length;
+    else if (step.kind === 'class') total += 1;
+    else if (step.kind === 'gap') total += step.max;
+    else if (step.kind === 'notAlt') total += step.length;
+    else total += Math.max(...step.options.map(maxLength));
+  }
+  return total;
+}

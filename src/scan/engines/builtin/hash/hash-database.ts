@@ -28,6 +28,12 @@ class AlgorithmIndex {
     return this.anySize || this.sizes.has(size);
   }
 
+  wantsAnyOf(minSize: number, maxSize: number): boolean {
+    if (this.anySize) return true;
+    for (const size of this.sizes) if (size >= minSize && size <= maxSize) return true;
+    return false;
+  }
+
   lookup(size: number, digest: string): string[] {
     return [...(this.names.get(`${size}:${digest}`) ?? []), ...(this.names.get(`*:${digest}`) ?? [])];
   }
@@ -49,6 +55,11 @@ export class HashDatabase {
   /** The algorithms worth computing for a file of this size. */
   algorithmsFor(fileSize: number): HashAlgorithm[] {
     return ALGORITHMS.filter((algorithm) => this.indexes.get(algorithm)!.wants(fileSize));
+  }
+
+  /** The algorithms worth computing for a file whose size, known only at its end, lies in [minSize, maxSize]. */
+  algorithmsForSizes(minSize: number, maxSize: number): HashAlgorithm[] {
+    return ALGORITHMS.filter((algorithm) => this.indexes.get(algorithm)!.wantsAnyOf(minSize, maxSize));
   }
 
   /** Names of all signatures matching the digests (raw names, without the .UNOFFICIAL suffix). */
