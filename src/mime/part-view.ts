@@ -1,7 +1,9 @@
 // Turns the entity tree into the flat list of content-bearing parts the scanner looks at: every leaf,
 // plus every uuencoded block inside a text leaf, each with its checks done.
 import { base64Problem, decodeBase64Inspected, inspectBase64, type Base64Inspection } from './decode/base64.js';
+import { Base64StreamDecoder } from './decode/base64-stream.js';
 import { decodeBody, isIdentityEncoding, isKnownTransferEncoding } from './decode/body.js';
+import { decodedSlices, streamDecoder } from './decode/decoded-slices.js';
 import { decodeUuencodedBlock, findUuencodedBlocks, type UuencodedBlock } from './decode/uuencode.js';
 import type { ByteSource } from './byte-source.js';
 import { setMalformed, type PendingProblem } from './pending-problems.js';
@@ -46,6 +48,8 @@ export function leafPart(source: ByteSource, node: MimeNode, rootHeader?: Buffer
     source,
     decode: () => decodeBody(source.read(bodyRange.start, bodyRange.end), info.transferEncoding),
   };
+  const decoder = () => streamDecoder(info.transferEncoding);
+  if (decoder()) part.decodeSlices = () => decodedSlices(source, bodyRange, decoder()!);
   if (rootHeader === undefined) Object.defineProperty(part, 'rawHeader', { enumerable: true, get: () => source.read(headerRange.start, headerRange.end) });
   return part;
 }
@@ -64,6 +68,11 @@ function checkTransferEncoding(part: MimePart): PendingProblem | undefined {
       const decoded = decodeBase64Inspected(body());
       inspection = decoded.inspection;
       return decoded.bytes;
+    };
+    part.decodeSlices = function* () {
+      const decoder = new Base64StreamDecoder();
+      yield* decodedSlices(source, bodyRange, decoder);
+      inspection = decoder.inspection();
     };
     return () => base64Problem((inspection ??= inspectBase64(body())));
   }

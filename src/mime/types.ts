@@ -74,6 +74,12 @@ export interface MimePart extends PartDescription {
   malformed?: string;
   /** The content with its transfer encoding undone. */
   decode(): Buffer;
+  /**
+   * The same content as slices, decoded from `source` a slice at a time (never whole); absent where the
+   * encoding is not decoded that way (uuencode). A base64 part read to its end this way knows its
+   * `malformed` without another pass.
+   */
+  decodeSlices?(): Generator<Buffer>;
 }
 
 /**

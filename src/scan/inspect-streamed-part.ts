@@ -11,7 +11,6 @@
 // the anchor of a signature with a '*' gap or a fixed offset occurred): the part is then decoded
 // whole for that engine's scan().
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { decodedSlices, streamDecoder } from '../mime/decode/decoded-slices.js';
 import type { MimePart } from '../mime/index.js';
 import { archiveKind } from './archive/index.js';
 import { StreamedDigests } from './content-digest.js';
@@ -20,9 +19,7 @@ import { STREAM_HEAD_BYTES, type ContentInfo, type ContentStream, type FileFacts
 
 /**
  * Parts estimated to decode to at least this much are streamed. Below it the decoded copy is small
- * and bounded (at most this much per concurrent scan) and the whole path is cheaper: a streamed
- * base64 part is also inspected once more when its `malformed` is read (part-view.ts settles that
- * problem only from a whole decode), one extra native pass over its encoded bytes.
+ * and bounded (at most this much per concurrent scan) and the whole path is cheaper.
  */
 export const STREAM_PART_BYTES = 4 * 1024 * 1024;
 /** A long pass gives the event loop a turn whenever it has run this long (as the builtin engine's slices do). */
@@ -59,8 +56,9 @@ function estimatedSize(part: MimePart): number {
 }
 
 export async function openStreamedPart(part: MimePart, info: ContentInfo, inspector: FileInspector, options: { sha256: boolean; threshold?: number }): Promise<StreamedPart | undefined> {
-  if (part.origin !== 'mime' || estimatedSize(part) < (options.threshold ?? STREAM_PART_BYTES) || !streamDecoder(part.transferEncoding)) return undefined;
-  const slices = (): Generator<Buffer> => decodedSlices(part.source, part.bodyRange, streamDecoder(part.transferEncoding)!);
+  const { decodeSlices } = part;
+  if (part.origin !== 'mime' || estimatedSize(part) < (options.threshold ?? STREAM_PART_BYTES) || !decodeSlices) return undefined;
+  const slices = (): Generator<Buffer> => decodeSlices();
   const firstPass = slices();
   const headSlices: Buffer[] = [];
   let headLength = 0;

@@ -54,4 +54,16 @@ describe('a base64 attachment is decoded natively once per scan', () => {
     assert.equal(asked.result, undefined);
     assert.equal(asked.characters, await oneDecode(ATTACHMENT));
   });
+
+  it('a part decoded in slices (streamed to the engines) knows its malformed with no second pass', async () => {
+    const broken = `${ATTACHMENT.slice(0, 2_000_000)}!!!!${ATTACHMENT.slice(2_000_000)}`;
+    const walk = walkMessage(withAttachment(broken));
+    const attachment = walk.parts[1];
+    assert.ok(attachment.decodeSlices, 'a base64 part can be decoded in slices');
+    const streamed = await nativeBase64Characters(() => Buffer.concat([...attachment.decodeSlices!()]));
+    assert.deepEqual(streamed.result, walkMessage(withAttachment(broken)).parts[1].decode(), 'the same bytes as a whole decode');
+    const asked = await nativeBase64Characters(() => [attachment.malformed, walk.malformed]);
+    assert.deepEqual(asked.result, ['4 bytes that are not base64', 'part 2: 4 bytes that are not base64']);
+    assert.equal(asked.characters, 0, 'the slices already settled it');
+  });
 });
