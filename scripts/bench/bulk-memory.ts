@@ -2,7 +2,8 @@
 // and POP3 RETR of every message) with scanning on: peak RSS (VmHWM) of a fresh proxy per build and
 // protocol, and at the sampled peak the share of each holder (scripts/bench/memory-sampler.mjs samples
 // every thread of the proxy). Builds given with --mains are measured one after another in one run.
-// Usage: npm run build && node --import tsx scripts/bench/bulk-memory.ts [--mains dist,OTHER/dist] [--rounds 1]
+// --message-mib N measures one N MiB message (one base64 attachment, relay.ts's large row) instead.
+// Usage: npm run build && node --import tsx scripts/bench/bulk-memory.ts [--mains dist,OTHER/dist] [--rounds 1] [--message-mib 200]
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { startDovecot } from '../test-servers/dovecot.js';
 import { LeanImapClient } from './imap-client.js';
 import { startInboxguard } from './inboxguard-process.js';
+import { bigMessage } from '../../test/helpers/messages.js';
 import { benchMailbox } from './mailbox.js';
 import { retrAll } from './pop3-client.js';
 import { machine } from './machine.js';
@@ -63,7 +65,8 @@ function holders(dir: string) {
   };
 }
 
-const messages = benchMailbox(300);
+const messageMiB = Number(argument('--message-mib', '0'));
+const messages = messageMiB > 0 ? [bigMessage(messageMiB * 1024 * 1024)] : benchMailbox(300);
 const totalBytes = messages.reduce((sum, message) => sum + message.length, 0);
 const dovecot = await startDovecot({ users: [{ name: 'alice', password: 'secret' }], messages: { alice: messages } });
 const results: Record<string, unknown> = {};
@@ -105,4 +108,4 @@ try {
 } finally {
   await dovecot.stop();
 }
-console.log(JSON.stringify({ benchmark: 'peak RSS of a bulk run and its holders at the sampled peak (MiB)', mailbox: { messages: messages.length, MB: round1(totalBytes / 1e6) }, rounds, results, ...machine() }, null, 2));
+console.log(JSON.stringify({ benchmark: `peak RSS of ${messageMiB > 0 ? `one ${messageMiB} MiB message` : 'a bulk run'} and its holders at the sampled peak (MiB)`, mailbox: { messages: messages.length, MB: round1(totalBytes / 1e6) }, rounds, results, ...machine() }, null, 2));
