@@ -78,6 +78,8 @@ export interface QueuedRemediations {
 
 export class RemediationStore {
   private readonly db: Database.Database;
+  /** Prepared once per store and reused: a login asks for its account's pending remediations. */
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(path: string) {
     this.db = openStateDb(path);
@@ -88,9 +90,23 @@ export class RemediationStore {
     return new RemediationStore(stateDbPath(dataDir));
   }
 
+  /** How many SQL statements this store has prepared so far (each SQL text once). */
+  get statementsPrepared(): number {
+    return this.statements.size;
+  }
+
+  private statement(sql: string): Database.Statement {
+    let prepared = this.statements.get(sql);
+    if (!prepared) {
+      prepared = this.db.prepare(sql);
+      this.statements.set(sql, prepared);
+    }
+    return prepared;
+  }
+
   /** Remembers that these parts went out in this message before their analysis ended. */
   recordReleased(message: ReleasedMessage, sha256s: readonly string[], now = Date.now()): void {
-    const insert = this.db.prepare(
+    const insert = this.statement(
       `INSERT OR REPLACE INTO released_parts (sha256, protocol, upstream, user, mailbox, uid_validity, uid, uidl, subject, message_id, listener, released_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
@@ -108,9 +124,9 @@ export class RemediationStore {
    * mailbox, UIDVALIDITY, UID) gets one pending remediation of `kind` (none: nothing is queued).
    */
   queueFor(sha256: string, verdict: { verdict: string; name?: string }, kind: 'move' | 'flag' | 'none', folder: string, now = Date.now()): QueuedRemediations {
-    const rows = this.db.prepare('SELECT protocol, upstream, user, mailbox, uid_validity, uid, uidl, subject, message_id, listener FROM released_parts WHERE sha256 = ?').all(sha256) as ReleasedRow[];
+    const rows = this.statement('SELECT protocol, upstream, user, mailbox, uid_validity, uid, uidl, subject, message_id, listener FROM released_parts WHERE sha256 = ?').all(sha256) as ReleasedRow[];
     const result: QueuedRemediations = { imap: [], untouchable: [] };
-    const insert = this.db.prepare(
+    const insert = this.statement(
       `INSERT INTO remediations (upstream, user, mailbox, uid_validity, uid, kind, folder, sha256, verdict, detection, subject, message_id, queued_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (upstream, user, mailbox, uid_validity, uid) DO NOTHING RETURNING id`,
@@ -139,15 +155,13 @@ export class RemediationStore {
 
   /** Remediations waiting for a session of this account, oldest first. */
   pending(upstream: string, user: string): ServerAction[] {
-    const rows = this.db
-      .prepare(`SELECT id, upstream, user, mailbox, uid_validity, uid, kind, folder FROM remediations WHERE upstream = ? AND user = ? AND state = 'pending' ORDER BY id`)
-      .all(upstream, user) as RemediationRow[];
+    const rows = this.statement(`SELECT id, upstream, user, mailbox, uid_validity, uid, kind, folder FROM remediations WHERE upstream = ? AND user = ? AND state = 'pending' ORDER BY id`).all(upstream, user) as RemediationRow[];
     return rows.map((row) => ({ id: row.id, kind: row.kind, mailbox: row.mailbox, uidValidity: row.uid_validity, uid: row.uid, folder: row.folder }));
   }
 
   /** What a remediation was about (for its event). */
   describe(id: number): { sha256: string; verdict: string; detection?: string; subject?: string; messageId?: string; upstream: string; user: string } | undefined {
-    const row = this.db.prepare('SELECT sha256, verdict, detection, subject, message_id, upstream, user FROM remediations WHERE id = ?').get(id) as
+    const row = this.statement('SELECT sha256, verdict, detection, subject, message_id, upstream, user FROM remediations WHERE id = ?').get(id) as
       | { sha256: string; verdict: string; detection: string | null; subject: string | null; message_id: string | null; upstream: string; user: string }
       | undefined;
     if (!row) return undefined;
@@ -165,11 +179,11 @@ export class RemediationStore {
   /** A session carried the remediation out (or found it impossible): it is not tried again. */
   /** False when it was no longer pending (another session finished it first). */
   finish(id: number, outcome: ServerActionOutcome, detail: string, now = Date.now()): boolean {
-    return this.db.prepare(`UPDATE remediations SET state = ?, detail = ?, finished_at = ? WHERE id = ? AND state = 'pending'`).run(outcome, detail, now, id).changes > 0;
+    return this.statement(`UPDATE remediations SET state = ?, detail = ?, finished_at = ? WHERE id = ? AND state = 'pending'`).run(outcome, detail, now, id).changes > 0;
   }
 
   list(): { id: number; state: string; mailbox: string; uid: number; kind: string; detail?: string }[] {
-    const rows = this.db.prepare('SELECT id, state, mailbox, uid, kind, detail FROM remediations ORDER BY id').all() as { id: number; state: string; mailbox: string; uid: number; kind: string; detail: string | null }[];
+    const rows = this.statement('SELECT id, state, mailbox, uid, kind, detail FROM remediations ORDER BY id').all() as { id: number; state: string; mailbox: string; uid: number; kind: string; detail: string | null }[];
     return rows.map((row) => ({ id: row.id, state: row.state, mailbox: row.mailbox, uid: row.uid, kind: row.kind, ...(row.detail !== null ? { detail: row.detail } : {}) }));
   }
 

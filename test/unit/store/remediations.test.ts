@@ -50,6 +50,30 @@ describe('remediations', () => {
     assert.deepEqual(store.pending('mail:993', 'alice'), []);
   });
 
+  test('statements are prepared once per store: a second login, release or verdict prepares nothing new', () => {
+    const logIn = (user: string): void => void store.pending('mail:993', user);
+    const cycle = (uid: number): void => {
+      logIn('alice');
+      store.recordReleased({ ...imap, uid }, [SHA]);
+      const queued = store.queueFor(SHA, { verdict: 'malicious' }, 'move', 'Q');
+      for (const { action } of queued.imap) {
+        store.describe(action.id);
+        store.finish(action.id, 'done', 'ok');
+      }
+    };
+    cycle(20);
+    const afterFirst = store.statementsPrepared;
+    assert.ok(afterFirst >= 5, `expected the first cycle to prepare its statements, saw ${afterFirst}`);
+    logIn('bob');
+    cycle(21);
+    cycle(22);
+    assert.equal(store.statementsPrepared, afterFirst);
+    // The reused statements still answer with the current rows.
+    store.recordReleased({ ...imap, uid: 23 }, [OTHER]);
+    store.queueFor(OTHER, { verdict: 'malicious' }, 'flag', 'Q');
+    assert.deepEqual(store.pending('mail:993', 'alice').map((a) => [a.uid, a.kind]), [[23, 'flag']]);
+  });
+
   test('the hub hands a verdict to open sessions of that account, and only the first outcome counts', () => {
     const hub = new RemediationHub(store, new EventLog(eventsPath(dir)), () => ({ remediate: 'move', quarantineFolder: 'Q' }));
     const seen: { session: string; actions: readonly ServerAction[] }[] = [];
