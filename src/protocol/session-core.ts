@@ -350,7 +350,8 @@ export class SessionCore {
         this.options.log.info(output.event, output.event.type);
         return;
       case 'close':
-        this.options.log.info({ reason: output.reason }, 'protocol engine closed the session');
+        // debug: the "session closed" line that follows carries the same reason.
+        this.options.log.debug({ reason: output.reason }, 'protocol engine closed the session');
         return this.closeAfterWritten(output.reason);
     }
   }

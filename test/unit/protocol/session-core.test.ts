@@ -86,7 +86,7 @@ function setup(options: { scanTimeoutMs?: number; scansWaiting?: number; openSpo
     scanTimeoutMs: options.scanTimeoutMs,
     encoders: { 'pop3-dot-stuffed': () => new DotStuffer() },
     log: {
-      debug: () => undefined,
+      debug: (_fields, message) => logged.push(`debug: ${message}`),
       info: (_fields, message) => logged.push(message),
       warn: (_fields, message) => logged.push(message),
       error: (_fields, message) => logged.push(message),
@@ -254,7 +254,7 @@ describe('session core', () => {
     s.core.fromClient(Buffer.from('QUIT\r\n'));
     s.core.fromServer(Buffer.from('+OK bye\r\n'));
     s.core.serverClosed('upstream closed the connection');
-    assert.ok(s.logged.includes('protocol engine closed the session'));
+    assert.ok(s.logged.includes('debug: protocol engine closed the session'));
     assert.ok(s.legCalls.includes('end server'));
     await turn();
     assert.ok(s.legCalls.includes('end client'));
