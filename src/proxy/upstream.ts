@@ -4,8 +4,12 @@ import tls from 'node:tls';
 import type { ListenerConfig } from '../config/schema.js';
 import { parseHostPort, type HostPort } from '../config/address.js';
 import { UserError } from '../user-error.js';
+import { UpstreamLookup } from './upstream-lookup.js';
 
 const CONNECT_TIMEOUT_MS = 20_000;
+
+/** Upstream names resolved in this process, cached for a few seconds (see upstream-lookup.ts). */
+export const upstreamLookup = new UpstreamLookup();
 
 /** Why the upstream leg failed, in words a mail client can show. */
 export class UpstreamError extends Error {
@@ -42,7 +46,7 @@ export function upstreamTarget(listener: ListenerConfig): UpstreamTarget {
 
 export function connectPlain(target: HostPort): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: target.host, port: target.port, noDelay: true });
+    const socket = net.connect({ host: target.host, port: target.port, noDelay: true, lookup: upstreamLookup.lookup });
     const timer = setTimeout(() => socket.destroy(new UpstreamError(`no answer from ${target.host}:${target.port} within ${CONNECT_TIMEOUT_MS / 1000} s`, 'connect')), CONNECT_TIMEOUT_MS);
     socket.once('connect', () => {
       clearTimeout(timer);
@@ -51,6 +55,7 @@ export function connectPlain(target: HostPort): Promise<net.Socket> {
     });
     const onError = (error: NodeJS.ErrnoException): void => {
       clearTimeout(timer);
+      upstreamLookup.forget(target.host);
       reject(error instanceof UpstreamError ? error : new UpstreamError(connectFailure(target, error), 'connect', error.code));
     };
     socket.once('error', onError);
@@ -77,6 +82,7 @@ export function connectTls(target: UpstreamTarget, socket?: net.Socket): Promise
       host: target.host,
       port: target.port,
       socket,
+      lookup: upstreamLookup.lookup,
       servername: isAddress ? undefined : target.host,
       secureContext: target.trust,
       rejectUnauthorized: !target.insecureSkipVerify,
@@ -97,6 +103,7 @@ export function connectTls(target: UpstreamTarget, socket?: net.Socket): Promise
     const onError = (error: NodeJS.ErrnoException): void => {
       clearTimeout(timer);
       secure.destroy();
+      if (!socket) upstreamLookup.forget(target.host);
       if (error instanceof UpstreamError) return reject(error);
       if (isCertificateError(error)) {
         return reject(new UpstreamError(`upstream certificate for ${target.host} not trusted: ${error.message}`, 'certificate', error.code));
