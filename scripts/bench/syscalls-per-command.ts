@@ -9,7 +9,7 @@
 // Usage: npm run build && node --import tsx scripts/bench/syscalls-per-command.ts [--commands N]
 //        [--baseline OTHER/dist/cli/main.js]  (adds that build)  [--scanning-off]  (adds enabled: false)
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startDovecot } from '../test-servers/dovecot.js';
 import { freePorts } from '../test-servers/free-ports.js';
@@ -17,6 +17,7 @@ import { LeanImapClient, type ImapTarget } from './imap-client.js';
 import { startInboxguard, type InboxguardProcess } from './inboxguard-process.js';
 import { startSocatRelay } from './socat-relay.js';
 import { machine } from './machine.js';
+import { cpuNanoseconds } from './process-cpu.js';
 
 const argument = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const commands = Number(argument('--commands', '300'));
@@ -74,18 +75,6 @@ async function counted(pid: number, work: () => Promise<void>): Promise<Counted>
 }
 
 /** CPU nanoseconds run so far by the threads pid has now (a thread that ended takes its time with it). */
-function cpuNanoseconds(pid: number): number {
-  let total = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // The thread ended meanwhile.
-    }
-  }
-  return total;
-}
-
 const kinds = { noop: () => 'NOOP', fetchFlags: (index: number) => `UID FETCH ${(index % 20) + 1} (FLAGS)`, fetchSmallBody: (index: number) => `UID FETCH ${(index % 20) + 1} (BODY.PEEK[])` };
 const relays: Record<string, { target: ImapTarget; pid: () => number }> = {
   socat: { target: { port: socatPort, ca: dovecot.caPem }, pid: () => socatChild(socat.pid) },
