@@ -17,6 +17,7 @@ import { openSpilled, type SpilledSource } from '../../../src/scan/read-spilled.
 import { ScanWorkerPool } from '../../../src/scan/worker-pool.js';
 import { base64Lines, randomBytesFromSeed } from '../../helpers/messages.js';
 import { scanCorpus } from '../../helpers/scan-corpus.js';
+import { waitUntil } from '../../helpers/wait-until.js';
 
 const CONTEXT = { protocol: 'imap' as const, section: 'BODY[]', listener: 'work', user: 'bob', mailbox: 'INBOX', uid: 7 };
 const KiB = 1024;
@@ -152,7 +153,6 @@ describe('a scan worker closes the spool file it scans from', () => {
     assert.equal(settled, false, 'the scan was still reading when it was cancelled');
     abort.abort(new Error('cancelled by the test'));
     await assert.rejects(scanning, /cancelled by the test/);
-    for (let tries = 0; openCount(path) > 0 && tries < 1000; tries++) await new Promise((resolve) => setTimeout(resolve, 5));
-    assert.equal(openCount(path), 0);
+    await waitUntil(() => openCount(path) === 0, 'the terminated worker closed the spool file');
   });
 });
