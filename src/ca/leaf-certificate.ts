@@ -1,4 +1,5 @@
-import forge from 'node-forge';
+import type Forge from 'node-forge';
+import { forge } from './forge.js';
 import { backdatedStart, signWithSha256, utf8NameAttributes } from './forge-fields.js';
 import type { LoadedCa } from './loaded-ca.js';
 import { randomSerialHex } from './serial.js';
@@ -15,12 +16,13 @@ const IP_ADDRESS = 7;
 /** A server certificate for one name, signed by the root CA, as PEM. */
 export function buildLeafCertificatePem(options: {
   ca: LoadedCa;
-  leafPublicKey: forge.pki.rsa.PublicKey;
+  leafPublicKey: Forge.pki.rsa.PublicKey;
   name: ServerName;
   now: Date;
 }): string {
   const { ca, name } = options;
-  const certificate = forge.pki.createCertificate();
+  const { pki } = forge();
+  const certificate = pki.createCertificate();
   certificate.publicKey = options.leafPublicKey;
   certificate.serialNumber = randomSerialHex();
   const notBefore = backdatedStart(options.now);
@@ -39,12 +41,12 @@ export function buildLeafCertificatePem(options: {
     { name: 'authorityKeyIdentifier', keyIdentifier: rootKeyIdentifier(ca.certificate) },
   ]);
   signWithSha256(certificate, ca.privateKey);
-  return forge.pki.certificateToPem(certificate);
+  return pki.certificateToPem(certificate);
 }
 
 /** The root's subjectKeyIdentifier as a forge byte string, computed the usual way if absent. */
-function rootKeyIdentifier(root: forge.pki.Certificate): string {
+function rootKeyIdentifier(root: Forge.pki.Certificate): string {
   const extension = root.getExtension('subjectKeyIdentifier') as { subjectKeyIdentifier?: string } | undefined;
-  if (extension?.subjectKeyIdentifier) return forge.util.hexToBytes(extension.subjectKeyIdentifier);
+  if (extension?.subjectKeyIdentifier) return forge().util.hexToBytes(extension.subjectKeyIdentifier);
   return root.generateSubjectKeyIdentifier().getBytes();
 }

@@ -1,7 +1,8 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import forge from 'node-forge';
+import type Forge from 'node-forge';
+import { forge } from './forge.js';
 import { assertOwnerOnly, ensurePrivateDir, writePrivateFile } from './private-files.js';
 import { generateRsaPrivateKeyPemSync } from './rsa-keys.js';
 
@@ -11,7 +12,8 @@ const LEAF_KEY_BITS = 2048;
 export interface LeafKey {
   pem: string;
   privateKey: KeyObject;
-  forgePublicKey: forge.pki.rsa.PublicKey;
+  /** forge's view of the public key, for minting leaves; forge is loaded on first use. */
+  readonly forgePublicKey: Forge.pki.rsa.PublicKey;
 }
 
 /**
@@ -37,8 +39,19 @@ function parseLeafKey(pem: string): LeafKey | null {
   try {
     const privateKey = createPrivateKey(pem);
     if (privateKey.asymmetricKeyType !== 'rsa') return null;
-    const forgeKey = forge.pki.privateKeyFromPem(pem);
-    return { pem, privateKey, forgePublicKey: forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e) };
+    let forgePublicKey: Forge.pki.rsa.PublicKey | undefined;
+    return {
+      pem,
+      privateKey,
+      get forgePublicKey() {
+        if (!forgePublicKey) {
+          const { pki } = forge();
+          const forgeKey = pki.privateKeyFromPem(pem);
+          forgePublicKey = pki.setRsaPublicKey(forgeKey.n, forgeKey.e);
+        }
+        return forgePublicKey;
+      },
+    };
   } catch {
     return null;
   }

@@ -1,15 +1,16 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
-import forge from 'node-forge';
+import type Forge from 'node-forge';
 import { CaError } from './ca-error.js';
+import { forge } from './forge.js';
 
 export interface LoadedCa {
   certPem: string;
   keyPem: string;
   /** Node's view of the certificate: fingerprints, validity, checkIssued/verify for leaves. */
   x509: X509Certificate;
-  /** forge's view of the certificate and key, used to sign leaves. */
-  certificate: forge.pki.Certificate;
-  privateKey: forge.pki.rsa.PrivateKey;
+  /** forge's view of the certificate and key, used to sign leaves; parsed (and forge loaded) on first use. */
+  readonly certificate: Forge.pki.Certificate;
+  readonly privateKey: Forge.pki.rsa.PrivateKey;
   certPath: string;
   keyPath: string;
 }
@@ -28,9 +29,24 @@ export function parseCa(files: { certPem: string; keyPem: string; certPath: stri
   if (!x509.checkPrivateKey(nativeKey)) {
     throw new CaError(`${keyPath} does not belong to the certificate in ${certPath} (${REMEDY})`);
   }
-  const certificate = attempt(() => forge.pki.certificateFromPem(certPem), `${certPath} cannot be read`);
-  const privateKey = attempt(() => forge.pki.privateKeyFromPem(keyPem), `${keyPath} cannot be read`);
-  return { certPem, keyPem, x509, certificate, privateKey, certPath, keyPath };
+  // Node has checked both files above; forge reads them again only when a leaf must be signed.
+  let certificate: Forge.pki.Certificate | undefined;
+  let privateKey: Forge.pki.rsa.PrivateKey | undefined;
+  return {
+    certPem,
+    keyPem,
+    x509,
+    certPath,
+    keyPath,
+    get certificate() {
+      certificate ??= attempt(() => forge().pki.certificateFromPem(certPem), `${certPath} cannot be read`);
+      return certificate;
+    },
+    get privateKey() {
+      privateKey ??= attempt(() => forge().pki.privateKeyFromPem(keyPem), `${keyPath} cannot be read`);
+      return privateKey;
+    },
+  };
 }
 
 function attempt<T>(parse: () => T, problem: string): T {

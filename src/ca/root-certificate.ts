@@ -1,11 +1,12 @@
-import forge from 'node-forge';
+import type Forge from 'node-forge';
+import { forge } from './forge.js';
 import { backdatedStart, signWithSha256, utf8NameAttributes } from './forge-fields.js';
 import { randomSerialHex } from './serial.js';
 
 export const ROOT_KEY_BITS = 3072;
 const ROOT_VALIDITY_YEARS = 10;
 
-function rootSubjectAttributes(hostname: string): forge.pki.CertificateField[] {
+function rootSubjectAttributes(hostname: string): Forge.pki.CertificateField[] {
   return utf8NameAttributes([
     { name: 'organizationName', value: 'inboxguard' },
     { name: 'organizationalUnitName', value: hostname },
@@ -15,9 +16,10 @@ function rootSubjectAttributes(hostname: string): forge.pki.CertificateField[] {
 
 /** A self-signed root certificate for the given RSA private key, as PEM. */
 export function buildRootCertificatePem(options: { keyPem: string; hostname: string; now: Date }): string {
-  const privateKey = forge.pki.privateKeyFromPem(options.keyPem);
-  const certificate = forge.pki.createCertificate();
-  certificate.publicKey = forge.pki.setRsaPublicKey(privateKey.n, privateKey.e);
+  const { pki } = forge();
+  const privateKey = pki.privateKeyFromPem(options.keyPem);
+  const certificate = pki.createCertificate();
+  certificate.publicKey = pki.setRsaPublicKey(privateKey.n, privateKey.e);
   certificate.serialNumber = randomSerialHex();
   certificate.validity.notBefore = backdatedStart(options.now);
   const notAfter = new Date(options.now);
@@ -33,5 +35,5 @@ export function buildRootCertificatePem(options: { keyPem: string; hostname: str
     { name: 'subjectKeyIdentifier' },
   ]);
   signWithSha256(certificate, privateKey);
-  return forge.pki.certificateToPem(certificate);
+  return pki.certificateToPem(certificate);
 }
