@@ -74,6 +74,16 @@ describe('inboxguard CLI', () => {
     assertRefused(missing, /cannot read config file: ENOENT/);
   });
 
+  it('a missing scan.signatureDirs entry is one line naming the setting, exit 2, for start and scan', async () => {
+    const home = dataDir();
+    const file = join(home, 'config.yaml');
+    const missing = join(home, 'no-such-signatures');
+    writeFileSync(file, `scan:\n  signatureDirs: ["${missing}"]\n`);
+    const pattern = new RegExp(`scan\\.signatureDirs: ${missing.replace(/[.]/g, '\\.')} does not exist or is not a directory`);
+    assertRefused(await runCli(['--config', file, 'start', '--listen', '127.0.0.1:0', '--upstream', '127.0.0.1:993'], home), pattern);
+    assertRefused(await runCli(['--config', file, 'scan', file], home), pattern);
+  });
+
   it('start: a port in use, an unknown upstream host and a missing --upstream are one-line errors', async () => {
     const home = dataDir();
     const busy = net.createServer().listen(0, '127.0.0.1');

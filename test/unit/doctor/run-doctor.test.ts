@@ -1,15 +1,42 @@
 // The doctor's runner and its self-test verdicts, without sockets: checks run in registry order, a check
 // that throws becomes a ✗ line of its own, checks that need the configuration wait for a valid one.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { configSchema } from '../../../src/config/schema.js';
-import type { DoctorCheck } from '../../../src/doctor/check.js';
+import type { DoctorCheck, DoctorContext } from '../../../src/doctor/check.js';
 import { fail, pass } from '../../../src/doctor/check.js';
+import { configCheck } from '../../../src/doctor/config-check.js';
 import { DOCTOR_CHECKS } from '../../../src/doctor/registry.js';
 import { formatCheckLine, runDoctor } from '../../../src/doctor/run-doctor.js';
 import { cleanChanged, eicarNotStripped, SELF_TEST_MESSAGES } from '../../../src/doctor/self-test/test-messages.js';
 
 const context = { dataDir: '/nowhere', configPath: '/nowhere/config.yaml' };
+
+describe('the configuration check', () => {
+  it('a missing scan.signatureDirs entry fails it with the fix, and the checks that read the configuration do not run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'inboxguard-doctor-config-'));
+    try {
+      const configPath = join(dir, 'config.yaml');
+      writeFileSync(configPath, `listeners:\n  - name: a\n    listen: 127.0.0.1:10993\n    upstream: imap.example.com:993\nscan:\n  signatureDirs: ["${join(dir, 'gone')}", "${dir}"]\n`);
+      const doctorContext: DoctorContext = { dataDir: dir, configPath };
+      const [line] = await configCheck.run(doctorContext);
+      assert.equal(line.ok, false);
+      assert.equal(line.detail, `scan.signatureDirs: ${join(dir, 'gone')} does not exist or is not a directory`);
+      assert.match(line.fix ?? '', /create it, or remove it from scan\.signatureDirs/);
+      assert.equal(doctorContext.config, undefined);
+
+      writeFileSync(configPath, `listeners:\n  - name: a\n    listen: 127.0.0.1:10993\n    upstream: imap.example.com:993\nscan:\n  signatureDirs: ["${dir}"]\n`);
+      const [valid] = await configCheck.run(doctorContext);
+      assert.equal(valid.ok, true, valid.detail);
+      assert.ok(doctorContext.config);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('runDoctor', () => {
   it('runs every check in order, numbers each outcome as a line, ok only when all pass', async () => {

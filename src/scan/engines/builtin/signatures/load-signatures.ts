@@ -9,6 +9,7 @@ import { parseNdbLine } from '../body/ndb-line.js';
 import { HashDatabase } from '../hash/hash-database.js';
 import { parseHashLine } from '../hash/hash-line.js';
 import type { LineResult, SignatureWarning } from './signature-warnings.js';
+import { UserError } from '../../../../user-error.js';
 
 export interface SignatureCount {
   hdb: number;
@@ -36,7 +37,8 @@ async function assertDirectory(dir: string): Promise<void> {
   } catch {
     // reported below
   }
-  if (!isDirectory) throw new Error(`signature directory ${dir} does not exist or is not a directory`);
+  // The user's setting (scan.signatureDirs), so one line for them, not a stack trace.
+  if (!isDirectory) throw new UserError(`scan.signatureDirs: ${dir} does not exist or is not a directory`);
 }
 
 function* signatureLines(text: string): Generator<[number, string]> {
