@@ -128,8 +128,8 @@ describe('builtin engine: user signature directories', () => {
     assert.deepEqual(await names(engine, changed), ['User.Body.UNOFFICIAL']);
   });
 
-  it('a missing directory is an error that names it', async () => {
-    await assert.rejects(createBuiltinEngine({ signatureDirs: ['/nonexistent/sigs'] }), /signature directory \/nonexistent\/sigs does not exist/);
+  it('a missing directory is a one-line user error that names it and the setting', async () => {
+    await assert.rejects(createBuiltinEngine({ signatureDirs: ['/nonexistent/sigs'] }), { name: 'UserError', message: 'scan.signatureDirs: /nonexistent/sigs does not exist or is not a directory' });
   });
 
   it('hashes each file once per algorithm: a SHA-256 already computed for the bytes is taken, not computed again', async () => {
