@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { base64Problem, decodeBase64, decodeBase64Inspected, inspectBase64 } from '../../../../src/mime/decode/base64.js';
 import { walkMessage, walkPart } from '../../../../src/mime/index.js';
 import { referenceDecode, referenceInspection } from './reference-base64.js';
+import { mutate, textMutation } from './text-mutations.js';
 
 function lines(encoded: string, lineChars: number, eol: string, finalEol: boolean): string {
   const out: string[] = [];
@@ -21,16 +22,7 @@ const layout = fc.record({
   finalEol: fc.boolean(),
 });
 
-const mutation = fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), text: fc.constantFrom(...ODD), replace: fc.boolean() });
-
-function mutate(text: string, mutations: Array<{ at: number; text: string; replace: boolean }>): string {
-  let out = text;
-  for (const { at, text: inserted, replace } of mutations) {
-    const position = Math.min(out.length, Math.floor(at * out.length));
-    out = out.slice(0, position) + inserted + out.slice(position + (replace ? inserted.length : 0));
-  }
-  return out;
-}
+const mutation = textMutation(ODD);
 
 function agrees(body: Buffer, message: string): void {
   const inspection = referenceInspection(body);

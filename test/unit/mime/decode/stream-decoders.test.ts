@@ -14,6 +14,7 @@ import { walkMessage } from '../../../../src/mime/index.js';
 import { prng } from '../../../helpers/messages.js';
 import { scanCorpus } from '../../../helpers/scan-corpus.js';
 import { richMessage } from '../messages.js';
+import { mutate, textMutation } from './text-mutations.js';
 
 type Slicing = (length: number) => number[];
 
@@ -72,17 +73,6 @@ function lines(encoded: string, lineChars: number, eol: string, finalEol: boolea
 const ODD_BASE64 = ['-', '_', '=', '==', ' ', '\t', '\x00', '\x80', '\xff', '\r', '\n', '\r\n', 'A', '.', 'QUJD'];
 const ODD_QP = ['=', '= ', '=\r\n', '=\n', '=4', '=41', '=4g', '==41', ' ', '\t', ' \r\n', '\t\n', '\r', '\n', '\x00', '\xff', 'a'];
 
-const mutation = (odd: string[]) => fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), text: fc.constantFrom(...odd), replace: fc.boolean() });
-
-function mutate(text: string, mutations: Array<{ at: number; text: string; replace: boolean }>): string {
-  let out = text;
-  for (const { at, text: inserted, replace } of mutations) {
-    const position = Math.min(out.length, Math.floor(at * out.length));
-    out = out.slice(0, position) + inserted + out.slice(position + (replace ? inserted.length : 0));
-  }
-  return out;
-}
-
 function quotedPrintable(data: Uint8Array, lineChars: number, eol: string): string {
   let out = '';
   let line = 0;
@@ -117,7 +107,7 @@ describe('streaming transfer decoders give the whole-body decoders\' bytes at ev
       fc.property(
         fc.uint8Array({ maxLength: 4000 }),
         fc.record({ lineChars: fc.constantFrom(1, 3, 4, 60, 76, 77, 1000, 100_000), eol: fc.constantFrom('\r\n', '\n', '\r'), finalEol: fc.boolean() }),
-        fc.array(mutation(ODD_BASE64), { maxLength: 3 }),
+        fc.array(textMutation(ODD_BASE64), { maxLength: 3 }),
         fc.option(fc.nat({ max: 6000 }), { nil: undefined }),
         fc.boolean(),
         (data, { lineChars, eol, finalEol }, mutations, cut, concatenated) => {
@@ -137,7 +127,7 @@ describe('streaming transfer decoders give the whole-body decoders\' bytes at ev
       fc.property(
         fc.uint8Array({ maxLength: 3000 }),
         fc.record({ lineChars: fc.constantFrom(4, 76, 1000, 200_000), eol: fc.constantFrom('\r\n', '\n', '\r') }),
-        fc.array(mutation(ODD_QP), { maxLength: 4 }),
+        fc.array(textMutation(ODD_QP), { maxLength: 4 }),
         (data, { lineChars, eol }, mutations) => {
           const text = mutate(quotedPrintable(data, lineChars, eol), mutations);
           agrees(Buffer.from(text, 'latin1'), 'quoted-printable', JSON.stringify({ lineChars, eol, mutations, length: data.length }));
