@@ -164,10 +164,12 @@ export class BodySpool {
         }
         return this.keep(bytes);
       case 'memory': {
-        const reserved = this.memoryBytes + bytes.length <= this.memoryLimit && this.memory.reserve(bytes.length);
+        // A body announced beyond the memory limit will spill anyway: it goes to its file from the first
+        // byte, instead of filling the memory budget first.
+        const announcedBeyond = this.announcedSize !== undefined && this.announcedSize > this.memoryLimit;
+        const reserved = !announcedBeyond && this.memoryBytes + bytes.length <= this.memoryLimit && this.memory.reserve(bytes.length);
         if (!reserved) this.memory.force(bytes.length);
-        // A body announced beyond the memory limit spills anyway: its bytes go to the file as they came.
-        if (reserved && (this.announcedSize === undefined || this.announcedSize <= this.memoryLimit)) this.keepShared(bytes);
+        if (reserved) this.keepShared(bytes);
         else this.keep(bytes);
         if (!reserved) this.startSpill();
         return;

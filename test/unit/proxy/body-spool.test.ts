@@ -131,6 +131,15 @@ describe('BodySpool copies a body once, into shared memory', () => {
     spool.dispose();
   });
 
+  it('a body announced beyond the memory limit starts its file at the first byte instead of filling the memory budget first', async () => {
+    const memory = session();
+    const spool = new BodySpool(256 * KiB, { announcedSize: 1 * MiB, memory, files: new FaultInjectingSpoolFiles() });
+    spool.append(randomBytes(16 * KiB));
+    assert.equal(spool.spilled, true, 'spilling from the first chunk');
+    assert.equal(memory.counters.writing, 16 * KiB, 'its bytes count as on their way to disk (the session slows its reads on those), not as kept');
+    spool.dispose();
+  });
+
   it('a body that outgrows the memory limit after being copied to shared memory spills whole, in order', async () => {
     const spool = new BodySpool(256 * KiB, { files: new FaultInjectingSpoolFiles() });
     const body = randomBytes(2 * MiB + 5);
