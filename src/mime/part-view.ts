@@ -3,7 +3,7 @@
 import { base64Problem, decodeBase64Inspected, inspectBase64, type Base64Inspection } from './decode/base64.js';
 import { Base64StreamDecoder } from './decode/base64-stream.js';
 import { decodeBody, isIdentityEncoding, isKnownTransferEncoding } from './decode/body.js';
-import { decodedSlices, streamDecoder } from './decode/decoded-slices.js';
+import { decodedSlices, decodesInSlices, streamDecoder } from './decode/decoded-slices.js';
 import { decodeUuencodedBlock, findUuencodedBlocks, type UuencodedBlock } from './decode/uuencode.js';
 import type { ByteSource } from './byte-source.js';
 import { setMalformed, type PendingProblem } from './pending-problems.js';
@@ -48,8 +48,7 @@ export function leafPart(source: ByteSource, node: MimeNode, rootHeader?: Buffer
     source,
     decode: () => decodeBody(source.read(bodyRange.start, bodyRange.end), info.transferEncoding),
   };
-  const decoder = () => streamDecoder(info.transferEncoding);
-  if (decoder()) part.decodeSlices = () => decodedSlices(source, bodyRange, decoder()!);
+  if (decodesInSlices(info.transferEncoding)) part.decodeSlices = () => decodedSlices(source, bodyRange, streamDecoder(info.transferEncoding)!);
   if (rootHeader === undefined) Object.defineProperty(part, 'rawHeader', { enumerable: true, get: () => source.read(headerRange.start, headerRange.end) });
   return part;
 }

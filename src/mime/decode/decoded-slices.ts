@@ -9,6 +9,11 @@ import type { StreamDecoder } from './stream-decoder.js';
 
 const identity: StreamDecoder = { write: (encoded) => encoded, end: () => Buffer.alloc(0) };
 
+/** Whether `streamDecoder` has a decoder for the encoding (without making one). */
+export function decodesInSlices(transferEncoding: string): boolean {
+  return transferEncoding === 'base64' || transferEncoding === 'quoted-printable' || isIdentityEncoding(transferEncoding);
+}
+
 /** A decoder for the encoding, or undefined when it is not decoded slice by slice (uuencode). */
 export function streamDecoder(transferEncoding: string): StreamDecoder | undefined {
   if (transferEncoding === 'base64') return new Base64StreamDecoder();
