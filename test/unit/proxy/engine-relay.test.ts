@@ -74,6 +74,16 @@ async function retrDeleQuit(session: ReturnType<typeof startSession>, user: stri
   upstream.receive(`+OK\r\n+OK logged in\r\n${retrReply(message)}+OK marked\r\n`);
 }
 
+/** `RETR 1 DELE 1 QUIT` in one write, with the body's scan held (release it with scanner.release()). */
+async function heldRetrDeleQuit(): Promise<{ scanner: FaultInjectingScanner; session: ReturnType<typeof startSession> }> {
+  const scanner = new FaultInjectingScanner();
+  scanner.hold();
+  const session = startSession(scanner);
+  await retrDeleQuit(session, 'alice');
+  await scanner.whenStarted(1);
+  return { scanner, session };
+}
+
 /** A whole clean session on `scanner`: the body arrives scanned, then QUIT goes upstream. */
 async function workingSession(scanner: BodyScanner): Promise<void> {
   const session = startSession(scanner);
@@ -93,11 +103,7 @@ function faultLogged(session: ReturnType<typeof startSession>, stage: string): b
 
 describe('engine relay: deletion commits after delivery', () => {
   it('QUIT goes upstream only after the held body was written to the client', async () => {
-    const scanner = new FaultInjectingScanner();
-    scanner.hold();
-    const session = startSession(scanner);
-    await retrDeleQuit(session, 'alice');
-    await scanner.whenStarted(1);
+    const { scanner, session } = await heldRetrDeleQuit();
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(session.upstream.text.includes('QUIT'), false);
     assert.equal(session.client.text, `${GREETING}+OK\r\n+OK logged in\r\n`);
@@ -111,11 +117,7 @@ describe('engine relay: deletion commits after delivery', () => {
   });
 
   it('a held response released by its verdict reaches the client in one write, with what queued behind it', async () => {
-    const scanner = new FaultInjectingScanner();
-    scanner.hold();
-    const session = startSession(scanner);
-    await retrDeleQuit(session, 'alice');
-    await scanner.whenStarted(1);
+    const { scanner, session } = await heldRetrDeleQuit();
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(session.client.text, `${GREETING}+OK\r\n+OK logged in\r\n`);
     const before = session.client.operations.length;
@@ -128,11 +130,7 @@ describe('engine relay: deletion commits after delivery', () => {
   });
 
   it('the server ending while the body is held does not cut the client off', async () => {
-    const scanner = new FaultInjectingScanner();
-    scanner.hold();
-    const session = startSession(scanner);
-    await retrDeleQuit(session, 'alice');
-    await scanner.whenStarted(1);
+    const { scanner, session } = await heldRetrDeleQuit();
     session.upstream.peerEnd();
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(session.client.writableEnded, false);
@@ -143,11 +141,7 @@ describe('engine relay: deletion commits after delivery', () => {
   });
 
   it('a read error on the upstream after a complete reply does not discard the held body', async () => {
-    const scanner = new FaultInjectingScanner();
-    scanner.hold();
-    const session = startSession(scanner);
-    await retrDeleQuit(session, 'alice');
-    await scanner.whenStarted(1);
+    const { scanner, session } = await heldRetrDeleQuit();
     session.upstream.destroy(Object.assign(new Error('fault injected: connection reset'), { code: 'ECONNRESET' }));
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(session.client.writableEnded, false);
@@ -197,11 +191,7 @@ describe('engine relay: one fault boundary per session', () => {
   }
 
   it('a client write that fails ends the session without committing QUIT; the next session works', async () => {
-    const scanner = new FaultInjectingScanner();
-    scanner.hold();
-    const session = startSession(scanner);
-    await retrDeleQuit(session, 'alice');
-    await scanner.whenStarted(1);
+    const { scanner, session } = await heldRetrDeleQuit();
     session.client.failWrites = true;
     scanner.release();
     const reason = await session.end;
