@@ -42,7 +42,16 @@ export function marksAnything(marking: Marking): boolean {
  * tag, then no rule headers, then no X-InboxGuard header; only then the notice shrinks to a minimal and
  * finally a bare part (an empty header and what fits of one line, or padding alone), which fits any part.
  */
-export function applyDecision(original: Buffer, shape: BodyShape, decision: Exclude<Disposition, { action: 'deliver' }>, marking: Marking, quarantineId: string | undefined, detections: string[]): Rewritten {
+/** `allocate`: where the marked message is written (a scan worker gives shared memory, so it is not copied again). */
+export function applyDecision(
+  original: Buffer,
+  shape: BodyShape,
+  decision: Exclude<Disposition, { action: 'deliver' }>,
+  marking: Marking,
+  quarantineId: string | undefined,
+  detections: string[],
+  allocate?: (length: number) => Buffer,
+): Rewritten {
   let render: (reserveBytes: number) => RewriteResult;
   if (decision.action === 'strip') {
     const removals = decision.parts.map((part) => removal(part.path, partNotices(part, quarantineId)));
@@ -58,7 +67,7 @@ export function applyDecision(original: Buffer, shape: BodyShape, decision: Excl
     const rendered = render(markingGrowth(original, step.marking));
     const last = index === steps.length - 1;
     if (!last && !(rendered.sizePreserved && (rendered.noticeForms ?? []).every(isNamed))) continue;
-    const marked = markMessage(rendered.bytes, step.marking);
+    const marked = markMessage(rendered.bytes, step.marking, allocate);
     return withDrops({ ...rendered, bytes: marked, sizePreserved: marked.length === original.length }, step.dropped, original.length);
   }
   throw new Error('unreachable: the last step always returns');
@@ -98,7 +107,7 @@ export function decorationsOf(marking: Marking): string[] {
 function markingGrowth(original: Buffer, marking: Marking): number {
   if (!marksAnything(marking)) return 0;
   const header = original.subarray(0, readTopHeader(original).bodyStart);
-  return markMessage(header, marking).length - header.length;
+  return markHeader(header, marking).length - header.length;
 }
 
 function withDrops(result: RewriteResult, dropped: string[], originalSize: number): Rewritten {
@@ -117,9 +126,23 @@ function smallestForm(forms: readonly NoticeForm[]): NoticeForm {
   return forms.reduce<NoticeForm>((smallest, form) => (FORM_ORDER.indexOf(form) > FORM_ORDER.indexOf(smallest) ? form : smallest), 'full');
 }
 
-/** Adds the subject tags, the rules' header fields and the X-InboxGuard header to a whole message. */
-export function markMessage(message: Buffer, marking: Marking): Buffer {
-  let marked = message;
+/**
+ * Adds the subject tags, the rules' header fields and the X-InboxGuard header to a whole message. Each
+ * touches only the header block, so they are applied to that block, and the message is copied once,
+ * into `allocate`d bytes (shared memory in a scan worker).
+ */
+export function markMessage(message: Buffer, marking: Marking, allocate: (length: number) => Buffer = Buffer.allocUnsafe): Buffer {
+  if (!marksAnything(marking)) return message;
+  const { bodyStart } = readTopHeader(message);
+  const header = markHeader(message.subarray(0, bodyStart), marking);
+  const marked = allocate(header.length + message.length - bodyStart);
+  header.copy(marked, 0);
+  message.copy(marked, header.length, bodyStart);
+  return marked;
+}
+
+function markHeader(header: Buffer, marking: Marking): Buffer {
+  let marked = header;
   for (const tag of marking.subjectTags) if (tag) marked = tagSubject(marked, tag);
   for (const { name, value } of marking.headers) marked = addHeader(marked, name, value);
   return marking.header === undefined ? marked : addHeader(marked, 'X-InboxGuard', marking.header);

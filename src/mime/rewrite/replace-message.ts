@@ -1,7 +1,7 @@
 // Replaces a whole message by a text/plain notice that keeps the fields a client needs to file and
 // thread it. Raw field bytes are copied, folding included.
 import { encodeNotice } from '../encode/notice.js';
-import { fallbackTexts, firstFitting, type NoticeForm, type NoticeLadder } from './replacement-entity.js';
+import { fallbackTexts, firstFitting, fittedBytes, type NoticeForm, type NoticeLadder } from './replacement-entity.js';
 import type { RewriteResult } from './strip-parts.js';
 import { fieldBytes, readTopHeader } from './top-header.js';
 
@@ -23,7 +23,7 @@ export function replaceMessage(message: Buffer, notice: string, options: Replace
  */
 export function replaceMessageKeepingSize(message: Buffer, notices: NoticeLadder, reserveBytes = 0): RewriteResult {
   const fitted = firstFitting(candidatesFor(message, notices), message.length - reserveBytes, readTopHeader(message).eol);
-  return { bytes: fitted.bytes, sizePreserved: fitted.fits, noticeForms: [fitted.form] };
+  return { bytes: fittedBytes(fitted), sizePreserved: fitted.fits, noticeForms: [fitted.form] };
 }
 
 function candidatesFor(message: Buffer, notices: NoticeLadder): { form: NoticeForm; content: Buffer }[] {
