@@ -42,7 +42,12 @@ export function marksAnything(marking: Marking): boolean {
  * tag, then no rule headers, then no X-InboxGuard header; only then the notice shrinks to a minimal and
  * finally a bare part (an empty header and what fits of one line, or padding alone), which fits any part.
  */
-/** `allocate`: where the marked message is written (a scan worker gives shared memory, so it is not copied again). */
+type Allocate = (length: number) => Buffer;
+
+/**
+ * `allocate`: where the delivered bytes are written (a scan worker gives shared memory). A whole message is
+ * rendered once, behind room for its marking, and the marked header block is then written in front of it.
+ */
 export function applyDecision(
   original: Buffer,
   shape: BodyShape,
@@ -50,27 +55,46 @@ export function applyDecision(
   marking: Marking,
   quarantineId: string | undefined,
   detections: string[],
-  allocate?: (length: number) => Buffer,
+  allocate: Allocate = Buffer.allocUnsafe,
 ): Rewritten {
-  let render: (reserveBytes: number) => RewriteResult;
+  let render: (reserveBytes: number, into: Allocate) => RewriteResult;
   if (decision.action === 'strip') {
     const removals = decision.parts.map((part) => removal(part.path, partNotices(part, quarantineId)));
-    render = (reserveBytes) => shape.strip(removals, reserveBytes);
+    render = (reserveBytes, into) => shape.strip(removals, reserveBytes, into);
   } else {
     const notices = messageNotices(decision.reason, detections, quarantineId);
-    render = shape.kind === 'message' ? (reserveBytes) => replaceMessageKeepingSize(original, notices, reserveBytes) : () => shape.strip(shape.walk.parts.map((part) => removal(part.path, notices)), 0);
+    render =
+      shape.kind === 'message'
+        ? (reserveBytes, into) => replaceMessageKeepingSize(original, notices, reserveBytes, into)
+        : (_reserveBytes, into) => shape.strip(shape.walk.parts.map((part) => removal(part.path, notices)), 0, into);
   }
-  if (!shape.canMark) return withDrops(render(0), [], original.length);
+  if (!shape.canMark) return withDrops(render(0, allocate), [], original.length);
   const steps = decorationSteps(marking);
   for (const [index, step] of steps.entries()) {
     // Marking only touches the header block, so marking that block alone measures the growth.
-    const rendered = render(markingGrowth(original, step.marking));
+    const growth = markingGrowth(original, step.marking);
+    let whole: Buffer | undefined;
+    const rendered = render(growth, (length) => (whole = allocate(growth + length)).subarray(growth));
     const last = index === steps.length - 1;
     if (!last && !(rendered.sizePreserved && (rendered.noticeForms ?? []).every(isNamed))) continue;
-    const marked = markMessage(rendered.bytes, step.marking, allocate);
+    const marked = markedInFront(rendered.bytes, step.marking, whole, growth) ?? markMessage(rendered.bytes, step.marking, allocate);
     return withDrops({ ...rendered, bytes: marked, sizePreserved: marked.length === original.length }, step.dropped, original.length);
   }
   throw new Error('unreachable: the last step always returns');
+}
+
+/**
+ * The marked message when `rendered` was written `growth` bytes into `whole` and its marked header block
+ * is exactly that much longer: then only the header block is written, over the room left in front.
+ * Undefined when the rendering did not land there (nothing was removed) or the growth differs.
+ */
+function markedInFront(rendered: Buffer, marking: Marking, whole: Buffer | undefined, growth: number): Buffer | undefined {
+  if (whole === undefined || rendered.buffer !== whole.buffer || rendered.byteOffset !== whole.byteOffset + growth || whole.length !== growth + rendered.length) return undefined;
+  const { bodyStart } = readTopHeader(rendered);
+  const header = markHeader(rendered.subarray(0, bodyStart), marking);
+  if (header.length !== bodyStart + growth) return undefined;
+  header.copy(whole, 0);
+  return whole;
 }
 
 function removal(partPath: string, notices: NoticeLadder) {

@@ -19,11 +19,12 @@ export function replaceMessage(message: Buffer, notice: string, options: Replace
 
 /**
  * The replacement in the richest form (full, short, minimal notice, then a bare body under the kept
- * fields) that has the original's length less `reserveBytes`, padded to exactly that length.
+ * fields) that has the original's length less `reserveBytes`, padded to exactly that length, written
+ * where `allocate` says.
  */
-export function replaceMessageKeepingSize(message: Buffer, notices: NoticeLadder, reserveBytes = 0): RewriteResult {
+export function replaceMessageKeepingSize(message: Buffer, notices: NoticeLadder, reserveBytes = 0, allocate?: (length: number) => Buffer): RewriteResult {
   const fitted = firstFitting(candidatesFor(message, notices), message.length - reserveBytes, readTopHeader(message).eol);
-  return { bytes: fittedBytes(fitted), sizePreserved: fitted.fits, noticeForms: [fitted.form] };
+  return { bytes: fittedBytes(fitted, allocate), sizePreserved: fitted.fits, noticeForms: [fitted.form] };
 }
 
 function candidatesFor(message: Buffer, notices: NoticeLadder): { form: NoticeForm; content: Buffer }[] {

@@ -61,9 +61,9 @@ export function writeFitted(fitted: FittedBytes, into: Buffer, at: number): numb
   return at + fitted.length;
 }
 
-/** The fitted bytes in one buffer of their length. */
-export function fittedBytes(fitted: FittedBytes): Buffer {
-  const bytes = Buffer.allocUnsafe(fitted.length);
+/** The fitted bytes in one buffer of their length, from `allocate`. */
+export function fittedBytes(fitted: FittedBytes, allocate: (length: number) => Buffer = Buffer.allocUnsafe): Buffer {
+  const bytes = allocate(fitted.length);
   writeFitted(fitted, bytes, 0);
   return bytes;
 }

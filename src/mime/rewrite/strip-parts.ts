@@ -27,6 +27,8 @@ export interface StripOptions {
    * made that much shorter, so that the final message can still keep the original size.
    */
   reserveBytes?: number;
+  /** Where the result is written (its exact length is asked for); a new Buffer by default. */
+  allocate?: (length: number) => Buffer;
 }
 
 export interface RewriteResult {
@@ -54,7 +56,7 @@ export function stripParts(message: Buffer, removals: readonly PartRemoval[], li
   const tree = buildTree(message, resolveWalkLimits(limits));
   const nodesByPath = new Map(tree.nodes.map((node) => [node.path, node]));
   const splices = removals.map((removal) => spliceFor(message, nodesByPath, removal));
-  return applySplices(message, outermost(splices), options.reserveBytes ?? 0);
+  return applySplices(message, outermost(splices), options.reserveBytes ?? 0, options.allocate ?? Buffer.allocUnsafe);
 }
 
 function spliceFor(message: Buffer, nodesByPath: Map<string, MimeNode>, removal: PartRemoval): Splice {
@@ -144,7 +146,7 @@ function outermost(splices: Splice[]): Splice[] {
 }
 
 /** The kept bytes and the replacements, written once into a buffer of the result's length. */
-function applySplices(message: Buffer, splices: readonly Splice[], reserveBytes: number): RewriteResult {
+function applySplices(message: Buffer, splices: readonly Splice[], reserveBytes: number, allocate: (length: number) => Buffer): RewriteResult {
   const pieces: (Buffer | FittedReplacement)[] = [];
   const noticeForms: NoticeForm[] = [];
   let sizePreserved = true;
@@ -161,7 +163,7 @@ function applySplices(message: Buffer, splices: readonly Splice[], reserveBytes:
   }
   pieces.push(message.subarray(position));
   length += message.length - position;
-  const bytes = Buffer.allocUnsafe(length);
+  const bytes = allocate(length);
   let at = 0;
   for (const piece of pieces) at = Buffer.isBuffer(piece) ? at + piece.copy(bytes, at) : writeFitted(piece, bytes, at);
   return { bytes, sizePreserved, noticeForms };

@@ -1,15 +1,16 @@
-// Stripping a large infected attachment writes the message about twice, not once per step: the padded
-// replacement is written in place of the part (one pass), and the marks are applied to the header block
-// alone, the marked message written once into the caller's allocation (a worker's shared memory, which
-// then crosses to the proxy without another copy). Before: padding, padded notice, spliced message,
-// subject tag, each header field, and the shared copy — six message-sized buffers.
+// Stripping a large infected attachment writes the message once: the stripped message, its padded
+// replacement in place of the part, is rendered straight into the caller's allocation (a worker's shared
+// memory, which then crosses to the proxy without another copy) behind room for the marking, and only the
+// marked header block is written in front. Before: padding, padded notice, spliced message, subject tag,
+// each header field, and the shared copy — six message-sized buffers.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { configSchema } from '../../../src/config/schema.js';
-import { addHeader, tagSubject } from '../../../src/mime/index.js';
+import { addHeader, replaceMessageKeepingSize, tagSubject, type NoticeLadder } from '../../../src/mime/index.js';
+import { messageNotices, partNotices } from '../../../src/scan/notice.js';
 import { applyDecision, markMessage, type Marking } from '../../../src/scan/apply-decision.js';
 import { shapeOf } from '../../../src/scan/body-shape.js';
 import { createInspector, policyFrom } from '../../../src/scan/create-inspector.js';
@@ -50,6 +51,10 @@ function markedWhole(message: Buffer, marking: Marking): Buffer {
   return marking.header === undefined ? marked : addHeader(marked, 'X-InboxGuard', marking.header);
 }
 
+function ladder(notices: NoticeLadder) {
+  return { notice: notices.full, shortNotice: notices.short, minimalNotice: notices.minimal };
+}
+
 describe('rewriting an infected message', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'inboxguard-rewrite-'));
   const zip = writeZip([
@@ -72,7 +77,7 @@ describe('rewriting an infected message', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('writes at most two message-sized buffers, the delivered one where the caller allocates it', () => {
+  it('writes one message-sized buffer, where the caller allocates it', () => {
     assert.equal(evaluation.decision.action, 'strip');
     if (evaluation.decision.action !== 'strip') return;
     const decision = evaluation.decision;
@@ -89,9 +94,34 @@ describe('rewriting an infected message', () => {
     assert.ok(!result.bytes.includes(Buffer.from(zip.subarray(0, 4096).toString('base64').slice(0, 64))), 'the zip is gone');
     assert.equal(allocated.length, 1);
     assert.equal(result.bytes.buffer, allocated[0].buffer);
-    // The one other: the spliced message, its padded replacement written in place.
-    assert.deepEqual(sizes.length, 1, `message-sized buffers: ${sizes.join(', ')}`);
-    assert.ok(sizes[0] <= message.length);
+    assert.equal(allocated[0].length, message.length);
+    assert.deepEqual(sizes, [], 'no other message-sized buffer');
+  });
+
+  it('delivers what rendering with the growth reserved, then marking the whole result, delivered', () => {
+    assert.equal(evaluation.decision.action, 'strip');
+    if (evaluation.decision.action !== 'strip') return;
+    const { parts } = evaluation.decision;
+    const shape = shapeOf(message, CONTEXT);
+    const quarantineId = evaluation.quarantineId;
+    const headerEnd = message.indexOf('\r\n\r\n') + 4;
+    const cases = [
+      { decision: evaluation.decision, render: (reserve: number) => shape.strip(parts.map((part) => ({ partPath: part.path, ...ladder(partNotices(part, quarantineId)) })), reserve) },
+      ...(['replace-message', 'block'] as const).map((action) => ({
+        decision: { ...evaluation.decision, action, reason: 'a threat was found' },
+        render: (reserve: number) => replaceMessageKeepingSize(message, messageNotices('a threat was found', ['Eicar-Test-Signature'], quarantineId), reserve),
+      })),
+    ];
+    const markings: Marking[] = [MARKING, { subjectTags: [], headers: [] }, { subjectTags: ['[x]'], headers: [] }, { subjectTags: ['infected'], headers: [], header: 'v' }];
+    for (const { decision, render } of cases) {
+      for (const marking of markings) {
+        const growth = markedWhole(message.subarray(0, headerEnd), marking).length - headerEnd;
+        const before = render(growth);
+        assert.ok(before.sizePreserved && before.noticeForms?.every((form) => form === 'full' || form === 'short'), 'the first decoration step fits');
+        const now = applyDecision(message, shape, decision, marking, quarantineId, ['Eicar-Test-Signature']);
+        assert.deepEqual(now.bytes, markedWhole(before.bytes, marking), `${decision.action} ${JSON.stringify(marking)}`);
+      }
+    }
   });
 
   it('marks the header block exactly as marking the whole message did, for every corpus message and marking', () => {
