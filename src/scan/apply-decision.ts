@@ -35,16 +35,15 @@ export function marksAnything(marking: Marking): boolean {
   return marking.header !== undefined || marking.subjectTags.length > 0 || marking.headers.length > 0;
 }
 
+type Allocate = (length: number) => Buffer;
+
 /**
  * Produces the bytes to deliver for a disposition that changes the content (not plain delivery). The
  * result has the original's exact size: a client may have learned it (RFC822.SIZE, POP3 LIST) before the
  * body and read only that many bytes. Decoration yields first, in steps: the short notice, then no subject
  * tag, then no rule headers, then no X-InboxGuard header; only then the notice shrinks to a minimal and
  * finally a bare part (an empty header and what fits of one line, or padding alone), which fits any part.
- */
-type Allocate = (length: number) => Buffer;
-
-/**
+ *
  * `allocate`: where the delivered bytes are written (a scan worker gives shared memory). A whole message is
  * rendered once, behind room for its marking, and the marked header block is then written in front of it.
  */
@@ -155,7 +154,7 @@ function smallestForm(forms: readonly NoticeForm[]): NoticeForm {
  * touches only the header block, so they are applied to that block, and the message is copied once,
  * into `allocate`d bytes (shared memory in a scan worker).
  */
-export function markMessage(message: Buffer, marking: Marking, allocate: (length: number) => Buffer = Buffer.allocUnsafe): Buffer {
+export function markMessage(message: Buffer, marking: Marking, allocate: Allocate = Buffer.allocUnsafe): Buffer {
   if (!marksAnything(marking)) return message;
   const { bodyStart } = readTopHeader(message);
   const header = markHeader(message.subarray(0, bodyStart), marking);
