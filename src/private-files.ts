@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 // Windows has no POSIX modes: chmod only toggles read-only and stat reports 0666.
@@ -59,8 +60,37 @@ export async function writePrivateFileAsync(path: string, data: Buffer | string)
     await rm(temporary, { force: true });
     throw error;
   }
+  await syncDirectoryAsync(dirname(path));
+}
+
+/**
+ * writePrivateFileAsync of the first `sourceBytes` bytes of the file `source` followed by `tail`: the
+ * kernel copies the file (copy_file_range, or a reflink), so its bytes never pass through this process.
+ */
+export async function copyPrivateFileAsync(path: string, source: string, sourceBytes: number, tail: Uint8Array): Promise<void> {
+  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await copyFile(source, temporary, constants.COPYFILE_EXCL);
+    const file = await open(temporary, 'r+');
+    try {
+      if (posixModes) await file.chmod(0o600);
+      await file.truncate(sourceBytes);
+      if (tail.length > 0) await file.write(tail, 0, tail.length, sourceBytes);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+  await syncDirectoryAsync(dirname(path));
+}
+
+async function syncDirectoryAsync(path: string): Promise<void> {
   if (!posixModes) return;
-  const dir = await open(dirname(path), 'r');
+  const dir = await open(path, 'r');
   try {
     await dir.sync();
   } finally {

@@ -35,33 +35,65 @@ export function marksAnything(marking: Marking): boolean {
   return marking.header !== undefined || marking.subjectTags.length > 0 || marking.headers.length > 0;
 }
 
+type Allocate = (length: number) => Buffer;
+
 /**
  * Produces the bytes to deliver for a disposition that changes the content (not plain delivery). The
  * result has the original's exact size: a client may have learned it (RFC822.SIZE, POP3 LIST) before the
  * body and read only that many bytes. Decoration yields first, in steps: the short notice, then no subject
  * tag, then no rule headers, then no X-InboxGuard header; only then the notice shrinks to a minimal and
  * finally a bare part (an empty header and what fits of one line, or padding alone), which fits any part.
+ *
+ * `allocate`: where the delivered bytes are written (a scan worker gives shared memory). A whole message is
+ * rendered once, behind room for its marking, and the marked header block is then written in front of it.
  */
-export function applyDecision(original: Buffer, shape: BodyShape, decision: Exclude<Disposition, { action: 'deliver' }>, marking: Marking, quarantineId: string | undefined, detections: string[]): Rewritten {
-  let render: (reserveBytes: number) => RewriteResult;
+export function applyDecision(
+  original: Buffer,
+  shape: BodyShape,
+  decision: Exclude<Disposition, { action: 'deliver' }>,
+  marking: Marking,
+  quarantineId: string | undefined,
+  detections: string[],
+  allocate: Allocate = Buffer.allocUnsafe,
+): Rewritten {
+  let render: (reserveBytes: number, into: Allocate) => RewriteResult;
   if (decision.action === 'strip') {
     const removals = decision.parts.map((part) => removal(part.path, partNotices(part, quarantineId)));
-    render = (reserveBytes) => shape.strip(removals, reserveBytes);
+    render = (reserveBytes, into) => shape.strip(removals, reserveBytes, into);
   } else {
     const notices = messageNotices(decision.reason, detections, quarantineId);
-    render = shape.kind === 'message' ? (reserveBytes) => replaceMessageKeepingSize(original, notices, reserveBytes) : () => shape.strip(shape.walk.parts.map((part) => removal(part.path, notices)), 0);
+    render =
+      shape.kind === 'message'
+        ? (reserveBytes, into) => replaceMessageKeepingSize(original, notices, reserveBytes, into)
+        : (_reserveBytes, into) => shape.strip(shape.walk.parts.map((part) => removal(part.path, notices)), 0, into);
   }
-  if (!shape.canMark) return withDrops(render(0), [], original.length);
+  if (!shape.canMark) return withDrops(render(0, allocate), [], original.length);
   const steps = decorationSteps(marking);
   for (const [index, step] of steps.entries()) {
     // Marking only touches the header block, so marking that block alone measures the growth.
-    const rendered = render(markingGrowth(original, step.marking));
+    const growth = markingGrowth(original, step.marking);
+    let whole: Buffer | undefined;
+    const rendered = render(growth, (length) => (whole = allocate(growth + length)).subarray(growth));
     const last = index === steps.length - 1;
     if (!last && !(rendered.sizePreserved && (rendered.noticeForms ?? []).every(isNamed))) continue;
-    const marked = markMessage(rendered.bytes, step.marking);
+    const marked = markedInFront(rendered.bytes, step.marking, whole, growth) ?? markMessage(rendered.bytes, step.marking, allocate);
     return withDrops({ ...rendered, bytes: marked, sizePreserved: marked.length === original.length }, step.dropped, original.length);
   }
   throw new Error('unreachable: the last step always returns');
+}
+
+/**
+ * The marked message when `rendered` was written `growth` bytes into `whole` and its marked header block
+ * is exactly that much longer: then only the header block is written, over the room left in front.
+ * Undefined when the rendering did not land there (nothing was removed) or the growth differs.
+ */
+function markedInFront(rendered: Buffer, marking: Marking, whole: Buffer | undefined, growth: number): Buffer | undefined {
+  if (whole === undefined || rendered.buffer !== whole.buffer || rendered.byteOffset !== whole.byteOffset + growth || whole.length !== growth + rendered.length) return undefined;
+  const { bodyStart } = readTopHeader(rendered);
+  const header = markHeader(rendered.subarray(0, bodyStart), marking);
+  if (header.length !== bodyStart + growth) return undefined;
+  header.copy(whole, 0);
+  return whole;
 }
 
 function removal(partPath: string, notices: NoticeLadder) {
@@ -98,7 +130,7 @@ export function decorationsOf(marking: Marking): string[] {
 function markingGrowth(original: Buffer, marking: Marking): number {
   if (!marksAnything(marking)) return 0;
   const header = original.subarray(0, readTopHeader(original).bodyStart);
-  return markMessage(header, marking).length - header.length;
+  return markHeader(header, marking).length - header.length;
 }
 
 function withDrops(result: RewriteResult, dropped: string[], originalSize: number): Rewritten {
@@ -117,9 +149,23 @@ function smallestForm(forms: readonly NoticeForm[]): NoticeForm {
   return forms.reduce<NoticeForm>((smallest, form) => (FORM_ORDER.indexOf(form) > FORM_ORDER.indexOf(smallest) ? form : smallest), 'full');
 }
 
-/** Adds the subject tags, the rules' header fields and the X-InboxGuard header to a whole message. */
-export function markMessage(message: Buffer, marking: Marking): Buffer {
-  let marked = message;
+/**
+ * Adds the subject tags, the rules' header fields and the X-InboxGuard header to a whole message. Each
+ * touches only the header block, so they are applied to that block, and the message is copied once,
+ * into `allocate`d bytes (shared memory in a scan worker).
+ */
+export function markMessage(message: Buffer, marking: Marking, allocate: Allocate = Buffer.allocUnsafe): Buffer {
+  if (!marksAnything(marking)) return message;
+  const { bodyStart } = readTopHeader(message);
+  const header = markHeader(message.subarray(0, bodyStart), marking);
+  const marked = allocate(header.length + message.length - bodyStart);
+  header.copy(marked, 0);
+  message.copy(marked, header.length, bodyStart);
+  return marked;
+}
+
+function markHeader(header: Buffer, marking: Marking): Buffer {
+  let marked = header;
   for (const tag of marking.subjectTags) if (tag) marked = tagSubject(marked, tag);
   for (const { name, value } of marking.headers) marked = addHeader(marked, name, value);
   return marking.header === undefined ? marked : addHeader(marked, 'X-InboxGuard', marking.header);

@@ -16,7 +16,8 @@ export interface BodyShape {
   kind: 'message' | 'text' | 'part';
   walk: WalkResult;
   canMark: boolean;
-  strip(removals: readonly PartRemoval[], reserveBytes: number): RewriteResult;
+  /** `allocate`: where a whole message or a body is written (a single part's rewrite ignores it). */
+  strip(removals: readonly PartRemoval[], reserveBytes: number, allocate?: (length: number) => Buffer): RewriteResult;
 }
 
 /** A whole message (BODY[], RFC822, RETR, TOP), the shape walked from a source without holding it whole. */
@@ -34,7 +35,7 @@ export function shapeOf(input: EvaluationInput, context: BodyContext): BodyShape
     kind: 'message',
     walk: Buffer.isBuffer(input) ? walkMessage(input) : walkMessageSource(input),
     canMark: true,
-    strip: (removals, reserveBytes) => stripParts(wholeOf(input), removals, {}, { reserveBytes }),
+    strip: (removals, reserveBytes, allocate) => stripParts(wholeOf(input), removals, {}, { reserveBytes, allocate }),
   };
 }
 
@@ -50,8 +51,8 @@ function textShape(bytes: Buffer, messageHeader: Buffer | undefined): BodyShape 
     kind: 'text',
     walk: walkMessage(asMessage),
     canMark: false,
-    strip: (removals) => {
-      const result = stripParts(asMessage, removals);
+    strip: (removals, _reserveBytes, allocate) => {
+      const result = stripParts(asMessage, removals, {}, { allocate });
       return { ...result, bytes: result.bytes.subarray(header.length) };
     },
   };

@@ -88,8 +88,11 @@ export type Evaluator = (bytes: Buffer, context: BodyContext, options?: Evaluate
 /** An Evaluator that also takes a whole message as a source (a spilled body in a scan worker), read in slices. */
 export type SourceEvaluator = (input: EvaluationInput, context: BodyContext, options?: EvaluateOptions) => Promise<Evaluation>;
 
-/** Runs the three rule levels and the engines, decides and renders, in this thread. The proxy runs it in worker threads. */
-export function createEvaluator(inspector: FileInspector, policy: PolicySettings, verdicts?: KnownVerdicts): SourceEvaluator {
+/**
+ * Runs the three rule levels and the engines, decides and renders, in this thread. The proxy runs it in
+ * worker threads. `allocate`: where a rewritten whole message is written (a worker's shared memory).
+ */
+export function createEvaluator(inspector: FileInspector, policy: PolicySettings, verdicts?: KnownVerdicts, allocate?: (length: number) => Buffer): SourceEvaluator {
   const engineNames = inspector.engines.map((engine) => engine.name);
   return async (input, context, options = {}) => {
     // Only a whole message is evaluated from a source; any other shape is read whole first.
@@ -124,7 +127,7 @@ export function createEvaluator(inspector: FileInspector, policy: PolicySettings
       return { ...base, ...kept, decorationDropped: { dropped: decorationsOf(marking), reason: MARK_ONLY_REASON } };
     }
     const detections = inspection.findings.map((finding) => finding.name);
-    const rewritten = applyDecision(wholeOf(body), shape, decision, marking, kept.quarantineId, detections);
+    const rewritten = applyDecision(wholeOf(body), shape, decision, marking, kept.quarantineId, detections, allocate);
     return { ...base, ...kept, rewritten, decorationDropped: rewritten.decorationDropped };
   };
 }

@@ -10,7 +10,7 @@ import { ScanTimeoutError, withDeadline } from './deadline.js';
 import { renderBlocked, type EvaluateOptions, type Evaluation, type Evaluator, type Headline, type Submission, type RuleApplication, type RuleTrace } from './evaluate.js';
 import type { MessageInspection } from './message-inspection.js';
 import { actionNames, type Decision, type PolicySettings } from './policy.js';
-import { originalIsWhole, originalMessage } from './section-context.js';
+import { originalIsAsFetched, originalIsWhole, originalMessage } from './section-context.js';
 import { Semaphore } from './semaphore.js';
 import { watchSession, type SessionWatch } from './watch-session.js';
 import type { EngineName, Verdict } from '../types/verdict.js';
@@ -239,12 +239,17 @@ export class ScanPipeline implements BodyScanner {
     if (!act) return outcome;
     if (!known) this.countHits(evaluation);
     if (!evaluation.quarantineId) return outcome;
-    const bytes = Buffer.isBuffer(input) ? input : await input.read();
+    // A spilled original is copied from its spool file by the kernel, not read into this thread.
+    const spilled = Buffer.isBuffer(input) || !originalIsAsFetched(context) ? undefined : input;
+    const read = Buffer.isBuffer(input) ? input : spilled ? undefined : await input.read();
     try {
-      const { record, durable } = this.options.quarantine.begin(originalMessage(bytes, context), origin(context, evaluation), new Date(), evaluation.sha256);
+      const { record, durable } = read
+        ? this.options.quarantine.begin(originalMessage(read, context), origin(context, evaluation), new Date(), evaluation.sha256)
+        : this.options.quarantine.beginFromFile(spilled!.file, origin(context, evaluation), new Date(), evaluation.sha256);
       await durable;
       return { ...outcome, quarantined: record };
     } catch (error) {
+      const bytes = read ?? (await spilled!.read());
       const note = `quarantine write failed (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
       // Delivered as it is anyway: only the copy a quarantine rule asked for is missing.
       if (decision.action === 'deliver') return { ...outcome, note };

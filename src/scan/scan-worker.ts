@@ -4,7 +4,7 @@
 import type { BodyContext } from '../types/body-context.js';
 import { createInspector, policyFrom, type ScanWorkerData } from './create-inspector.js';
 import { createEvaluator, type Evaluation, type SourceEvaluator } from './evaluate.js';
-import { receivedShared, toSharedBuffer } from './shared-buffer.js';
+import { receivedShared, sharedBuffer, toSharedBuffer } from './shared-buffer.js';
 import type { VerdictRecord } from '../store/verdicts.js';
 import { analysisConfigured } from './analysis/hold-deadline.js';
 import { knownVerdicts, type KnownPart, type VerdictLookup } from './analysis/known-parts.js';
@@ -41,7 +41,7 @@ interface Built {
 async function build(data: ScanWorkerData, lookup: VerdictLookup): Promise<Built> {
   const { inspector, close } = await createInspector(data.config, data.dataDir, data.engineNames);
   const verdicts = data.verdicts ? knownVerdicts(data.config.analysis, lookup, analysisConfigured(data.config)) : undefined;
-  return { evaluate: createEvaluator(inspector, policyFrom(data.config), verdicts), close, running: new Set() };
+  return { evaluate: createEvaluator(inspector, policyFrom(data.config), verdicts, sharedBuffer), close, running: new Set() };
 }
 
 /** Answers the pool's scan requests on `port`, following the configurations it sends. */

@@ -42,6 +42,14 @@ function isText(context: BodyContext): boolean {
   return /TEXT\]?$/.test(context.section);
 }
 
+/** True when originalMessage() is the bytes as fetched, nothing put in front of them. */
+export function originalIsAsFetched(context: BodyContext): boolean {
+  const messageHeader = headerBytes(context.messageHeader);
+  const partHeader = headerBytes(context.partHeader);
+  if (isText(context)) return !partHeader && !messageHeader;
+  return !messageHeader || !context.isPart || !partHeader;
+}
+
 /**
  * The message a section belongs to, as far as the context holds it — what the quarantine keeps and
  * what identifies the message:
@@ -52,6 +60,7 @@ function isText(context: BodyContext): boolean {
  * - anything else: the bytes as fetched.
  */
 export function originalMessage(bytes: Buffer, context: BodyContext): Buffer {
+  if (originalIsAsFetched(context)) return bytes;
   const messageHeader = headerBytes(context.messageHeader);
   const partHeader = headerBytes(context.partHeader);
   // BODY[2.TEXT] follows the header of the embedded message: together they are that message.

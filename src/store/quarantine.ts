@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Finding } from '../types/verdict.js';
 import type { MessageOrigin } from '../types/message-origin.js';
 import { QUARANTINE_ID_PATTERN, quarantineIdFor } from './quarantine-id.js';
-import { ensurePrivateDir, writePrivateFileAsync } from '../private-files.js';
+import { copyPrivateFileAsync, ensurePrivateDir, writePrivateFileAsync } from '../private-files.js';
 
 /** What is kept next to each quarantined original. */
 export interface QuarantineRecord extends MessageOrigin {
@@ -25,6 +25,13 @@ export interface QuarantineRecord extends MessageOrigin {
 
 export type QuarantineInput = Omit<QuarantineRecord, 'id' | 'time' | 'sha256' | 'size' | 'wholeSha256'>;
 
+/** An original that is not in memory: the first `fileBytes` bytes of the file at `path`, then `tail`. */
+export interface OriginalFile {
+  path: string;
+  fileBytes: number;
+  tail: Uint8Array;
+}
+
 
 /**
  * Originals of rewritten or blocked messages: <dir>/<id>.eml with <id>.json, both 0600 and fsynced.
@@ -41,14 +48,23 @@ export class Quarantine {
    * fsynced — await it before relaying anything rewritten.
    */
   begin(original: Buffer, input: QuarantineInput, now = new Date(), sha256 = createHash('sha256').update(original).digest('hex')): { record: QuarantineRecord; durable: Promise<void> } {
+    return this.keep(sha256, original.length, input, now, (path) => writePrivateFileAsync(path, original));
+  }
+
+  /** begin() for an original that lies in a file (a spilled body): copied by the kernel, never read here. */
+  beginFromFile(original: OriginalFile, input: QuarantineInput, now: Date, sha256: string): { record: QuarantineRecord; durable: Promise<void> } {
+    return this.keep(sha256, original.fileBytes + original.tail.length, input, now, (path) => copyPrivateFileAsync(path, original.path, original.fileBytes, original.tail));
+  }
+
+  private keep(sha256: string, size: number, input: QuarantineInput, now: Date, writeOriginal: (path: string) => Promise<void>): { record: QuarantineRecord; durable: Promise<void> } {
     const id = quarantineIdFor(sha256);
     const inFlight = this.pending.get(id);
     if (inFlight) return inFlight;
     if (existsSync(this.jsonPath(id)) && existsSync(this.emlPath(id))) return { record: this.get(id), durable: Promise.resolve() };
     ensurePrivateDir(this.dir);
-    const record: QuarantineRecord = { id, time: now.toISOString(), ...input, sha256, size: original.length };
+    const record: QuarantineRecord = { id, time: now.toISOString(), ...input, sha256, size };
     const durable = (async () => {
-      await writePrivateFileAsync(this.emlPath(id), original);
+      await writeOriginal(this.emlPath(id));
       await writePrivateFileAsync(this.jsonPath(id), `${JSON.stringify(record, null, 2)}\n`);
     })();
     const entry = { record, durable };

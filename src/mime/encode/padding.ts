@@ -4,25 +4,42 @@ import type { LineEnding } from '../bytes.js';
 
 const WIDTH = 76;
 const SPACE = 0x20;
+const LINES = { '\r\n': Buffer.from(`\r\n${' '.repeat(WIDTH)}`, 'latin1'), '\n': Buffer.from(`\n${' '.repeat(WIDTH)}`, 'latin1') };
 
 /**
  * Exactly `length` bytes: a line break, then lines of at most 76 spaces; fewer bytes than that are plain
- * spaces. Written into one pre-filled buffer, because it can be as large as the attachment it replaces.
+ * spaces. It can be as large as the attachment it replaces, so writePadding fills it in place.
  */
 export function padding(length: number, eol: LineEnding): Buffer {
   if (length <= 0) return Buffer.alloc(0);
-  const filler = Buffer.alloc(length, SPACE);
-  if (length <= eol.length) return filler;
-  const lineBreak = Buffer.from(eol, 'latin1');
-  lineBreak.copy(filler, 0);
-  let position = eol.length;
-  let remaining = length - eol.length;
-  while (remaining > WIDTH) {
-    const width = Math.min(WIDTH, remaining - eol.length);
-    position += width;
-    lineBreak.copy(filler, position);
-    position += eol.length;
-    remaining -= width + eol.length;
-  }
+  const filler = Buffer.allocUnsafe(length);
+  writePadding(filler, 0, length, eol);
   return filler;
+}
+
+/**
+ * Writes padding(length, eol) into `into` at `start`. The full lines repeat one pattern (line break, 76
+ * spaces), written by one native fill; only the last, shorter line is written on its own.
+ */
+export function writePadding(into: Buffer, start: number, length: number, eol: LineEnding): void {
+  if (length <= 0) return;
+  if (length <= eol.length) {
+    into.fill(SPACE, start, start + length);
+    return;
+  }
+  const period = WIDTH + eol.length;
+  const afterFirstBreak = length - eol.length;
+  const fullLines = Math.floor(afterFirstBreak / period);
+  // The pattern from `start`: a break every `period` bytes, the last one closing the last full line.
+  const patterned = fullLines * period + eol.length;
+  into.fill(LINES[eol], start, start + patterned);
+  const rest = afterFirstBreak - fullLines * period;
+  const end = start + length;
+  if (rest <= WIDTH) {
+    into.fill(SPACE, start + patterned, end);
+    return;
+  }
+  // Too long for spaces alone and too short for a full line: a shorter line, then its break, ends the filler.
+  into.fill(SPACE, start + patterned, end - eol.length);
+  into.write(eol, end - eol.length, 'latin1');
 }

@@ -1,7 +1,7 @@
 // Replaces a whole message by a text/plain notice that keeps the fields a client needs to file and
 // thread it. Raw field bytes are copied, folding included.
 import { encodeNotice } from '../encode/notice.js';
-import { fallbackTexts, firstFitting, type NoticeForm, type NoticeLadder } from './replacement-entity.js';
+import { fallbackTexts, firstFitting, fittedBytes, type NoticeForm, type NoticeLadder } from './replacement-entity.js';
 import type { RewriteResult } from './strip-parts.js';
 import { fieldBytes, readTopHeader } from './top-header.js';
 
@@ -19,11 +19,12 @@ export function replaceMessage(message: Buffer, notice: string, options: Replace
 
 /**
  * The replacement in the richest form (full, short, minimal notice, then a bare body under the kept
- * fields) that has the original's length less `reserveBytes`, padded to exactly that length.
+ * fields) that has the original's length less `reserveBytes`, padded to exactly that length, written
+ * where `allocate` says.
  */
-export function replaceMessageKeepingSize(message: Buffer, notices: NoticeLadder, reserveBytes = 0): RewriteResult {
+export function replaceMessageKeepingSize(message: Buffer, notices: NoticeLadder, reserveBytes = 0, allocate?: (length: number) => Buffer): RewriteResult {
   const fitted = firstFitting(candidatesFor(message, notices), message.length - reserveBytes, readTopHeader(message).eol);
-  return { bytes: fitted.bytes, sizePreserved: fitted.fits, noticeForms: [fitted.form] };
+  return { bytes: fittedBytes(fitted, allocate), sizePreserved: fitted.fits, noticeForms: [fitted.form] };
 }
 
 function candidatesFor(message: Buffer, notices: NoticeLadder): { form: NoticeForm; content: Buffer }[] {

@@ -3,14 +3,8 @@
 // (see NoticeForm) down to a part with an empty header, and below two bytes to padding alone.
 import type { LineEnding } from '../bytes.js';
 import { asciiNotice, encodeNotice } from '../encode/notice.js';
-import { padding } from '../encode/padding.js';
+import { writePadding } from '../encode/padding.js';
 import { compactReplacementHeaderLines, replacementHeaderLines } from './replacement-headers.js';
-
-export interface FittedBytes {
-  bytes: Buffer;
-  /** False when even the unpadded replacement is longer than `targetLength`. */
-  fits: boolean;
-}
 
 /**
  * The steps a replacement goes through, richest first:
@@ -33,6 +27,18 @@ export type FittedReplacement = FittedBytes & { form: NoticeForm };
 /** One-line texts for a bare replacement after the minimal notice, longest first; "" leaves padding only. */
 const BARE_TEXTS = ['Removed by inboxguard.', 'Removed.', ''];
 
+/** Content padded to a length, not yet written: the padding can be as large as the part it replaces. */
+export interface FittedBytes {
+  /** content, `paddingLength` bytes of padding(), ending. */
+  content: Buffer;
+  paddingLength: number;
+  ending: Buffer;
+  eol: LineEnding;
+  length: number;
+  /** False when even the unpadded replacement is longer than `targetLength`. */
+  fits: boolean;
+}
+
 /**
  * Pads `content` to `targetLength`. With `endWithLineBreak` the result ends in a line break, for bytes that
  * must keep the line after them a line of its own (a delimiter that follows).
@@ -42,9 +48,24 @@ export function fitToLength(content: Buffer, targetLength: number, eol: LineEndi
   // Content that already ends with the line break keeps it last, and the padding goes before it.
   const body = endWithLineBreak && content.subarray(-ending.length).equals(ending) ? content.subarray(0, content.length - ending.length) : content;
   const minimalLength = body.length + ending.length;
-  if (minimalLength > targetLength) return { bytes: Buffer.concat([body, ending]), fits: false };
-  const filler = padding(targetLength - minimalLength, eol);
-  return { bytes: Buffer.concat([body, filler, ending]), fits: true };
+  const fits = minimalLength <= targetLength;
+  const paddingLength = fits ? targetLength - minimalLength : 0;
+  return { content: body, paddingLength, ending, eol, length: minimalLength + paddingLength, fits };
+}
+
+/** Writes the fitted bytes into `into` at `at`; returns where they end. */
+export function writeFitted(fitted: FittedBytes, into: Buffer, at: number): number {
+  fitted.content.copy(into, at);
+  writePadding(into, at + fitted.content.length, fitted.paddingLength, fitted.eol);
+  fitted.ending.copy(into, at + fitted.content.length + fitted.paddingLength);
+  return at + fitted.length;
+}
+
+/** The fitted bytes in one buffer of their length, from `allocate`. */
+export function fittedBytes(fitted: FittedBytes, allocate: (length: number) => Buffer = Buffer.allocUnsafe): Buffer {
+  const bytes = allocate(fitted.length);
+  writeFitted(fitted, bytes, 0);
+  return bytes;
 }
 
 /** The one-line texts a replacement may fall back to, longest first, ending with "". */

@@ -9,7 +9,7 @@ import { NO_HEADER_LIMITS, splitHeaderFields } from '../header-fields.js';
 import { leafPart, uuencodedParts } from '../part-view.js';
 import { buildTree, type MimeNode } from '../tree.js';
 import { resolveWalkLimits, type MimePart, type WalkLimits } from '../types.js';
-import { fallbackTexts, firstFitting, replacementEntity, type FittedReplacement, type NoticeForm } from './replacement-entity.js';
+import { fallbackTexts, firstFitting, replacementEntity, writeFitted, type FittedReplacement, type NoticeForm } from './replacement-entity.js';
 
 export interface PartRemoval {
   /** A path from walkMessage: a leaf, a uuencoded block ("1#uu1"), or a container such as message/rfc822. */
@@ -27,6 +27,8 @@ export interface StripOptions {
    * made that much shorter, so that the final message can still keep the original size.
    */
   reserveBytes?: number;
+  /** Where the result is written (its exact length is asked for); a new Buffer by default. */
+  allocate?: (length: number) => Buffer;
 }
 
 export interface RewriteResult {
@@ -54,7 +56,7 @@ export function stripParts(message: Buffer, removals: readonly PartRemoval[], li
   const tree = buildTree(message, resolveWalkLimits(limits));
   const nodesByPath = new Map(tree.nodes.map((node) => [node.path, node]));
   const splices = removals.map((removal) => spliceFor(message, nodesByPath, removal));
-  return applySplices(message, outermost(splices), options.reserveBytes ?? 0);
+  return applySplices(message, outermost(splices), options.reserveBytes ?? 0, options.allocate ?? Buffer.allocUnsafe);
 }
 
 function spliceFor(message: Buffer, nodesByPath: Map<string, MimeNode>, removal: PartRemoval): Splice {
@@ -143,20 +145,26 @@ function outermost(splices: Splice[]): Splice[] {
   return kept;
 }
 
-function applySplices(message: Buffer, splices: readonly Splice[], reserveBytes: number): RewriteResult {
-  const chunks: Buffer[] = [];
+/** The kept bytes and the replacements, written once into a buffer of the result's length. */
+function applySplices(message: Buffer, splices: readonly Splice[], reserveBytes: number, allocate: (length: number) => Buffer): RewriteResult {
+  const pieces: (Buffer | FittedReplacement)[] = [];
   const noticeForms: NoticeForm[] = [];
   let sizePreserved = true;
   let position = 0;
+  let length = 0;
   const largest = splices.reduce<Splice | undefined>((best, splice) => (!best || splice.end - splice.start > best.end - best.start ? splice : best), undefined);
   for (const splice of splices) {
-    chunks.push(message.subarray(position, splice.start));
     const replacement = splice.build(splice.end - splice.start - (splice === largest ? reserveBytes : 0));
     if (!replacement.fits) sizePreserved = false;
     noticeForms.push(replacement.form);
-    chunks.push(replacement.bytes);
+    pieces.push(message.subarray(position, splice.start), replacement);
+    length += splice.start - position + replacement.length;
     position = splice.end;
   }
-  chunks.push(message.subarray(position));
-  return { bytes: Buffer.concat(chunks), sizePreserved, noticeForms };
+  pieces.push(message.subarray(position));
+  length += message.length - position;
+  const bytes = allocate(length);
+  let at = 0;
+  for (const piece of pieces) at = Buffer.isBuffer(piece) ? at + piece.copy(bytes, at) : writeFitted(piece, bytes, at);
+  return { bytes, sizePreserved, noticeForms };
 }

@@ -5,7 +5,7 @@
 import { lineEndingOf, type LineEnding } from '../bytes.js';
 import { asciiNotice } from '../encode/notice.js';
 import { encodeQuotedPrintable } from '../encode/quoted-printable.js';
-import { fallbackTexts, firstFitting, type NoticeForm } from './replacement-entity.js';
+import { fallbackTexts, firstFitting, fittedBytes, type NoticeForm } from './replacement-entity.js';
 import type { RewriteResult } from './strip-parts.js';
 
 /** `shorter` notices are tried in order when `notice` does not fit, then ever shorter fixed lines, then padding alone. */
@@ -20,7 +20,7 @@ export function stripSinglePart(partBody: Buffer, transferEncoding: string, noti
     return encoding === 'quoted-printable' ? encodeQuotedPrintable(lines, eol) : encoding === '7bit' ? asciiNotice(text, eol) : lines;
   };
   const fitted = firstFitting(notices.map((text, index) => ({ form: formOf(index), content: Buffer.from(encode(text), 'utf8') })), partBody.length, eol);
-  return { bytes: fitted.bytes, sizePreserved: fitted.fits, noticeForms: [fitted.form] };
+  return { bytes: fittedBytes(fitted), sizePreserved: fitted.fits, noticeForms: [fitted.form] };
 }
 
 function noticeText(notice: string, eol: LineEnding): string {
@@ -42,7 +42,7 @@ function stripBase64(partBody: Buffer, notices: readonly string[], formOf: (inde
   const index = notices.findIndex((notice) => Buffer.byteLength(noticeText(notice, eol), 'utf8') <= decodedLength);
   const fitted = firstFitting([{ form: formOf(index), content: Buffer.from(noticeText(notices[index], eol), 'utf8') }], decodedLength, eol);
   // A trailing lone character (characters % 4 === 1) carries no bits: it becomes "=".
-  const encoded = fitted.bytes.toString('base64').replace(/=+$/, '').padEnd(characters, '=');
+  const encoded = fittedBytes(fitted).toString('base64').replace(/=+$/, '').padEnd(characters, '=');
   const output = Buffer.from(partBody);
   for (let position = 0, slot = 0; position < output.length; position++) {
     if (!WHITESPACE.has(output[position])) output[position] = encoded.charCodeAt(slot++);

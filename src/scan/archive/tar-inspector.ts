@@ -44,11 +44,12 @@ export async function inspectTar(content: Buffer, archive: ArchivePlace, walk: A
   }
 }
 
+/** An entry read from an archive in memory arrives as one view of it, which is handed on without a copy. */
 async function readAll(entry: AsyncIterable<unknown>): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of entry) {
     if (!Buffer.isBuffer(chunk)) throw new TypeError('tar entry produced a non-Buffer chunk');
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks);
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
 }

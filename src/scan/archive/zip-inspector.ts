@@ -5,18 +5,21 @@ import { admitEntry } from './unpack-entry.js';
 import { unpackZipEntry } from './zip-entry.js';
 import { entryName, isDirectoryEntry, isStrongEncryptionError, openZip } from './zip-file.js';
 import { locateEntry, spansOverlap, type EntrySpan } from './zip-layout.js';
+import type { Entry } from 'yauzl';
 
 /**
- * Two passes over the central directory: the first checks the layout of every entry (and refuses
- * overlapping ones) before anything is inflated, the second unpacks entry by entry.
+ * Reads the central directory once; checks the layout of every entry (and refuses overlapping ones)
+ * before anything is inflated, then unpacks entry by entry. A stored entry reaches the engines as a
+ * view of the archive's bytes, not a copy.
  */
 export async function inspectZip(content: Buffer, archive: ArchivePlace, walk: ArchiveWalk): Promise<void> {
   try {
-    if (spansOverlap(await readEntrySpans(content))) {
+    const { entries, spans } = await readEntries(content);
+    if (spansOverlap(spans)) {
       walk.findings.limit(ArchiveFindingName.OverlappingEntries, archive.path);
       return;
     }
-    await unpackEntries(content, archive, walk);
+    await unpackEntries(content, entries, archive, walk);
   } catch (error) {
     rethrowCallbackFailure(error);
     if (isStrongEncryptionError(error)) walk.findings.encrypted(archive.path);
@@ -24,16 +27,20 @@ export async function inspectZip(content: Buffer, archive: ArchivePlace, walk: A
   }
 }
 
-async function readEntrySpans(content: Buffer): Promise<EntrySpan[]> {
+/** Each entry's layout is checked as it is read: a bad local header stops the reading there. */
+async function readEntries(content: Buffer): Promise<{ entries: Entry[]; spans: EntrySpan[] }> {
   const zip = await openZip(content);
+  const entries: Entry[] = [];
   const spans: EntrySpan[] = [];
-  for await (const entry of zip.eachEntry()) spans.push(locateEntry(content, entry));
-  return spans;
+  for await (const entry of zip.eachEntry()) {
+    spans.push(locateEntry(content, entry));
+    entries.push(entry);
+  }
+  return { entries, spans };
 }
 
-async function unpackEntries(content: Buffer, archive: ArchivePlace, walk: ArchiveWalk): Promise<void> {
-  const zip = await openZip(content);
-  for await (const entry of zip.eachEntry()) {
+async function unpackEntries(content: Buffer, entries: readonly Entry[], archive: ArchivePlace, walk: ArchiveWalk): Promise<void> {
+  for (const entry of entries) {
     if (walk.budget.stopped) break;
     const name = entryName(entry);
     if (isDirectoryEntry(entry, name)) continue;

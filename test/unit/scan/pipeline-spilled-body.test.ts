@@ -1,8 +1,9 @@
 // A body spilled to disk is scanned by a worker that reads the spool file itself: this thread never
-// assembles it (counted by the spool and the pool), unless it needs the bytes (the quarantine's copy).
+// assembles it (counted by the spool and the pool), not even for the quarantine, which copies the spool
+// file (in the kernel) before the stripped message is delivered.
 // Real scan workers, the builtin engine, a real spool file.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,6 +11,8 @@ import { configSchema } from '../../../src/config/schema.js';
 import { BodySpool, spoolCounters } from '../../../src/proxy/body-spool.js';
 import { createScanSetup, type ScanSetup } from '../../../src/scan/create-pipeline.js';
 import { scanPayloads } from '../../../src/scan/worker-pool.js';
+import { Quarantine, quarantineDir } from '../../../src/store/quarantine.js';
+import { posixModes } from '../../../src/private-files.js';
 import { bigMessage, withAttachments } from '../../helpers/messages.js';
 import { EICAR } from './archive/archive-builders.js';
 
@@ -51,8 +54,14 @@ describe('a spilled body and the scan workers', () => {
     spool.dispose();
   });
 
-  it('an infected one is found by the worker from the file; only the quarantine’s copy is read here', async () => {
+  it('an infected one is found by the worker from the file and quarantined from the file; this thread never reads it', async () => {
     const spool = await spilled(infected);
+    let reads = 0;
+    const readAll = spool.readAll.bind(spool);
+    spool.readAll = () => {
+      reads++;
+      return readAll();
+    };
     const before = counted();
     const result = await setup.pipeline.scan(spool, { ...CONTEXT });
     assert.equal(result.changed, true);
@@ -60,7 +69,28 @@ describe('a spilled body and the scan workers', () => {
     const after = counted();
     assert.equal(after.spilledFile, before.spilledFile + 1);
     assert.equal(after.cloned, before.cloned);
-    assert.equal(after.assembled, before.assembled, 'no chunk was assembled here (the quarantine copy is read from the file by the thread pool)');
+    assert.equal(after.assembled, before.assembled, 'no chunk was assembled here');
+    assert.equal(reads, 0, 'the body was not read into this thread');
     spool.dispose();
+    const quarantine = new Quarantine(quarantineDir(dataDir));
+    const [entry] = quarantine.list();
+    assert.equal(entry.size, infected.length);
+    assert.deepEqual(quarantine.original(entry.id), infected, 'the quarantined original is the message byte for byte');
+    if (posixModes) assert.equal(statSync(join(quarantineDir(dataDir), `${entry.id}.eml`)).mode & 0o777, 0o600);
+  });
+
+  it('an infected one whose spool keeps a tail in memory (the disk refused the rest) is quarantined as file + tail', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'inboxguard-tail-'));
+    try {
+      const source = join(dir, 'spool');
+      writeFileSync(source, Buffer.concat([infected.subarray(0, 100_000), Buffer.from('bytes past what the spool counts')]), { mode: 0o600 });
+      const quarantine = new Quarantine(join(dir, 'quarantine'));
+      const { record, durable } = quarantine.beginFromFile({ path: source, fileBytes: 100_000, tail: infected.subarray(100_000) }, { verdict: 'infected', detections: [], action: 'strip' }, new Date(), 'a'.repeat(64));
+      await durable;
+      assert.equal(record.size, infected.length);
+      assert.deepEqual(quarantine.original(record.id), infected);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
