@@ -24,26 +24,52 @@ export interface MessageEnvelope {
 let mailparser: Promise<typeof import('mailparser')> | undefined;
 
 export async function readEnvelope(message: Buffer): Promise<MessageEnvelope> {
-  const { simpleParser } = await (mailparser ??= import('mailparser'));
+  const { MailParser } = await (mailparser ??= import('mailparser'));
   const header = readTopHeader(message);
   const headerBlock = message.subarray(0, Math.min(header.fieldsEnd, headerByteCap(message)));
-  const parsed = await simpleParser(Buffer.concat([headerBlock, Buffer.from(`${header.eol}${header.eol}`, 'latin1')]), {
-    skipHtmlToText: true,
-    skipTextToHtml: true,
-    skipImageLinks: true,
-    skipTextLinks: true,
-  });
+  const parsed = await topHeaderOf(new MailParser(PARSER_OPTIONS), Buffer.concat([headerBlock, Buffer.from(`${header.eol}${header.eol}`, 'latin1')]));
   const envelope: MessageEnvelope = {
     from: addresses(parsed.from),
     to: addresses(parsed.to),
     cc: addresses(parsed.cc),
     replyTo: addresses(parsed.replyTo),
-    headers: parsed.headerLines.map(({ key, line }) => ({ name: key, value: unfoldedValue(line) })),
+    headers: (parsed.headerLines || []).map(({ key, line }) => ({ name: key, value: unfoldedValue(line) })),
   };
   if (parsed.subject !== undefined) envelope.subject = parsed.subject;
   if (parsed.date !== undefined && !Number.isNaN(parsed.date.getTime())) envelope.date = parsed.date;
   if (parsed.messageId !== undefined) envelope.messageId = parsed.messageId;
   return envelope;
+}
+
+const PARSER_OPTIONS = { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true, checksumAlgo: false } as const;
+
+type Parser = InstanceType<typeof import('mailparser').MailParser>;
+
+/**
+ * The parser with its top-level header read (its documented `headers` event: `subject`, `from`, …,
+ * `headerLines` are set by then, as simpleParser reports them): what follows the header (text nodes,
+ * the end of the stream, image links) is of no use here and is not waited for.
+ */
+function topHeaderOf(parser: Parser, headerBlock: Buffer): Promise<Parser> {
+  return new Promise((resolve, reject) => {
+    const settle = (error?: Error): void => {
+      parser.removeListener('headers', onHeaders);
+      parser.removeListener('end', onEnd);
+      // Whatever the parser still says after this is not listened to (a destroyed stream may still report).
+      parser.on('error', () => undefined);
+      parser.destroy();
+      if (error) reject(error);
+      else resolve(parser);
+    };
+    const onHeaders = (): void => settle();
+    const onEnd = (): void => settle();
+    parser.once('headers', onHeaders);
+    parser.once('error', settle);
+    // A parser that never reports a header (it always does for a header block) still settles at its end.
+    parser.once('end', onEnd);
+    parser.resume();
+    parser.end(headerBlock);
+  });
 }
 
 /** Stops at a line break within the walker's header byte limit, so a hostile header costs bounded work. */
