@@ -5,6 +5,7 @@ import { latin1ToText } from './bytes.js';
 import { libmime } from './libmime.js';
 import { DEFAULT_WALK_LIMITS } from './types.js';
 import { readTopHeader } from './rewrite/top-header.js';
+import { RecentEnvelopes } from './recent-envelopes.js';
 
 export interface MessageEnvelope {
   /** Addresses, lower case, groups flattened. */
@@ -23,11 +24,24 @@ export interface MessageEnvelope {
 // only a scanning thread needs them: loaded on first use, not at start.
 let mailparser: Promise<typeof import('mailparser')> | undefined;
 
+const recent = new RecentEnvelopes(envelopeCopy);
+
 export async function readEnvelope(message: Buffer): Promise<MessageEnvelope> {
-  const { MailParser } = await (mailparser ??= import('mailparser'));
   const header = readTopHeader(message);
-  const headerBlock = message.subarray(0, Math.min(header.fieldsEnd, headerByteCap(message)));
-  const parsed = await topHeaderOf(new MailParser(PARSER_OPTIONS), Buffer.concat([headerBlock, Buffer.from(`${header.eol}${header.eol}`, 'latin1')]));
+  const headerBlock = Buffer.concat([message.subarray(0, Math.min(header.fieldsEnd, headerByteCap(message))), Buffer.from(`${header.eol}${header.eol}`, 'latin1')]);
+  const key = recent.keyOf(headerBlock);
+  const known = key === undefined ? undefined : recent.get(key);
+  if (known) return known;
+  const parsingFrom = Date.now();
+  const envelope = await parseEnvelope(headerBlock);
+  const readAsNow = envelope.date !== undefined && envelope.date.getTime() >= parsingFrom && envelope.date.getTime() <= Date.now();
+  if (key !== undefined && !readAsNow) recent.set(key, envelope);
+  return envelope;
+}
+
+async function parseEnvelope(headerBlock: Buffer): Promise<MessageEnvelope> {
+  const { MailParser } = await (mailparser ??= import('mailparser'));
+  const parsed = await topHeaderOf(new MailParser(PARSER_OPTIONS), headerBlock);
   const envelope: MessageEnvelope = {
     from: addresses(parsed.from),
     to: addresses(parsed.to),
@@ -93,4 +107,19 @@ function unfoldedValue(line: string): string {
   } catch {
     return value;
   }
+}
+
+/** A reader may change what it is given: each gets its own arrays and Date. */
+export function envelopeCopy(envelope: MessageEnvelope): MessageEnvelope {
+  const copy: MessageEnvelope = {
+    from: [...envelope.from],
+    to: [...envelope.to],
+    cc: [...envelope.cc],
+    replyTo: [...envelope.replyTo],
+    headers: envelope.headers.map(({ name, value }) => ({ name, value })),
+  };
+  if (envelope.subject !== undefined) copy.subject = envelope.subject;
+  if (envelope.date !== undefined) copy.date = new Date(envelope.date.getTime());
+  if (envelope.messageId !== undefined) copy.messageId = envelope.messageId;
+  return copy;
 }

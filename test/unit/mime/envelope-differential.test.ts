@@ -154,6 +154,30 @@ describe('readEnvelope: the same envelope as simpleParser over the header block'
     for (const { name, bytes } of oddHeaders()) await assertSameEnvelope(name, bytes);
   });
 
+  it('when read again (the recent envelopes answer)', async () => {
+    for (const { name, bytes } of [...oddHeaders(), ...shippedMessages().slice(0, 60)]) {
+      await assertSameEnvelope(name, bytes);
+      await assertSameEnvelope(`${name}, again`, bytes);
+    }
+  });
+
+  it('reads an unreadable Date as the time of each reading, not of the first', async () => {
+    const bytes = header('Date: yesterday-ish', 'Subject: when');
+    const first = await readEnvelope(bytes);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const second = await readEnvelope(bytes);
+    assert.ok(first.date && second.date && second.date.getTime() > first.date.getTime());
+  });
+
+  it('gives each reader its own envelope', async () => {
+    const bytes = header('From: a@example.com', 'Subject: mine', 'Date: Mon, 7 Dec 2026 01:00:00 +0000');
+    const first = await readEnvelope(bytes);
+    first.from.push('changed@example.com');
+    first.headers[0].value = 'changed';
+    first.date?.setTime(0);
+    assert.deepEqual(await readEnvelope(bytes), await simpleParserEnvelope(bytes));
+  });
+
   it('on generated headers', async () => {
     const names = ['From', 'To', 'Cc', 'Reply-To', 'Subject', 'Date', 'Message-ID', 'Content-Type', 'X-Other'];
     const pieces = ['a@example.com', '"Ann, B" <ann@example.com>', 'g: x@y.example;', '=?utf-8?B?w7w=?=', '=?iso-8859-1?Q?=E9?=', '<id@host>', 'Mon, 7 Dec 2026 01:00:00 +0000', '(c)', ',', ';', '<', '"', '\\', ' ', '\u00e9', '=?', '?='];
