@@ -66,11 +66,13 @@ type Parser = InstanceType<typeof import('mailparser').MailParser>;
  */
 function topHeaderOf(parser: Parser, headerBlock: Buffer): Promise<Parser> {
   return new Promise((resolve, reject) => {
+    let settled = false;
     const settle = (error?: Error): void => {
+      if (settled) return;
+      settled = true;
       parser.removeListener('headers', onHeaders);
       parser.removeListener('end', onEnd);
-      // Whatever the parser still says after this is not listened to (a destroyed stream may still report).
-      parser.on('error', () => undefined);
+      // An error the destroyed parser still reports after this is ignored (settle stays its listener).
       parser.destroy();
       if (error) reject(error);
       else resolve(parser);
@@ -78,7 +80,7 @@ function topHeaderOf(parser: Parser, headerBlock: Buffer): Promise<Parser> {
     const onHeaders = (): void => settle();
     const onEnd = (): void => settle();
     parser.once('headers', onHeaders);
-    parser.once('error', settle);
+    parser.on('error', settle);
     // A parser that never reports a header (it always does for a header block) still settles at its end.
     parser.once('end', onEnd);
     parser.resume();
