@@ -14,7 +14,7 @@ import { KnownHashFilter } from './analysis/known-hash-filter.js';
 
 export type ScanRequest =
   /** The body on shared memory (`bytes`), or the spool file of a spilled body that this thread reads (`file`). */
-  | { type: 'scan'; id: number; bytes?: Uint8Array; file?: SpilledFileMessage; context: BodyContext; known?: readonly KnownPart[] }
+  | { type: 'scan'; id: number; bytes?: Uint8Array; file?: SpilledFileMessage; context: BodyContext; known?: readonly KnownPart[]; pooled?: boolean }
   | { type: 'config'; data: ScanWorkerData }
   | { type: 'verdict'; lookup: number; record?: VerdictRecord }
   /** A bigger filter of the store's SHA-256s replaces the one this worker has. */
@@ -86,7 +86,9 @@ export function serveScans(port: ScanPort, data: ScanWorkerData): void {
       return;
     }
     const { bytes, file } = request;
-    receivedShared(bytes ?? file?.tail);
+    // A pooled body's memory is kept by the pool, which reuses it once this thread replied: it is never
+    // freed by this thread's collection, so there is nothing to collect it for.
+    if (!request.pooled) receivedShared(bytes ?? file?.tail);
     const inMemory = bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : Buffer.alloc(0);
     scanBody(current, file ?? inMemory, request.context, request.known).then(
       (evaluation) => port.postMessage({ id: request.id, ok: true, evaluation: withSharedBytes(evaluation) }),
