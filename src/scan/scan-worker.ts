@@ -5,6 +5,7 @@ import type { BodyContext } from '../types/body-context.js';
 import { createInspector, policyFrom, type ScanWorkerData } from './create-inspector.js';
 import { createEvaluator, type Evaluation, type SourceEvaluator } from './evaluate.js';
 import { receivedShared, toSharedBuffer } from './shared-buffer.js';
+import { sharedMemory } from './shared-memory-collection.js';
 import type { VerdictRecord } from '../store/verdicts.js';
 import { analysisConfigured } from './analysis/hold-deadline.js';
 import { knownVerdicts, type KnownPart, type VerdictLookup } from './analysis/known-parts.js';
@@ -18,7 +19,9 @@ export type ScanRequest =
   | { type: 'config'; data: ScanWorkerData }
   | { type: 'verdict'; lookup: number; record?: VerdictRecord }
   /** A bigger filter of the store's SHA-256s replaces the one this worker has. */
-  | { type: 'known-hashes'; buffer: SharedArrayBuffer };
+  | { type: 'known-hashes'; buffer: SharedArrayBuffer }
+  /** Pooled segments of these many bytes left the pool: this thread's handles to them are worth collecting now. */
+  | { type: 'segments-dropped'; bytes: number };
 export type ScanReply =
   | { id: number; ok: true; evaluation: Evaluation }
   | { id: number; ok: false; message: string }
@@ -76,6 +79,7 @@ export function serveScans(port: ScanPort, data: ScanWorkerData): void {
 
   port.on('message', (request) => {
     if (request.type === 'config') return replaceConfiguration(request.data);
+    if (request.type === 'segments-dropped') return sharedMemory.mayHold(request.bytes);
     if (request.type === 'known-hashes') {
       known = new KnownHashFilter(request.buffer);
       return;

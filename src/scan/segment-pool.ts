@@ -12,6 +12,8 @@ import { sharedMemory, type SharedMemoryCollector } from './shared-memory-collec
 export const MIN_POOLED_SEGMENT_BYTES = 16 * 1024;
 /** Idle segments kept for reuse, at most (the same slack the collector allows dead shared memory). */
 export const MAX_IDLE_SEGMENT_BYTES = 32 * 1024 * 1024;
+/** Idle segments that no body took for this long leave the pool, so a proxy with nothing to do holds none. */
+export const IDLE_SEGMENT_MS = 10_000;
 
 export interface SegmentPoolCounters {
   /** Segments allocated fresh. */
@@ -35,12 +37,27 @@ export class SegmentPool {
   /** Segments handed out and still pinned, by their buffer (any view's `.buffer` finds its segment). */
   private readonly busy = new WeakMap<ArrayBufferLike, Segment>();
   private readonly counts: SegmentPoolCounters = { allocated: 0, reused: 0, dropped: 0, idleBytes: 0 };
+  private readonly dropListeners = new Set<(bytes: number) => void>();
+  private trimTimer: { cancel(): void } | undefined;
+  /** take() ran since the idle segments were last looked at. */
+  private takenSinceTrim = false;
 
   constructor(
     private readonly maxIdleBytes = MAX_IDLE_SEGMENT_BYTES,
     /** Told about segments that leave the pool, so their collection is looked after like any other shared memory. */
     private readonly collector: SharedMemoryCollector = sharedMemory,
+    /** Calls `work` after `ms` without keeping the process alive. */
+    private readonly after: (ms: number, work: () => void) => { cancel(): void } = unrefTimer,
   ) {}
+
+  /**
+   * Calls `listener` with the size of each segment that leaves the pool (until the returned function is
+   * called): other threads that read it (scan workers) may still hold handles to it, now worth collecting.
+   */
+  onDrop(listener: (bytes: number) => void): () => void {
+    this.dropListeners.add(listener);
+    return () => this.dropListeners.delete(listener);
+  }
 
   get counters(): SegmentPoolCounters {
     return { ...this.counts };
@@ -49,6 +66,7 @@ export class SegmentPool {
   /** `length` bytes on a pooled segment (its size rounded up to a power of two), pinned once for the caller. */
   take(length: number): Buffer {
     const size = segmentSizeFor(length);
+    this.takenSinceTrim = true;
     const reused = this.idle.get(size)?.pop();
     if (reused) {
       this.counts.reused++;
@@ -86,6 +104,7 @@ export class SegmentPool {
     idle.push(segment.buffer);
     this.idle.set(size, idle);
     this.counts.idleBytes += size;
+    this.trimWhenIdle();
   }
 
   /** The segment's bytes went where nobody will unpin them: it is never reused, and is freed once nothing refers to it. */
@@ -99,7 +118,28 @@ export class SegmentPool {
   private drop(buffer: SharedArrayBuffer): void {
     this.counts.dropped++;
     this.collector.took(buffer);
+    for (const listener of this.dropListeners) listener(buffer.byteLength);
   }
+
+  /** Every IDLE_SEGMENT_MS while segments are idle: when no body took one meanwhile, all of them leave the pool. */
+  private trimWhenIdle(): void {
+    if (this.trimTimer) return;
+    this.takenSinceTrim = false;
+    this.trimTimer = this.after(IDLE_SEGMENT_MS, () => {
+      this.trimTimer = undefined;
+      if (this.takenSinceTrim) return this.counts.idleBytes > 0 ? this.trimWhenIdle() : undefined;
+      const idle = [...this.idle.values()].flat();
+      this.idle.clear();
+      this.counts.idleBytes = 0;
+      for (const buffer of idle) this.drop(buffer);
+    });
+  }
+}
+
+function unrefTimer(ms: number, work: () => void): { cancel(): void } {
+  const timer = setTimeout(work, ms);
+  timer.unref();
+  return { cancel: () => clearTimeout(timer) };
 }
 
 export function segmentSizeFor(length: number): number {

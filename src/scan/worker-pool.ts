@@ -62,6 +62,7 @@ export class ScanWorkerPool {
   private lookupsAnswered = 0;
   /** The pooled body each worker may be reading: pinned until it replies or its thread has exited. */
   private readonly reading = new Map<Worker, Uint8Array>();
+  private readonly stopHearingDrops: () => void;
 
   /** `entry`: the worker's module; tests pass a fault-injecting one. */
   constructor(
@@ -73,6 +74,9 @@ export class ScanWorkerPool {
     private readonly idleExitMs = WORKER_IDLE_EXIT_MS,
     private readonly segments: SegmentPool = segmentPool,
   ) {
+    this.stopHearingDrops = segments.onDrop((bytes) => {
+      for (const worker of [...this.idle, ...this.busy.keys()]) worker.postMessage({ type: 'segments-dropped', bytes });
+    });
     // Posted before any later scan request, so a scan dispatched after a verdict was stored sees it.
     verdicts?.known?.onReplaced((knownHashes) => {
       for (const worker of [...this.idle, ...this.busy.keys()]) worker.postMessage({ type: 'known-hashes', buffer: knownHashes });
@@ -122,6 +126,7 @@ export class ScanWorkerPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.stopHearingDrops();
     for (const job of this.queue.splice(0)) job.reject(new Error('scan workers are stopped'));
     for (const timer of this.idleTimers.values()) clearTimeout(timer);
     this.idleTimers.clear();
