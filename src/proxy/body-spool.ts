@@ -350,8 +350,13 @@ export class BodySpool {
     return this.pooled;
   }
 
-  /** This spool no longer reads the pooled segment (a caller of readAll() may still, until doneWith()). */
+  /**
+   * This spool no longer reads the pooled segment. A caller of readAll() that has not given it back may
+   * keep it for good (a held or quarantined message): then it leaves the pool, and the collection of
+   * shared memory looks after it like any other.
+   */
   private releasePooled(): void {
+    if (this.lent > 0) return this.escapePooled();
     if (!this.pooled || !this.pinnedByThis) return;
     this.pinnedByThis = false;
     this.segments?.unpin(this.pooled);
