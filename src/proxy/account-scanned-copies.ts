@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ScannedCopy, ScannedCopyIntake, ScannedCopyKey, ScannedCopyStore } from '../protocol/session-ports.js';
 import { BodySpool, nodeSpoolFiles, type SpoolFiles } from './body-spool.js';
+import { segmentPool, type SegmentPool } from '../scan/segment-pool.js';
 
 export interface AccountScannedCopiesOptions {
   /** Total bytes kept (memory and files); 0 turns sharing off. */
@@ -32,6 +33,8 @@ interface Entry {
   size: number;
   literal8: boolean;
   content: Buffer | BodySpool;
+  /** The copy is a view of a pooled segment (the body's own, see segment-pool.ts), pinned until the entry is freed. */
+  segment?: SegmentPool;
   pins: number;
   kept: boolean;
   /** Dropped for an expunge, a UIDVALIDITY or verdict change (not for room). */
@@ -149,16 +152,24 @@ export class AccountScannedCopies {
     let stale = false;
     return {
       put: async (content) => {
-        const inMemory = this.memoryUsed + size <= this.options.memoryBytes;
-        const stored = inMemory ? await collect(content, size) : await this.spool(content, size);
-        if (stored === undefined) return;
-        if (this.closed || generation !== this.generation) {
-          stale = true;
-          if (!Buffer.isBuffer(stored)) stored.dispose();
-          return;
+        // Views of a body's pooled segment stay its bytes only while pinned: pinned now, before its spool can let go.
+        const pinned = Array.isArray(content) ? (content as Buffer[]).filter((chunk) => segmentPool.pin(chunk)) : [];
+        let kept: Buffer | undefined;
+        try {
+          const inMemory = this.memoryUsed + size <= this.options.memoryBytes;
+          const stored = inMemory ? await collect(content, size) : await this.spool(content, size);
+          if (stored === undefined) return;
+          if (this.closed || generation !== this.generation) {
+            stale = true;
+            if (!Buffer.isBuffer(stored)) stored.dispose();
+            return;
+          }
+          kept = Buffer.isBuffer(stored) ? pinned.find((chunk) => chunk.buffer === stored.buffer) : undefined;
+          entry = { id: entryId(accountKey, key), account: accountKey, mailbox: key.mailbox, uidValidity: key.uidValidity, size, literal8, content: stored, pins: 0, kept: true, ...(kept ? { segment: segmentPool } : {}) };
+          this.insert(entry);
+        } finally {
+          for (const chunk of pinned) if (chunk !== kept) segmentPool.unpin(chunk);
         }
-        entry = { id: entryId(accountKey, key), account: accountKey, mailbox: key.mailbox, uidValidity: key.uidValidity, size, literal8, content: stored, pins: 0, kept: true };
-        this.insert(entry);
       },
       get invalidated() {
         return stale || entry?.forgotten === true;
@@ -236,6 +247,10 @@ async function collect(content: Iterable<Buffer> | AsyncIterable<Buffer>, size: 
 
 function free(entry: Entry): void {
   if (!Buffer.isBuffer(entry.content)) entry.content.dispose();
+  else if (entry.segment) {
+    entry.segment.unpin(entry.content);
+    entry.segment = undefined;
+  }
 }
 
 function account(upstream: string, user: string): string {

@@ -6,6 +6,7 @@ import type { Writable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ProcessMemory, type SessionMemory } from '../protocol/memory-budget.js';
 import { sharedBuffer } from '../scan/shared-buffer.js';
+import type { SegmentPool } from '../scan/segment-pool.js';
 import type { SpilledFile } from '../scan/body-scanner.js';
 
 /** Copy step between yields when assembling a body, so other sessions are served in between. */
@@ -63,6 +64,11 @@ export interface BodySpoolOptions {
    * to a scan worker without another copy. Without it the shared memory grows in segments.
    */
   announcedSize?: number;
+  /**
+   * Where the shared buffer of an announced body comes from: a pooled segment goes back to the pool once
+   * its last holder lets go (see segment-pool.ts), instead of waiting for garbage collection.
+   */
+  segments?: SegmentPool;
 }
 
 type SpillState = 'memory' | 'opening' | 'file' | 'unspillable';
@@ -105,6 +111,12 @@ export class BodySpool {
   /** The shared-memory segment being filled while the body is held in memory (its view is the last chunk). */
   private segment: Buffer | undefined;
   private segmentFill = 0;
+  private readonly segments: SegmentPool | undefined;
+  /** The pooled segment the body was copied into (the spool holds a pin on it until dispose()). */
+  private pooled: Buffer | undefined;
+  private pinnedByThis = false;
+  /** Pins readAll() took for its callers on the pooled segment and that they have not given back (doneWith). */
+  private lent = 0;
 
   constructor(
     private readonly memoryLimit: number,
@@ -115,6 +127,7 @@ export class BodySpool {
     this.files = options.files ?? nodeSpoolFiles;
     const announced = options.announcedSize;
     this.announcedSize = announced !== undefined && Number.isSafeInteger(announced) && announced >= 0 ? announced : undefined;
+    this.segments = options.segments;
   }
 
   get size(): number {
@@ -193,7 +206,10 @@ export class BodySpool {
       // Bytes appended from now on start a segment of their own.
       this.segment = undefined;
     }
-    return this.chunks[0] ?? Buffer.alloc(0);
+    const whole = this.chunks[0] ?? Buffer.alloc(0);
+    // Whoever asked keeps it as long as it likes: that segment is never reused.
+    if (this.pooled && whole.buffer === this.pooled.buffer) this.escapePooled();
+    return whole;
   }
 
   /**
@@ -204,7 +220,10 @@ export class BodySpool {
     await this.finish();
     const only = this.chunks.length === 1 ? this.chunks[0] : undefined;
     // Filled as it arrived: the buffer itself goes to the worker.
-    if (this.fileBytes === 0 && only && only.length === this.bytes && only.buffer instanceof SharedArrayBuffer) return only;
+    if (this.fileBytes === 0 && only && only.length === this.bytes && only.buffer instanceof SharedArrayBuffer) {
+      if (this.pooled && only.buffer === this.pooled.buffer && this.segments?.pin(only)) this.lent++;
+      return only;
+    }
     const whole = sharedBuffer(this.bytes);
     if (this.fileBytes > 0) await this.readFile(whole, 0, this.fileBytes);
     let offset = this.memoryStart;
@@ -221,6 +240,16 @@ export class BodySpool {
     }
     this.throwIfLost();
     return whole;
+  }
+
+  /**
+   * The caller of readAll() no longer needs the buffer it got, nor anything it made of it: a pooled
+   * segment may be reused once its other holders let go. Without this call the segment stays pinned.
+   */
+  doneWith(bytes: Buffer): void {
+    if (this.lent === 0 || !this.pooled || bytes.buffer !== this.pooled.buffer) return;
+    this.lent--;
+    this.segments?.unpin(bytes);
   }
 
   /**
@@ -279,6 +308,7 @@ export class BodySpool {
     this.chunks = [];
     this.memoryBytes = 0;
     this.segment = undefined;
+    this.releasePooled();
     this.inFlight = [];
     this.inFlightBytes = 0;
     this.file?.stream?.destroy();
@@ -298,7 +328,7 @@ export class BodySpool {
   private keepShared(bytes: Buffer): void {
     for (let offset = 0; offset < bytes.length; ) {
       if (!this.segment || this.segmentFill === this.segment.length) {
-        this.segment = sharedBuffer(this.segmentSize(this.memoryBytes + offset, bytes.length - offset));
+        this.segment = this.newSegment(this.memoryBytes + offset, bytes.length - offset);
         this.segmentFill = 0;
         this.chunks.push(this.segment.subarray(0, 0));
       }
@@ -311,13 +341,42 @@ export class BodySpool {
     spoolCounters.sharedCopyBytes += bytes.length;
   }
 
+  /** The whole announced body goes on a pooled segment when there is a pool; anything else on a segment of its own. */
+  private newSegment(held: number, needed: number): Buffer {
+    const size = this.segmentSize(held, needed);
+    if (!this.segments || held !== 0 || this.pooled || size !== this.announcedSize) return sharedBuffer(size);
+    this.pooled = this.segments.take(size);
+    this.pinnedByThis = true;
+    return this.pooled;
+  }
+
+  /**
+   * This spool no longer reads the pooled segment. A caller of readAll() that has not given it back may
+   * keep it for good (a held or quarantined message): then it leaves the pool, and the collection of
+   * shared memory looks after it like any other.
+   */
+  private releasePooled(): void {
+    if (this.lent > 0) return this.escapePooled();
+    if (!this.pooled || !this.pinnedByThis) return;
+    this.pinnedByThis = false;
+    this.segments?.unpin(this.pooled);
+  }
+
+  private escapePooled(): void {
+    if (this.pooled) this.segments?.escape(this.pooled);
+    this.pinnedByThis = false;
+    this.lent = 0;
+    this.pooled = undefined;
+  }
+
   /**
    * A body that fell well short of its segment (POP3's announced size is only a hint) keeps a right-sized
    * copy instead, so a held body never pins more shared memory than it has bytes.
    */
   private trimSegment(): void {
     const segment = this.segment;
-    if (!segment || segment.length - this.segmentFill <= MIN_SEGMENT_BYTES) return;
+    // A pooled segment's slack goes back to the pool with it.
+    if (!segment || segment === this.pooled || segment.length - this.segmentFill <= MIN_SEGMENT_BYTES) return;
     const trimmed = sharedBuffer(this.segmentFill);
     segment.copy(trimmed, 0, 0, this.segmentFill);
     this.chunks[this.chunks.length - 1] = trimmed;
@@ -361,6 +420,8 @@ export class BodySpool {
       this.settle();
     });
     this.state = 'file';
+    // The file stream holds the views until written, and nobody tells when it lets go.
+    this.escapePooled();
     const pending = this.chunks;
     this.chunks = [];
     this.memoryBytes = 0;
@@ -421,6 +482,7 @@ export class BodySpool {
     this.failure = new SpoolFailedError(`message body of ${this.bytes}+ bytes lost: ${reason}`);
     this.memory.release(this.memoryBytes);
     this.segment = undefined;
+    this.releasePooled();
     this.chunks = [];
     this.memoryBytes = 0;
     this.settle();
@@ -505,12 +567,15 @@ function unbudgeted(): SessionMemory {
   return new ProcessMemory(none).openSession({ sessionBytes: none, diskWriteWindowBytes: none, scansWaiting: none });
 }
 
-function* sliceChunks(chunks: Buffer[], start: number, end: number): Generator<Buffer> {
+/** The views are made at once, while the spool still holds its segment (a consumer pins it before the spool lets go). */
+function sliceChunks(chunks: Buffer[], start: number, end: number): Buffer[] {
+  const slices: Buffer[] = [];
   let offset = 0;
   for (const chunk of chunks) {
     const chunkEnd = offset + chunk.length;
-    if (chunkEnd > start && offset < end) yield chunk.subarray(Math.max(0, start - offset), Math.min(chunk.length, end - offset));
+    if (chunkEnd > start && offset < end) slices.push(chunk.subarray(Math.max(0, start - offset), Math.min(chunk.length, end - offset)));
     offset = chunkEnd;
-    if (offset >= end) return;
+    if (offset >= end) break;
   }
+  return slices;
 }

@@ -11,6 +11,7 @@ import { SessionCore, type SessionStats } from '../protocol/session-core.js';
 import type { SessionLegs, SessionScanner, SessionServerActions, SessionTimers } from '../protocol/session-ports.js';
 import type { BodyScanner } from '../scan/body-scanner.js';
 import { BodySpool } from './body-spool.js';
+import { segmentPool } from '../scan/segment-pool.js';
 import { OrderedWriter } from './ordered-writer.js';
 import { ServerWriter } from './server-writer.js';
 
@@ -78,7 +79,7 @@ export function startEngineRelay(options: EngineRelayOptions): Relay {
     server: serverWriter,
     legs: socketLegs(client, upstream),
     scanner: promisedScanner(options.scanner),
-    openSpool: (announcedSize) => new BodySpool(options.memoryBufferBytes, { memory, unspillableBytes: limits.unspillableBodyBytes, announcedSize }),
+    openSpool: (announcedSize) => new BodySpool(options.memoryBufferBytes, { memory, unspillableBytes: limits.unspillableBodyBytes, announcedSize, segments: segmentPool }),
     memory,
     timers: nodeTimers,
     clock: Date.now,

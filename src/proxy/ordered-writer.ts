@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { segmentPool, type SegmentPool } from '../scan/segment-pool.js';
 
 /**
  * Small writes made in one turn of the event loop are corked and leave together at its end: a FETCH
@@ -27,11 +28,15 @@ export class OrderedWriter {
   /** The socket is corked until the end of this turn, holding corkedBytes. */
   private corked = false;
   private corkedBytes = 0;
+  /** Queued buffers on pooled segments that write() pinned. */
+  private readonly pinnedInQueue = new Set<Buffer>();
 
   constructor(
     private readonly socket: Writable,
     private readonly onError: (error: Error) => void,
     private readonly onIdle: () => void,
+    /** Bytes on its segments are pinned from write() until the socket is done with them (see segment-pool.ts). */
+    private readonly segments: SegmentPool = segmentPool,
   ) {}
 
   /** Bytes accepted but not yet handed to the socket, plus what the socket itself buffers. */
@@ -79,6 +84,7 @@ export class OrderedWriter {
       this.socketWrite(bytes);
       return;
     }
+    if (this.segments.pin(bytes)) this.pinnedInQueue.add(bytes);
     this.queue.push(bytes);
     this.queuedBytes += bytes.length;
   }
@@ -91,6 +97,7 @@ export class OrderedWriter {
 
   private socketWrite(bytes: Buffer): boolean {
     this.unflushed += 1;
+    const pinned = this.segments.pin(bytes);
     if (this.corkedBytes + bytes.length <= COALESCE_BYTES) {
       if (!this.corked) {
         this.corked = true;
@@ -101,7 +108,12 @@ export class OrderedWriter {
     } else {
       this.uncork();
     }
-    return this.socket.write(bytes, this.flushed);
+    if (!pinned) return this.socket.write(bytes, this.flushed);
+    // Runs however the write ends (written, failed, or dropped by a destroyed socket).
+    return this.socket.write(bytes, () => {
+      this.segments.unpin(bytes);
+      this.flushed();
+    });
   }
 
   /** Sends what this turn corked (once: a later write may have done it already). */
@@ -127,6 +139,7 @@ export class OrderedWriter {
   private fail(error: Error): void {
     if (this.failed) return;
     this.failed = true;
+    for (const item of this.queue) if (Buffer.isBuffer(item)) this.unpinQueued(item);
     this.queue = [];
     this.queuedBytes = 0;
     this.onError(error);
@@ -139,7 +152,12 @@ export class OrderedWriter {
         const item = this.queue.shift() as Buffer | AsyncIterable<Buffer>;
         if (Buffer.isBuffer(item)) {
           this.queuedBytes -= item.length;
-          await this.send(item);
+          try {
+            await this.send(item);
+          } finally {
+            // Its socket write holds a pin of its own.
+            this.unpinQueued(item);
+          }
           continue;
         }
         for await (const chunk of item) await this.send(chunk);
@@ -157,6 +175,10 @@ export class OrderedWriter {
         this.fail(error instanceof Error ? error : new Error(String(error)));
       }
     }
+  }
+
+  private unpinQueued(bytes: Buffer): void {
+    if (this.pinnedInQueue.delete(bytes)) this.segments.unpin(bytes);
   }
 
   private send(bytes: Buffer): Promise<void> | void {

@@ -7,6 +7,8 @@ export interface SpooledBody {
   inMemory(): Buffer | undefined;
   /** The whole body in one buffer (read from disk when it was spilled). */
   readAll(): Promise<Buffer>;
+  /** The caller of readAll() keeps nothing of what it got (a pooled segment may then be reused, see segment-pool.ts). */
+  doneWith?(bytes: Buffer): void;
   range(start?: number, end?: number): AsyncIterable<Buffer>;
   /** The complete spool file of a spilled body, for a scan worker to read itself; undefined when the body is in memory. */
   spilledFile?(): Promise<SpilledFile | undefined>;

@@ -117,6 +117,8 @@ export class ScanPipeline implements BodyScanner {
         }
         if (!stageTwo || bytes === undefined || !outcome.submissions?.length || stageOne.sessionEnded) {
           this.record(body.size, context, outcome, started);
+          // Nothing delivered or kept refers to the bytes (no rewrite, no quarantine, no stage 2).
+          if (bytes && !outcome.rewritten && !outcome.quarantined && !outcome.submissions?.length) body.doneWith?.(bytes);
           return deliveryOf(outcome);
         }
         return this.holdForAnalysis(stageTwo, body, bytes, context, outcome, started, signal);

@@ -5,6 +5,7 @@ import type { BodyContext } from '../types/body-context.js';
 import { createInspector, policyFrom, type ScanWorkerData } from './create-inspector.js';
 import { createEvaluator, type Evaluation, type SourceEvaluator } from './evaluate.js';
 import { receivedShared, sharedBuffer, toSharedBuffer } from './shared-buffer.js';
+import { sharedMemory } from './shared-memory-collection.js';
 import type { VerdictRecord } from '../store/verdicts.js';
 import { analysisConfigured } from './analysis/hold-deadline.js';
 import { knownVerdicts, type KnownPart, type VerdictLookup } from './analysis/known-parts.js';
@@ -14,11 +15,13 @@ import { KnownHashFilter } from './analysis/known-hash-filter.js';
 
 export type ScanRequest =
   /** The body on shared memory (`bytes`), or the spool file of a spilled body that this thread reads (`file`). */
-  | { type: 'scan'; id: number; bytes?: Uint8Array; file?: SpilledFileMessage; context: BodyContext; known?: readonly KnownPart[] }
+  | { type: 'scan'; id: number; bytes?: Uint8Array; file?: SpilledFileMessage; context: BodyContext; known?: readonly KnownPart[]; pooled?: boolean }
   | { type: 'config'; data: ScanWorkerData }
   | { type: 'verdict'; lookup: number; record?: VerdictRecord }
   /** A bigger filter of the store's SHA-256s replaces the one this worker has. */
-  | { type: 'known-hashes'; buffer: SharedArrayBuffer };
+  | { type: 'known-hashes'; buffer: SharedArrayBuffer }
+  /** Pooled segments of these many bytes left the pool: this thread's handles to them are worth collecting now. */
+  | { type: 'segments-dropped'; bytes: number };
 export type ScanReply =
   | { id: number; ok: true; evaluation: Evaluation }
   | { id: number; ok: false; message: string }
@@ -76,6 +79,7 @@ export function serveScans(port: ScanPort, data: ScanWorkerData): void {
 
   port.on('message', (request) => {
     if (request.type === 'config') return replaceConfiguration(request.data);
+    if (request.type === 'segments-dropped') return sharedMemory.mayHold(request.bytes);
     if (request.type === 'known-hashes') {
       known = new KnownHashFilter(request.buffer);
       return;
@@ -86,7 +90,9 @@ export function serveScans(port: ScanPort, data: ScanWorkerData): void {
       return;
     }
     const { bytes, file } = request;
-    receivedShared(bytes ?? file?.tail);
+    // A pooled body's memory is kept by the pool, which reuses it once this thread replied: it is never
+    // freed by this thread's collection, so there is nothing to collect it for.
+    if (!request.pooled) receivedShared(bytes ?? file?.tail);
     const inMemory = bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : Buffer.alloc(0);
     scanBody(current, file ?? inMemory, request.context, request.known).then(
       (evaluation) => port.postMessage({ id: request.id, ok: true, evaluation: withSharedBytes(evaluation) }),

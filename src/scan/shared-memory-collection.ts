@@ -28,6 +28,8 @@ export class SharedMemoryCollector {
   /** Uncollected bytes just after the last forced collection (those were still in use), or fewer once some of them were collected. */
   private floor = 0;
   private scheduled = false;
+  /** Bytes this thread may hold handles to without having counted them (mayHold), since the last forced collection. */
+  private unaccounted = 0;
   private readonly counts: SharedMemoryCounters = { bytes: 0, collectedBytes: 0, collections: 0 };
   private readonly handles = new FinalizationRegistry<number>((bytes) => {
     this.uncollected -= bytes;
@@ -57,11 +59,26 @@ export class SharedMemoryCollector {
     this.handles.register(buffer, bytes);
     this.counts.bytes += bytes;
     this.uncollected += bytes;
+    this.collectWhenDue();
+  }
+
+  /**
+   * Shared memory this thread saw but did not count, because its owner kept it alive anyway (a pooled
+   * segment, see segment-pool.ts), was let go by its owner: this thread's stale handles may now be all
+   * that keeps it, so it counts towards the next forced collection.
+   */
+  mayHold(bytes: number): void {
+    this.unaccounted += bytes;
+    this.collectWhenDue();
+  }
+
+  private collectWhenDue(): void {
     const collect = this.collect;
-    if (!collect || this.scheduled || this.uncollected - this.floor < this.thresholdBytes) return;
+    if (!collect || this.scheduled || this.uncollected + this.unaccounted - this.floor < this.thresholdBytes) return;
     this.scheduled = true;
     this.later(() => {
       this.counts.collections++;
+      this.unaccounted = 0;
       collect();
       // The registry's callbacks run after the collection, before this.
       this.later(() => {

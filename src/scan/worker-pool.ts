@@ -8,6 +8,7 @@ import type { VerdictRecord } from '../store/verdicts.js';
 import type { SpilledFile } from './body-scanner.js';
 import type { KnownHashes } from './analysis/known-hashes.js';
 import { receivedShared } from './shared-buffer.js';
+import { segmentPool, type SegmentPool } from './segment-pool.js';
 
 /** How the bodies went to the workers, for the log and for tests: shared memory, cloned (copied), or as a spool file. */
 export const scanPayloads = { shared: 0, cloned: 0, spilledFile: 0 };
@@ -59,6 +60,9 @@ export class ScanWorkerPool {
   private closed = false;
   private readonly counts: WorkerPoolStats = { started: 0, cancelled: 0, crashed: 0 };
   private lookupsAnswered = 0;
+  /** The pooled body each worker may be reading: pinned until it replies or its thread has exited. */
+  private readonly reading = new Map<Worker, Uint8Array>();
+  private readonly stopHearingDrops: () => void;
 
   /** `entry`: the worker's module; tests pass a fault-injecting one. */
   constructor(
@@ -68,7 +72,11 @@ export class ScanWorkerPool {
     /** Answers the workers' verdict-store lookups (data.verdicts). */
     private readonly verdicts?: PoolVerdicts,
     private readonly idleExitMs = WORKER_IDLE_EXIT_MS,
+    private readonly segments: SegmentPool = segmentPool,
   ) {
+    this.stopHearingDrops = segments.onDrop((bytes) => {
+      for (const worker of [...this.idle, ...this.busy.keys()]) worker.postMessage({ type: 'segments-dropped', bytes });
+    });
     // Posted before any later scan request, so a scan dispatched after a verdict was stored sees it.
     verdicts?.known?.onReplaced((knownHashes) => {
       for (const worker of [...this.idle, ...this.busy.keys()]) worker.postMessage({ type: 'known-hashes', buffer: knownHashes });
@@ -118,6 +126,7 @@ export class ScanWorkerPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.stopHearingDrops();
     for (const job of this.queue.splice(0)) job.reject(new Error('scan workers are stopped'));
     for (const timer of this.idleTimers.values()) clearTimeout(timer);
     this.idleTimers.clear();
@@ -150,7 +159,10 @@ export class ScanWorkerPool {
       this.busy.set(worker, job);
       // A worker holds the process open only while someone waits for its answer.
       worker.ref();
-      worker.postMessage({ type: 'scan', id: job.id, ...payload(job.body), context: job.context, known: job.known });
+      const body = payload(job.body);
+      const pooled = 'bytes' in body && this.segments.pin(body.bytes);
+      if (pooled) this.reading.set(worker, body.bytes);
+      worker.postMessage({ type: 'scan', id: job.id, ...body, ...(pooled ? { pooled } : {}), context: job.context, known: job.known });
     }
   }
 
@@ -162,6 +174,8 @@ export class ScanWorkerPool {
       const job = this.busy.get(worker);
       if (!job || job.id !== reply.id) return;
       this.busy.delete(worker);
+      // A worker never reads a body after it replied.
+      this.stopReading(worker);
       worker.unref();
       this.idle.push(worker);
       this.startIdleTimer(worker);
@@ -170,9 +184,20 @@ export class ScanWorkerPool {
       this.dispatch();
     });
     worker.on('error', (error) => this.replace(worker, error));
-    worker.on('exit', (code) => this.replace(worker, new Error(`scan worker exited with code ${code}`)));
+    worker.on('exit', (code) => {
+      // Only a thread that has stopped (cancelled, crashed, retired) is sure to read nothing more.
+      this.stopReading(worker);
+      this.replace(worker, new Error(`scan worker exited with code ${code}`));
+    });
     worker.unref();
     return worker;
+  }
+
+  private stopReading(worker: Worker): void {
+    const bytes = this.reading.get(worker);
+    if (!bytes) return;
+    this.reading.delete(worker);
+    this.segments.unpin(bytes);
   }
 
   private answerLookup(worker: Worker, request: { lookup: number; sha256: string }): void {

@@ -1,0 +1,78 @@
+// CPU time per thread of the proxy over a bulk IMAP fetch (the 300-message mailbox of relay.ts:
+// `UID FETCH 1:* BODY.PEEK[]`, scanning on): the main thread's run time and its run-queue wait (time it
+// was ready but another thread had the core: what a --cpu-prof profile on a busy machine shows as time
+// inside whatever call was running, e.g. Worker.postMessage), and the run time of every other thread
+// (scan workers, libuv). CPU time counts work, so builds compare even on a shared machine, where wall
+// times do not. Builds given with --mains are measured alternately in one run, each in a fresh proxy
+// after one warm-up fetch (workers started, segment pool filled).
+// Usage: npm run build && node --import tsx scripts/bench/bulk-thread-cpu.ts [--mains dist,OTHER/dist] [--rounds 1] [--fetches 2]
+import { readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { startDovecot } from '../test-servers/dovecot.js';
+import { LeanImapClient } from './imap-client.js';
+import { startInboxguard } from './inboxguard-process.js';
+import { benchMailbox, median } from './mailbox.js';
+import { machine } from './machine.js';
+
+const argument = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
+const mains = argument('--mains', 'dist').split(',');
+const rounds = Number(argument('--rounds', '1'));
+const fetches = Number(argument('--fetches', '2'));
+
+/** Per thread: [run ns, run-queue wait ns] from /proc/PID/task/TID/schedstat. */
+function threadTimes(pid: number): Map<string, [number, number]> {
+  const times = new Map<string, [number, number]>();
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const [run, wait] = readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ').map(Number);
+      times.set(task, [run, wait]);
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return times;
+}
+
+const ms = (ns: number) => Math.round(ns / 1e6);
+const messages = benchMailbox(300);
+const dovecot = await startDovecot({ messages: { alice: messages } });
+const runs: Record<string, { mainRunMs: number[]; mainWaitMs: number[]; otherThreadsRunMs: number[]; wallMs: number[] }> = {};
+try {
+  for (let round = 0; round < rounds; round++) {
+    for (const build of mains) {
+      const guard = await startInboxguard(`localhost:${dovecot.ports.imaps}`, dovecot.caPath, ['--protocol', 'imap'], { main: resolve(build, 'cli/main.js') });
+      try {
+        const fetchAll = async () => {
+          const client = await LeanImapClient.connect({ port: guard.port, ca: guard.caPem }, 'alice', 'secret');
+          await client.command('UID FETCH 1:* (BODY.PEEK[])');
+          client.close();
+        };
+        await fetchAll();
+        const before = threadTimes(guard.pid);
+        const started = process.hrtime.bigint();
+        for (let i = 0; i < fetches; i++) await fetchAll();
+        const wall = Number(process.hrtime.bigint() - started);
+        const after = threadTimes(guard.pid);
+        const main = String(guard.pid);
+        let others = 0;
+        for (const [task, [run]] of after) if (task !== main) others += run - (before.get(task)?.[0] ?? 0);
+        const [mainRun, mainWait] = after.get(main)!;
+        const [mainRunBefore, mainWaitBefore] = before.get(main)!;
+        const entry = (runs[build] ??= { mainRunMs: [], mainWaitMs: [], otherThreadsRunMs: [], wallMs: [] });
+        entry.mainRunMs.push(ms(mainRun - mainRunBefore));
+        entry.mainWaitMs.push(ms(mainWait - mainWaitBefore));
+        entry.otherThreadsRunMs.push(ms(others));
+        entry.wallMs.push(ms(wall));
+      } finally {
+        await guard.stop();
+      }
+    }
+  }
+} finally {
+  await dovecot.stop();
+}
+
+const builds = Object.fromEntries(
+  Object.entries(runs).map(([build, entry]) => [build, { medianMainRunMs: median(entry.mainRunMs), medianOtherThreadsRunMs: median(entry.otherThreadsRunMs), ...entry }]),
+);
+console.log(JSON.stringify({ benchmark: `proxy CPU per thread over ${fetches} bulk IMAP fetches of ${messages.length} messages, scanning on`, rounds, builds, ...machine() }, null, 2));

@@ -1,0 +1,60 @@
+// The pipeline lends a body held on a pooled segment to the scan worker and gives it back when nothing
+// delivered or kept refers to it (clean, not rewritten, not quarantined): its segment then goes back to the
+// pool with the spool. A message that is rewritten and quarantined keeps its bytes elsewhere, so its
+// segment leaves the pool for good. Real scan workers, the builtin engine.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { configSchema } from '../../../src/config/schema.js';
+import { BodySpool } from '../../../src/proxy/body-spool.js';
+import { createScanSetup, type ScanSetup } from '../../../src/scan/create-pipeline.js';
+import { SegmentPool } from '../../../src/scan/segment-pool.js';
+import { mixedMailbox, withAttachments } from '../../helpers/messages.js';
+import { EICAR } from './archive/archive-builders.js';
+
+const CONTEXT = { protocol: 'imap' as const, section: 'BODY[]', mailbox: 'INBOX', uidValidity: '1', uid: 7 };
+const infected = withAttachments({ seed: 8, attachments: [{ filename: 'eicar.com', contentType: 'application/octet-stream', content: EICAR }] });
+
+function spooled(message: Buffer, segments: SegmentPool): BodySpool {
+  const spool = new BodySpool(16 * 1024 * 1024, { announcedSize: message.length, segments });
+  for (let offset = 0; offset < message.length; offset += 16_384) spool.append(Buffer.from(message.subarray(offset, offset + 16_384)));
+  return spool;
+}
+
+describe('the scan pipeline and pooled bodies', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'inboxguard-pooled-pipeline-'));
+  let setup: ScanSetup;
+  before(async () => {
+    setup = await createScanSetup(configSchema.parse({}), dataDir, undefined, undefined, { workers: true });
+  });
+  after(async () => {
+    await setup.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('clean messages give their segments back, and the next ones reuse them', async () => {
+    const segments = new SegmentPool();
+    const messages = mixedMailbox(6, 11);
+    for (const message of messages) {
+      const spool = spooled(message, segments);
+      assert.deepEqual(await setup.pipeline.scan(spool, { ...CONTEXT }), { changed: false });
+      assert.ok(Buffer.concat([...spool.memoryRange()]).equals(message));
+      spool.dispose();
+    }
+    const { allocated, reused, dropped } = segments.counters;
+    assert.equal(allocated + reused, messages.length);
+    assert.equal(dropped, 0);
+    assert.ok(reused > 0, `reused ${reused} of ${messages.length}`);
+  });
+
+  it('a rewritten, quarantined message keeps its segment out of the pool', async () => {
+    const segments = new SegmentPool();
+    const spool = spooled(infected, segments);
+    const result = await setup.pipeline.scan(spool, { ...CONTEXT });
+    assert.equal(result.changed, true);
+    spool.dispose();
+    assert.deepEqual({ ...segments.counters, idleBytes: undefined }, { allocated: 1, reused: 0, dropped: 1, idleBytes: undefined });
+  });
+});
