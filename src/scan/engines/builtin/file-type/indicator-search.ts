@@ -1,0 +1,71 @@
+// Tries a script indicator's expression only where one of the strings it needs stands in the text,
+// instead of from every position of the text. That gives the same answer as pattern.test(text) when
+// every match begins at one of those places ('start'), or is `^\s*` (multiline) followed by one of them
+// ('line'; 'line@': `^\s*@?`): then a match exists exactly when the rest of the expression matches at
+// such a place and only white space stands between a line start and it. That white space is walked
+// backwards from the place; the runs before different places never overlap, so the walks together
+// stay linear in the text.
+
+export type IndicatorAnchor = 'start' | 'line' | 'line@';
+
+/** Start positions of each needed string in the text, by its index in the needed list (none: undefined). */
+export type NeededPlaces = ReadonlyArray<readonly number[] | undefined>;
+
+/** Whether the indicator matches the text, given where the needed strings are. */
+export type IndicatorTest = (text: string, places: NeededPlaces) => boolean;
+
+const LINE_PREFIX: Record<Exclude<IndicatorAnchor, 'start'>, string> = { line: '^\\s*', 'line@': '^\\s*@?' };
+
+/** `needIds`: the indicator's needed strings as indices into the needed list. */
+export function compileIndicator(pattern: RegExp, needIds: readonly number[], anchor: IndicatorAnchor | undefined): IndicatorTest {
+  if (anchor === undefined) return (text, places) => needIds.some((id) => places[id] !== undefined) && pattern.test(text);
+  let source = pattern.source;
+  if (anchor !== 'start') {
+    const prefix = LINE_PREFIX[anchor];
+    if (!pattern.multiline || !source.startsWith(prefix)) throw new Error(`indicator /${source}/ is not ${prefix} (multiline) then a needed string`);
+    source = source.slice(prefix.length);
+  }
+  const sticky = new RegExp(source, `${pattern.flags.replace('g', '')}y`);
+  return (text, places) => {
+    for (const id of needIds) {
+      for (const at of places[id] ?? []) {
+        if (anchor === 'line' && !afterLineLead(text, at)) continue;
+        if (anchor === 'line@' && !afterLineLead(text, at) && !(text.charCodeAt(at - 1) === 0x40 && afterLineLead(text, at - 1))) continue;
+        sticky.lastIndex = at;
+        if (sticky.test(text)) return true;
+      }
+    }
+    return false;
+  };
+}
+
+/** A line starts at `at`, or only white space (RegExp \s) stands between a line start and it. */
+export function afterLineLead(text: string, at: number): boolean {
+  for (let index = at - 1; index >= 0; index--) {
+    const code = text.charCodeAt(index);
+    if (isLineTerminator(code)) return true;
+    if (!isSpace(code)) return false;
+  }
+  return true;
+}
+
+function isLineTerminator(code: number): boolean {
+  return code === 0x0a || code === 0x0d || code === 0x2028 || code === 0x2029;
+}
+
+/** RegExp \s: ECMAScript WhiteSpace and LineTerminator. */
+function isSpace(code: number): boolean {
+  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+  if (code < 0xa0) return false;
+  return (
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
+}

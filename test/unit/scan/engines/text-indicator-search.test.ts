@@ -1,0 +1,71 @@
+// Script indicators are tried only where the strings they need stand (indicator-search.ts). Each one
+// must say exactly what its expression says when searched over the whole text: on generated texts
+// built from the needed strings, script fragments and every kind of white space and line break, on
+// the parts of the scan corpus and the mixed mailbox, and on whole scripts and prose.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { INDICATORS, indicatorHits, textType } from '../../../../src/scan/engines/builtin/file-type/text.js';
+import { afterLineLead } from '../../../../src/scan/engines/builtin/file-type/indicator-search.js';
+import { walkMessage } from '../../../../src/mime/index.js';
+import { scanCorpus } from '../../../helpers/scan-corpus.js';
+import { loremLines, mixedMailbox } from '../../../helpers/messages.js';
+
+/** What each indicator's expression says about the whole text, searched from every position. */
+function searchedHits(text: string): boolean[][] {
+  return INDICATORS.map(([, indicators]) => indicators.map(({ pattern }) => pattern.test(text)));
+}
+
+function assertSameHits(text: string): void {
+  assert.deepEqual(indicatorHits(text), searchedHits(text), JSON.stringify(text.slice(0, 400)));
+}
+
+const NEEDED = [...new Set(INDICATORS.flatMap(([, indicators]) => indicators.flatMap((indicator) => indicator.needs)))];
+const FRAGMENTS = [
+  'off', ' sub', ' function', 'x = y', 'x=1', 'v', ' /f', ' /c', ' exist', '.exe', ' ""', ':run', '(', ')', '{', '}', '"', '&', '=',
+  '%temp%', '%~dp0', ' 65) &', 'host', 'shell', ' net.webclient', ' abcdefgh1234', 'global', ' error', ' next', '-item', ' x', '$', '_',
+];
+const SPACES = [' ', '  ', '\t', '\n', '\r\n', '\r', '\v', '\f', '\u00a0', '\u2028', '\u2029', '\u3000', '\ufeff', '@', '@ ', 'a', '.', ':', '\u0165', '\u0160'];
+
+describe('script indicators tried where their strings stand', () => {
+  it('say what their expressions say on generated texts', () => {
+    const piece = fc.constantFrom(...NEEDED, ...FRAGMENTS, ...SPACES);
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 60 }), (pieces) => assertSameHits(pieces.join(''))),
+      { numRuns: 4000 },
+    );
+  });
+
+  it('say what their expressions say on whole scripts, prose, and every part of the test corpora', () => {
+    const texts = [
+      'Dim shell\r\nSet shell = CreateObject("WScript.Shell")\r\nshell.Run "calc"\r\nEnd Sub\r\n',
+      '@echo off\r\n  rem x\r\nset target=%TEMP%\\x.exe\r\nif exist x del /f x\r\n:: note\r\ngoto :run\r\n',
+      ' \u2028  @echo off\n\u00a0set a=b\n',
+      'echo off\n',
+      'x\n\t@echo off',
+      'x@echo off',
+      'function add(a, b) {\n  const sum = a + b;\n  return sum;\n}\nvar total = add(1, 2);\n[1].map((x) => { return x; });\neval(code)\n',
+      '$env:temp; Invoke-Expression (New-Object Net.WebClient).DownloadString("x"); Start-Process a; Write-Host b\n',
+      'Lorem ipsum dolor sit amet: remember to set the table, then goto the end. 100% done.\n',
+      loremLines(400, 9, 76).join('\r\n'),
+    ];
+    for (const message of [...scanCorpus().map((entry) => entry.bytes), ...mixedMailbox(24)]) {
+      for (const part of walkMessage(message).parts) texts.push(part.decode().toString('latin1'));
+    }
+    for (const text of texts) assertSameHits(text.toLowerCase());
+  });
+
+  it('a line lead is white space back to a line start (or the text start), line breaks included', () => {
+    assert.equal(afterLineLead('rem', 0), true);
+    assert.equal(afterLineLead('  \t rem', 4), true);
+    assert.equal(afterLineLead('x\n  rem', 4), true);
+    assert.equal(afterLineLead('x\u2028rem', 2), true);
+    assert.equal(afterLineLead('x \u00a0rem', 3), false);
+    assert.equal(afterLineLead('lorem', 2), false);
+  });
+
+  it('a text type decided by script content is unchanged for prose full of script words', () => {
+    const prose = Buffer.from('The end.\nSet the table, if you can; start now, remember the children.\n'.repeat(2000));
+    assert.equal(textType(prose), 'text');
+  });
+});
