@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { INDICATORS, indicatorHits, textType } from '../../../../src/scan/engines/builtin/file-type/text.js';
+import { HTML_START, INDICATORS, indicatorHits, textType } from '../../../../src/scan/engines/builtin/file-type/text.js';
 import { afterLineLead } from '../../../../src/scan/engines/builtin/file-type/indicator-search.js';
 import { walkMessage } from '../../../../src/mime/index.js';
 import { scanCorpus } from '../../../helpers/scan-corpus.js';
@@ -67,5 +67,36 @@ describe('script indicators tried where their strings stand', () => {
   it('a text type decided by script content is unchanged for prose full of script words', () => {
     const prose = Buffer.from('The end.\nSet the table, if you can; start now, remember the children.\n'.repeat(2000));
     assert.equal(textType(prose), 'text');
+  });
+
+  it('expressions rewritten to stay linear say what the old ones said', () => {
+    const oldSet = /^\s*set\s+\/?[a-z]*\s*\w+=/m;
+    const newSet = INDICATORS.find(([type]) => type === 'script-batch')![1].find(({ pattern }) => pattern.source.startsWith('^\\s*set'))!.pattern;
+    const setPiece = fc.constantFrom('set', ' ', '  ', '\t', '\n', '/', 'a', 'bc', '_', '1', '=', 'x=', '\u00a0', '\u2028', '-');
+    fc.assert(
+      fc.property(fc.array(setPiece, { maxLength: 14 }), (pieces) => {
+        const text = pieces.join('');
+        assert.equal(newSet.test(text), oldSet.test(text), JSON.stringify(text));
+      }),
+      { numRuns: 6000 },
+    );
+    const oldHtml = /^\s*(<!--[\s\S]*?-->\s*)*<(!doctype\s+html|html|head|body|meta|title|script|iframe|frameset|form|div|table|style)[\s>]/;
+    const htmlPiece = fc.constantFrom('<!--', '-->', '<!---->', '-', '>', '<', ' ', '\n', 'x', '<html>', '<div ', '<body', '<!doctype html>', '<!doctype  html ');
+    fc.assert(
+      fc.property(fc.array(htmlPiece, { maxLength: 10 }), (pieces) => {
+        const text = pieces.join('');
+        assert.equal(HTML_START.test(text), oldHtml.test(text), JSON.stringify(text));
+      }),
+      { numRuns: 6000 },
+    );
+  });
+
+  it('returns on texts built to make backtracking expressions run for ever', () => {
+    // Each took the old expressions seconds (or, for the comments, exponential time) on its own.
+    assert.equal(textType(Buffer.from(`${'<!---->'.repeat(5000)}x`)), 'text');
+    assert.equal(textType(Buffer.from('function ('.repeat(6500))), 'text');
+    assert.equal(textType(Buffer.from(`function${' '.repeat(60_000)}x`)), 'text');
+    assert.equal(textType(Buffer.from(`set ${'a'.repeat(60_000)}`)), 'text');
+    assert.equal(textType(Buffer.from(`function f(${'a'.repeat(60_000)}) {\nvar x = 1;\n`)), 'script-js');
   });
 });

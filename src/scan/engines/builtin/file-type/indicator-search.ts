@@ -4,7 +4,9 @@
 // ('line'; 'line@': `^\s*@?`): then a match exists exactly when the rest of the expression matches at
 // such a place and only white space stands between a line start and it. That white space is walked
 // backwards from the place; the runs before different places never overlap, so the walks together
-// stay linear in the text.
+// stay linear in the text. The expressions themselves are written so that a try at one place reads
+// only the runs of characters next to it (no two adjacent quantifiers that take the same characters);
+// where tries at many places would read the same stretch, the indicator brings its own matcher.
 
 export type IndicatorAnchor = 'start' | 'line' | 'line@';
 
@@ -14,11 +16,21 @@ export type NeededPlaces = ReadonlyArray<readonly number[] | undefined>;
 /** Whether the indicator matches the text, given where the needed strings are. */
 export type IndicatorTest = (text: string, places: NeededPlaces) => boolean;
 
+/** For one text: whether the indicator's expression matches from `at` (a 'start' indicator's own sticky test). */
+export type MatcherAt = (text: string) => (at: number) => boolean;
+
 const LINE_PREFIX: Record<Exclude<IndicatorAnchor, 'start'>, string> = { line: '^\\s*', 'line@': '^\\s*@?' };
 
 /** `needIds`: the indicator's needed strings as indices into the needed list. */
-export function compileIndicator(pattern: RegExp, needIds: readonly number[], anchor: IndicatorAnchor | undefined): IndicatorTest {
+export function compileIndicator(pattern: RegExp, needIds: readonly number[], anchor: IndicatorAnchor | undefined, matcher?: MatcherAt): IndicatorTest {
   if (anchor === undefined) return (text, places) => needIds.some((id) => places[id] !== undefined) && pattern.test(text);
+  if (matcher) {
+    if (anchor !== 'start') throw new Error(`indicator /${pattern.source}/: an own matcher is for 'start' indicators`);
+    return (text, places) => {
+      const matchesAt = matcher(text);
+      return needIds.some((id) => (places[id] ?? []).some(matchesAt));
+    };
+  }
   let source = pattern.source;
   if (anchor !== 'start') {
     const prefix = LINE_PREFIX[anchor];
@@ -68,4 +80,31 @@ function isSpace(code: number): boolean {
     code === 0x3000 ||
     code === 0xfeff
   );
+}
+
+/**
+ * `\bfunction\s*[\w$]*\s*\([^)]*\)\s*\{` from `at`. What precedes "(" decides where it is (white space
+ * and a name cannot share characters), and from there the first ")" decides the rest: that ")" is
+ * looked for once for all the places before it, so "function (" repeated without a ")" costs one
+ * search instead of one per place.
+ */
+export function functionDefinitionAt(text: string): (at: number) => boolean {
+  // The same as \s*[\w$]*\s* before "(": a name, if any, between white space.
+  const head = /\bfunction(?:\s*[\w$]+)?\s*\(/y;
+  const brace = /\s*\{/y;
+  // No ")" in [searchedFrom, close); close -1: none from searchedFrom on.
+  let searchedFrom = Infinity;
+  let close = -1;
+  return (at) => {
+    head.lastIndex = at;
+    if (!head.test(text)) return false;
+    const open = head.lastIndex;
+    if (open < searchedFrom || (close !== -1 && open > close)) {
+      searchedFrom = open;
+      close = text.indexOf(')', open);
+    }
+    if (close === -1) return false;
+    brace.lastIndex = close + 1;
+    return brace.test(text);
+  };
 }

@@ -3,7 +3,7 @@
 // distinct telltale constructs of its language, so prose that mentions one keyword stays text.
 import type { DetectedType } from '../../../../types/verdict.js';
 import { AhoCorasick } from '../body/aho-corasick.js';
-import { compileIndicator, type IndicatorAnchor, type IndicatorTest, type NeededPlaces } from './indicator-search.js';
+import { compileIndicator, functionDefinitionAt, type IndicatorAnchor, type IndicatorTest, type MatcherAt, type NeededPlaces } from './indicator-search.js';
 
 const SAMPLE_BYTES = 64 * 1024;
 const TEXT_CHECK_BYTES = 8 * 1024;
@@ -53,7 +53,10 @@ const SCRIPT_BY_EXTENSION: Record<string, DetectedType> = {
   hta: 'hta',
 };
 
-const HTML_START = /^\s*(<!--[\s\S]*?-->\s*)*<(!doctype\s+html|html|head|body|meta|title|script|iframe|frameset|form|div|table|style)[\s>]/;
+// Comments, then a tag. One optional comment says the same as any number of them (a comment may hold
+// "-->", so several comments are one), and cannot backtrack over the ways of splitting them (which
+// took exponential time in the number of "<!---->" before a text that is no HTML).
+export const HTML_START = /^\s*(?:<!--[\s\S]*?-->\s*)?<(!doctype\s+html|html|head|body|meta|title|script|iframe|frameset|form|div|table|style)[\s>]/;
 const HTML_EXTENSIONS = new Set(['htm', 'html', 'xhtml', 'shtml']);
 
 /**
@@ -66,6 +69,8 @@ export interface Indicator {
   pattern: RegExp;
   needs: readonly string[];
   anchor?: IndicatorAnchor;
+  /** Tries the pattern from a place in linear time where the sticky expression would not. */
+  matcher?: MatcherAt;
 }
 
 const indicator = (pattern: RegExp, ...needs: string[]): Indicator => ({ pattern, needs });
@@ -106,7 +111,7 @@ export const INDICATORS: ReadonlyArray<[DetectedType, Indicator[]]> = [
   [
     'script-js',
     [
-      atNeed(/\bfunction\s*[\w$]*\s*\([^)]*\)\s*\{/, 'function'),
+      { pattern: /\bfunction\s*[\w$]*\s*\([^)]*\)\s*\{/, needs: ['function'], anchor: 'start', matcher: functionDefinitionAt },
       atNeed(/\bvar\s+[\w$]+\s*=/, 'var'),
       atNeed(/\b(let|const)\s+[\w$]+\s*=/, 'let', 'const'),
       indicator(/\bnew\s+activexobject\s*\(/, 'activexobject'),
@@ -121,7 +126,8 @@ export const INDICATORS: ReadonlyArray<[DetectedType, Indicator[]]> = [
     'script-batch',
     [
       { pattern: /^\s*@?echo\s+off\b/m, needs: ['echo'], anchor: 'line@' },
-      atLine(/^\s*set\s+\/?[a-z]*\s*\w+=/m, 'set'),
+      // `set\s+\/?[a-z]*\s*\w+=` written so that no two quantifiers can take the same characters.
+      atLine(/^\s*set\s+(?:\/(?:[a-z]*\s+)?|(?:[a-z]+\s+)?)\w+=/m, 'set'),
       atLine(/^\s*goto\s+:?\w+/m, 'goto'),
       atNeed(/%~dp0|%\w+%/, '%'),
       atLine(/^\s*(if\s+(not\s+)?exist|start\s+""|cmd(\.exe)?\s+\/[ck]|del\s+\/[fqs])/m, 'if', 'start', 'cmd', 'del'),
@@ -140,7 +146,7 @@ const NEEDED = [...new Set(INDICATORS.flatMap(([, indicators]) => indicators.fla
 const NEEDED_SEARCH = new AhoCorasick(NEEDED.map((needed) => Buffer.from(needed, 'latin1')));
 const TESTS: ReadonlyArray<[DetectedType, IndicatorTest[]]> = INDICATORS.map(([type, indicators]) => [
   type,
-  indicators.map(({ pattern, needs, anchor }) => compileIndicator(pattern, needs.map((needed) => NEEDED.indexOf(needed)), anchor)),
+  indicators.map(({ pattern, needs, anchor, matcher }) => compileIndicator(pattern, needs.map((needed) => NEEDED.indexOf(needed)), anchor, matcher)),
 ]);
 
 /**
