@@ -36,6 +36,23 @@ describe('script indicators tried where their strings stand', () => {
     );
   });
 
+  it('say what their expressions say on texts shaped like each construct, near misses included', () => {
+    const one = (...options: string[]) => fc.constantFrom(...options);
+    const spaces = one('', ' ', '  ', '\t', '\n', '\r\n', '\u00a0', '\u2028', '\v');
+    const before = one('', 'x', '$', '_', '1', ' ', '\n', '@', '\n@', ' \n ', ';', 'a ');
+    const definition = fc
+      .tuple(before, spaces, one('', 'a', '$a', 'a$', 'function', '1', 'a b'), spaces, one('(', ''), one('', 'a', 'a, b', '(', 'function (', ' '), one(')', ''), spaces, one('{', '', 'x{', ')'))
+      .map(([lead, gap, name, gap2, open, params, close, gap3, brace]) => `${lead}function${gap}${name}${gap2}${open}${params}${close}${gap3}${brace}`);
+    const word = one('', 'a', 'ab', 'a_1', '/', '/a', '1', '=');
+    const statement = fc
+      .tuple(before, spaces, one('set', 'dim', 'end', 'goto', 'if', 'echo', 'rem', '::', 'del', 'cmd', 'start', 'var', 'let', 'const', 'chr', 'eval', 'execute', '%'), spaces, word, spaces, word, one('', '=', '= x', ' =x', 'off', 'sub', 'exist', '/f', '/c', '(', '""', '%', '(65) &'))
+      .map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(fc.array(fc.oneof(definition, statement), { minLength: 1, maxLength: 4 }), (pieces) => assertSameHits(pieces.join(''))),
+      { numRuns: 20000 },
+    );
+  });
+
   it('say what their expressions say on whole scripts, prose, and every part of the test corpora', () => {
     const texts = [
       'Dim shell\r\nSet shell = CreateObject("WScript.Shell")\r\nshell.Run "calc"\r\nEnd Sub\r\n',

@@ -83,28 +83,69 @@ function isSpace(code: number): boolean {
 }
 
 /**
- * `\bfunction\s*[\w$]*\s*\([^)]*\)\s*\{` from `at`. What precedes "(" decides where it is (white space
- * and a name cannot share characters), and from there the first ")" decides the rest: that ")" is
- * looked for once for all the places before it, so "function (" repeated without a ")" costs one
- * search instead of one per place.
+ * `\bfunction\s*[\w$]*\s*\([^)]*\)\s*\{` from `at`, read by hand so that places sharing a stretch read it
+ * once: white space and a name cannot share characters, so what follows "function" decides where "("
+ * must be; the name's end, the first ")" after "(" and what follows that ")" are each found once for
+ * all the places that reach them ("function$function$…" is one name; "function (" repeated has one
+ * ")" or none).
  */
 export function functionDefinitionAt(text: string): (at: number) => boolean {
-  // The same as \s*[\w$]*\s* before "(": a name, if any, between white space.
-  const head = /\bfunction(?:\s*[\w$]+)?\s*\(/y;
-  const brace = /\s*\{/y;
+  const nameEnd = new RunEnd(text, isNameCharacter);
   // No ")" in [searchedFrom, close); close -1: none from searchedFrom on.
   let searchedFrom = Infinity;
   let close = -1;
+  let braceChecked = -1;
+  let braceFollows = false;
   return (at) => {
-    head.lastIndex = at;
-    if (!head.test(text)) return false;
-    const open = head.lastIndex;
+    if (at > 0 && isWordCharacter(text.charCodeAt(at - 1))) return false;
+    let index = skipSpace(text, at + 'function'.length);
+    if (index < text.length && isNameCharacter(text.charCodeAt(index))) index = skipSpace(text, nameEnd.from(index));
+    if (text.charCodeAt(index) !== 0x28) return false;
+    const open = index + 1;
     if (open < searchedFrom || (close !== -1 && open > close)) {
       searchedFrom = open;
       close = text.indexOf(')', open);
     }
     if (close === -1) return false;
-    brace.lastIndex = close + 1;
-    return brace.test(text);
+    if (braceChecked !== close) {
+      braceChecked = close;
+      braceFollows = text.charCodeAt(skipSpace(text, close + 1)) === 0x7b;
+    }
+    return braceFollows;
   };
+}
+
+/** Where the run of characters `inRun` accepts that holds `index` ends, remembered for the places inside it. */
+class RunEnd {
+  private start = -1;
+  private end = -1;
+
+  constructor(
+    private readonly text: string,
+    private readonly inRun: (code: number) => boolean,
+  ) {}
+
+  from(index: number): number {
+    if (index < this.start || index >= this.end) {
+      this.start = index;
+      this.end = index;
+      while (this.end < this.text.length && this.inRun(this.text.charCodeAt(this.end))) this.end++;
+    }
+    return this.end;
+  }
+}
+
+function skipSpace(text: string, index: number): number {
+  while (index < text.length && isSpace(text.charCodeAt(index))) index++;
+  return index;
+}
+
+/** RegExp \w (without the u flag). */
+function isWordCharacter(code: number): boolean {
+  return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a) || (code >= 0x30 && code <= 0x39) || code === 0x5f;
+}
+
+/** [\w$] */
+function isNameCharacter(code: number): boolean {
+  return isWordCharacter(code) || code === 0x24;
 }
