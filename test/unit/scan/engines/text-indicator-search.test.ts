@@ -61,6 +61,10 @@ describe('script indicators tried where their strings stand', () => {
       'echo off\n',
       'x\n\t@echo off',
       'x@echo off',
+      // Past MAX_TRIED_PLACES places: one search of the whole text.
+      '%a% x'.repeat(400),
+      ' :: rem\n'.repeat(400),
+      'x%'.repeat(300) + '\n%~dp0',
       'function add(a, b) {\n  const sum = a + b;\n  return sum;\n}\nvar total = add(1, 2);\n[1].map((x) => { return x; });\neval(code)\n',
       '$env:temp; Invoke-Expression (New-Object Net.WebClient).DownloadString("x"); Start-Process a; Write-Host b\n',
       'Lorem ipsum dolor sit amet: remember to set the table, then goto the end. 100% done.\n',

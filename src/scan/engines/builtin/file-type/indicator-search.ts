@@ -20,6 +20,11 @@ export type IndicatorTest = (text: string, places: NeededPlaces) => boolean;
 export type MatcherAt = (text: string) => (at: number) => boolean;
 
 const LINE_PREFIX: Record<Exclude<IndicatorAnchor, 'start'>, string> = { line: '^\\s*', 'line@': '^\\s*@?' };
+/**
+ * Past this many places, one search of the whole text (the same answer) costs less than a sticky try
+ * at each: a text of "%" or "::" over and over. The expressions are linear over the whole text too.
+ */
+const MAX_TRIED_PLACES = 256;
 
 /** `needIds`: the indicator's needed strings as indices into the needed list. */
 export function compileIndicator(pattern: RegExp, needIds: readonly number[], anchor: IndicatorAnchor | undefined, matcher?: MatcherAt): IndicatorTest {
@@ -39,6 +44,9 @@ export function compileIndicator(pattern: RegExp, needIds: readonly number[], an
   }
   const sticky = new RegExp(source, `${pattern.flags.replace('g', '')}y`);
   return (text, places) => {
+    let count = 0;
+    for (const id of needIds) count += places[id]?.length ?? 0;
+    if (count > MAX_TRIED_PLACES) return pattern.test(text);
     for (const id of needIds) {
       for (const at of places[id] ?? []) {
         if (anchor === 'line' && !afterLineLead(text, at)) continue;
