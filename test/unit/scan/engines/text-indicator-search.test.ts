@@ -61,7 +61,7 @@ describe('script indicators tried where their strings stand', () => {
       'echo off\n',
       'x\n\t@echo off',
       'x@echo off',
-      // Past MAX_TRIED_PLACES places: one search of the whole text.
+      // Past MAX_TRIES tries: one search of the whole text.
       '%a% x'.repeat(400),
       ' :: rem\n'.repeat(400),
       'x%'.repeat(300) + '\n%~dp0',

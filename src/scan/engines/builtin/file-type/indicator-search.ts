@@ -21,10 +21,10 @@ export type MatcherAt = (text: string) => (at: number) => boolean;
 
 const LINE_PREFIX: Record<Exclude<IndicatorAnchor, 'start'>, string> = { line: '^\\s*', 'line@': '^\\s*@?' };
 /**
- * Past this many places, one search of the whole text (the same answer) costs less than a sticky try
- * at each: a text of "%" or "::" over and over. The expressions are linear over the whole text too.
+ * Past this many sticky tries, one search of the whole text (the same answer) costs less than trying
+ * every place: a text of "%" or "::" over and over. The expressions are linear over the whole text too.
  */
-const MAX_TRIED_PLACES = 256;
+const MAX_TRIES = 256;
 
 /** `needIds`: the indicator's needed strings as indices into the needed list. */
 export function compileIndicator(pattern: RegExp, needIds: readonly number[], anchor: IndicatorAnchor | undefined, matcher?: MatcherAt): IndicatorTest {
@@ -44,13 +44,12 @@ export function compileIndicator(pattern: RegExp, needIds: readonly number[], an
   }
   const sticky = new RegExp(source, `${pattern.flags.replace('g', '')}y`);
   return (text, places) => {
-    let count = 0;
-    for (const id of needIds) count += places[id]?.length ?? 0;
-    if (count > MAX_TRIED_PLACES) return pattern.test(text);
+    let tries = 0;
     for (const id of needIds) {
       for (const at of places[id] ?? []) {
         if (anchor === 'line' && !afterLineLead(text, at)) continue;
         if (anchor === 'line@' && !afterLineLead(text, at) && !(text.charCodeAt(at - 1) === 0x40 && afterLineLead(text, at - 1))) continue;
+        if (++tries > MAX_TRIES) return pattern.test(text);
         sticky.lastIndex = at;
         if (sticky.test(text)) return true;
       }
