@@ -16,6 +16,7 @@ import type { Verdict } from '../types/verdict.js';
 import { INBOXGUARD_VERSION } from '../version.js';
 import type { KnownPart, KnownVerdicts } from './analysis/known-parts.js';
 import { submissionReason } from './analysis/submission.js';
+import { digestOf } from './content-digest.js';
 
 const MARK_ONLY_REASON = 'a message delivered unchanged keeps its size, which the client may already know; the event records the marking instead';
 
@@ -148,7 +149,8 @@ function submissionsOf(shape: BodyShape, inspection: MessageInspection, decision
     if (!reason) continue;
     const part = shape.walk.parts.find((candidate) => candidate.path === report.path);
     if (!part) continue;
-    submissions.push({ path: report.path, name: report.fileName ?? `part ${report.path}`, sha256: report.known.sha256, reason, content: part.decode() });
+    const content = part.decode();
+    submissions.push({ path: report.path, name: report.fileName ?? `part ${report.path}`, sha256: report.known.sha256 ?? digestOf(content, 'sha256'), reason, content });
   }
   return submissions;
 }

@@ -37,7 +37,9 @@ export async function inspectMessage(
   for (const part of shape.walk.parts) {
     const location = [part.fileName ?? `part ${part.path}`];
     const info = { fileName: part.fileName, declaredType: part.contentType, location, insideArchive: false };
-    const streamed = await openStreamedPart(part, info, inspector, { sha256: analysis !== undefined, threshold: options.streamPartBytes ?? STREAM_PART_BYTES });
+    // A streamed part's size is known only at its end: it is hashed unless no size could matter.
+    const hashStreamed = analysis !== undefined && analysis.verdicts.wantsSha256(undefined, analysis.known);
+    const streamed = await openStreamedPart(part, info, inspector, { sha256: hashStreamed, threshold: options.streamPartBytes ?? STREAM_PART_BYTES });
     let content: Buffer | undefined;
     let scanned: FileInspection | undefined;
     if (streamed) {
@@ -58,8 +60,8 @@ export async function inspectMessage(
       scanned: false,
       rules: { applied: [], trace: [] },
     };
-    const standing = await analysis?.verdicts.standing(streamed ? { sha256: streamed.sha256! } : content!, location, analysis.known);
-    if (standing) report.known = { sha256: standing.sha256, ...(standing.stored ? { stored: standing.stored } : {}) };
+    const standing = await analysis?.verdicts.standing(streamed ? { size: streamed.size!, sha256: streamed.sha256 } : content!, location, analysis.known);
+    if (standing) report.known = { ...(standing.sha256 !== undefined ? { sha256: standing.sha256 } : {}), ...(standing.stored ? { stored: standing.stored } : {}) };
     const early = evaluateLevel(beforeScan, 'attachment', attachmentFacts(report));
     const skipScan = early.applied.some((rule) => rule.actions.some((action) => action.type === 'skip-part-scan'));
     if (!skipScan && standing?.finding) {

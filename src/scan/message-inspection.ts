@@ -17,8 +17,11 @@ export interface PartReport {
   verdict: Verdict;
   /** False when an attachment rule kept the part from the engines (skip-part-scan). */
   scanned: boolean;
-  /** SHA-256 of the decoded part and what the verdict store or the pipeline knew of it (only with analysis settings). */
-  known?: { sha256: string; stored?: AnalysisVerdict };
+  /**
+   * What the verdict store or the pipeline knew of the part (only with analysis settings), and its
+   * SHA-256 when that was needed to ask (not when no stored verdict is about a part of its size).
+   */
+  known?: { sha256?: string; stored?: AnalysisVerdict };
   /** What the attachment rules decided for this part. */
   rules: LevelOutcome;
 }

@@ -8,7 +8,7 @@ import { receivedShared, sharedBuffer, toSharedBuffer } from './shared-buffer.js
 import { sharedMemory } from './shared-memory-collection.js';
 import type { VerdictRecord } from '../store/verdicts.js';
 import { analysisConfigured } from './analysis/hold-deadline.js';
-import { knownVerdicts, type KnownPart, type VerdictLookup } from './analysis/known-parts.js';
+import { knownVerdicts, type KnownPart, type SizeFilter, type VerdictLookup } from './analysis/known-parts.js';
 import { openSpilled, type SpilledFileMessage } from './read-spilled.js';
 import type { EvaluationInput } from './message-input.js';
 import { KnownHashFilter } from './analysis/known-hash-filter.js';
@@ -41,9 +41,9 @@ interface Built {
   running: Set<Promise<unknown>>;
 }
 
-async function build(data: ScanWorkerData, lookup: VerdictLookup): Promise<Built> {
+async function build(data: ScanWorkerData, lookup: VerdictLookup, mayHoldSize: SizeFilter): Promise<Built> {
   const { inspector, close } = await createInspector(data.config, data.dataDir, data.engineNames);
-  const verdicts = data.verdicts ? knownVerdicts(data.config.analysis, lookup, analysisConfigured(data.config)) : undefined;
+  const verdicts = data.verdicts ? knownVerdicts(data.config.analysis, lookup, analysisConfigured(data.config), mayHoldSize) : undefined;
   return { evaluate: createEvaluator(inspector, policyFrom(data.config), verdicts, sharedBuffer), close, running: new Set() };
 }
 
@@ -62,13 +62,15 @@ export function serveScans(port: ScanPort, data: ScanWorkerData): void {
       port.postMessage({ lookup: id, sha256 });
     });
   const lookup: VerdictLookup = (sha256) => (known && !known.mayContain(sha256) ? undefined : ask(sha256));
+  // The same filter knows the sizes of the parts the stored verdicts are about: a part of another size is not hashed.
+  const mayHoldSize: SizeFilter = (size) => !known || known.mayHoldSize(size);
   // Scans wait for a configuration being built, so each one runs wholly with one configuration.
-  let current = build(data, lookup);
+  let current = build(data, lookup, mayHoldSize);
 
   const replaceConfiguration = (next: ScanWorkerData): void => {
     const previous = current;
     // A configuration whose engines cannot be built leaves the previous one in force.
-    const fresh = build(next, lookup).catch(() => previous);
+    const fresh = build(next, lookup, mayHoldSize).catch(() => previous);
     current = fresh;
     void Promise.all([previous, fresh]).then(async ([old, built]) => {
       if (old === built) return;

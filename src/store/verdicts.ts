@@ -20,6 +20,11 @@ export interface VerdictRecord {
   backend: string;
   /** Detection name, when the backend gave one. */
   name?: string;
+  /**
+   * Decoded size of the part in bytes, when whoever decided knew it. The scan workers hash a part only
+   * when some stored verdict has its size (or some has none): see KnownHashFilter.
+   */
+  size?: number;
   /** When the verdict was reached, milliseconds since the epoch. */
   decidedAt: number;
   source: VerdictSource;
@@ -39,14 +44,16 @@ CREATE TABLE IF NOT EXISTS verdicts (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS verdicts_by_time ON verdicts (decided_at);
 `;
+/** Added after the table first shipped: state.db files made before it get the column when opened. */
+const SIZE_COLUMN = 'ALTER TABLE verdicts ADD COLUMN size INTEGER';
 
-export const GET_VERDICT_SQL = 'SELECT sha256, verdict, backend, name, decided_at, source FROM verdicts WHERE sha256 = ?';
+export const GET_VERDICT_SQL = 'SELECT sha256, verdict, backend, name, decided_at, source, size FROM verdicts WHERE sha256 = ?';
 
 const PUT_VERDICT_SQL = `
-INSERT INTO verdicts (sha256, verdict, backend, name, decided_at, source) VALUES (?, ?, ?, ?, ?, ?)
+INSERT INTO verdicts (sha256, verdict, backend, name, decided_at, source, size) VALUES (?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (sha256) DO UPDATE SET
   verdict = excluded.verdict, backend = excluded.backend, name = excluded.name,
-  decided_at = excluded.decided_at, source = excluded.source
+  decided_at = excluded.decided_at, source = excluded.source, size = coalesce(excluded.size, verdicts.size)
 WHERE (excluded.source = 'manual' AND verdicts.source = 'engine')
    OR (excluded.source = verdicts.source AND excluded.decided_at >= verdicts.decided_at)`;
 
@@ -57,6 +64,7 @@ interface Row {
   name: string | null;
   decided_at: number;
   source: string;
+  size: number | null;
 }
 
 export class VerdictStoreError extends Error {}
@@ -79,6 +87,7 @@ function fromRow(row: Row): VerdictRecord {
     ...(row.name !== null ? { name: row.name } : {}),
     decidedAt: row.decided_at,
     source: row.source as VerdictSource,
+    ...(row.size !== null ? { size: row.size } : {}),
   };
 }
 
@@ -95,11 +104,12 @@ export function isFreshClean(record: VerdictRecord | undefined, ttlMs: number, n
 export class VerdictStore {
   private readonly db: Database.Database;
   private readonly getStatement: Database.Statement<[string], Row>;
-  private readonly putStatement: Database.Statement<[string, string, string, string | null, number, string]>;
+  private readonly putStatement: Database.Statement<[string, string, string, string | null, number, string, number | null]>;
 
   constructor(path: string) {
     this.db = openStateDb(path);
     this.db.exec(CREATE);
+    addSizeColumn(this.db);
     this.getStatement = this.db.prepare(GET_VERDICT_SQL);
     this.putStatement = this.db.prepare(PUT_VERDICT_SQL);
   }
@@ -115,15 +125,15 @@ export class VerdictStore {
   }
 
   private readonly listeners: ((change: VerdictChange) => void)[] = [];
-  private readonly storedListeners = new Set<(sha256: string) => void>();
+  private readonly storedListeners = new Set<(sha256: string, size: number | undefined) => void>();
 
   /** Hears every change this process makes that did not come from another machine (what verdict sharing publishes). */
   onLocalChange(listener: (change: VerdictChange) => void): void {
     this.listeners.push(listener);
   }
 
-  /** Hears the SHA-256 of every verdict stored, local or remote (the scan workers' filter, KnownHashes); returns the unsubscribe. */
-  onStored(listener: (sha256: string) => void): () => void {
+  /** Hears the SHA-256 (and the part's size, when known) of every verdict stored, local or remote (the scan workers' filter, KnownHashes); returns the unsubscribe. */
+  onStored(listener: (sha256: string, size: number | undefined) => void): () => void {
     this.storedListeners.add(listener);
     return () => this.storedListeners.delete(listener);
   }
@@ -137,9 +147,10 @@ export class VerdictStore {
     if (!(ANALYSIS_VERDICTS as readonly string[]).includes(record.verdict)) throw new VerdictStoreError(`not a storable verdict: '${record.verdict}'`);
     if (!(VERDICT_SOURCES as readonly string[]).includes(record.source)) throw new VerdictStoreError(`not a verdict source: '${record.source}'`);
     if (!Number.isSafeInteger(record.decidedAt)) throw new VerdictStoreError(`decidedAt must be whole milliseconds, got ${record.decidedAt}`);
-    const result = this.putStatement.run(record.sha256, record.verdict, record.backend, record.name ?? null, record.decidedAt, record.source);
+    if (record.size !== undefined && !(Number.isSafeInteger(record.size) && record.size >= 0)) throw new VerdictStoreError(`size must be a whole number of bytes, got ${record.size}`);
+    const result = this.putStatement.run(record.sha256, record.verdict, record.backend, record.name ?? null, record.decidedAt, record.source, record.size ?? null);
     const stored = result.changes > 0;
-    if (stored) for (const listener of this.storedListeners) listener(record.sha256);
+    if (stored) for (const listener of this.storedListeners) listener(record.sha256, record.size);
     if (stored && from === 'local') this.announce({ kind: 'verdict', record });
     return stored;
   }
@@ -161,19 +172,19 @@ export class VerdictStore {
     if (!Number.isSafeInteger(limit) || limit < 0 || !Number.isSafeInteger(offset) || offset < 0) {
       throw new VerdictStoreError(`list: limit and offset must be whole numbers >= 0, got ${limit}, ${offset}`);
     }
-    const rows = this.db.prepare('SELECT sha256, verdict, backend, name, decided_at, source FROM verdicts ORDER BY decided_at DESC, sha256 LIMIT ? OFFSET ?').all(limit, offset) as Row[];
+    const rows = this.db.prepare('SELECT sha256, verdict, backend, name, decided_at, source, size FROM verdicts ORDER BY decided_at DESC, sha256 LIMIT ? OFFSET ?').all(limit, offset) as Row[];
     return rows.map(fromRow);
   }
 
-  /** Every SHA-256 the store holds, in order. */
-  forEachSha256(action: (sha256: string) => void): void {
+  /** Every SHA-256 the store holds, in order, with the part's size when it is known. */
+  forEachSha256(action: (sha256: string, size: number | undefined) => void): void {
     // Pages of the primary key: .all() reads rows several times faster than .iterate(), in bounded memory.
-    const page = this.db.prepare('SELECT sha256 FROM verdicts WHERE sha256 > ? ORDER BY sha256 LIMIT 10000').pluck();
+    const page = this.db.prepare('SELECT sha256, size FROM verdicts WHERE sha256 > ? ORDER BY sha256 LIMIT 10000').raw();
     for (let after = ''; ; ) {
-      const hashes = page.all(after) as string[];
-      for (const sha256 of hashes) action(sha256);
-      if (hashes.length < 10000) return;
-      after = hashes[hashes.length - 1];
+      const rows = page.all(after) as [string, number | null][];
+      for (const [sha256, size] of rows) action(sha256, size ?? undefined);
+      if (rows.length < 10000) return;
+      after = rows[rows.length - 1][0];
     }
   }
 
@@ -197,5 +208,16 @@ export class VerdictStore {
 
   close(): void {
     this.db.close();
+  }
+}
+
+function addSizeColumn(db: Database.Database): void {
+  const columns = db.prepare('PRAGMA table_info(verdicts)').all() as { name: string }[];
+  if (columns.some((column) => column.name === 'size')) return;
+  try {
+    db.exec(SIZE_COLUMN);
+  } catch (error) {
+    // Another process (the CLI, the proxy) added it first.
+    if (!/duplicate column/i.test((error as Error).message)) throw error;
   }
 }

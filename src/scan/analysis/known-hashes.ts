@@ -24,7 +24,7 @@ export class KnownHashes {
 
   constructor(private readonly store: VerdictStore) {
     this.rebuild();
-    this.unsubscribe = store.onStored((sha256) => this.add(sha256));
+    this.unsubscribe = store.onStored((sha256, size) => this.add(sha256, size));
   }
 
   /** The current filter's memory, for a worker that starts now. */
@@ -41,9 +41,9 @@ export class KnownHashes {
     this.unsubscribe();
   }
 
-  private add(sha256: string): void {
+  private add(sha256: string, size: number | undefined): void {
     this.entries++;
-    if (this.entries <= this.room) return this.filter.add(sha256);
+    if (this.entries <= this.room) return this.filter.add(sha256, size);
     // The verdict is committed before onStored is told, so the new filter has it.
     this.rebuild();
     for (const listener of this.listeners) listener(this.filter.buffer);
@@ -53,7 +53,7 @@ export class KnownHashes {
     const count = this.store.count();
     this.room = Math.max(MIN_ENTRIES, count * GROWTH);
     const filter = KnownHashFilter.forEntries(this.room);
-    this.store.forEachSha256((sha256) => filter.add(sha256));
+    this.store.forEachSha256((sha256, size) => filter.add(sha256, size));
     this.filter = filter;
     this.entries = count;
     this.rebuilds++;

@@ -20,7 +20,8 @@ export interface KnownPart {
 
 /** How the evaluation sees one part. */
 export interface PartStandingFound {
-  sha256: string;
+  /** Unset when nothing stored or decided could be about a part of its size: it was not hashed. */
+  sha256?: string;
   /** A verdict that spares the part stage 2 (a fresh clean one, or any other stored one). */
   stored?: AnalysisVerdict;
   /** Set when the part is blocked by what is known: the engines are not asked again. */
@@ -30,8 +31,13 @@ export interface PartStandingFound {
 export interface KnownVerdicts {
   readonly submitting: boolean;
   readonly submit: AnalysisConfig['submit'];
-  /** `content`: the decoded part, or its SHA-256 when it was streamed rather than held. */
-  standing(content: Buffer | { sha256: string }, location: string[], known: ReadonlyMap<string, KnownPart>): Promise<PartStandingFound>;
+  /**
+   * Whether a part must be hashed for its standing: some decision is handed in, or the store may hold a
+   * verdict about a part of `size` decoded bytes (undefined: not known yet).
+   */
+  wantsSha256(size: number | undefined, known: ReadonlyMap<string, KnownPart>): boolean;
+  /** `content`: the decoded part, or (streamed rather than held) its size and the SHA-256 when it was wanted. */
+  standing(content: Buffer | { size: number; sha256?: string }, location: string[], known: ReadonlyMap<string, KnownPart>): Promise<PartStandingFound>;
 }
 
 /**
@@ -39,6 +45,9 @@ export interface KnownVerdicts {
  * directly in the main thread, through the pool from a scan worker (which loads no SQLite).
  */
 export type VerdictLookup = (sha256: string) => VerdictRecord | undefined | Promise<VerdictRecord | undefined>;
+
+/** False: the store holds no verdict about a part of this decoded size (undefined: of any size). */
+export type SizeFilter = (size: number | undefined) => boolean;
 
 /** Shared with the builtin engine's .hsb lookup, so the part is hashed once. */
 export function sha256Of(content: Buffer): string {
@@ -60,13 +69,22 @@ function findingFor(verdict: Exclude<AnalysisVerdict, 'clean'>, backend: string,
   };
 }
 
-/** `lookup`: the verdict store (undefined: none). `submitting`: stage-2 backends are configured. */
-export function knownVerdicts(config: AnalysisConfig, lookup: VerdictLookup | undefined, submitting: boolean): KnownVerdicts {
+/**
+ * `lookup`: the verdict store (undefined: none). `submitting`: stage-2 backends are configured.
+ * `mayHoldSize`: the sizes the store's verdicts are about (undefined: any size may be there).
+ */
+export function knownVerdicts(config: AnalysisConfig, lookup: VerdictLookup | undefined, submitting: boolean, mayHoldSize?: SizeFilter): KnownVerdicts {
+  const wantsSha256 = (size: number | undefined, known: ReadonlyMap<string, KnownPart>) => known.size > 0 || (lookup !== undefined && (mayHoldSize?.(size) ?? true));
   return {
     submitting,
     submit: config.submit,
+    wantsSha256,
     async standing(content, location, known) {
+      const size = Buffer.isBuffer(content) ? content.length : content.size;
+      if (!wantsSha256(size, known)) return {};
       const sha256 = Buffer.isBuffer(content) ? sha256Of(content) : content.sha256;
+      // A streamed part hashed only if wantsSha256(undefined) said so before its first slice, which it does whenever it says so for its size.
+      if (sha256 === undefined) return {};
       const decided = known.get(sha256);
       if (decided) return { sha256, stored: decided.verdict, finding: findingFor(decided.verdict, decided.backend, decided.name, location) };
       const record = await lookup?.(sha256);

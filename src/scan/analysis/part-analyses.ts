@@ -92,6 +92,7 @@ export class PartAnalyses {
           ...(outcome.decisive.name ? { name: outcome.decisive.name } : {}),
           decidedAt: Date.now(),
           source: 'engine',
+          size: content.length,
         });
       } catch (error) {
         this.log?.error({ sha256, reason: (error as Error).message }, 'a stage-2 verdict could not be stored');

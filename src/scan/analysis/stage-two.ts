@@ -128,7 +128,9 @@ export class StageTwo {
         return this.answered(request, await outcomes, analysis);
       case 'blocked': {
         const known = submissions.map((part): KnownPart => ({ sha256: part.sha256, verdict: 'malicious', backend: 'manual', name: MANUAL_NAME }));
-        for (const part of known) this.store.put({ sha256: part.sha256, verdict: 'malicious', backend: 'manual', name: MANUAL_NAME, decidedAt: Date.now(), source: 'manual' });
+        for (const part of submissions) {
+          this.store.put({ sha256: part.sha256, verdict: 'malicious', backend: 'manual', name: MANUAL_NAME, decidedAt: Date.now(), source: 'manual', size: part.content.length });
+        }
         return { ...(await request.reevaluate(known)), analysis: analysis('blocked-manually'), note: 'blocked by `holds block` while held for analysis' };
       }
       case 'timeout':

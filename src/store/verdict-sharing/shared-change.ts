@@ -29,8 +29,8 @@ export function recordOf(change: SharedChange & { kind: 'verdict' }): VerdictRec
 /** The JSON text with a fixed field order, so that equal changes are equal texts. */
 export function encodeChange(change: SharedChange): string {
   if (change.kind === 'forget') return JSON.stringify({ kind: 'forget', sha256: change.sha256, forgottenAt: change.forgottenAt });
-  const { sha256, verdict, backend, name, decidedAt, source } = change;
-  return JSON.stringify({ kind: 'verdict', sha256, verdict, backend, ...(name !== undefined ? { name } : {}), decidedAt, source });
+  const { sha256, verdict, backend, name, decidedAt, source, size } = change;
+  return JSON.stringify({ kind: 'verdict', sha256, verdict, backend, ...(name !== undefined ? { name } : {}), decidedAt, source, ...(size !== undefined ? { size } : {}) });
 }
 
 /** Parses a change another machine wrote; anything malformed gives undefined (and is skipped, with a log line). */
@@ -58,6 +58,8 @@ export function decodeChange(text: string): SharedChange | undefined {
     ...(typeof v.name === 'string' ? { name: v.name } : {}),
     decidedAt: v.decidedAt as number,
     source: v.source as VerdictRecord['source'],
+    // A machine running an older version sends no size (its verdict then makes the workers hash every part).
+    ...(Number.isSafeInteger(v.size) && (v.size as number) >= 0 ? { size: v.size as number } : {}),
   };
 }
 

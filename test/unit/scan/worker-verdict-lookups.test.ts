@@ -60,6 +60,26 @@ describe('verdict lookups from the scan workers', () => {
     }
   });
 
+  it('a verdict stored with its part size blocks that part in a worker; parts of other sizes are not even asked about', async () => {
+    const store = VerdictStore.open(join(dataDir, 'sized'));
+    const known = new KnownHashes(store);
+    const workers = poolOn(store, known);
+    try {
+      const content = randomBytesFromSeed(5000, 46);
+      assert.ok(store.put({ ...malicious(sha(content)), size: content.length }));
+      const blocked = await workers.evaluate(message(8, content), CONTEXT);
+      assert.deepEqual(analysisFindings(blocked), ['analysis:sandbox']);
+      assert.equal(workers.verdictLookups, 1);
+      const clean = await workers.evaluate(message(9, randomBytesFromSeed(5001, 47)), CONTEXT);
+      assert.equal(clean.inspection.verdict, 'clean');
+      assert.equal(workers.verdictLookups, 1, 'no lookup for parts whose size no verdict has');
+    } finally {
+      await workers.close();
+      known.close();
+      store.close();
+    }
+  });
+
   it('without the filter every part is a round trip (what the filter saves)', async () => {
     const store = VerdictStore.open(join(dataDir, 'b'));
     const workers = poolOn(store);

@@ -29,6 +29,13 @@ describe('shared changes', () => {
     }
   });
 
+  it('a verdict carries its part size when known; a size that is not a whole number of bytes is dropped, not the verdict', () => {
+    const sized = verdictChange(record({ size: 4096 }));
+    assert.deepEqual(decodeChange(encodeChange(sized)), sized);
+    const good = JSON.parse(encodeChange(verdictChange(record()))) as Record<string, unknown>;
+    for (const size of [-1, 1.5, '12']) assert.deepEqual(decodeChange(JSON.stringify({ ...good, size })), verdictChange(record()), String(size));
+  });
+
   it('decode refuses what a foreign or broken writer could leave', () => {
     const good = JSON.parse(encodeChange(verdictChange(record()))) as Record<string, unknown>;
     const broken = [

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { RuleHitStore } from '../../../src/store/rule-hits.js';
@@ -134,5 +134,31 @@ describe('isFreshClean', () => {
     assert.equal(isFreshClean(record({ verdict: 'malicious' }), hour, T0), false);
     assert.equal(isFreshClean(record({ verdict: 'suspicious' }), hour, T0), false);
     assert.equal(isFreshClean(undefined, hour, T0), false);
+  });
+});
+
+describe('verdict sizes', () => {
+  it('keeps the decoded size of the part when given one; a state.db made before sizes gets the column and keeps its rows', () => {
+    const dir = freshDir();
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const old = new Database(stateDbPath(dir));
+    old.exec('CREATE TABLE verdicts (sha256 TEXT NOT NULL PRIMARY KEY CHECK (length(sha256) = 64), verdict TEXT NOT NULL, backend TEXT NOT NULL, name TEXT, decided_at INTEGER NOT NULL, source TEXT NOT NULL) WITHOUT ROWID');
+    old.prepare('INSERT INTO verdicts VALUES (?, ?, ?, ?, ?, ?)').run(sha('old'), 'malicious', 'sandbox', null, T0, 'engine');
+    old.close();
+    const store = VerdictStore.open(dir);
+    assert.equal(store.get(sha('old'))?.size, undefined, 'an old row has no size');
+    store.put(record({ size: 1234 }));
+    assert.equal(store.get(sha('part'))?.size, 1234);
+    const heard: [string, number | undefined][] = [];
+    store.onStored((sha256, size) => heard.push([sha256, size]));
+    store.put(record({ decidedAt: T0 + 1 }));
+    assert.equal(store.get(sha('part'))?.size, 1234, 'a newer verdict without a size keeps the one known');
+    const listed: [string, number | undefined][] = [];
+    store.forEachSha256((sha256, size) => listed.push([sha256, size]));
+    assert.deepEqual(new Map(listed), new Map([[sha('old'), undefined], [sha('part'), 1234]]));
+    assert.deepEqual(heard, [[sha('part'), undefined]]);
+    assert.throws(() => store.put(record({ sha256: sha('bad'), size: -1 })), VerdictStoreError);
+    store.close();
+    VerdictStore.open(dir).close();
   });
 });
