@@ -45,8 +45,7 @@ export function writePrivateFile(path: string, data: string | Buffer): void {
 
 /** writePrivateFile without blocking the event loop: the writes and fsyncs run on libuv's thread pool. */
 export async function writePrivateFileAsync(path: string, data: Buffer | string): Promise<void> {
-  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
+  await replaceAtomicallyAsync(path, async (temporary) => {
     const file = await open(temporary, 'wx', 0o600);
     try {
       await file.writeFile(data);
@@ -55,12 +54,7 @@ export async function writePrivateFileAsync(path: string, data: Buffer | string)
     } finally {
       await file.close();
     }
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-  await syncDirectoryAsync(dirname(path));
+  });
 }
 
 /**
@@ -68,8 +62,7 @@ export async function writePrivateFileAsync(path: string, data: Buffer | string)
  * kernel copies the file (copy_file_range, or a reflink), so its bytes never pass through this process.
  */
 export async function copyPrivateFileAsync(path: string, source: string, sourceBytes: number, tail: Uint8Array): Promise<void> {
-  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
+  await replaceAtomicallyAsync(path, async (temporary) => {
     await copyFile(source, temporary, constants.COPYFILE_EXCL);
     const file = await open(temporary, 'r+');
     try {
@@ -80,6 +73,14 @@ export async function copyPrivateFileAsync(path: string, source: string, sourceB
     } finally {
       await file.close();
     }
+  });
+}
+
+/** `fill` writes and syncs a temporary file beside `path`, which then replaces `path` durably (or is removed). */
+async function replaceAtomicallyAsync(path: string, fill: (temporary: string) => Promise<void>): Promise<void> {
+  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await fill(temporary);
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });
