@@ -1,7 +1,8 @@
 // CPU the proxy spends per short IMAPS session (TLS both legs, LOGIN, SELECT, LOGOUT), as imaptest and
 // mail clients open them all the time, for this build and `--baseline OTHER/dist/cli/main.js`
 // alternating round by round in one run: all the proxy's threads (process-cpu.ts), which depends far
-// less on a busy machine than wall time. Prints JSON: median CPU microseconds per session per build.
+// less on a busy machine than wall time, with the pass-through (scanning off: no protocol engine) beside.
+// Prints JSON: median CPU microseconds per session per build.
 // Usage: npm run build && node --import tsx scripts/bench/connection-cost.ts [--rounds N] [--sessions N]
 //        [--baseline OTHER/dist/cli/main.js]
 import { existsSync } from 'node:fs';
@@ -29,6 +30,8 @@ const upstream = `localhost:${dovecot.ports.imaps}`;
 const guards: Record<string, InboxguardProcess> = {};
 try {
   guards.thisBuild = await startInboxguard(upstream, dovecot.caPath, ['--protocol', 'imap']);
+  // Pass-through (`enabled: false`): what a session costs without the protocol engine and scanning.
+  guards.scanningOff = await startInboxguard(upstream, dovecot.caPath, ['--protocol', 'imap'], { config: 'enabled: false\n' });
   if (baseline) guards.baselineBuild = await startInboxguard(upstream, dovecot.caPath, ['--protocol', 'imap'], { main: baseline });
 
   const session = async (guard: InboxguardProcess): Promise<void> => {
