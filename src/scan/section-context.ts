@@ -64,10 +64,9 @@ export function originalMessage(bytes: Buffer, context: BodyContext): Buffer {
   const messageHeader = headerBytes(context.messageHeader);
   const partHeader = headerBytes(context.partHeader);
   // BODY[2.TEXT] follows the header of the embedded message: together they are that message.
-  if (isText(context) && partHeader) return Buffer.concat([partHeader, bytes]);
-  if (!messageHeader) return bytes;
-  if (isText(context)) return Buffer.concat([messageHeader, bytes]);
-  if (!context.isPart || !partHeader) return bytes;
+  if (isText(context)) return Buffer.concat([(partHeader ?? messageHeader) as Buffer, bytes]);
+  // Not as fetched and not TEXT: a part fetched with both its MIME header and the message header.
+  if (!messageHeader || !partHeader) return bytes;
   const ownHeader = context.decoded ? decodedPartHeader(partHeader) : partHeader;
   const contentFields = fieldsExcept(ownHeader, (name) => !CONTENT_FIELD.test(name));
   const messageFields = fieldsExcept(messageHeader, (name) => CONTENT_FIELD.test(name));
