@@ -114,7 +114,6 @@ export class BodySpool {
   private readonly segments: SegmentPool | undefined;
   /** The pooled segment the body was copied into (the spool holds a pin on it until dispose()). */
   private pooled: Buffer | undefined;
-  private pinnedByThis = false;
   /** Pins readAll() took for its callers on the pooled segment and that they have not given back (doneWith). */
   private lent = 0;
 
@@ -346,7 +345,6 @@ export class BodySpool {
     const size = this.segmentSize(held, needed);
     if (!this.segments || held !== 0 || this.pooled || size !== this.announcedSize) return sharedBuffer(size);
     this.pooled = this.segments.take(size);
-    this.pinnedByThis = true;
     return this.pooled;
   }
 
@@ -357,14 +355,13 @@ export class BodySpool {
    */
   private releasePooled(): void {
     if (this.lent > 0) return this.escapePooled();
-    if (!this.pooled || !this.pinnedByThis) return;
-    this.pinnedByThis = false;
+    if (!this.pooled) return;
     this.segments?.unpin(this.pooled);
+    this.pooled = undefined;
   }
 
   private escapePooled(): void {
     if (this.pooled) this.segments?.escape(this.pooled);
-    this.pinnedByThis = false;
     this.lent = 0;
     this.pooled = undefined;
   }
