@@ -62,8 +62,9 @@ export async function copyPrivateFileAsync(path: string, source: string, sourceB
 /**
  * Several private files replaced durably in one step: their temporaries are written and fsynced at the
  * same time (each beside its file), then renamed in the order given, and each directory is fsynced
- * once. Renames take effect in that order, so whoever sees a later file sees the earlier ones complete.
- * On a failure before the renames every temporary is removed and no file is replaced.
+ * once: a reader of the directory sees the files appear in that order, each complete, and all of them
+ * are durable once this resolves. On a failure before the renames every temporary is removed and no
+ * file is replaced.
  */
 export async function writePrivateFilesAsync(files: readonly { path: string; content: PrivateFileContent }[]): Promise<void> {
   const temporaries = files.map(({ path }) => `${path}.${randomBytes(6).toString('hex')}.tmp`);
