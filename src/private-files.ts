@@ -43,18 +43,12 @@ export function writePrivateFile(path: string, data: string | Buffer): void {
   writeFileAtomically(path, data, 0o600);
 }
 
+/** How one private file is filled: with bytes, or with the first `sourceBytes` of the file `source` followed by `tail`. */
+export type PrivateFileContent = { data: Buffer | string } | { source: string; sourceBytes: number; tail: Uint8Array };
+
 /** writePrivateFile without blocking the event loop: the writes and fsyncs run on libuv's thread pool. */
 export async function writePrivateFileAsync(path: string, data: Buffer | string): Promise<void> {
-  await replaceAtomicallyAsync(path, async (temporary) => {
-    const file = await open(temporary, 'wx', 0o600);
-    try {
-      await file.writeFile(data);
-      if (posixModes) await file.chmod(0o600);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-  });
+  await writePrivateFilesAsync([{ path, content: { data } }]);
 }
 
 /**
@@ -62,31 +56,53 @@ export async function writePrivateFileAsync(path: string, data: Buffer | string)
  * kernel copies the file (copy_file_range, or a reflink), so its bytes never pass through this process.
  */
 export async function copyPrivateFileAsync(path: string, source: string, sourceBytes: number, tail: Uint8Array): Promise<void> {
-  await replaceAtomicallyAsync(path, async (temporary) => {
-    await copyFile(source, temporary, constants.COPYFILE_EXCL);
-    const file = await open(temporary, 'r+');
+  await writePrivateFilesAsync([{ path, content: { source, sourceBytes, tail } }]);
+}
+
+/**
+ * Several private files replaced durably in one step: their temporaries are written and fsynced at the
+ * same time (each beside its file), then renamed in the order given, and each directory is fsynced
+ * once: a reader of the directory sees the files appear in that order, each complete, and all of them
+ * are durable once this resolves. On a failure before the renames every temporary is removed and no
+ * file is replaced.
+ */
+export async function writePrivateFilesAsync(files: readonly { path: string; content: PrivateFileContent }[]): Promise<void> {
+  const temporaries = files.map(({ path }) => `${path}.${randomBytes(6).toString('hex')}.tmp`);
+  const filled = await Promise.allSettled(files.map(({ content }, index) => fill(temporaries[index], content)));
+  const failed = filled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  try {
+    if (failed) throw failed.reason;
+    for (const [index, { path }] of files.entries()) await rename(temporaries[index], path);
+  } catch (error) {
+    await Promise.all(temporaries.map((temporary) => rm(temporary, { force: true })));
+    throw error;
+  }
+  for (const dir of new Set(files.map(({ path }) => dirname(path)))) await syncDirectoryAsync(dir);
+}
+
+/** Writes and fsyncs a new 0600 file at `temporary`. */
+async function fill(temporary: string, content: PrivateFileContent): Promise<void> {
+  if ('data' in content) {
+    const file = await open(temporary, 'wx', 0o600);
     try {
+      await file.writeFile(content.data);
       if (posixModes) await file.chmod(0o600);
-      await file.truncate(sourceBytes);
-      if (tail.length > 0) await file.write(tail, 0, tail.length, sourceBytes);
       await file.sync();
     } finally {
       await file.close();
     }
-  });
-}
-
-/** `fill` writes and syncs a temporary file beside `path`, which then replaces `path` durably (or is removed). */
-async function replaceAtomicallyAsync(path: string, fill: (temporary: string) => Promise<void>): Promise<void> {
-  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await fill(temporary);
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
+    return;
   }
-  await syncDirectoryAsync(dirname(path));
+  await copyFile(content.source, temporary, constants.COPYFILE_EXCL);
+  const file = await open(temporary, 'r+');
+  try {
+    if (posixModes) await file.chmod(0o600);
+    await file.truncate(content.sourceBytes);
+    if (content.tail.length > 0) await file.write(content.tail, 0, content.tail.length, content.sourceBytes);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
 }
 
 async function syncDirectoryAsync(path: string): Promise<void> {

@@ -5,11 +5,14 @@
 // (scan workers, libuv). CPU time counts work, so builds compare even on a shared machine, where wall
 // times do not. Builds given with --mains are measured alternately in one run, each in a fresh proxy
 // after one warm-up fetch (workers started, segment pool filled).
-// Usage: npm run build && node --import tsx scripts/bench/bulk-thread-cpu.ts [--mains dist,OTHER/dist] [--rounds 1] [--fetches 2]
+// --protocol pop3: RETR of every message instead; --scanning off: the same builds with `enabled: false`
+// (the pass-through), measured beside them, so what scanning adds per thread shows.
+// Usage: npm run build && node --import tsx scripts/bench/bulk-thread-cpu.ts [--mains dist,OTHER/dist] [--rounds 1] [--fetches 2] [--protocol imap|pop3] [--scanning on|off|both]
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { startDovecot } from '../test-servers/dovecot.js';
 import { LeanImapClient } from './imap-client.js';
+import { retrAll } from './pop3-client.js';
 import { startInboxguard } from './inboxguard-process.js';
 import { benchMailbox, median } from './mailbox.js';
 import { machine } from './machine.js';
@@ -18,6 +21,13 @@ const argument = (name: string, fallback: string) => (process.argv.includes(name
 const mains = argument('--mains', 'dist').split(',');
 const rounds = Number(argument('--rounds', '1'));
 const fetches = Number(argument('--fetches', '2'));
+const protocol = argument('--protocol', 'imap');
+const scanning = argument('--scanning', 'on');
+if (protocol !== 'imap' && protocol !== 'pop3') throw new Error('--protocol imap|pop3');
+const variants = mains.flatMap((build) => [
+  ...(scanning === 'off' ? [] : [{ name: build, build, config: undefined }]),
+  ...(scanning === 'on' ? [] : [{ name: `${build} (scanning off)`, build, config: 'enabled: false\n' }]),
+]);
 
 /** Per thread: [run ns, run-queue wait ns] from /proc/PID/task/TID/schedstat. */
 function threadTimes(pid: number): Map<string, [number, number]> {
@@ -39,11 +49,14 @@ const dovecot = await startDovecot({ messages: { alice: messages } });
 const runs: Record<string, { mainRunMs: number[]; mainWaitMs: number[]; otherThreadsRunMs: number[]; wallMs: number[] }> = {};
 try {
   for (let round = 0; round < rounds; round++) {
-    for (const build of mains) {
-      const guard = await startInboxguard(`localhost:${dovecot.ports.imaps}`, dovecot.caPath, ['--protocol', 'imap'], { main: resolve(build, 'cli/main.js') });
+    for (const { name: build, build: dir, config } of variants) {
+      const upstream = `localhost:${protocol === 'imap' ? dovecot.ports.imaps : dovecot.ports.pop3s}`;
+      const guard = await startInboxguard(upstream, dovecot.caPath, ['--protocol', protocol], { main: resolve(dir, 'cli/main.js'), ...(config ? { config } : {}) });
       try {
         const fetchAll = async () => {
-          const client = await LeanImapClient.connect({ port: guard.port, ca: guard.caPem }, 'alice', 'secret');
+          const target = { port: guard.port, ca: guard.caPem };
+          if (protocol === 'pop3') return void (await retrAll(target, 'alice', 'secret', messages.length));
+          const client = await LeanImapClient.connect(target, 'alice', 'secret');
           await client.command('UID FETCH 1:* (BODY.PEEK[])');
           client.close();
         };
@@ -75,4 +88,4 @@ try {
 const builds = Object.fromEntries(
   Object.entries(runs).map(([build, entry]) => [build, { medianMainRunMs: median(entry.mainRunMs), medianOtherThreadsRunMs: median(entry.otherThreadsRunMs), ...entry }]),
 );
-console.log(JSON.stringify({ benchmark: `proxy CPU per thread over ${fetches} bulk IMAP fetches of ${messages.length} messages, scanning on`, rounds, builds, ...machine() }, null, 2));
+console.log(JSON.stringify({ benchmark: `proxy CPU per thread over ${fetches} bulk ${protocol === 'imap' ? 'IMAP UID FETCH 1:*' : 'POP3 RETR'} fetches of ${messages.length} messages`, protocol, rounds, builds, ...machine() }, null, 2));

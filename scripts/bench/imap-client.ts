@@ -11,7 +11,9 @@ export interface ImapTarget {
 export class LeanImapClient {
   private buffer = Buffer.alloc(0);
   private literalLeft = 0;
-  private waiting: { tag: string; resolve: (text: string) => void; reject: (error: Error) => void; bodyBytes: number; lines: string[]; continuation?: boolean } | undefined;
+  private waiting: { tag: string; resolve: (text: string) => void; reject: (error: Error) => void; bodyBytes: number; lines: string[]; continuation?: boolean; firstDataNs?: bigint } | undefined;
+  /** When the chunk being handled arrived (process.hrtime, ns). */
+  private chunkNs = 0n;
   private tagCounter = 0;
   /** Bytes received from the peer so far (after TLS). */
   receivedBytes = 0;
@@ -35,11 +37,20 @@ export class LeanImapClient {
     return client;
   }
 
-  /** Runs one command; resolves with the number of literal bytes received before its tagged OK. */
-  command(text: string): Promise<{ bodyBytes: number; lines: string[] }> {
+  /**
+   * Runs one command; resolves with the number of literal bytes received before its tagged OK, and when
+   * (process.hrtime, ns) the first byte of the answer and its last arrived.
+   */
+  command(text: string): Promise<{ bodyBytes: number; lines: string[]; firstDataNs: bigint; lastDataNs: bigint }> {
     const tag = `b${++this.tagCounter}`;
     return new Promise((resolve, reject) => {
-      const waiting = { tag, bodyBytes: 0, lines: [] as string[], reject, resolve: () => resolve({ bodyBytes: waiting.bodyBytes, lines: waiting.lines }) };
+      const waiting: NonNullable<LeanImapClient['waiting']> = {
+        tag,
+        bodyBytes: 0,
+        lines: [] as string[],
+        reject,
+        resolve: () => resolve({ bodyBytes: waiting.bodyBytes, lines: waiting.lines, firstDataNs: waiting.firstDataNs ?? this.chunkNs, lastDataNs: this.chunkNs }),
+      };
       this.waiting = waiting;
       this.socket.write(`${tag} ${text}\r\n`);
     });
@@ -66,6 +77,8 @@ export class LeanImapClient {
   }
 
   private onData(chunk: Buffer): void {
+    this.chunkNs = process.hrtime.bigint();
+    if (this.waiting && chunk.length > 0) this.waiting.firstDataNs ??= this.chunkNs;
     this.receivedBytes += chunk.length;
     let data = this.buffer.length > 0 ? Buffer.concat([this.buffer, chunk]) : chunk;
     while (data.length > 0) {

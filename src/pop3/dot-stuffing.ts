@@ -85,9 +85,19 @@ export class DotUnstuffer {
   private atLineStart = true;
   private pending = Pending.None;
   private finished: Buffer | undefined;
+  private removedDot = false;
 
   get done(): boolean {
     return this.finished !== undefined;
+  }
+
+  /**
+   * False while no stuffing dot has been removed: the content so far is byte for byte what the server
+   * sent, no line of it begins with ".", and DotStuffer would give it back unchanged (a complete body
+   * ends with a line ending, so its end() adds nothing either).
+   */
+  get unstuffedAny(): boolean {
+    return this.removedDot;
   }
 
   /** The terminating line as the server sent it (".\r\n", or ".\n" from a bare-LF server), once done. */
@@ -129,6 +139,7 @@ export class DotUnstuffer {
       if (chunk[i] === LF) return result(i + 1, TERMINATOR_CRLF);
       // "." CR <not LF>: the dot was stuffing and the CR is content.
       if (collect) parts.push(CR_BYTE);
+      this.removedDot = true;
       this.pending = Pending.None;
       this.atLineStart = false;
     }
@@ -144,6 +155,7 @@ export class DotUnstuffer {
           }
           if (chunk[i + 1] === LF) return result(i + 2, TERMINATOR_CRLF);
         }
+        this.removedDot = true;
         this.pending = Pending.None;
         this.atLineStart = false;
       } else if (this.atLineStart) {

@@ -135,7 +135,7 @@ export class Pop3Engine implements ProtocolEngine {
     const body = this.awaitingScan.get(bodyId);
     if (body === undefined) return;
     this.awaitingScan.delete(bodyId);
-    body.scanned();
+    body.scanned(outcome.changed);
     if (outcome.changed && outcome.size !== body.contentBytes) {
       this.event('body-size-changed', { ...this.bodyFields(body), from: body.contentBytes, to: outcome.size });
       if (body.context.section === 'RETR' && body.context.seq !== undefined) this.deliveredSizes.record(body.context.seq, body.contentBytes, outcome.size);

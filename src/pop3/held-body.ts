@@ -19,6 +19,8 @@ export class HeldBody {
   /** When this reply started holding up the client (reached the front of the client output). */
   holdSinceMs: number | undefined;
   scanTimeoutReported = false;
+  /** The scan replaced the content (which then needs stuffing whatever the server sent). */
+  private replaced = false;
   readonly reader = new DotUnstuffer();
 
   constructor(
@@ -32,8 +34,9 @@ export class HeldBody {
     this.phase = this.unscanned === undefined ? 'scanning' : 'ready';
   }
 
-  scanned(): void {
+  scanned(changed: boolean): void {
     this.phase = 'ready';
+    this.replaced = changed;
   }
 
   /**
@@ -44,7 +47,10 @@ export class HeldBody {
     const bodyId = this.bodyId;
     if (this.phase === 'ready') {
       emit({ kind: 'toClient', bytes: this.statusLine });
-      emit({ kind: 'bodyToClient', bodyId, encoding: 'pop3-dot-stuffed' });
+      // Content the server sent without any stuffed line, unchanged by the scan, goes out as it came:
+      // stuffing it again would search every byte for line-starting dots that are not there.
+      const encoding = this.replaced || this.reader.unstuffedAny ? 'pop3-dot-stuffed' : 'raw';
+      emit({ kind: 'bodyToClient', bodyId, encoding });
       emit({ kind: 'toClient', bytes: this.reader.terminator ?? Buffer.from('.\r\n') });
       emit({ kind: 'bodyRelease', bodyId });
       return true;

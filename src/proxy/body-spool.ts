@@ -111,6 +111,11 @@ export class BodySpool {
   /** The shared-memory segment being filled while the body is held in memory (its view is the last chunk). */
   private segment: Buffer | undefined;
   private segmentFill = 0;
+  /**
+   * The last chunk's view does not yet cover everything copied into the segment: the view is remade when
+   * the chunks are read (held), not on every append.
+   */
+  private tailStale = false;
   private readonly segments: SegmentPool | undefined;
   /** The pooled segment the body was copied into (the spool holds a pin on it until dispose()). */
   private pooled: Buffer | undefined;
@@ -200,7 +205,7 @@ export class BodySpool {
   /** The whole body in memory (for scanners that need it); undefined once spilled or failed. */
   inMemory(): Buffer | undefined {
     if (this.spilled || this.gone) return undefined;
-    if (this.chunks.length > 1) {
+    if (this.held.length > 1) {
       this.chunks = [Buffer.concat(this.chunks)];
       // Bytes appended from now on start a segment of their own.
       this.segment = undefined;
@@ -217,7 +222,8 @@ export class BodySpool {
    */
   async readAll(): Promise<Buffer> {
     await this.finish();
-    const only = this.chunks.length === 1 ? this.chunks[0] : undefined;
+    const chunks = this.held;
+    const only = chunks.length === 1 ? chunks[0] : undefined;
     // Filled as it arrived: the buffer itself goes to the worker.
     if (this.fileBytes === 0 && only && only.length === this.bytes && only.buffer instanceof SharedArrayBuffer) {
       if (this.pooled && only.buffer === this.pooled.buffer && this.segments?.pin(only)) this.lent++;
@@ -227,7 +233,7 @@ export class BodySpool {
     if (this.fileBytes > 0) await this.readFile(whole, 0, this.fileBytes);
     let offset = this.memoryStart;
     let sinceYield = 0;
-    for (const chunk of this.chunks) {
+    for (const chunk of chunks) {
       chunk.copy(whole, offset);
       spoolCounters.assembledBytes += chunk.length;
       offset += chunk.length;
@@ -260,7 +266,7 @@ export class BodySpool {
     if (this.fileBytes === 0 || !this.file) return undefined;
     const tail = sharedBuffer(this.bytes - this.fileBytes);
     let offset = 0;
-    for (const chunk of this.chunks) {
+    for (const chunk of this.held) {
       chunk.copy(tail, offset);
       spoolCounters.assembledBytes += chunk.length;
       offset += chunk.length;
@@ -273,7 +279,7 @@ export class BodySpool {
   memoryRange(start = 0, end = this.bytes): Iterable<Buffer> {
     if (this.spilled) throw new Error('the body was spilled to disk; use range()');
     this.throwIfLost();
-    return sliceChunks(this.chunks, start, end);
+    return sliceChunks(this.held, start, end);
   }
 
   /** Bytes [start, end) as a stream of chunks. */
@@ -288,7 +294,7 @@ export class BodySpool {
       yield piece;
     }
     if (end > this.memoryStart) {
-      const chunks = this.chunks;
+      const chunks = this.held;
       this.throwIfLost();
       yield* sliceChunks(chunks, Math.max(0, start - this.memoryStart), end - this.memoryStart);
     }
@@ -305,6 +311,7 @@ export class BodySpool {
     this.memory.release(this.memoryBytes + this.inFlightBytes);
     this.memory.writing(-(this.inFlightBytes + (this.state === 'opening' ? this.memoryBytes : 0)));
     this.chunks = [];
+    this.tailStale = false;
     this.memoryBytes = 0;
     this.segment = undefined;
     this.releasePooled();
@@ -319,7 +326,7 @@ export class BodySpool {
   }
 
   private keep(bytes: Buffer): void {
-    this.chunks.push(bytes);
+    this.held.push(bytes);
     this.memoryBytes += bytes.length;
   }
 
@@ -327,14 +334,15 @@ export class BodySpool {
   private keepShared(bytes: Buffer): void {
     for (let offset = 0; offset < bytes.length; ) {
       if (!this.segment || this.segmentFill === this.segment.length) {
+        const chunks = this.held;
         this.segment = this.newSegment(this.memoryBytes + offset, bytes.length - offset);
         this.segmentFill = 0;
-        this.chunks.push(this.segment.subarray(0, 0));
+        chunks.push(this.segment);
       }
       const copied = bytes.copy(this.segment, this.segmentFill, offset);
       this.segmentFill += copied;
       offset += copied;
-      this.chunks[this.chunks.length - 1] = this.segment.subarray(0, this.segmentFill);
+      this.tailStale = true;
     }
     this.memoryBytes += bytes.length;
     spoolCounters.sharedCopyBytes += bytes.length;
@@ -376,7 +384,8 @@ export class BodySpool {
     if (!segment || segment === this.pooled || segment.length - this.segmentFill <= MIN_SEGMENT_BYTES) return;
     const trimmed = sharedBuffer(this.segmentFill);
     segment.copy(trimmed, 0, 0, this.segmentFill);
-    this.chunks[this.chunks.length - 1] = trimmed;
+    const chunks = this.held;
+    chunks[chunks.length - 1] = trimmed;
     this.segment = undefined;
   }
 
@@ -419,7 +428,7 @@ export class BodySpool {
     this.state = 'file';
     // The file stream holds the views until written, and nobody tells when it lets go.
     this.escapePooled();
-    const pending = this.chunks;
+    const pending = this.held;
     this.chunks = [];
     this.memoryBytes = 0;
     this.segment = undefined;
@@ -464,7 +473,7 @@ export class BodySpool {
     this.inFlightBytes = 0;
     this.memoryStart = this.fileBytes;
     // Bytes that were never handed to the file (state 'opening') are still in `chunks`, after nothing.
-    this.chunks = [...unwritten, ...this.chunks];
+    this.chunks = [...unwritten, ...this.held];
     this.memoryBytes = this.chunks.reduce((sum, chunk) => sum + chunk.length, 0);
     if (this.memoryBytes > this.unspillableBytes || this.memory.overBudget) {
       this.fail(`it could not be spilled to disk (${this.spillError}) and does not fit in memory`);
@@ -481,8 +490,18 @@ export class BodySpool {
     this.segment = undefined;
     this.releasePooled();
     this.chunks = [];
+    this.tailStale = false;
     this.memoryBytes = 0;
     this.settle();
+  }
+
+  /** The chunks held in memory, the last one's view brought up to what the segment holds. */
+  private get held(): Buffer[] {
+    if (this.tailStale) {
+      this.tailStale = false;
+      this.chunks[this.chunks.length - 1] = (this.segment as Buffer).subarray(0, this.segmentFill);
+    }
+    return this.chunks;
   }
 
   private endStreamWhenWritten(): void {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Finding } from '../types/verdict.js';
 import type { MessageOrigin } from '../types/message-origin.js';
 import { QUARANTINE_ID_PATTERN, quarantineIdFor } from './quarantine-id.js';
-import { copyPrivateFileAsync, ensurePrivateDir, writePrivateFileAsync } from '../private-files.js';
+import { ensurePrivateDir, writePrivateFilesAsync, type PrivateFileContent } from '../private-files.js';
 
 /** What is kept next to each quarantined original. */
 export interface QuarantineRecord extends MessageOrigin {
@@ -48,25 +48,22 @@ export class Quarantine {
    * fsynced — await it before relaying anything rewritten.
    */
   begin(original: Buffer, input: QuarantineInput, now = new Date(), sha256 = createHash('sha256').update(original).digest('hex')): { record: QuarantineRecord; durable: Promise<void> } {
-    return this.keep(sha256, original.length, input, now, (path) => writePrivateFileAsync(path, original));
+    return this.keep(sha256, original.length, input, now, { data: original });
   }
 
   /** begin() for an original that lies in a file (a spilled body): copied by the kernel, never read here. */
   beginFromFile(original: OriginalFile, input: QuarantineInput, now: Date, sha256: string): { record: QuarantineRecord; durable: Promise<void> } {
-    return this.keep(sha256, original.fileBytes + original.tail.length, input, now, (path) => copyPrivateFileAsync(path, original.path, original.fileBytes, original.tail));
+    return this.keep(sha256, original.fileBytes + original.tail.length, input, now, { source: original.path, sourceBytes: original.fileBytes, tail: original.tail });
   }
 
-  private keep(sha256: string, size: number, input: QuarantineInput, now: Date, writeOriginal: (path: string) => Promise<void>): { record: QuarantineRecord; durable: Promise<void> } {
+  private keep(sha256: string, size: number, input: QuarantineInput, now: Date, original: PrivateFileContent): { record: QuarantineRecord; durable: Promise<void> } {
     const id = quarantineIdFor(sha256);
     const inFlight = this.pending.get(id);
     if (inFlight) return inFlight;
     if (existsSync(this.jsonPath(id)) && existsSync(this.emlPath(id))) return { record: this.get(id), durable: Promise.resolve() };
     ensurePrivateDir(this.dir);
     const record: QuarantineRecord = { id, time: now.toISOString(), ...input, sha256, size };
-    const durable = (async () => {
-      await writeOriginal(this.emlPath(id));
-      await writePrivateFileAsync(this.jsonPath(id), `${JSON.stringify(record, null, 2)}\n`);
-    })();
+    const durable = this.write(id, original, record);
     const entry = { record, durable };
     this.pending.set(id, entry); // a second download of the same original while this one is written shares it
     void durable.then(
@@ -89,9 +86,19 @@ export class Quarantine {
     const record = this.get(id);
     if (!record.partOnly) return record;
     const completed: QuarantineRecord = { ...record, partOnly: false, size: whole.length, wholeSha256: createHash('sha256').update(whole).digest('hex') };
-    await writePrivateFileAsync(this.emlPath(id), whole);
-    await writePrivateFileAsync(this.jsonPath(id), `${JSON.stringify(completed, null, 2)}\n`);
+    await this.write(id, { data: whole }, completed);
     return completed;
+  }
+
+  /**
+   * The original and its record, written and fsynced at the same time; the record is renamed into place
+   * after the original, so an entry that lists is complete.
+   */
+  private write(id: string, original: PrivateFileContent, record: QuarantineRecord): Promise<void> {
+    return writePrivateFilesAsync([
+      { path: this.emlPath(id), content: original },
+      { path: this.jsonPath(id), content: { data: `${JSON.stringify(record, null, 2)}\n` } },
+    ]);
   }
 
   list(): QuarantineRecord[] {

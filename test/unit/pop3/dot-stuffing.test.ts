@@ -105,6 +105,20 @@ describe('DotUnstuffer', () => {
     );
   });
 
+  it('says it removed a dot exactly when stuffing changed the content (else the wire bytes are the content)', () => {
+    fc.assert(
+      fc.property(fc.oneof(crlfContent, anyBytes), cuts, (raw, readCuts) => {
+        const content = raw.length === 0 || raw[raw.length - 1] === 0x0a ? raw : Buffer.concat([raw, Buffer.from('\r\n')]);
+        const stuffedContent = stuff([content]);
+        const unstuffer = new DotUnstuffer();
+        for (const chunk of splitAt(Buffer.concat([stuffedContent, TERMINATOR]), readCuts)) if (!unstuffer.done) unstuffer.push(chunk);
+        assert.ok(unstuffer.done);
+        assert.equal(unstuffer.unstuffedAny, !stuffedContent.equals(content));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('round-trips any bytes ending with a line ending (bare LF included)', () => {
     fc.assert(
       fc.property(anyBytes, cuts, (raw, readCuts) => {

@@ -93,6 +93,28 @@ describe('framing', () => {
     assert.equal(harness.clientText, `${GREETING}+OK\r\n..no final line ending\r\n.\r\n`);
   });
 
+  it('delivers content without a stuffed line as it came (raw), and stuffs any other content or a replacement, at every chunking', () => {
+    const plain = 'Subject: plain\r\n\r\nends with a dot.\r\n\r\n';
+    const bareLf = 'Subject: bare\n\nline.\n';
+    const reference = (split: Splitter) => {
+      const harness = new Harness({ manualScan: true })
+        .server(GREETING, split)
+        .client('RETR 1\r\nRETR 2\r\nRETR 3\r\nRETR 4\r\n', split)
+        .server(multiLine('+OK', plain) + multiLine('+OK', MESSAGE_1) + `+OK\r\n${bareLf}.\n` + multiLine('+OK', plain), split);
+      harness.scan(1).scan(2).scan(3);
+      // Nothing stuffed on the wire, but the replacement begins with a dot: it must be stuffed.
+      harness.scan(4, Buffer.from('.replaced\r\n'));
+      return harness;
+    };
+    const expected = `${GREETING}${multiLine('+OK', plain)}${multiLine('+OK', MESSAGE_1)}+OK\r\n${bareLf}.\n+OK\r\n..replaced\r\n.\r\n`;
+    for (const split of [whole, byteByByte, randomSplits(7, 5)]) {
+      const harness = reference(split);
+      assert.equal(harness.clientText, expected);
+      const encodings = harness.log.flatMap((output) => (output.kind === 'bodyToClient' ? [output.encoding] : []));
+      assert.deepEqual(encodings, ['raw', 'pop3-dot-stuffed', 'raw', 'pop3-dot-stuffed']);
+    }
+  });
+
   it('handles a 0-byte body', () => {
     for (const split of [whole, byteByByte]) {
       const harness = new Harness().server(GREETING, split).client('RETR 1\r\nTOP 1 0\r\n', split).server('+OK 0 octets\r\n.\r\n+OK\r\n.\r\n', split);

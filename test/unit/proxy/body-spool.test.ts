@@ -81,6 +81,31 @@ describe('BodySpool copies a body once, into shared memory', () => {
     spool.dispose();
   });
 
+  it('makes no buffer view per arriving chunk, and a read in the middle of the arrival still sees every byte appended so far', () => {
+    const body = randomBytes(64 * KiB + 5);
+    const chunks = Array.from({ length: Math.ceil(body.length / 512) }, (_, index) => body.subarray(index * 512, (index + 1) * 512));
+    for (const announcedSize of [body.length, undefined]) {
+      const spool = new BodySpool(1 * MiB, { announcedSize, files: new FaultInjectingSpoolFiles() });
+      const subarray = Buffer.prototype.subarray;
+      let views = 0;
+      Buffer.prototype.subarray = function (this: Buffer, start?: number, end?: number) {
+        views++;
+        return subarray.call(this, start, end);
+      };
+      try {
+        for (const chunk of chunks.slice(0, 100)) spool.append(chunk);
+      } finally {
+        Buffer.prototype.subarray = subarray;
+      }
+      assert.ok(views <= 2, `${views} views for 100 appends (announced ${announcedSize})`);
+      assert.ok(Buffer.concat([...spool.memoryRange()]).equals(body.subarray(0, 100 * 512)));
+      for (const chunk of chunks.slice(100)) spool.append(chunk);
+      assert.ok(Buffer.concat([...spool.memoryRange(3, body.length - 1)]).equals(body.subarray(3, body.length - 1)));
+      assert.ok(spool.inMemory()?.equals(body));
+      spool.dispose();
+    }
+  });
+
   it('an announced size the body does not keep to (shorter or longer) still reads back exactly', async () => {
     for (const [announced, actual] of [[500 * KiB, 300 * KiB], [100 * KiB, 333 * KiB + 1]]) {
       const spool = new BodySpool(1 * MiB, { announcedSize: announced, files: new FaultInjectingSpoolFiles() });
