@@ -91,8 +91,30 @@ export function uuencodedParts(container: MimePart): MimePart[] {
   const verbatim = isIdentityEncoding(container.transferEncoding);
   const { source, bodyRange } = container;
   const text = verbatim ? source.read(bodyRange.start, bodyRange.end) : container.decode();
+  if (!verbatim) keepForNextDecode(container, text);
   const offset = verbatim ? bodyRange.start : 0;
   return findUuencodedBlocks(text).map((block, index) => uuencodedPart(text, offset, container, block, index + 1, verbatim));
+}
+
+/**
+ * The text decoded for the uuencode search is what the scan's decode() gives next: handed over once,
+ * then forgotten (later calls decode again). A part read in slices instead lets it go at once, so a
+ * large streamed part does not keep its decoded copy through its scan.
+ */
+function keepForNextDecode(part: MimePart, decoded: Buffer): void {
+  const { decode, decodeSlices } = part;
+  let kept: Buffer | undefined = decoded;
+  part.decode = () => {
+    const handed = kept ?? decode();
+    kept = undefined;
+    return handed;
+  };
+  if (decodeSlices) {
+    part.decodeSlices = () => {
+      kept = undefined;
+      return decodeSlices();
+    };
+  }
 }
 
 /** `text`: what the block was found in, `offset` its position in the source when it is verbatim there. */
