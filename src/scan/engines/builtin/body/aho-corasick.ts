@@ -8,10 +8,11 @@
 // that byte, whatever came before. A 64 KiB table of the patterns' first byte pairs finds the next
 // place where that is not so; scanning random data then costs one table probe per byte, without the
 // dependent table walk, and gives exactly the automaton's result.
-// When every pattern is at least 4 bytes long (m bytes), the automaton skips further: any occurrence
-// starting in [k-m+2, k] has one of its first m-1 byte pairs at k, so probing one pair every m-1
-// bytes against the table of those pairs rules out whole stretches; only around a probe that hits
-// does the byte-pair skip above (and the table walk) take over, from the first start not ruled out.
+// When every pattern is at least 4 bytes long (m bytes, counted up to 8), the automaton skips further:
+// any occurrence starting in [k-m+3, k] has one of its first m-2 byte triples at k, so probing one
+// triple every m-2 bytes against a bit set of those (hashed) triples rules out whole stretches; only
+// around a probe that hits does the byte-pair skip above (and the table walk) take over, from the
+// first start not ruled out.
 // scan() can be called slice by slice, carrying the state between calls.
 
 export type MatchCallback = (patternId: number, end: number) => void;
