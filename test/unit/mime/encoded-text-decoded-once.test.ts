@@ -65,6 +65,17 @@ describe('an encoded text part is decoded once per scan', () => {
     assert.equal(source.readsOf(start, end), before + 1);
   });
 
+  it('a text of 4 MiB or more (scanned in slices) is not kept: decode() reads the body again', () => {
+    const large = TEXT.repeat(3);
+    assert.ok(large.length >= 4 * 1024 * 1024);
+    const source = countingSource(withTextPart('Content-Type: text/plain\nContent-Transfer-Encoding: base64', base64Lines(large)));
+    const [part] = walkMessageSource(source).parts;
+    const { start, end } = part.bodyRange;
+    assert.equal(source.readsOf(start, end), 1);
+    assert.ok(part.decode().toString('latin1') === large, 'decoded text');
+    assert.equal(source.readsOf(start, end), 2);
+  });
+
   it('a uuencoded block inside encoded text still decodes from the text', () => {
     const payload = randomBytes(3000);
     const text = `see below\r\nbegin 644 tool.bin\r\n${uuencodeLines(payload)}end\r\n`;
