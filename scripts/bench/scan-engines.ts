@@ -8,9 +8,10 @@
 // --baseline DIR: another checkout (e.g. `git worktree add /tmp/base <commit>`, with node_modules) whose
 // builtin engine is measured in the same run, runs interleaved with this one's, for a before/after ratio.
 //
-// Prints JSON. Only ratios from one run on one machine mean anything.
+// Prints JSON: MB/s of wall time and of CPU time (this process for builtin, clamd's process for clamd; the
+// CPU figures compare on a busy machine too). Only ratios from one run on one machine mean anything.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -83,25 +84,42 @@ function hashSignatures(count: number, hashBytes: number, prefix: string): strin
 interface Throughput {
   mbPerSecond: number;
   seconds: number;
+  /** MB per second of CPU time of the process doing the scanning (this one for builtin, clamd's for clamd). */
+  mbPerCpuSecond: number;
   detections: string[];
 }
 
-/** Best of `runs` for each engine, their runs interleaved so that a change in load hits all of them alike. */
-async function throughputs(engines: ContentEngine[], files: Buffer[]): Promise<Throughput[]> {
+/** CPU seconds (user + system) a process has used so far, from /proc/PID/stat. */
+function processCpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after "pid (comm) ".
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * Best of `runs` for each engine, their runs interleaved so that a change in load hits all of them alike;
+ * wall time and CPU time (`cpuPids`: the process that does each engine's work), as CPU time compares even
+ * on a busy machine, where wall time does not.
+ */
+async function throughputs(engines: ContentEngine[], cpuPids: number[], files: Buffer[]): Promise<Throughput[]> {
   const info: ContentInfo = { location: [], insideArchive: false };
   const best = engines.map(() => Infinity);
+  const bestCpu = engines.map(() => Infinity);
   const detections: string[][] = engines.map(() => []);
   for (let run = 0; run < runs; run++) {
     for (const [which, engine] of engines.entries()) {
       const started = performance.now();
+      const cpuBefore = processCpuSeconds(cpuPids[which]);
       const found: string[] = [];
       for (const [index, file] of files.entries()) for (const finding of await engine.scan(file, info)) found.push(`${index}:${finding.name}`);
       best[which] = Math.min(best[which], (performance.now() - started) / 1000);
+      bestCpu[which] = Math.min(bestCpu[which], processCpuSeconds(cpuPids[which]) - cpuBefore);
       detections[which] = found.sort();
     }
   }
   const megabytes = files.reduce((n, f) => n + f.length, 0) / MB;
-  return best.map((seconds, which) => ({ mbPerSecond: Math.round((megabytes / seconds) * 10) / 10, seconds: Math.round(seconds * 1000) / 1000, detections: detections[which] }));
+  const rate = (seconds: number): number => Math.round((megabytes / seconds) * 10) / 10;
+  return best.map((seconds, which) => ({ mbPerSecond: rate(seconds), seconds: Math.round(seconds * 1000) / 1000, mbPerCpuSecond: rate(bestCpu[which]), detections: detections[which] }));
 }
 
 /** The builtin engine of another checkout, loaded with the same signatures. */
@@ -132,21 +150,24 @@ async function main(): Promise<void> {
     const clamdEngine = createClamdEngine({ address: { socket: clamd.socketPath }, timeoutMs: 120_000 });
     const baseline = values.baseline ? await baselineEngine(values.baseline, dir) : undefined;
 
-    const [builtinResult, clamdResult, baselineResult] = await throughputs([builtin, clamdEngine, ...(baseline ? [baseline] : [])], files);
+    const [builtinResult, clamdResult, baselineResult] = await throughputs([builtin, clamdEngine, ...(baseline ? [baseline] : [])], [process.pid, clamd.pid, process.pid], files);
     const agree = [clamdResult, ...(baselineResult ? [baselineResult] : [])].every((other) => JSON.stringify(builtinResult.detections) === JSON.stringify(other.detections));
     const report = {
       data: { totalMB: totalBytes / MB, fileMB: fileBytes / MB, files: files.length, runs, measure: 'best run' },
       signatures: { ndb: ndbCount, hashes: hashCount, builtinLoaded: builtin.signatureCount, builtinLoadSeconds: Math.round(builtinLoadSeconds * 100) / 100, builtinWarnings: builtin.warnings.length },
-      builtin: { mbPerSecond: builtinResult.mbPerSecond, seconds: builtinResult.seconds },
-      clamd: { mbPerSecond: clamdResult.mbPerSecond, seconds: clamdResult.seconds, transport: 'INSTREAM over Unix socket', version: await clamdEngine.version() },
+      builtin: { mbPerSecond: builtinResult.mbPerSecond, seconds: builtinResult.seconds, mbPerCpuSecond: builtinResult.mbPerCpuSecond },
+      clamd: { mbPerSecond: clamdResult.mbPerSecond, seconds: clamdResult.seconds, mbPerCpuSecond: clamdResult.mbPerCpuSecond, transport: 'INSTREAM over Unix socket', version: await clamdEngine.version() },
       ratio: Math.round((builtinResult.mbPerSecond / clamdResult.mbPerSecond) * 100) / 100,
+      cpuRatio: Math.round((builtinResult.mbPerCpuSecond / clamdResult.mbPerCpuSecond) * 100) / 100,
       ...(baselineResult
         ? {
             baseline: {
               dir: values.baseline,
               mbPerSecond: baselineResult.mbPerSecond,
+              mbPerCpuSecond: baselineResult.mbPerCpuSecond,
               ratioToClamd: Math.round((baselineResult.mbPerSecond / clamdResult.mbPerSecond) * 100) / 100,
               speedup: Math.round((builtinResult.mbPerSecond / baselineResult.mbPerSecond) * 100) / 100,
+              cpuSpeedup: Math.round((builtinResult.mbPerCpuSecond / baselineResult.mbPerCpuSecond) * 100) / 100,
             },
           }
         : {}),

@@ -11,6 +11,11 @@ import type { MimeNode, MimeTree } from './tree.js';
 import type { MimePart, WalkResult } from './types.js';
 
 const MAX_REPORTED_PROBLEMS = 50;
+/**
+ * Decoded text up to this size is kept for the scan's decode(). A larger part is scanned in slices (the
+ * scanner streams parts from 4 MiB on): kept, it would only hold memory until its turn.
+ */
+const KEEP_DECODED_BYTES = 4 * 1024 * 1024;
 
 /** The leaves of `tree` (walked from `source`) and the uuencoded blocks inside its text leaves. */
 export function partsOfTree(source: ByteSource, tree: MimeTree, rootHeader?: Buffer): WalkResult {
@@ -91,8 +96,29 @@ export function uuencodedParts(container: MimePart): MimePart[] {
   const verbatim = isIdentityEncoding(container.transferEncoding);
   const { source, bodyRange } = container;
   const text = verbatim ? source.read(bodyRange.start, bodyRange.end) : container.decode();
+  if (!verbatim && text.length < KEEP_DECODED_BYTES) keepForNextDecode(container, text);
   const offset = verbatim ? bodyRange.start : 0;
   return findUuencodedBlocks(text).map((block, index) => uuencodedPart(text, offset, container, block, index + 1, verbatim));
+}
+
+/**
+ * The text decoded for the uuencode search is what the scan's decode() gives next: handed over once,
+ * then forgotten (later calls decode again). A part read in slices instead lets it go at once.
+ */
+function keepForNextDecode(part: MimePart, decoded: Buffer): void {
+  const { decode, decodeSlices } = part;
+  let kept: Buffer | undefined = decoded;
+  part.decode = () => {
+    const handed = kept ?? decode();
+    kept = undefined;
+    return handed;
+  };
+  if (decodeSlices) {
+    part.decodeSlices = () => {
+      kept = undefined;
+      return decodeSlices();
+    };
+  }
 }
 
 /** `text`: what the block was found in, `offset` its position in the source when it is verbatim there. */

@@ -17,14 +17,17 @@ export interface UuencodedBlock {
 }
 
 const BEGIN = Buffer.from('begin', 'latin1');
+/** A "begin" at a line start after the first: searched with its line break, whose byte is rarer in text than "b". */
+const LINE_BEGIN = Buffer.from('\nbegin', 'latin1');
 const BEGIN_LINE = /^begin(-base64)? ([0-7]{3,4}) +(\S.*?)\s*$/;
 
 export function findUuencodedBlocks(text: Buffer, from = 0, to: number = text.length): UuencodedBlock[] {
   const blocks: UuencodedBlock[] = [];
   // Bounded view: a search that ran on to the end of the message for every text part would be quadratic.
   const region = text.subarray(0, to);
-  for (let hit = region.indexOf(BEGIN, from); hit !== -1; hit = region.indexOf(BEGIN, hit + 1)) {
-    if (hit > from && text[hit - 1] !== LF) continue;
+  // Candidates: "begin" at `from` itself, then every "begin" that starts a line.
+  const startsAtFrom = BEGIN.equals(region.subarray(from, from + BEGIN.length));
+  for (let hit = startsAtFrom ? from : nextLineBegin(region, from); hit !== -1; hit = nextLineBegin(region, hit)) {
     const block = blockAt(text, hit, to);
     if (block === undefined) continue;
     blocks.push(block);
@@ -32,6 +35,12 @@ export function findUuencodedBlocks(text: Buffer, from = 0, to: number = text.le
     hit = block.end;
   }
   return blocks;
+}
+
+/** The first "begin" after `after` that follows a line break, or -1. */
+function nextLineBegin(region: Buffer, after: number): number {
+  const lineBreak = region.indexOf(LINE_BEGIN, after);
+  return lineBreak === -1 ? -1 : lineBreak + 1;
 }
 
 function blockAt(text: Buffer, start: number, to: number): UuencodedBlock | undefined {

@@ -1,0 +1,128 @@
+// CPU of one scan worker over the bulk mailbox (relay.ts's 300 messages, ~256 MB: base64 attachments and
+// plain text): the worker's own code (serveScans, as the pool runs it) in a worker thread with the pool's
+// resource limits, fed every message on shared memory, one at a time. Builds given with --mains (compiled
+// dist/ directories) run in the same worker, round by round in turn, so a change in the machine's load
+// hits them alike; they share the worker's heap, so a collection may land in either's turn. Per build
+// it prints the thread's CPU per round (best and median, from /proc/thread-self/schedstat: the worker's
+// own thread only, not V8's parallel GC helpers), and the garbage collections per round by kind with
+// their pause times. Collections are counted, so they compare across runs; times only within one run.
+// Usage: npm run build && node --import tsx scripts/bench/worker-scan-cpu.ts [--mains dist,OTHER/dist] [--rounds 3] [--young-mb N]
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PerformanceObserver, constants, type PerformanceEntry } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { benchMailbox, median } from './mailbox.js';
+import { machine } from './machine.js';
+
+interface Job {
+  builds: string[];
+  rounds: number;
+  messages: Uint8Array[];
+  youngMb: number;
+}
+
+interface Round {
+  cpuMs: number;
+  collections: Record<string, { count: number; ms: number }>;
+}
+
+const GC_KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
+};
+
+if (isMainThread) {
+  const argument = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
+  const builds = argument('--mains', 'dist')
+    .split(',')
+    .map((dist) => resolve(dist));
+  const rounds = Number(argument('--rounds', '3'));
+  // The pool's limit (worker-pool.ts); another value shows what a different young generation would change.
+  const { SCAN_WORKER_RESOURCE_LIMITS } = (await import(pathToFileURL(join(builds[builds.length - 1], 'scan/worker-pool.js')).href)) as { SCAN_WORKER_RESOURCE_LIMITS: { maxYoungGenerationSizeMb: number } };
+  const youngMb = Number(argument('--young-mb', String(SCAN_WORKER_RESOURCE_LIMITS.maxYoungGenerationSizeMb)));
+  const messages = benchMailbox(300).map((message) => {
+    const shared = new Uint8Array(new SharedArrayBuffer(message.length));
+    shared.set(message);
+    return shared;
+  });
+  const job: Job = { builds, rounds, messages, youngMb };
+  const self = JSON.stringify(import.meta.url);
+  const worker = new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${self}); })`, { eval: true, workerData: job, resourceLimits: { maxYoungGenerationSizeMb: youngMb } });
+  const results = await new Promise<Record<string, Round[]>>((resolveResults, reject) => {
+    worker.once('message', resolveResults);
+    worker.once('error', reject);
+  });
+  const megabytes = messages.reduce((sum, message) => sum + message.length, 0) / 1024 / 1024;
+  const report = Object.fromEntries(
+    Object.entries(results).map(([build, perRound]) => {
+      const cpu = perRound.map((round) => round.cpuMs);
+      const kinds = [...new Set(perRound.flatMap((round) => Object.keys(round.collections)))];
+      const collections = Object.fromEntries(kinds.map((kind) => [kind, { perRound: perRound.map((round) => round.collections[kind]?.count ?? 0), pauseMs: perRound.map((round) => round.collections[kind]?.ms ?? 0) }]));
+      return [build, { bestCpuMs: Math.min(...cpu), medianCpuMs: median(cpu), cpuMs: cpu, mbPerCpuSecond: Math.round((megabytes / (Math.min(...cpu) / 1000)) * 10) / 10, collections }];
+    }),
+  );
+  console.log(JSON.stringify({ benchmark: `one scan worker's thread CPU per round over ${messages.length} messages (${Math.round(megabytes)} MB), builds alternated`, rounds, maxYoungGenerationSizeMb: youngMb, builds: report, ...machine() }, null, 2));
+  await worker.terminate();
+} else {
+  const job = workerData as Job;
+  const dataDir = mkdtempSync(join(tmpdir(), 'inboxguard-worker-bench-'));
+  const replies = new Map<number, (reply: { ok: boolean; message?: string }) => void>();
+  const servers: Array<Array<(request: unknown) => void>> = [];
+  for (const build of job.builds) {
+    const { serveScans } = (await import(pathToFileURL(join(build, 'scan/scan-worker.js')).href)) as typeof import('../../src/scan/scan-worker.js');
+    const { configSchema } = (await import(pathToFileURL(join(build, 'config/schema.js')).href)) as typeof import('../../src/config/schema.js');
+    const listeners: Array<(request: unknown) => void> = [];
+    serveScans(
+      { on: (_event, listener) => listeners.push(listener as (request: unknown) => void), postMessage: (reply) => 'id' in reply && replies.get(reply.id)?.(reply) },
+      { config: configSchema.parse({}), dataDir, engineNames: ['builtin'] },
+    );
+    servers.push(listeners);
+  }
+  let nextId = 0;
+  const scan = (server: number, bytes: Uint8Array, uid: number) =>
+    new Promise<void>((resolveScan, reject) => {
+      const id = ++nextId;
+      replies.set(id, (reply) => (reply.ok ? resolveScan() : reject(new Error(reply.message))));
+      const context = { protocol: 'imap', section: 'BODY[]', mailbox: 'INBOX', uidValidity: '1', uid };
+      for (const listener of servers[server]) listener({ type: 'scan', id, bytes, pooled: true, context });
+    });
+  const threadCpuMs = (): number => Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
+
+  // One message each first: engines built, code warm.
+  for (let server = 0; server < servers.length; server++) await scan(server, job.messages[0], 0);
+  const results: Record<string, Round[]> = Object.fromEntries(job.builds.map((build) => [build, []]));
+  for (let round = 0; round < job.rounds; round++) {
+    // The builds share one heap: every other round runs them in reverse, so a collection that the
+    // allocations of both trigger does not always land in the same build's turn.
+    const order = job.builds.map((_, server) => server);
+    if (round % 2 === 1) order.reverse();
+    for (const server of order) {
+      const build = job.builds[server];
+      const collections: Round['collections'] = {};
+      const observer = new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) {
+          const kind = GC_KINDS[(entry as PerformanceEntry & { detail: { kind: number } }).detail.kind] ?? 'other';
+          collections[kind] ??= { count: 0, ms: 0 };
+          collections[kind].count++;
+          collections[kind].ms += entry.duration;
+        }
+      });
+      observer.observe({ entryTypes: ['gc'] });
+      const before = threadCpuMs();
+      // The same messages every round: from the second on, each build's recent-envelope cache knows their headers.
+      for (const [index, message] of job.messages.entries()) await scan(server, message, (round * job.builds.length + server) * 1000 + index + 1);
+      const cpuMs = Math.round(threadCpuMs() - before);
+      // Entries are delivered asynchronously: a turn of the event loop before the observer stops.
+      await new Promise((resolveTurn) => setTimeout(resolveTurn, 20));
+      observer.disconnect();
+      for (const kind of Object.keys(collections)) collections[kind].ms = Math.round(collections[kind].ms);
+      results[build].push({ cpuMs, collections });
+    }
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+  parentPort!.postMessage(results);
+}
