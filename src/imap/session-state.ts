@@ -11,7 +11,8 @@ export class SessionState {
   uidValidity: string | undefined;
   /** The mailbox was opened with EXAMINE: nothing in it can be changed. */
   readOnly = false;
-  private readonly sizeChanges = new Map<string, number>();
+  /** Created with the first change. */
+  private sizeChanges: Map<string, number> | undefined;
 
   select(mailbox: string | undefined, uidValidity: string | undefined, readOnly = false): void {
     this.mailbox = mailbox;
@@ -32,20 +33,21 @@ export class SessionState {
   }
 
   get hasSizeChanges(): boolean {
-    return this.sizeChanges.size > 0;
+    return this.sizeChanges !== undefined && this.sizeChanges.size > 0;
   }
 
   recordSize(messageKey: string, size: number): void {
-    this.sizeChanges.delete(messageKey);
-    this.sizeChanges.set(messageKey, size);
-    if (this.sizeChanges.size > MAX_SIZE_CHANGES) {
-      const oldest = this.sizeChanges.keys().next();
-      if (!oldest.done) this.sizeChanges.delete(oldest.value);
+    const sizeChanges = (this.sizeChanges ??= new Map());
+    sizeChanges.delete(messageKey);
+    sizeChanges.set(messageKey, size);
+    if (sizeChanges.size > MAX_SIZE_CHANGES) {
+      const oldest = sizeChanges.keys().next();
+      if (!oldest.done) sizeChanges.delete(oldest.value);
     }
   }
 
   sizeFor(messageKey: string | undefined): number | undefined {
-    return messageKey === undefined ? undefined : this.sizeChanges.get(messageKey);
+    return messageKey === undefined ? undefined : this.sizeChanges?.get(messageKey);
   }
 }
 
