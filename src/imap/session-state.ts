@@ -1,4 +1,5 @@
 import type { ScannedCopyKey } from '../protocol/session-ports.js';
+import { isDigit, SP, STAR, startsWithWord } from './ascii.js';
 
 // What the engine knows about the session: who logged in, which mailbox is selected, and which
 // messages were handed to the client with a different size than the server reports.
@@ -56,5 +57,11 @@ export class SessionState {
  * does not track the sequence number → UID map, so a caller forgets what it kept for the whole mailbox.
  */
 export function isExpungeResponse(line: Buffer): boolean {
+  // Read as text only when it can be one (most data lines, EXISTS and FETCH among them, are not).
+  if (line[0] !== STAR || line[1] !== SP) return false;
+  let i = 2;
+  while (i < line.length && isDigit(line[i])) i++;
+  const candidate = i > 2 ? line[i] === SP && startsWithWord(line, i + 1, 'EXPUNGE') : startsWithWord(line, 2, 'VANISHED');
+  if (!candidate) return false;
   return /^\* (?:[0-9]+ EXPUNGE|VANISHED)[ \r\n]/i.test(line.toString('latin1', 0, Math.min(line.length, 40)));
 }
