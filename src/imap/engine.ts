@@ -104,7 +104,8 @@ export class ImapEngine implements ProtocolEngine, FramerSink, CommandTrackerHoo
 
   /** Every output goes through here; the queue, the bodies and FETCH responses emit with it too. */
   private readonly emit = (out: EngineOutput): void => {
-    (this.out ??= []).push(out);
+    if (this.out === undefined) this.out = [out];
+    else this.out.push(out);
   };
 
   /** What FETCH responses work with; made for the first one. */
@@ -395,7 +396,8 @@ export class ImapEngine implements ProtocolEngine, FramerSink, CommandTrackerHoo
   private taggedResponse(line: Buffer, tag: string, status: string): void {
     if (tag === this.idlingTag) this.idlingTag = undefined;
     const index = this.outstanding.findIndex((r) => r.tag === tag);
-    const record = index >= 0 ? this.outstanding.splice(index, 1)[0] : undefined;
+    // Mostly the oldest command completes: shift() then, which allocates nothing.
+    const record = index === 0 ? this.outstanding.shift() : index > 0 ? this.outstanding.splice(index, 1)[0] : undefined;
     this.tracker.onTaggedResponse(tag);
     if (record) this.commandCompleted(record, status === 'OK');
     this.queue.bytes(status === 'OK' ? this.filterCapabilities(line) : line);
