@@ -147,10 +147,6 @@ export class ImapEngine implements ProtocolEngine, FramerSink, CommandTrackerHoo
     return this.actions?.running === true;
   }
 
-  private get actionsWaiting(): boolean {
-    return this.actions?.hasWork === true;
-  }
-
   private get bodiesPending(): boolean {
     return this.pendingBodies !== undefined && this.pendingBodies.size > 0;
   }
