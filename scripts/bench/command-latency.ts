@@ -1,7 +1,7 @@
 // Round-trip time of small commands (NOOP, UID FETCH n (FLAGS)) on one connection, direct to Dovecot,
 // through socat and through inboxguard (compiled, its own process), interleaved round by round; with
 // --after-bulk each connection first fetches the whole mailbox, so the proxy's heap holds what a bulk
-// fetch leaves behind. Prints JSON: p50/p90/p99/max and what inboxguard adds over socat.
+// fetch leaves behind. Prints JSON: p50/p90/p99/max and what inboxguard adds over socat, scanning on and off.
 // Usage: npm run build && node --import tsx scripts/bench/command-latency.ts [--samples N] [--rounds N]
 //        [--after-bulk] [--baseline OTHER/dist/cli/main.js]  (adds that build)
 import { existsSync } from 'node:fs';
@@ -30,7 +30,11 @@ const dovecot = await startDovecot({ messages: { alice: messages } });
 const [socatPort] = await freePorts(1);
 const socat = await startSocatRelay({ certPath: dovecot.pki.certPath, keyPath: dovecot.pki.keyPath, caPath: dovecot.caPath, listenPort: socatPort, upstreamPort: dovecot.ports.imaps });
 const upstream = `localhost:${dovecot.ports.imaps}`;
-const guards: Record<string, InboxguardProcess> = { inboxguard: await startInboxguard(upstream, dovecot.caPath, ['--protocol', 'imap']) };
+const guards: Record<string, InboxguardProcess> = {
+  inboxguard: await startInboxguard(upstream, dovecot.caPath, ['--protocol', 'imap']),
+  // Pass-through (`enabled: false`): the same TLS legs without the protocol engine.
+  inboxguardScanningOff: await startInboxguard(upstream, dovecot.caPath, ['--protocol', 'imap'], { config: 'enabled: false\n' }),
+};
 if (baseline) guards.baselineBuild = await startInboxguard(upstream, dovecot.caPath, ['--protocol', 'imap'], { main: baseline });
 const targets: Record<string, ImapTarget> = {
   direct: { port: dovecot.ports.imaps, ca: dovecot.caPem },

@@ -67,8 +67,14 @@ export function wordEnd(buf: Buffer, pos: number): number {
   return i;
 }
 
+/** Below this many bytes a JS loop beats the call into Buffer#toString (tags, verbs, status words). */
+const SHORT_TEXT = 24;
+
 export function latin1(buf: Buffer, start: number, end: number): string {
-  return buf.toString('latin1', start, end);
+  if (end - start > SHORT_TEXT) return buf.toString('latin1', start, end);
+  let text = '';
+  for (let i = start; i < end; i++) text += String.fromCharCode(buf[i]);
+  return text;
 }
 
 /** Content of the quoted string whose opening quote is at start and closing quote at end - 1. */

@@ -1,3 +1,5 @@
+import { LBRACKET, STAR } from './ascii.js';
+
 // Removes capabilities the proxy cannot pass on from capability lists: COMPRESS=… (RFC 4978)
 // would turn the rest of the session into a deflate stream the engine cannot read. Lists appear in
 // `* CAPABILITY …` and in `[CAPABILITY …]` response codes (greeting, PREAUTH, tagged OK after login).
@@ -5,7 +7,7 @@
 export interface FilteredCapabilities {
   /** The same Buffer when nothing was removed. */
   line: Buffer;
-  removed: string[];
+  removed: readonly string[];
 }
 
 function isBlocked(capability: string): boolean {
@@ -27,7 +29,12 @@ function capabilityListRange(text: string): [number, number] | undefined {
   return end < 0 ? undefined : [start, end];
 }
 
+const EQUALS = 0x3d;
+const NOTHING_REMOVED: readonly string[] = Object.freeze([]);
+
 export function filterCapabilities(line: Buffer): FilteredCapabilities {
+  // Without a `=` there is no COMPRESS=… to remove: most lines are never turned into text.
+  if (line.indexOf(EQUALS) < 0) return { line, removed: NOTHING_REMOVED };
   const text = line.toString('latin1');
   if (!/COMPRESS=/i.test(text)) return { line, removed: [] };
   const range = capabilityListRange(text);
@@ -53,6 +60,8 @@ const sharedLists = new Map<string, ReadonlySet<string>>();
 
 /** The capabilities a line announces (`* CAPABILITY …` or a `[CAPABILITY …]` code), upper-cased; undefined when it announces none. */
 export function announcedCapabilities(line: Buffer): ReadonlySet<string> | undefined {
+  // Only `* CAPABILITY …` announces a list without a `[CAPABILITY …]` code.
+  if (line.indexOf(LBRACKET) < 0 && line[0] !== STAR) return undefined;
   const text = line.toString('latin1');
   const range = capabilityListRange(text);
   if (!range) return undefined;

@@ -51,18 +51,18 @@ type QueueItem = Buffer | Deferred | HeldResponse | { output: EngineOutput };
 const COMPACT_AT = 1024;
 
 export class ClientQueue {
-  private items: QueueItem[] = [];
+  /** Undefined while empty, which is most of the time. */
+  private items: QueueItem[] | undefined;
   private head = 0;
   private queuedBytesCount = 0;
   private flushing = false;
+  /** The engine's clock, set by its tick (for when a held response started waiting). */
+  now: number | undefined;
 
-  constructor(
-    private readonly emit: (out: EngineOutput) => void,
-    private readonly now: () => number | undefined,
-  ) {}
+  constructor(private readonly emit: (out: EngineOutput) => void) {}
 
   get idle(): boolean {
-    return this.head === this.items.length;
+    return this.items === undefined;
   }
 
   /** Client-bound bytes waiting behind a held response. */
@@ -76,13 +76,13 @@ export class ClientQueue {
       this.emit({ kind: 'toClient', bytes: buf });
       return;
     }
-    this.items.push(buf);
+    this.append(buf);
     this.queuedBytesCount += buf.length;
   }
 
   output(out: EngineOutput): void {
     if (this.idle) this.emit(out);
-    else this.items.push({ output: out });
+    else this.append({ output: out });
   }
 
   /**
@@ -90,7 +90,7 @@ export class ClientQueue {
    * point hold the whole response back, so nothing of it reaches the client before they resolve.
    */
   startResponse(hold: HeldResponse): void {
-    this.items.push(hold);
+    this.append(hold);
   }
 
   deferred(piece: Deferred, hold: HeldResponse | undefined): void {
@@ -99,24 +99,29 @@ export class ClientQueue {
       piece.render(this.emit);
       return;
     }
-    this.items.push(piece);
+    this.append(piece);
+  }
+
+  private append(item: QueueItem): void {
+    (this.items ??= []).push(item);
   }
 
   /** The response the queue is waiting in front of, if it has not started; a keep-alive may precede it. */
   heldResponse(): HeldResponse | undefined {
-    const first = this.items[this.head];
+    const first = this.items?.[this.head];
     return first instanceof HeldResponse && first.pending > 0 ? first : undefined;
   }
 
   flush(): void {
-    if (this.flushing || this.head === this.items.length) return;
+    const items = this.items;
+    if (this.flushing || items === undefined) return;
     this.flushing = true;
     try {
-      while (this.head < this.items.length) {
-        const item = this.items[this.head];
+      while (this.head < items.length) {
+        const item = items[this.head];
         if (item instanceof HeldResponse) {
           if (item.pending > 0) {
-            item.heldSince ??= this.now();
+            item.heldSince ??= this.now;
             break;
           }
         } else if (item instanceof Deferred) {
@@ -133,11 +138,11 @@ export class ClientQueue {
     } finally {
       this.flushing = false;
     }
-    if (this.head === this.items.length) {
-      this.items = [];
+    if (this.head === items.length) {
+      this.items = undefined;
       this.head = 0;
-    } else if (this.head >= COMPACT_AT && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
+    } else if (this.head >= COMPACT_AT && this.head * 2 >= items.length) {
+      this.items = items.slice(this.head);
       this.head = 0;
     }
   }

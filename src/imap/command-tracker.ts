@@ -75,7 +75,7 @@ export class CommandTracker implements FramerSink {
   private current: CommandInProgress | undefined;
   private idleTag: string | undefined;
   private auth: AuthExchange | undefined;
-  private captureParts: Buffer[] = [];
+  private captureParts: Buffer[] | undefined;
   private captureLength = 0;
   /** Collects an ID command that continues after literals. */
   private id: IdCollector | undefined;
@@ -84,7 +84,7 @@ export class CommandTracker implements FramerSink {
     private readonly hooks: CommandTrackerHooks,
     private readonly limits: ImapLimits,
   ) {
-    this.framer = new LineFramer(this, () => limits[this.lineLimit()]);
+    this.framer = new LineFramer(this, limits[this.lineLimit()]);
   }
 
   push(chunk: Buffer): void {
@@ -94,11 +94,11 @@ export class CommandTracker implements FramerSink {
   /** The server completed a command: ends IDLE/AUTHENTICATE, or a synchronizing literal it refused. */
   onTaggedResponse(tag: string): void {
     if (this.mode === 'idle' && this.idleTag === tag) {
-      this.mode = 'command';
+      this.setMode('command');
       this.idleTag = undefined;
     }
     if (this.mode === 'authenticate' && this.auth?.record.tag === tag) {
-      this.mode = 'command';
+      this.setMode('command');
       this.auth = undefined;
     }
     const current = this.current;
@@ -117,7 +117,7 @@ export class CommandTracker implements FramerSink {
         const done = /^DONE\r?\n$/i.test(latin1(line, 0, Math.min(line.length, 8)));
         if (!done || !this.hooks.takeIdleDone?.()) this.hooks.toServer(line);
         if (done) {
-          this.mode = 'command';
+          this.setMode('command');
           this.idleTag = undefined;
         }
         return -1;
@@ -136,7 +136,7 @@ export class CommandTracker implements FramerSink {
     this.feedId((id) => id.literal(chunk));
     if (this.current?.capture && this.captureLength < MAX_CAPTURE) {
       const take = chunk.subarray(0, MAX_CAPTURE - this.captureLength);
-      this.captureParts.push(Buffer.from(take));
+      (this.captureParts ??= []).push(Buffer.from(take));
       this.captureLength += take.length;
     }
   }
@@ -145,7 +145,7 @@ export class CommandTracker implements FramerSink {
     this.id?.literalEnd();
     const current = this.current;
     if (current?.capture) {
-      const value = Buffer.concat(this.captureParts).toString('utf8');
+      const value = Buffer.concat(this.captureParts ?? []).toString('utf8');
       if (current.capture === 'user') current.record.user = value;
       else current.record.mailbox = value;
       current.capture = undefined;
@@ -160,6 +160,12 @@ export class CommandTracker implements FramerSink {
   /** AUTHENTICATE responses have their own limit; every other client line is a command line. */
   private lineLimit(): 'saslResponseBytes' | 'clientLineBytes' {
     return this.mode === 'authenticate' ? 'saslResponseBytes' : 'clientLineBytes';
+  }
+
+  /** The framer applies the line limit of the new mode from the next line on. */
+  private setMode(mode: Mode): void {
+    this.mode = mode;
+    this.framer.maxLineBytes = this.limits[this.lineLimit()];
   }
 
   /** A literal announced beyond the limit ends the session before its line reaches the server. */
@@ -185,7 +191,7 @@ export class CommandTracker implements FramerSink {
   }
 
   private resetCapture(): void {
-    this.captureParts = [];
+    this.captureParts = undefined;
     this.captureLength = 0;
   }
 
@@ -262,7 +268,7 @@ export class CommandTracker implements FramerSink {
         this.feedId((id) => id.text(line.subarray(argsStart)));
         break;
       case 'IDLE':
-        this.mode = 'idle';
+        this.setMode('idle');
         this.idleTag = tag;
         break;
       case 'FETCH': {
@@ -312,7 +318,7 @@ export class CommandTracker implements FramerSink {
       record.user = saslIdentity(mechanism, latin1(line, mechEnd + 1, irEnd));
       needsFirstResponse = false;
     }
-    this.mode = 'authenticate';
+    this.setMode('authenticate');
     this.auth = { record, mechanism, needsFirstResponse };
   }
 

@@ -5,8 +5,9 @@ import type { ServerAction } from '../types/server-action.js';
 import type { PendingBody } from './body-slots.js';
 import { announcedCapabilities, filterCapabilities } from './capability-filter.js';
 import { ClientQueue } from './client-queue.js';
-import { CommandTracker, type CommandRecord } from './command-tracker.js';
+import { CommandTracker, type CommandRecord, type CommandTrackerHooks } from './command-tracker.js';
 import type { FetchCommand } from './fetch-command.js';
+import type { ClientId } from './id-command.js';
 import { classifyFetchItem, isRawWholeMessage } from './fetch-item.js';
 import { FetchResponse, type FetchEnvironment } from './fetch-response.js';
 import { LineFramer, type FramerSink } from './line-framer.js';
@@ -51,18 +52,28 @@ interface LocalAnswer {
   waitFor: Set<string>;
 }
 
-export class ImapEngine implements ProtocolEngine {
+/** What drain() returns when nothing was emitted (shared, never written to). */
+const NO_OUTPUTS: readonly EngineOutput[] = Object.freeze([]);
+
+/**
+ * An idle session costs little: the engine is its own server-side framer sink and its command
+ * tracker's hooks (methods, not a closure per callback), and whatever only bodies, answers of its own,
+ * remediations or gated commands need is created when first needed.
+ */
+export class ImapEngine implements ProtocolEngine, FramerSink, CommandTrackerHooks {
   private readonly options: ImapEngineOptions;
-  private out: EngineOutput[] = [];
+  /** Outputs since the last drain(); undefined when there are none. */
+  private out: EngineOutput[] | undefined;
   private readonly queue: ClientQueue;
   private readonly bodies: ScannedBodies;
   private readonly session = new SessionState();
   private readonly tracker: CommandTracker;
   private readonly serverFramer: LineFramer;
   private readonly outstanding: CommandRecord[] = [];
-  private readonly pendingBodies = new Map<number, { body: PendingBody; response: FetchResponse }>();
-  private localAnswers: LocalAnswer[] = [];
-  private gated: GatedBytes[] = [];
+  private pendingBodies: Map<number, { body: PendingBody; response: FetchResponse }> | undefined;
+  private localAnswers: LocalAnswer[] | undefined;
+  private gated: GatedBytes[] | undefined;
+  private fetchEnvironment: FetchEnvironment | undefined;
   private fetchResponse: FetchResponse | undefined;
   /** A non-FETCH response continues after a literal. */
   private inDataResponse = false;
@@ -72,9 +83,8 @@ export class ImapEngine implements ProtocolEngine {
   private serverEnded = false;
   private closed = false;
   private passThroughState: 'off' | 'requested' | 'on' = 'off';
-  private readonly environment: FetchEnvironment;
-  /** The proxy's own commands (retroactive remediation), run where the client expects expunges. */
-  private readonly actions: ServerActionRunner;
+  /** The proxy's own commands (retroactive remediation), run where the client expects expunges; created with the first. */
+  private actions: ServerActionRunner | undefined;
   /** What the server announced in its latest capability list. */
   private capabilities: ReadonlySet<string> | undefined;
   /** The tag of the client's IDLE once the server accepted it (its continuation), until it completes. */
@@ -86,43 +96,29 @@ export class ImapEngine implements ProtocolEngine {
 
   constructor(options: ImapEngineOptions) {
     this.options = options;
-    const emit = (out: EngineOutput): void => {
-      this.out.push(out);
-    };
-    this.queue = new ClientQueue(emit, () => this.now);
-    const store = options.scannedCopies;
-    this.bodies = new ScannedBodies(options.partialCacheBytes, emit, store && { store, user: () => this.session.user });
-    this.tracker = new CommandTracker({
-      toServer: (bytes, commit) => this.toServer(bytes, commit === true),
-      answerLocally: (tag, response, command) => this.answerLocally(tag, response, command),
-      commandSent: (record) => void this.outstanding.push(record),
-      planFetch: (tag, line, command) => this.planFetch(tag, line, command),
-      commandsOutstanding: () => this.outstanding.length + this.localAnswers.length,
-      refuse: (hit) => this.refuse(hit),
-      report: (hit) => void this.out.push({ kind: 'protocolError', ...hit }),
-      clientId: (id) => {
-        this.event({ type: 'imap-id', protocol: 'imap', ...id });
-        if (id.name !== undefined) this.out.push({ kind: 'clientId', name: id.name });
-      },
-      beforeCommand: (verb, uid) => this.beforeClientCommand(verb, uid),
-      takeIdleDone: () => this.actions.swallowIdleDone(),
-    }, options.limits.imap);
-    this.actions = new ServerActionRunner({
-      send: (bytes) => void this.out.push({ kind: 'toServer', bytes }),
-      done: (action, outcome, detail) => void this.out.push({ kind: 'serverActionDone', action, outcome, detail }),
-      data: (action, bytes) => void this.out.push({ kind: 'serverActionData', action, bytes: Buffer.from(bytes) }),
-      capabilities: () => this.capabilities,
-    });
-    this.serverFramer = new LineFramer(this.serverSink(), options.limits.imap.serverLineBytes);
-    this.environment = {
-      options,
+    this.queue = new ClientQueue(this.emit);
+    this.bodies = new ScannedBodies(options.partialCacheBytes, this.emit, options.scannedCopies, this.session);
+    this.tracker = new CommandTracker(this, options.limits.imap);
+    this.serverFramer = new LineFramer(this, options.limits.imap.serverLineBytes);
+  }
+
+  /** Every output goes through here; the queue, the bodies and FETCH responses emit with it too. */
+  private readonly emit = (out: EngineOutput): void => {
+    if (this.out === undefined) this.out = [out];
+    else this.out.push(out);
+  };
+
+  /** What FETCH responses work with; made for the first one. */
+  private get environment(): FetchEnvironment {
+    this.fetchEnvironment ??= {
+      options: this.options,
       queue: this.queue,
       session: this.session,
       bodies: this.bodies,
-      emit,
+      emit: this.emit,
       event: (event) => this.event(event),
       findSection: (key, seq) => this.findSection(key, seq),
-      bodyStarted: (body, response) => this.pendingBodies.set(body.handle.id, { body, response }),
+      bodyStarted: (body, response) => void (this.pendingBodies ??= new Map()).set(body.handle.id, { body, response }),
       takeInjection: (uid) => {
         for (const record of this.outstanding) {
           const injected = record.fetch?.injected;
@@ -134,6 +130,33 @@ export class ImapEngine implements ProtocolEngine {
         return undefined;
       },
     };
+    return this.fetchEnvironment;
+  }
+
+  private runner(): ServerActionRunner {
+    this.actions ??= new ServerActionRunner({
+      send: (bytes) => this.emit({ kind: 'toServer', bytes }),
+      done: (action, outcome, detail) => this.emit({ kind: 'serverActionDone', action, outcome, detail }),
+      data: (action, bytes) => this.emit({ kind: 'serverActionData', action, bytes: Buffer.from(bytes) }),
+      capabilities: () => this.capabilities,
+    });
+    return this.actions;
+  }
+
+  private get actionsRunning(): boolean {
+    return this.actions?.running === true;
+  }
+
+  private get bodiesPending(): boolean {
+    return this.pendingBodies !== undefined && this.pendingBodies.size > 0;
+  }
+
+  private get answersOwed(): number {
+    return this.localAnswers?.length ?? 0;
+  }
+
+  private get gatedWaiting(): boolean {
+    return this.gated !== undefined && this.gated.length > 0;
   }
 
   /** Client-bound bytes waiting behind a held response (for read backpressure on the server leg). */
@@ -143,14 +166,14 @@ export class ImapEngine implements ProtocolEngine {
 
   fromClient(bytes: Buffer): void {
     if (this.closed) return;
-    if (this.passThroughState === 'on') return void this.out.push({ kind: 'toServer', bytes });
+    if (this.passThroughState === 'on') return this.emit({ kind: 'toServer', bytes });
     this.tracker.push(bytes);
     this.enterPassThroughWhenDue();
   }
 
   fromServer(bytes: Buffer): void {
     if (this.closed || this.serverEnded) return;
-    if (this.passThroughState === 'on') return void this.out.push({ kind: 'toClient', bytes });
+    if (this.passThroughState === 'on') return this.emit({ kind: 'toClient', bytes });
     this.serverFramer.push(bytes);
     this.enterPassThroughWhenDue();
   }
@@ -175,7 +198,7 @@ export class ImapEngine implements ProtocolEngine {
   /** Remediations for the logged-in account: carried out where the client expects expunges (server-actions.ts). */
   serverActions(actions: readonly ServerAction[]): void {
     if (this.closed || this.passThroughState !== 'off') return;
-    this.actions.add(actions);
+    this.runner().add(actions);
     this.startActionsInIdle();
     this.startQuietActions();
   }
@@ -185,10 +208,10 @@ export class ImapEngine implements ProtocolEngine {
     const quiet =
       this.atResponseBoundary() &&
       this.queue.idle &&
-      this.pendingBodies.size === 0 &&
-      !this.actions.running &&
-      this.localAnswers.length === 0 &&
-      this.gated.length === 0 &&
+      !this.bodiesPending &&
+      !this.actionsRunning &&
+      this.answersOwed === 0 &&
+      !this.gatedWaiting &&
       !this.outstanding.some((record) => record.fetch !== undefined);
     if (!quiet) return;
     this.passThroughState = 'on';
@@ -197,14 +220,14 @@ export class ImapEngine implements ProtocolEngine {
     this.serverFramer.stop();
     this.bodies.releaseAll();
     this.event({ type: 'imap-pass-through', protocol: 'imap' });
-    if (clientPartial) this.out.push({ kind: 'toServer', bytes: clientPartial });
-    if (serverPartial) this.out.push({ kind: 'toClient', bytes: serverPartial });
+    if (clientPartial) this.emit({ kind: 'toServer', bytes: clientPartial });
+    if (serverPartial) this.emit({ kind: 'toClient', bytes: serverPartial });
   }
 
   scanned(bodyId: number, outcome: ScanOutcome): void {
-    const entry = this.pendingBodies.get(bodyId);
+    const entry = this.pendingBodies?.get(bodyId);
     if (!entry || this.closed) return;
-    this.pendingBodies.delete(bodyId);
+    this.pendingBodies!.delete(bodyId);
     entry.body.outcome = outcome;
     entry.body.handle.size = outcome.size;
     // A verdict before bodyEnd (a session racing ahead) is applied when the body is complete.
@@ -214,19 +237,20 @@ export class ImapEngine implements ProtocolEngine {
   }
 
   bodyFailed(bodyId: number, reason: string): void {
-    const entry = this.pendingBodies.get(bodyId);
+    const entry = this.pendingBodies?.get(bodyId);
     if (!entry || this.closed) return;
     this.event({ type: 'body-failed', protocol: 'imap', bodyId, reason });
     // The response holding this body cannot be completed. When the client has seen nothing of it,
     // everything it got so far ends at a response boundary and an untagged BYE fits (RFC 9051 §7.1.5).
     if (this.queue.heldResponse() !== undefined) {
-      this.out.push({ kind: 'toClient', bytes: Buffer.from('* BYE inboxguard: a message could not be processed\r\n', 'latin1') });
+      this.emit({ kind: 'toClient', bytes: Buffer.from('* BYE inboxguard: a message could not be processed\r\n', 'latin1') });
     }
     this.close(`body ${bodyId} failed: ${reason}`);
   }
 
   tick(nowMs: number): void {
     this.now = nowMs;
+    this.queue.now = nowMs;
     this.wakeRequestedFor = undefined;
     if (this.closed || this.passThroughState === 'on') return;
     const held = this.queue.heldResponse();
@@ -237,7 +261,7 @@ export class ImapEngine implements ProtocolEngine {
     held.lastKeepalive = nowMs;
     // Everything before the held response has been written and nothing of it has, so an untagged
     // status response fits here (RFC 9051 §7.1: they may be sent at any time; RFC 9585 code).
-    this.out.push({ kind: 'toClient', bytes: this.keepaliveLine() });
+    this.emit({ kind: 'toClient', bytes: this.keepaliveLine() });
   }
 
   end(side: 'client' | 'server'): void {
@@ -248,7 +272,7 @@ export class ImapEngine implements ProtocolEngine {
     }
     if (this.passThroughState === 'on') return this.close('the server closed the connection');
     this.serverEnded = true;
-    this.actions.abort();
+    this.actions?.abort();
     if (this.fetchResponse) {
       this.fetchResponse.abort();
       this.fetchResponse = undefined;
@@ -257,45 +281,47 @@ export class ImapEngine implements ProtocolEngine {
     const partial = this.serverFramer.takePartialLine();
     this.serverFramer.stop();
     if (partial) this.queue.bytes(partial);
-    for (const answer of this.localAnswers) this.queue.bytes(answer.bytes);
-    this.localAnswers = [];
+    for (const answer of this.localAnswers ?? []) this.queue.bytes(answer.bytes);
+    this.localAnswers = undefined;
     this.queue.flush();
     this.closeIfServerDone();
   }
 
-  drain(): EngineOutput[] {
+  drain(): readonly EngineOutput[] {
     if (this.releaseGated()) this.enterPassThroughWhenDue();
     this.requestWakeUp();
     const outputs = this.out;
-    this.out = [];
+    if (outputs === undefined) return NO_OUTPUTS;
+    this.out = undefined;
     return coalesceOutputs(outputs);
   }
 
-  // ---- server → client ----
+  // ---- server → client (the server framer's sink) ----
 
-  private serverSink(): FramerSink {
-    return {
-      onLine: (line) => {
-        // Checked on the literal the response reader found, so text that only looks like one does not count.
-        const literal = this.serverLine(line);
-        const maxLiteral = this.options.limits.imap.serverLiteralBytes;
-        if (literal <= maxLiteral) return literal;
-        this.refuse({ side: 'server', limit: 'imap.serverLiteralBytes', value: maxLiteral });
-        return -1;
-      },
-      onLiteralData: (chunk) => {
-        if (this.hiddenLiteral === 'capture') return this.actions.captured(chunk);
-        if (this.hiddenLiteral === 'discard') return;
-        if (this.fetchResponse) this.fetchResponse.literalData(chunk);
-        else this.queue.bytes(chunk);
-      },
-      onLiteralEnd: () => {
-        if (this.hiddenLiteral === undefined) return this.fetchResponse?.literalEnd();
-        this.hiddenLiteral = undefined;
-        this.hiddenRest = true;
-      },
-      onOverlongLine: (maxLineBytes) => this.refuse({ side: 'server', limit: 'imap.serverLineBytes', value: maxLineBytes }),
-    };
+  onLine(line: Buffer): number {
+    // Checked on the literal the response reader found, so text that only looks like one does not count.
+    const literal = this.serverLine(line);
+    const maxLiteral = this.options.limits.imap.serverLiteralBytes;
+    if (literal <= maxLiteral) return literal;
+    this.refuse({ side: 'server', limit: 'imap.serverLiteralBytes', value: maxLiteral });
+    return -1;
+  }
+
+  onLiteralData(chunk: Buffer): void {
+    if (this.hiddenLiteral === 'capture') return this.actions?.captured(chunk);
+    if (this.hiddenLiteral === 'discard') return;
+    if (this.fetchResponse) this.fetchResponse.literalData(chunk);
+    else this.queue.bytes(chunk);
+  }
+
+  onLiteralEnd(): void {
+    if (this.hiddenLiteral === undefined) return this.fetchResponse?.literalEnd();
+    this.hiddenLiteral = undefined;
+    this.hiddenRest = true;
+  }
+
+  onOverlongLine(maxLineBytes: number): void {
+    this.refuse({ side: 'server', limit: 'imap.serverLineBytes', value: maxLineBytes });
   }
 
   private serverLine(line: Buffer): number {
@@ -309,13 +335,14 @@ export class ImapEngine implements ProtocolEngine {
       if (announced) this.capabilities = announced;
     }
     if (kind.kind === 'data' && isExpungeResponse(line)) this.expunged();
-    if (this.actions.running) {
+    const actions = this.actions;
+    if (actions?.running) {
       const literal = literalAtLineEnd(line, false);
-      if (this.actions.captureStart(kind, line, literal?.size)) {
+      if (actions.captureStart(kind, line, literal?.size)) {
         this.hiddenLiteral = 'capture';
         return literal!.size;
       }
-      if (this.actions.serverLine(kind, line) === 'hide' && !(kind.kind === 'data' && literal)) {
+      if (actions.serverLine(kind, line) === 'hide' && !(kind.kind === 'data' && literal)) {
         this.ownLineHidden();
         return -1;
       }
@@ -365,7 +392,8 @@ export class ImapEngine implements ProtocolEngine {
   private taggedResponse(line: Buffer, tag: string, status: string): void {
     if (tag === this.idlingTag) this.idlingTag = undefined;
     const index = this.outstanding.findIndex((r) => r.tag === tag);
-    const record = index >= 0 ? this.outstanding.splice(index, 1)[0] : undefined;
+    // Mostly the oldest command completes: shift() then, which allocates nothing.
+    const record = index === 0 ? this.outstanding.shift() : index > 0 ? this.outstanding.splice(index, 1)[0] : undefined;
     this.tracker.onTaggedResponse(tag);
     if (record) this.commandCompleted(record, status === 'OK');
     this.queue.bytes(status === 'OK' ? this.filterCapabilities(line) : line);
@@ -403,7 +431,7 @@ export class ImapEngine implements ProtocolEngine {
           const event: ProxyEvent = { type: 'imap-login', protocol: 'imap', method: record.verb };
           if (record.user !== undefined) event.user = record.user;
           this.event(event);
-          if (record.user !== undefined) this.out.push({ kind: 'account', user: record.user });
+          if (record.user !== undefined) this.emit({ kind: 'account', user: record.user });
         }
         break;
       case 'SELECT':
@@ -434,15 +462,18 @@ export class ImapEngine implements ProtocolEngine {
 
   /** A server response is complete: answers the engine gave itself may go out now. */
   private responseEnded(): void {
-    while (this.localAnswers.length > 0) {
-      const answer = this.localAnswers[0];
+    const answers = this.localAnswers;
+    if (answers === undefined) return;
+    while (answers.length > 0) {
+      const answer = answers[0];
       for (const tag of answer.waitFor) {
         if (!this.outstanding.some((r) => r.tag === tag)) answer.waitFor.delete(tag);
       }
       if (answer.waitFor.size > 0) return;
-      this.localAnswers.shift();
+      answers.shift();
       this.queue.bytes(answer.bytes);
     }
+    this.localAnswers = undefined;
   }
 
   private atResponseBoundary(): boolean {
@@ -451,15 +482,38 @@ export class ImapEngine implements ProtocolEngine {
 
   // ---- client → server ----
 
+  // The command tracker's hooks (CommandTrackerHooks).
+
   /** Forwards client bytes, unless a deleting command waits for delivery: then they wait behind it, in order. */
-  private toServer(bytes: Buffer, commit: boolean): void {
-    if (!commit && this.gated.length === 0 && !this.actions.running) {
-      this.out.push({ kind: 'toServer', bytes });
+  toServer(bytes: Buffer, commit = false): void {
+    if (!commit && !this.gatedWaiting && !this.actionsRunning) {
+      this.emit({ kind: 'toServer', bytes });
       return;
     }
     // Called before the command is recorded, so `outstanding` holds exactly the commands sent before it.
     const fetchesBefore = commit ? this.outstanding.filter((record) => record.verb === 'FETCH') : undefined;
-    this.gated.push({ bytes: Buffer.from(bytes), fetchesBefore });
+    (this.gated ??= []).push({ bytes: Buffer.from(bytes), fetchesBefore });
+  }
+
+  commandSent(record: CommandRecord): void {
+    this.outstanding.push(record);
+  }
+
+  commandsOutstanding(): number {
+    return this.outstanding.length + this.answersOwed;
+  }
+
+  report(hit: LimitHit): void {
+    this.emit({ kind: 'protocolError', ...hit });
+  }
+
+  clientId(id: ClientId): void {
+    this.event({ type: 'imap-id', protocol: 'imap', ...id });
+    if (id.name !== undefined) this.emit({ kind: 'clientId', name: id.name });
+  }
+
+  takeIdleDone(): boolean {
+    return this.actions?.swallowIdleDone() ?? false;
   }
 
   /**
@@ -468,29 +522,32 @@ export class ImapEngine implements ProtocolEngine {
    */
   /** Returns true when the last gated bytes just left. */
   private releaseGated(): boolean {
-    if (this.gated.length === 0 || this.actions.running) return false;
-    while (this.gated.length > 0 && !this.closed) {
-      const head = this.gated[0];
+    const gated = this.gated;
+    if (gated === undefined || this.actionsRunning) return false;
+    while (gated.length > 0 && !this.closed) {
+      const head = gated[0];
       if (head.fetchesBefore !== undefined) {
         const fetching = head.fetchesBefore.some((record) => this.outstanding.includes(record));
         if (fetching || !this.queue.idle) return false;
-        this.out.push({ kind: 'commitToServer', bytes: head.bytes });
+        this.emit({ kind: 'commitToServer', bytes: head.bytes });
       } else {
-        this.out.push({ kind: 'toServer', bytes: head.bytes });
+        this.emit({ kind: 'toServer', bytes: head.bytes });
       }
-      this.gated.shift();
+      gated.shift();
     }
-    return this.gated.length === 0;
+    if (gated.length > 0) return false;
+    this.gated = undefined;
+    return true;
   }
 
-  private answerLocally(tag: string, response: string, command: string): void {
+  answerLocally(tag: string, response: string, command: string): void {
     const waitFor = new Set(this.outstanding.map((r) => r.tag));
-    this.localAnswers.push({ bytes: Buffer.from(`${response}\r\n`, 'latin1'), waitFor });
+    (this.localAnswers ??= []).push({ bytes: Buffer.from(`${response}\r\n`, 'latin1'), waitFor });
     this.event({ type: 'command-refused', protocol: 'imap', command, tag });
     if (this.atResponseBoundary()) this.responseEnded();
   }
 
-  private planFetch(tag: string, line: Buffer, command: FetchCommand): FetchPlan {
+  planFetch(tag: string, line: Buffer, command: FetchCommand): FetchPlan {
     // While a mailbox change is in flight, the cache keys of the current mailbox may not apply.
     const changingMailbox = this.outstanding.some((r) => ['SELECT', 'EXAMINE', 'CLOSE', 'UNSELECT'].includes(r.verb));
     return planFetch(tag, line, command, (uid, section) => {
@@ -523,13 +580,14 @@ export class ImapEngine implements ProtocolEngine {
   // ---- the proxy's own commands (server-actions.ts) ----
 
   /** A client command is about to go upstream: a pending remediation runs first when nothing else is in flight. */
-  private beforeClientCommand(verb: string, uid: boolean): void {
-    if (!this.actions.hasWork || this.actions.running || this.session.user === undefined || this.passThroughState !== 'off') return;
-    const busy = this.outstanding.length > 0 || this.localAnswers.length > 0 || this.gated.length > 0 || this.pendingBodies.size > 0 || !this.atResponseBoundary();
+  beforeCommand(verb: string, uid: boolean): void {
+    const actions = this.actions;
+    if (!actions?.hasWork || actions.running || this.session.user === undefined || this.passThroughState !== 'off') return;
+    const busy = this.outstanding.length > 0 || this.answersOwed > 0 || this.gatedWaiting || this.bodiesPending || !this.atResponseBoundary();
     if (busy) return;
     const { mailbox, uidValidity, readOnly } = this.session;
-    if (mailbox === undefined) return void this.actions.startBefore(verb, uid, {});
-    if (uidValidity !== undefined && !readOnly) this.actions.startBefore(verb, uid, { selected: { mailbox, uidValidity } });
+    if (mailbox === undefined) return void actions.startBefore(verb, uid, {});
+    if (uidValidity !== undefined && !readOnly) actions.startBefore(verb, uid, { selected: { mailbox, uidValidity } });
   }
 
   /** The server accepted the client's IDLE: remember it, and interrupt it when a remediation is waiting. */
@@ -543,11 +601,12 @@ export class ImapEngine implements ProtocolEngine {
 
   private startActionsInIdle(): void {
     const tag = this.idlingTag;
-    if (tag === undefined || this.actions.running || !this.actions.hasWork) return;
-    if (this.outstanding.length !== 1 || this.outstanding[0].tag !== tag || this.localAnswers.length > 0 || this.gated.length > 0 || !this.queue.idle) return;
+    const actions = this.actions;
+    if (tag === undefined || !actions?.hasWork || actions.running) return;
+    if (this.outstanding.length !== 1 || this.outstanding[0].tag !== tag || this.answersOwed > 0 || this.gatedWaiting || !this.queue.idle) return;
     const { mailbox, uidValidity, readOnly } = this.session;
     if (mailbox === undefined || uidValidity === undefined || readOnly) return;
-    this.actions.startInIdle({ selected: { mailbox, uidValidity }, idleTag: tag });
+    actions.startInIdle({ selected: { mailbox, uidValidity }, idleTag: tag });
   }
 
   /** The rest of a response the proxy read for itself (after its literal): hidden too, up to its end. */
@@ -563,17 +622,19 @@ export class ImapEngine implements ProtocolEngine {
 
   /** Nothing is in flight and nothing is held: the proxy may read whole originals now. */
   private startQuietActions(): void {
-    if (!this.actions.hasWork || this.actions.running || this.passThroughState !== 'off' || this.closed || this.serverEnded) return;
-    if (this.outstanding.length > 0 || this.localAnswers.length > 0 || this.gated.length > 0 || this.pendingBodies.size > 0 || !this.queue.idle) return;
+    const actions = this.actions;
+    if (!actions?.hasWork || actions.running || this.passThroughState !== 'off' || this.closed || this.serverEnded) return;
+    if (this.outstanding.length > 0 || this.answersOwed > 0 || this.gatedWaiting || this.bodiesPending || !this.queue.idle) return;
     const { mailbox, uidValidity } = this.session;
     if (mailbox === undefined || uidValidity === undefined) return;
-    this.actions.startQuiet({ selected: { mailbox, uidValidity } });
+    actions.startQuiet({ selected: { mailbox, uidValidity } });
   }
 
   /** A response to one of the proxy's own commands was kept from the client. */
   private ownLineHidden(): void {
-    if (this.actions.running) return;
-    const completion = this.actions.takeIdleCompletion();
+    const actions = this.actions;
+    if (actions === undefined || actions.running) return;
+    const completion = actions.takeIdleCompletion();
     if (completion) {
       // The client ended its IDLE while the run had interrupted it: it gets the server's completion now.
       const kind = classifyResponseLine(completion);
@@ -595,7 +656,7 @@ export class ImapEngine implements ProtocolEngine {
     const due = last === undefined || this.now === undefined ? -1 : last + this.options.keepaliveMs;
     if (due === this.wakeRequestedFor) return;
     this.wakeRequestedFor = due;
-    this.out.push({ kind: 'wakeUp', afterMs: due === -1 || this.now === undefined ? 0 : Math.max(0, due - this.now) });
+    this.emit({ kind: 'wakeUp', afterMs: due === -1 || this.now === undefined ? 0 : Math.max(0, due - this.now) });
   }
 
   private keepaliveLine(): Buffer {
@@ -608,7 +669,7 @@ export class ImapEngine implements ProtocolEngine {
 
   private event(event: ProxyEvent): void {
     if (this.options.listener !== undefined && event.listener === undefined) event.listener = this.options.listener;
-    this.out.push({ kind: 'event', event });
+    this.emit({ kind: 'event', event });
   }
 
   /**
@@ -616,12 +677,12 @@ export class ImapEngine implements ProtocolEngine {
    * a limit is told with an untagged BYE when that fits: the server side is between responses and
    * everything before it has reached the client (or waits behind a held response that never will).
    */
-  private refuse(hit: LimitHit): void {
+  refuse(hit: LimitHit): void {
     if (this.closed) return;
-    this.out.push({ kind: 'protocolError', ...hit });
+    this.emit({ kind: 'protocolError', ...hit });
     const bye = LIMIT_BYE[hit.limit];
     if (bye !== undefined && this.atResponseBoundary() && (this.queue.idle || this.queue.heldResponse() !== undefined)) {
-      this.out.push({ kind: 'toClient', bytes: Buffer.from(`* BYE inboxguard: ${bye}\r\n`, 'latin1') });
+      this.emit({ kind: 'toClient', bytes: Buffer.from(`* BYE inboxguard: ${bye}\r\n`, 'latin1') });
     }
     this.close(`${hit.side === 'client' ? 'the client' : 'the server'} exceeded ${hit.limit} (${hit.value})`);
   }
@@ -633,11 +694,11 @@ export class ImapEngine implements ProtocolEngine {
   private close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    this.actions.abort();
-    this.gated = [];
+    this.actions?.abort();
+    this.gated = undefined;
     this.serverFramer.stop();
-    this.pendingBodies.clear();
+    this.pendingBodies?.clear();
     this.bodies.releaseAll();
-    this.out.push({ kind: 'close', reason });
+    this.emit({ kind: 'close', reason });
   }
 }

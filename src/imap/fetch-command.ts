@@ -1,3 +1,4 @@
+import { latin1 } from './ascii.js';
 import { classifyFetchItem, type FetchItem } from './fetch-item.js';
 import { ImapTokenizer, type Token } from './tokenizer.js';
 
@@ -25,7 +26,7 @@ export interface FetchCommand {
 }
 
 function toItem(line: Buffer, token: { start: number; end: number }): FetchCommandItem {
-  const name = line.toString('latin1', token.start, token.end).toUpperCase();
+  const name = latin1(line, token.start, token.end).toUpperCase();
   return { name, start: token.start, end: token.end, item: classifyFetchItem(name) };
 }
 
@@ -34,7 +35,7 @@ export function parseFetchCommand(line: Buffer, argsStart: number, uid: boolean)
   const tokens = new ImapTokenizer(line, argsStart, true);
   const set = tokens.nextAstring();
   if (set.kind !== 'atom' || tokens.next().kind !== 'sp') return undefined;
-  const sequenceSet = line.toString('latin1', set.start, set.end);
+  const sequenceSet = latin1(line, set.start, set.end);
   const first = tokens.nextFetchAtt();
   if (first.kind === 'fetch-att') {
     // A single item, then the end, SP and modifiers, or a stray `)`; not `(` or DQUOTE.

@@ -1,4 +1,4 @@
-import { startsWithWord } from './ascii.js';
+import { latin1, startsWithWord } from './ascii.js';
 import { ImapTokenizer, isAtomLike } from './tokenizer.js';
 
 // Incremental parser, on the IMAP tokenizer, for the msg-att list of `* n FETCH (…)` (RFC 3501 §7.4.2). The response
@@ -58,7 +58,7 @@ function itemName(seg: Buffer, start: number, end: number): string {
   const length = end - start;
   if (length === 3 && startsWithWord(seg, start, 'UID')) return 'UID';
   if (length === 11 && startsWithWord(seg, start, 'RFC822.SIZE')) return 'RFC822.SIZE';
-  return seg.toString('latin1', start, end).toUpperCase();
+  return latin1(seg, start, end).toUpperCase();
 }
 
 export class FetchResponseParser {

@@ -63,6 +63,8 @@ interface Edit {
 }
 
 const PASS: LiteralPlan = { kind: 'pass' };
+const NO_BODIES: readonly PendingBody[] = Object.freeze([]);
+const NO_SIZE_SLOTS: readonly SizeSlot[] = Object.freeze([]);
 
 /** Key under which a body item of a response is planned (partial-fetch.ts). */
 function planKey(kind: BodySectionItem): string {
@@ -81,23 +83,29 @@ export class FetchResponse {
   stripUid = false;
   /** Some item of the response went to the client, so a later one needs its separating space. */
   private keptAny = false;
-  private readonly ending = new BodyEnding(
-    () => this.uid,
-    (body, late) => this.endBody(body, late),
-  );
+  /** Made for the first header section or body (most responses, FLAGS and the like, have neither). */
+  private bodyEnding: BodyEnding | undefined;
   private holdMarker: HeldResponse | undefined;
   private readonly parser = new FetchResponseParser();
   private first = true;
   private opaque = false;
   private literal: LiteralPlan | undefined;
-  private readonly bodies: PendingBody[] = [];
-  private readonly sizeSlots: SizeSlot[] = [];
+  private bodies: PendingBody[] | undefined;
+  private sizeSlots: SizeSlot[] | undefined;
 
   constructor(
     private readonly env: FetchEnvironment,
     readonly seq: number,
     private readonly listStart: number,
   ) {}
+
+  private get ending(): BodyEnding {
+    this.bodyEnding ??= new BodyEnding(
+      () => this.uid,
+      (body, late) => this.endBody(body, late),
+    );
+    return this.bodyEnding;
+  }
 
   private get hold(): HeldResponse {
     return (this.holdMarker ??= new HeldResponse());
@@ -258,8 +266,8 @@ export class FetchResponse {
     }
     this.ended = true;
     // Bodies received whole are still scanned and delivered, with whatever context there is.
-    this.ending.release(true);
-    for (const slot of this.sizeSlots) slot.resolve();
+    this.bodyEnding?.release(true);
+    this.resolveSizeSlots();
     this.env.queue.flush();
   }
 
@@ -285,15 +293,19 @@ export class FetchResponse {
 
   private finish(): void {
     this.ended = true;
-    this.ending.release(true);
-    for (const body of this.bodies) this.tryFinalize(body);
-    for (const slot of this.sizeSlots) slot.resolve();
+    this.bodyEnding?.release(true);
+    for (const body of this.bodies ?? NO_BODIES) this.tryFinalize(body);
+    this.resolveSizeSlots();
   }
 
   private uidKnown(): void {
-    this.ending.release(false);
-    for (const body of this.bodies) this.tryFinalize(body);
-    for (const slot of this.sizeSlots) slot.resolve();
+    this.bodyEnding?.release(false);
+    for (const body of this.bodies ?? NO_BODIES) this.tryFinalize(body);
+    this.resolveSizeSlots();
+  }
+
+  private resolveSizeSlots(): void {
+    for (const slot of this.sizeSlots ?? NO_SIZE_SLOTS) slot.resolve();
   }
 
   /**
@@ -301,9 +313,7 @@ export class FetchResponse {
    * that has not come yet, give up on them rather than hold the literal.
    */
   private beforeStreaming(): void {
-    if (this.bodies.every((b) => b.slot.ready)) {
-      for (const slot of this.sizeSlots) slot.resolve();
-    }
+    if ((this.bodies ?? NO_BODIES).every((b) => b.slot.ready)) this.resolveSizeSlots();
   }
 
   /** Once scanned and the UID is settled: remember size changes and cache partial-fetch bodies. */
@@ -344,7 +354,7 @@ export class FetchResponse {
   private sizeEdit(seg: Buffer, value: ItemValue): Edit {
     const ready = this.uid !== undefined;
     const slot = new SizeSlot(copy(seg, value.start, value.end), () => this.currentSize(), ready);
-    if (!ready) this.sizeSlots.push(slot);
+    if (!ready) (this.sizeSlots ??= []).push(slot);
     return { start: value.start, end: value.end, piece: slot };
   }
 
@@ -444,7 +454,7 @@ export class FetchResponse {
       body = new PendingBody(handle, kind, content.length, framing, slice, env.bodies);
     }
     edits.push({ start: value.start, end: value.end, piece: body.slot });
-    this.bodies.push(body);
+    (this.bodies ??= []).push(body);
     env.bodyStarted(body, this);
     const context = this.context(kind);
     this.ending.begun(body, kind, context);

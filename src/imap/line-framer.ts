@@ -20,10 +20,10 @@ export class LineFramer {
   private literalSeen = 0;
   private stopped = false;
 
-  /** `maxLineBytes` is asked before every line when it is a function (the limit can depend on state). */
+  /** `maxLineBytes` may change between lines (the limit can depend on the state of the conversation). */
   constructor(
     private readonly sink: FramerSink,
-    private readonly maxLineBytes: number | (() => number),
+    public maxLineBytes: number,
   ) {}
 
   get inLiteral(): boolean {
@@ -69,8 +69,7 @@ export class LineFramer {
         if (this.literalRemaining === 0) this.finishLiteral();
         continue;
       }
-      const maxLineBytes = typeof this.maxLineBytes === 'number' ? this.maxLineBytes : this.maxLineBytes();
-      const taken = this.lines.take(chunk, pos, maxLineBytes);
+      const taken = this.lines.take(chunk, pos, this.maxLineBytes);
       if (taken.kind === 'needMore') return;
       if (taken.kind === 'tooLong') {
         this.stop();

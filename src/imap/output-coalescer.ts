@@ -13,25 +13,17 @@ function adjacent(a: Buffer, b: Buffer): boolean {
   return a.buffer === b.buffer && a.byteOffset + a.length === b.byteOffset;
 }
 
-export function coalesceOutputs(outputs: EngineOutput[]): EngineOutput[] {
-  if (outputs.length < 2) return outputs;
+export function coalesceOutputs(outputs: readonly EngineOutput[]): EngineOutput[] {
+  if (outputs.length < 2) return outputs as EngineOutput[];
   const result: EngineOutput[] = [];
   let run: Buffer[] = [];
   let runBytes = 0;
   let runKind: BytesKind | undefined;
 
-  const closeRun = (): void => {
-    if (!runKind) return;
-    const bytes = run.length === 1 ? run[0] : Buffer.concat(run, runBytes);
-    result.push({ kind: runKind, bytes });
-    run = [];
-    runBytes = 0;
-    runKind = undefined;
-  };
-
   for (const out of outputs) {
     if (out.kind !== 'toClient' && out.kind !== 'toServer') {
-      closeRun();
+      if (runKind) pushRun(result, runKind, run, runBytes);
+      runKind = undefined;
       result.push(out);
       continue;
     }
@@ -52,11 +44,16 @@ export function coalesceOutputs(outputs: EngineOutput[]): EngineOutput[] {
         continue;
       }
     }
-    closeRun();
+    if (runKind) pushRun(result, runKind, run, runBytes);
     runKind = out.kind;
-    run.push(bytes);
+    run = [bytes];
     runBytes = bytes.length;
   }
-  closeRun();
+  if (runKind) pushRun(result, runKind, run, runBytes);
   return result;
+}
+
+/** One write for a run: the single piece as it is, several copied into one Buffer. */
+function pushRun(result: EngineOutput[], kind: BytesKind, run: Buffer[], runBytes: number): void {
+  result.push({ kind, bytes: run.length === 1 ? run[0] : Buffer.concat(run, runBytes) });
 }

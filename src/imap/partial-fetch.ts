@@ -70,6 +70,10 @@ function partialKey(item: BodySectionItem): string {
 }
 
 export function planFetch(tag: string, line: Buffer, command: FetchCommand, lookupSection: CachedSectionLookup): FetchPlan {
+  // Without a scanned section (FLAGS, UID, RFC822.SIZE, ENVELOPE …) there is nothing to plan or look up.
+  if (!command.items.some((entry) => entry.item.kind === 'body' && isScannedScope(entry.item.scope))) {
+    return { request: { tag, sections: new Map(), addedUid: false, pins: [], answered: new Set() } };
+  }
   // Each section is looked up once per command, whichever way below asks for it: a lookup may adopt a
   // copy from the account's store, and a miss asks the store each time.
   const lookupCached = lookupOnce(lookupSection);

@@ -1,4 +1,4 @@
-import { isDigit, SP, STAR, PLUS, startsWithWord, wordEnd, latin1, LPAREN } from './ascii.js';
+import { isDigit, SP, STAR, PLUS, startsWithWord, wordEnd, latin1, LPAREN, LBRACKET } from './ascii.js';
 
 // First look at a server response line (RFC 3501 §7): what kind of response starts here. Only the
 // few bytes needed to decide are read; the line itself is passed on untouched.
@@ -55,6 +55,7 @@ export function classifyResponseLine(line: Buffer): ResponseLine {
 
 /** A response code `[NAME args]` right after the status word, e.g. UIDVALIDITY or CAPABILITY. */
 export function responseCode(line: Buffer): { name: string; args: string } | undefined {
+  if (line.indexOf(LBRACKET) < 0) return undefined;
   const text = line.toString('latin1');
   const m = /^(?:\*|[^ ]+) [A-Za-z]+ \[([A-Za-z0-9.\-]+)(?: ([^\]]*))?\]/.exec(text);
   if (!m) return undefined;

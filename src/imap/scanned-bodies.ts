@@ -31,32 +31,45 @@ export interface BodyHandle {
 
 type Emit = (out: EngineOutput) => void;
 
-/** The account's shared copies, and who is logged in (copies are only shared once a user is known). */
-export interface SharedCopies {
-  store: ScannedCopyStore;
-  user(): string | undefined;
+/** Who is logged in (copies are only shared once a user is known). */
+export interface LoggedInUser {
+  readonly user: string | undefined;
 }
 
 export function copyKeyString(key: ScannedCopyKey): string {
   return `${key.mailbox}\u0000${key.uidValidity}\u0000${key.uid}\u0000${key.section}`;
 }
 
+const NO_HANDLES: ReadonlyMap<string, BodyHandle> = new Map();
+
 export class ScannedBodies {
   private nextBodyId = 1;
-  private readonly live = new Map<number, BodyHandle>();
-  private readonly cache = new Map<string, BodyHandle>();
+  /** Created with the first body (a session that fetches none holds neither map). */
+  private live: Map<number, BodyHandle> | undefined;
+  private cacheMap: Map<string, BodyHandle> | undefined;
   private cachedBytes = 0;
 
+  /** `store`: the account's shared copies, used once `session.user` is known. */
   constructor(
     private readonly capacityBytes: number,
     private readonly emit: Emit,
-    private readonly shared?: SharedCopies,
+    private readonly store?: ScannedCopyStore,
+    private readonly session?: LoggedInUser,
   ) {}
+
+  /** The cache, for reading (an empty one until something is cached). */
+  private get cache(): ReadonlyMap<string, BodyHandle> {
+    return this.cacheMap ?? NO_HANDLES;
+  }
+
+  private get writableCache(): Map<string, BodyHandle> {
+    return (this.cacheMap ??= new Map());
+  }
 
   /** A new body with the given number of initial references. */
   create(refs: number): BodyHandle {
     const handle: BodyHandle = { id: this.nextBodyId++, refs, size: 0, cacheKey: undefined, released: false };
-    this.live.set(handle.id, handle);
+    (this.live ??= new Map()).set(handle.id, handle);
     return handle;
   }
 
@@ -83,8 +96,8 @@ export class ScannedBodies {
       // The store let go of it (an expunge, a UIDVALIDITY or verdict change; for an adopted copy also eviction): so does this session.
       this.drop(handle);
     } else if (handle) {
-      this.cache.delete(id);
-      this.cache.set(id, handle);
+      this.writableCache.delete(id);
+      this.writableCache.set(id, handle);
       return handle;
     }
     return this.adopt(key, id);
@@ -99,7 +112,7 @@ export class ScannedBodies {
     const previous = this.cache.get(id);
     if (previous) this.drop(previous);
     handle.cacheKey = id;
-    this.cache.set(id, handle);
+    this.writableCache.set(id, handle);
     this.cachedBytes += handle.size;
     this.evict();
     return true;
@@ -107,22 +120,22 @@ export class ScannedBodies {
 
   /** The account's store forgets a mailbox's copies (all of them, or those of other UIDVALIDITY values). */
   forgetShared(mailbox: string, keepUidValidity?: string): void {
-    const user = this.shared?.user();
-    if (user !== undefined) this.shared?.store.forget(user, mailbox, keepUidValidity);
+    const user = this.session?.user;
+    if (user !== undefined) this.store?.forget(user, mailbox, keepUidValidity);
   }
 
   private share(key: ScannedCopyKey, handle: BodyHandle): void {
-    const user = this.shared?.user();
+    const user = this.session?.user;
     if (user === undefined || handle.shared) return;
-    const intake = this.shared?.store.offer(user, key, handle.size, handle.literal8 ?? false);
+    const intake = this.store?.offer(user, key, handle.size, handle.literal8 ?? false);
     if (!intake) return;
     handle.offered = intake;
     this.emit({ kind: 'bodyShare', bodyId: handle.id, intake });
   }
 
   private adopt(key: ScannedCopyKey, id: string): BodyHandle | undefined {
-    const user = this.shared?.user();
-    const copy = user === undefined ? undefined : this.shared?.store.take(user, key);
+    const user = this.session?.user;
+    const copy = user === undefined ? undefined : this.store?.take(user, key);
     if (!copy) return undefined;
     if (copy.size > this.capacityBytes) {
       copy.release();
@@ -135,7 +148,7 @@ export class ScannedBodies {
     handle.shared = copy;
     this.emit({ kind: 'bodyAdopt', bodyId: handle.id, copy });
     handle.cacheKey = id;
-    this.cache.set(id, handle);
+    this.writableCache.set(id, handle);
     this.cachedBytes += handle.size;
     this.evict();
     handle.refs--;
@@ -144,8 +157,9 @@ export class ScannedBodies {
 
   /** Releases everything still alive (the session is ending). */
   releaseAll(): void {
-    this.cache.clear();
+    this.cacheMap = undefined;
     this.cachedBytes = 0;
+    if (this.live === undefined) return;
     for (const handle of this.live.values()) {
       handle.cacheKey = undefined;
       handle.refs = 0;
@@ -171,7 +185,7 @@ export class ScannedBodies {
 
   private drop(handle: BodyHandle): void {
     if (handle.cacheKey === undefined) return;
-    this.cache.delete(handle.cacheKey);
+    this.cacheMap?.delete(handle.cacheKey);
     this.cachedBytes -= handle.size;
     handle.cacheKey = undefined;
     if (handle.refs <= 0) this.release(handle);
@@ -180,7 +194,7 @@ export class ScannedBodies {
   private release(handle: BodyHandle): void {
     if (handle.released) return;
     handle.released = true;
-    this.live.delete(handle.id);
+    this.live?.delete(handle.id);
     this.emit({ kind: 'bodyRelease', bodyId: handle.id });
   }
 }

@@ -1,4 +1,5 @@
 import type { ScannedCopyKey } from '../protocol/session-ports.js';
+import { isDigit, SP, STAR, startsWithWord } from './ascii.js';
 
 // What the engine knows about the session: who logged in, which mailbox is selected, and which
 // messages were handed to the client with a different size than the server reports.
@@ -11,7 +12,8 @@ export class SessionState {
   uidValidity: string | undefined;
   /** The mailbox was opened with EXAMINE: nothing in it can be changed. */
   readOnly = false;
-  private readonly sizeChanges = new Map<string, number>();
+  /** Created with the first change. */
+  private sizeChanges: Map<string, number> | undefined;
 
   select(mailbox: string | undefined, uidValidity: string | undefined, readOnly = false): void {
     this.mailbox = mailbox;
@@ -32,20 +34,21 @@ export class SessionState {
   }
 
   get hasSizeChanges(): boolean {
-    return this.sizeChanges.size > 0;
+    return this.sizeChanges !== undefined && this.sizeChanges.size > 0;
   }
 
   recordSize(messageKey: string, size: number): void {
-    this.sizeChanges.delete(messageKey);
-    this.sizeChanges.set(messageKey, size);
-    if (this.sizeChanges.size > MAX_SIZE_CHANGES) {
-      const oldest = this.sizeChanges.keys().next();
-      if (!oldest.done) this.sizeChanges.delete(oldest.value);
+    const sizeChanges = (this.sizeChanges ??= new Map());
+    sizeChanges.delete(messageKey);
+    sizeChanges.set(messageKey, size);
+    if (sizeChanges.size > MAX_SIZE_CHANGES) {
+      const oldest = sizeChanges.keys().next();
+      if (!oldest.done) sizeChanges.delete(oldest.value);
     }
   }
 
   sizeFor(messageKey: string | undefined): number | undefined {
-    return messageKey === undefined ? undefined : this.sizeChanges.get(messageKey);
+    return messageKey === undefined ? undefined : this.sizeChanges?.get(messageKey);
   }
 }
 
@@ -54,5 +57,11 @@ export class SessionState {
  * does not track the sequence number → UID map, so a caller forgets what it kept for the whole mailbox.
  */
 export function isExpungeResponse(line: Buffer): boolean {
+  // Read as text only when it can be one (most data lines, EXISTS and FETCH among them, are not).
+  if (line[0] !== STAR || line[1] !== SP) return false;
+  let i = 2;
+  while (i < line.length && isDigit(line[i])) i++;
+  const candidate = i > 2 ? line[i] === SP && startsWithWord(line, i + 1, 'EXPUNGE') : startsWithWord(line, 2, 'VANISHED');
+  if (!candidate) return false;
   return /^\* (?:[0-9]+ EXPUNGE|VANISHED)[ \r\n]/i.test(line.toString('latin1', 0, Math.min(line.length, 40)));
 }

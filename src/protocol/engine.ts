@@ -109,7 +109,7 @@ export interface ProtocolEngine {
   tick(nowMs: number): void;
   /** The server or client connection ended (EOF). */
   end(side: 'client' | 'server'): void;
-  drain(): EngineOutput[];
+  drain(): readonly EngineOutput[];
   /** Client-bound bytes queued behind a held body; the session stops reading the server while this is large. */
   readonly queuedClientBytes: number;
   /** Stop inspecting as soon as nothing is held; from then on bytes pass unchanged (IMAP only, see imap/engine.ts). */

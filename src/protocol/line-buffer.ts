@@ -16,7 +16,8 @@ export type LineTake =
 const NEED_MORE: LineTake = Object.freeze({ kind: 'needMore' });
 
 export class LineAssembler {
-  private parts: Buffer[] = [];
+  /** Pieces of the incomplete line; undefined while there is none (most of the time). */
+  private parts: Buffer[] | undefined;
   private partLength = 0;
 
   /** Bytes of the line started but not yet complete. */
@@ -35,13 +36,13 @@ export class LineAssembler {
     if (this.partLength + (end - start) > maxLineBytes) return { kind: 'tooLong', maxLineBytes };
     if (lf === -1) {
       if (end > start) {
-        this.parts.push(Buffer.from(chunk.subarray(start, end)));
+        (this.parts ??= []).push(Buffer.from(chunk.subarray(start, end)));
         this.partLength += end - start;
       }
       return NEED_MORE;
     }
     const tail = chunk.subarray(start, end);
-    if (this.parts.length === 0) return { kind: 'line', line: tail, next: end };
+    if (this.parts === undefined) return { kind: 'line', line: tail, next: end };
     this.parts.push(tail);
     const line = Buffer.concat(this.parts, this.partLength + tail.length);
     this.reset();
@@ -50,14 +51,14 @@ export class LineAssembler {
 
   /** Removes and returns the bytes of the incomplete line, if any. */
   takePending(): Buffer | undefined {
-    if (this.partLength === 0) return undefined;
+    if (this.parts === undefined || this.partLength === 0) return undefined;
     const pending = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.partLength);
     this.reset();
     return pending;
   }
 
   reset(): void {
-    this.parts = [];
+    this.parts = undefined;
     this.partLength = 0;
   }
 }

@@ -65,8 +65,10 @@ export interface SessionStats {
 }
 
 export class SessionCore {
-  private readonly bodies: HeldBodies;
-  private readonly counters: SessionStats = { bytesFromClient: 0, bytesFromServer: 0 };
+  /** Created with the first body: a session that never fetches one holds none of its state. */
+  private heldBodies: HeldBodies | undefined;
+  private bytesFromClient = 0;
+  private bytesFromServer = 0;
   /** The engine's requested wake-up (keep-alive, hold deadline); one at a time, the latest request wins. */
   private wakeTimer: Timer | undefined;
   private ended = false;
@@ -81,17 +83,25 @@ export class SessionCore {
   private nowMs = 0;
   private pumping = false;
   /** Settlements that arrived while outputs were being handled: they follow the outputs already drained. */
-  private afterBatch: (() => void)[] = [];
+  private afterBatch: (() => void)[] | undefined;
   /** Stops following the logged-in account's server actions. */
   private unfollow: (() => void) | undefined;
   /** Whole messages being read for quarantine entries that held only a part, by action id. */
-  private readonly originals = new Map<number, SessionSpool | 'refused'>();
+  private originals: Map<number, SessionSpool | 'refused'> | undefined;
   private lastOriginalId = 0;
 
   constructor(private readonly options: SessionCoreOptions) {
     this.application = options.facts?.application;
-    this.bodies = new HeldBodies({
-      ...options,
+    options.memory.onRelief(() => this.guard('flow', () => this.updateFlow()));
+  }
+
+  stats(): SessionStats {
+    return { bytesFromClient: this.bytesFromClient, bytesFromServer: this.bytesFromServer };
+  }
+
+  private get bodies(): HeldBodies {
+    this.heldBodies ??= new HeldBodies({
+      ...this.options,
       ended: () => this.ended,
       stopping: () => this.ended || this.closing,
       pump: () => this.pump(),
@@ -100,11 +110,7 @@ export class SessionCore {
       fault: (stage, error) => this.fault(stage, error),
       wantWholeOriginal: (context, quarantineId) => this.wantWholeOriginal(context, quarantineId),
     });
-    options.memory.onRelief(() => this.guard('flow', () => this.updateFlow()));
-  }
-
-  stats(): SessionStats {
-    return { ...this.counters };
+    return this.heldBodies;
   }
 
   // ── inputs ───────────────────────────────────────────────────────────────────────────────────────
@@ -115,30 +121,38 @@ export class SessionCore {
       this.refreshClock();
       if (serverBytes.length > 0) this.options.engine.fromServer(serverBytes);
       if (clientBytes.length > 0) this.options.engine.fromClient(clientBytes);
-      this.counters.bytesFromServer += serverBytes.length;
-      this.counters.bytesFromClient += clientBytes.length;
+      this.bytesFromServer += serverBytes.length;
+      this.bytesFromClient += clientBytes.length;
       this.pump();
     });
   }
 
+  // The two inputs of every read run their fault boundary inline (guard() without a closure per read).
+
   fromClient(bytes: Buffer): void {
-    this.guard('client data', () => {
-      this.counters.bytesFromClient += bytes.length;
+    if (this.ended) return;
+    try {
+      this.bytesFromClient += bytes.length;
       if (this.closing) return;
       this.refreshClock();
       this.options.engine.fromClient(bytes);
       this.pump();
-    });
+    } catch (error) {
+      this.fault('client data', error);
+    }
   }
 
   fromServer(bytes: Buffer): void {
-    this.guard('server data', () => {
-      this.counters.bytesFromServer += bytes.length;
+    if (this.ended) return;
+    try {
+      this.bytesFromServer += bytes.length;
       if (this.closing) return;
       this.refreshClock();
       this.options.engine.fromServer(bytes);
       this.pump();
-    });
+    } catch (error) {
+      this.fault('server data', error);
+    }
   }
 
   /** Gives the engine the time (a requested wake-up, or a harness moving time on). */
@@ -175,7 +189,7 @@ export class SessionCore {
 
   /** The body could not be kept (its spool lost it): only its response fails, the engine decides how. */
   failBody(bodyId: number, error: unknown): void {
-    this.bodies.fail(bodyId, error);
+    this.heldBodies?.fail(bodyId, error);
   }
 
   /** The server is done (end, close, error): the engine decides when the client has had everything. */
@@ -237,11 +251,11 @@ export class SessionCore {
     this.options.onFault?.(stage, error);
     this.options.log.error({ err: error, stage }, 'fault in the session; closing it');
     this.options.server.stop();
-    this.afterBatch = [];
+    this.afterBatch = undefined;
     const wasClosing = this.closing;
     this.closing = true;
     this.closeReason = `fault in ${stage}`;
-    this.bodies.settleAllByPolicy();
+    this.heldBodies?.settleAllByPolicy();
     this.options.legs.abortServer();
     if (this.options.client.busy) return this.finish(`fault in ${stage}`);
     if (wasClosing) return;
@@ -256,9 +270,9 @@ export class SessionCore {
     reason = this.closeReason ?? reason;
     this.wakeTimer?.cancel();
     this.unfollow?.();
-    for (const spool of this.originals.values()) if (spool !== 'refused') spool.dispose();
-    this.originals.clear();
-    this.bodies.disposeAll();
+    for (const spool of this.originals?.values() ?? []) if (spool !== 'refused') spool.dispose();
+    this.originals = undefined;
+    this.heldBodies?.disposeAll();
     this.options.memory.close();
     this.options.server.stop();
     try {
@@ -278,7 +292,7 @@ export class SessionCore {
 
   /** Runs `work` after the outputs being handled now, or at once when none are. */
   private soon(stage: string, work: () => void): void {
-    if (this.pumping) this.afterBatch.push(() => work());
+    if (this.pumping) (this.afterBatch ??= []).push(work);
     else this.guard(stage, work);
   }
 
@@ -289,17 +303,20 @@ export class SessionCore {
       // Handling an output or a settlement may make the engine produce more, so go on until it is quiet.
       for (;;) {
         const outputs = this.options.engine.drain();
-        for (const output of outputs) {
+        for (let index = 0; index < outputs.length; index++) {
+          const output = outputs[index];
           this.options.observe?.(output);
           if (!this.ended && !this.closing) this.handle(output);
         }
         const settlements = this.afterBatch;
-        this.afterBatch = [];
-        for (const settle of settlements) {
-          if (this.ended || this.closing) break;
-          settle();
+        this.afterBatch = undefined;
+        if (settlements !== undefined) {
+          for (const settle of settlements) {
+            if (this.ended || this.closing) break;
+            settle();
+          }
         }
-        if ((outputs.length === 0 && settlements.length === 0) || this.ended || this.closing) break;
+        if ((outputs.length === 0 && settlements === undefined) || this.ended || this.closing) break;
       }
     } finally {
       this.pumping = false;
@@ -364,11 +381,12 @@ export class SessionCore {
   }
 
   private originalData(id: number, bytes: Buffer): void {
-    let spool = this.originals.get(id);
+    const originals = (this.originals ??= new Map());
+    let spool = originals.get(id);
     if (spool === 'refused') return;
     if (!spool) {
       spool = this.options.openSpool();
-      this.originals.set(id, spool);
+      originals.set(id, spool);
     }
     try {
       spool.append(bytes);
@@ -376,14 +394,14 @@ export class SessionCore {
       // Only the copy for the quarantine is lost, never the session.
       this.options.log.warn({ err: error }, 'the whole message for a quarantine entry could not be spooled');
       spool.dispose();
-      this.originals.set(id, 'refused');
+      originals.set(id, 'refused');
     }
   }
 
   /** The whole message was read (or could not be): the quarantine entry gets it; nothing reaches the client. */
   private originalRead(action: { id: number; quarantineId?: string; uid: number }, outcome: string, detail: string): void {
-    const spool = this.originals.get(action.id);
-    this.originals.delete(action.id);
+    const spool = this.originals?.get(action.id);
+    this.originals?.delete(action.id);
     const { scanner, log } = this.options;
     if (outcome !== 'done' || !spool || spool === 'refused' || action.quarantineId === undefined || !scanner.wholeOriginal) {
       if (spool && spool !== 'refused') spool.dispose();

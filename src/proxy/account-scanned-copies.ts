@@ -56,6 +56,7 @@ export interface ScannedCopyStats {
 
 export class AccountScannedCopies {
   private readonly entries = new Map<string, Entry>();
+  private readonly views = new Map<string, ScannedCopyStore>();
   private bytes = 0;
   private memoryUsed = 0;
   /**
@@ -90,13 +91,18 @@ export class AccountScannedCopies {
     return { ...this.counts, bytes: this.bytes, memoryBytes: this.memoryUsed, entries: this.entries.size };
   }
 
-  /** The store as the sessions on one upstream (host:port) see it. */
+  /** The store as the sessions on one upstream (host:port) see it; one view per upstream, shared by its sessions. */
   forUpstream(upstream: string): ScannedCopyStore {
-    return {
-      take: (user, key) => this.take(account(upstream, user), key),
-      offer: (user, key, size, literal8) => this.offer(account(upstream, user), key, size, literal8),
-      forget: (user, mailbox, keepUidValidity) => this.forget(account(upstream, user), mailbox, keepUidValidity),
-    };
+    let view = this.views.get(upstream);
+    if (view === undefined) {
+      view = {
+        take: (user, key) => this.take(account(upstream, user), key),
+        offer: (user, key, size, literal8) => this.offer(account(upstream, user), key, size, literal8),
+        forget: (user, mailbox, keepUidValidity) => this.forget(account(upstream, user), mailbox, keepUidValidity),
+      };
+      this.views.set(upstream, view);
+    }
+    return view;
   }
 
   /** A verdict changed somewhere: a copy delivered before it may now be one that must be stripped. */

@@ -7,7 +7,7 @@ import type { ProtocolEngine } from '../protocol/engine.js';
 import { memoryLimits } from '../protocol/limits.js';
 import { processMemory } from '../protocol/memory-budget.js';
 import type { PreludeOutput } from '../protocol/prelude.js';
-import { SessionCore, type SessionStats } from '../protocol/session-core.js';
+import { SessionCore, type SessionCoreOptions, type SessionStats } from '../protocol/session-core.js';
 import type { SessionLegs, SessionScanner, SessionServerActions, SessionTimers } from '../protocol/session-ports.js';
 import type { BodyScanner } from '../scan/body-scanner.js';
 import { BodySpool } from './body-spool.js';
@@ -54,77 +54,151 @@ export interface EngineRelayOptions {
  * directions. Socket events enter the core's fault boundary; only this session closes on a fault.
  */
 export function startEngineRelay(options: EngineRelayOptions): Relay {
-  const { client, upstream, ready, log } = options;
-  const limits = memoryLimits(options.memoryBufferBytes);
-  const memory = processMemory.openSession(limits);
-  // The sinks report back to the core, which exists once they do.
-  let core: SessionCore | undefined;
-  const clientWriter = new OrderedWriter(
-    client,
-    (error) => {
-      log.warn({ err: error, halfWritten: clientWriter.busy }, 'writing to the client failed; closing the session');
-      core?.clientDisconnected(`writing to the client failed: ${error.message}`);
-    },
-    () => core?.flowChanged(),
-  );
-  const serverWriter = new ServerWriter(
-    upstream,
-    () => clientWriter.whenDelivered(),
-    (bytes) => log.info({ bytes }, 'deleting command not forwarded: the client did not receive everything before it'),
-    (error) => core?.fault('forwarding to the server', error),
-  );
-  core = new SessionCore({
-    engine: options.engine,
-    client: clientWriter,
-    server: serverWriter,
-    legs: socketLegs(client, upstream),
-    scanner: promisedScanner(options.scanner),
-    openSpool: (announcedSize) => new BodySpool(options.memoryBufferBytes, { memory, unspillableBytes: limits.unspillableBodyBytes, announcedSize, segments: segmentPool }),
-    memory,
-    timers: nodeTimers,
-    clock: Date.now,
-    scanTimeoutMs: options.scanTimeoutMs,
-    encoders: { 'pop3-dot-stuffed': () => new DotStuffer() },
-    facts: { session: options.session, listener: options.listener, upstream: options.upstreamName, upstreamIp: options.upstreamIp, application: options.application },
-    log,
-    onEnd: options.onEnd,
-    onClientId: options.onClientId,
-    serverActions: options.serverActions,
-  });
-  const session = core;
-
-  client.on('error', (error: NodeJS.ErrnoException) => session.clientClosed(`client socket error: ${error.code ?? error.message}`));
-  upstream.on('error', (error: NodeJS.ErrnoException) => {
-    // A read error or reset, like the server's end, never discards what is held.
-    const reason = `upstream socket error: ${error.code ?? error.message}`;
-    log.info({ reason }, 'upstream failed; delivering what is held before closing');
-    session.serverClosed(reason);
-  });
-  client.on('data', (chunk: Buffer) => session.fromClient(chunk));
-  upstream.on('data', (chunk: Buffer) => session.fromServer(chunk));
-  client.on('drain', () => session.flowChanged());
-  upstream.on('drain', () => session.flowChanged());
-  client.once('end', () => session.clientClosed('client closed the connection'));
-  upstream.once('end', () => session.serverClosed('upstream closed the connection'));
-  client.once('close', () => session.clientDisconnected('client closed the connection'));
-  upstream.once('close', () => session.serverClosed('upstream closed the connection'));
-
-  session.start(ready.serverBytes, ready.clientBytes);
-  return { handlesSocketErrors: true, stats: () => session.stats() };
+  const relay = new EngineRelay(options);
+  relay.start(options.ready);
+  return relay;
 }
 
-function socketLegs(client: net.Socket, upstream: net.Socket): SessionLegs {
-  return {
-    setReading(side, reading) {
-      const socket = side === 'client' ? client : upstream;
-      if (!reading && !socket.isPaused()) socket.pause();
-      else if (reading && socket.isPaused()) socket.resume();
-    },
-    endServer: () => upstream.end(),
-    abortServer: () => upstream.destroy(),
-    endClient: () => client.end(),
-  };
+/**
+ * One relayed session; it is also the core's legs. The socket listeners are functions shared by every
+ * session (the socket is `this`; `relayOf` finds its session), so an idle session holds no closure per
+ * socket event. The options are not kept: the prelude's leftover bytes go to the core and are dropped.
+ */
+class EngineRelay implements Relay, SessionLegs {
+  readonly handlesSocketErrors = true;
+  readonly core: SessionCore;
+  readonly log: Logger;
+  private readonly client: net.Socket;
+  private readonly upstream: net.Socket;
+
+  constructor(options: EngineRelayOptions) {
+    const { client, upstream, log, memoryBufferBytes } = options;
+    this.client = client;
+    this.upstream = upstream;
+    this.log = log;
+    const limits = memoryLimits(memoryBufferBytes);
+    const unspillableBytes = limits.unspillableBodyBytes;
+    const memory = processMemory.openSession(limits);
+    // The sinks report back to the core, which exists once they do.
+    let core: SessionCore | undefined;
+    const clientWriter = new OrderedWriter(
+      client,
+      (error) => {
+        log.warn({ err: error, halfWritten: clientWriter.busy }, 'writing to the client failed; closing the session');
+        core?.clientDisconnected(`writing to the client failed: ${error.message}`);
+      },
+      () => core?.flowChanged(),
+    );
+    const serverWriter = new ServerWriter(
+      upstream,
+      () => clientWriter.whenDelivered(),
+      (bytes) => log.info({ bytes }, 'deleting command not forwarded: the client did not receive everything before it'),
+      (error) => core?.fault('forwarding to the server', error),
+    );
+    core = new SessionCore({
+      engine: options.engine,
+      client: clientWriter,
+      server: serverWriter,
+      legs: this,
+      scanner: promisedScanner(options.scanner),
+      openSpool: (announcedSize) => new BodySpool(memoryBufferBytes, { memory, unspillableBytes, announcedSize, segments: segmentPool }),
+      memory,
+      timers: nodeTimers,
+      clock: Date.now,
+      scanTimeoutMs: options.scanTimeoutMs,
+      encoders: ENCODERS,
+      facts: { session: options.session, listener: options.listener, upstream: options.upstreamName, upstreamIp: options.upstreamIp, application: options.application },
+      log,
+      onEnd: options.onEnd,
+      onClientId: options.onClientId,
+      serverActions: options.serverActions,
+    });
+    this.core = core;
+  }
+
+  start(ready: EngineRelayOptions['ready']): void {
+    const { client, upstream } = this;
+    relays.set(client, this);
+    relays.set(upstream, this);
+    client.on('error', clientError);
+    upstream.on('error', upstreamError);
+    client.on('data', clientData);
+    upstream.on('data', upstreamData);
+    client.on('drain', socketDrained);
+    upstream.on('drain', socketDrained);
+    client.once('end', clientEnded);
+    upstream.once('end', upstreamEnded);
+    client.once('close', clientGone);
+    upstream.once('close', upstreamEnded);
+    this.core.start(ready.serverBytes, ready.clientBytes);
+  }
+
+  stats(): SessionStats {
+    return this.core.stats();
+  }
+
+  setReading(side: 'client' | 'server', reading: boolean): void {
+    const socket = side === 'client' ? this.client : this.upstream;
+    if (!reading && !socket.isPaused()) socket.pause();
+    else if (reading && socket.isPaused()) socket.resume();
+  }
+
+  endServer(): void {
+    this.upstream.end();
+  }
+
+  abortServer(): void {
+    this.upstream.destroy();
+  }
+
+  endClient(): void {
+    this.client.end();
+  }
 }
+
+const relays = new WeakMap<net.Socket, EngineRelay>();
+
+function relayOf(socket: net.Socket): EngineRelay {
+  return relays.get(socket)!;
+}
+
+function clientData(this: net.Socket, chunk: Buffer): void {
+  relayOf(this).core.fromClient(chunk);
+}
+
+function upstreamData(this: net.Socket, chunk: Buffer): void {
+  relayOf(this).core.fromServer(chunk);
+}
+
+function socketDrained(this: net.Socket): void {
+  relayOf(this).core.flowChanged();
+}
+
+function clientError(this: net.Socket, error: NodeJS.ErrnoException): void {
+  relayOf(this).core.clientClosed(`client socket error: ${error.code ?? error.message}`);
+}
+
+function upstreamError(this: net.Socket, error: NodeJS.ErrnoException): void {
+  // A read error or reset, like the server's end, never discards what is held.
+  const reason = `upstream socket error: ${error.code ?? error.message}`;
+  const relay = relayOf(this);
+  relay.log.info({ reason }, 'upstream failed; delivering what is held before closing');
+  relay.core.serverClosed(reason);
+}
+
+function clientEnded(this: net.Socket): void {
+  relayOf(this).core.clientClosed('client closed the connection');
+}
+
+function clientGone(this: net.Socket): void {
+  relayOf(this).core.clientDisconnected('client closed the connection');
+}
+
+function upstreamEnded(this: net.Socket): void {
+  relayOf(this).core.serverClosed('upstream closed the connection');
+}
+
+const ENCODERS: SessionCoreOptions['encoders'] = { 'pop3-dot-stuffed': () => new DotStuffer() };
 
 const nodeTimers: SessionTimers = {
   after(ms, _purpose, fire) {
@@ -134,8 +208,19 @@ const nodeTimers: SessionTimers = {
   },
 };
 
-/** The scan worker's promise, as the core's answer callbacks. */
+const sessionScanners = new WeakMap<BodyScanner, SessionScanner>();
+
+/** The scan worker's promise, as the core's answer callbacks (one adapter per scanner, shared by its sessions). */
 function promisedScanner(scanner: BodyScanner): SessionScanner {
+  let adapter = sessionScanners.get(scanner);
+  if (adapter === undefined) {
+    adapter = scannerAdapter(scanner);
+    sessionScanners.set(scanner, adapter);
+  }
+  return adapter;
+}
+
+function scannerAdapter(scanner: BodyScanner): SessionScanner {
   return {
     scan(_bodyId, body, context, answer) {
       Promise.resolve()

@@ -17,19 +17,20 @@ export const COALESCE_BYTES = 16 * 1024;
  * then on everything is dropped, so nothing is written after a gap.
  */
 export class OrderedWriter {
-  private queue: (Buffer | AsyncIterable<Buffer>)[] = [];
+  // The queue, the waiters and the pinned set are created when first written (an idle session has none).
+  private queue: (Buffer | AsyncIterable<Buffer>)[] | undefined;
   private streaming = false;
   private queuedBytes = 0;
-  private idleWaiters: (() => void)[] = [];
+  private idleWaiters: (() => void)[] | undefined;
   private failed = false;
   /** Writes handed to the socket whose callback has not run yet (the bytes are still in its buffers). */
   private unflushed = 0;
-  private flushWaiters: (() => void)[] = [];
+  private flushWaiters: (() => void)[] | undefined;
   /** The socket is corked until the end of this turn, holding corkedBytes. */
   private corked = false;
   private corkedBytes = 0;
   /** Queued buffers on pooled segments that write() pinned. */
-  private readonly pinnedInQueue = new Set<Buffer>();
+  private pinnedInQueue: Set<Buffer> | undefined;
 
   constructor(
     private readonly socket: Writable,
@@ -52,7 +53,7 @@ export class OrderedWriter {
   /** Resolves once everything queued so far has been handed to the socket (at once when nothing is queued). */
   whenIdle(): Promise<void> {
     if (!this.streaming) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return new Promise((resolve) => (this.idleWaiters ??= []).push(resolve));
   }
 
   /**
@@ -69,10 +70,10 @@ export class OrderedWriter {
         resolve(!this.failed && !this.gone());
       };
       const onClose = (): void => {
-        this.flushWaiters = this.flushWaiters.filter((waiter) => waiter !== onFlushed);
+        this.flushWaiters = this.flushWaiters?.filter((waiter) => waiter !== onFlushed);
         resolve(false);
       };
-      this.flushWaiters.push(onFlushed);
+      (this.flushWaiters ??= []).push(onFlushed);
       this.socket.once('close', onClose);
     });
   }
@@ -84,14 +85,14 @@ export class OrderedWriter {
       this.socketWrite(bytes);
       return;
     }
-    if (this.segments.pin(bytes)) this.pinnedInQueue.add(bytes);
-    this.queue.push(bytes);
+    if (this.segments.pin(bytes)) (this.pinnedInQueue ??= new Set()).add(bytes);
+    (this.queue ??= []).push(bytes);
     this.queuedBytes += bytes.length;
   }
 
   writeSource(source: AsyncIterable<Buffer>): void {
     if (this.failed) return;
-    this.queue.push(source);
+    (this.queue ??= []).push(source);
     if (!this.streaming) void this.drainQueue();
   }
 
@@ -128,7 +129,8 @@ export class OrderedWriter {
     this.unflushed -= 1;
     if (this.unflushed > 0) return;
     const waiters = this.flushWaiters;
-    this.flushWaiters = [];
+    if (waiters === undefined) return;
+    this.flushWaiters = undefined;
     for (const wake of waiters) wake();
   };
 
@@ -139,8 +141,8 @@ export class OrderedWriter {
   private fail(error: Error): void {
     if (this.failed) return;
     this.failed = true;
-    for (const item of this.queue) if (Buffer.isBuffer(item)) this.unpinQueued(item);
-    this.queue = [];
+    for (const item of this.queue ?? []) if (Buffer.isBuffer(item)) this.unpinQueued(item);
+    this.queue = undefined;
     this.queuedBytes = 0;
     this.onError(error);
   }
@@ -148,7 +150,7 @@ export class OrderedWriter {
   private async drainQueue(): Promise<void> {
     this.streaming = true;
     try {
-      while (this.queue.length > 0 && !this.failed) {
+      while (this.queue !== undefined && this.queue.length > 0 && !this.failed) {
         const item = this.queue.shift() as Buffer | AsyncIterable<Buffer>;
         if (Buffer.isBuffer(item)) {
           this.queuedBytes -= item.length;
@@ -166,8 +168,9 @@ export class OrderedWriter {
       this.fail(error instanceof Error ? error : new Error(String(error)));
     } finally {
       this.streaming = false;
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
+      if (this.queue?.length === 0) this.queue = undefined;
+      const waiters = this.idleWaiters ?? [];
+      this.idleWaiters = undefined;
       for (const resolve of waiters) resolve();
       try {
         this.onIdle();
@@ -178,7 +181,7 @@ export class OrderedWriter {
   }
 
   private unpinQueued(bytes: Buffer): void {
-    if (this.pinnedInQueue.delete(bytes)) this.segments.unpin(bytes);
+    if (this.pinnedInQueue?.delete(bytes)) this.segments.unpin(bytes);
   }
 
   private send(bytes: Buffer): Promise<void> | void {

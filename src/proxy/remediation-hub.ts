@@ -22,6 +22,7 @@ const OUTCOME_ACTION: Record<ServerActionOutcome, string> = {
 
 export class RemediationHub implements AnalysisFollowUp {
   private readonly sessions = new Map<string, Set<Deliver>>();
+  private readonly ports = new Map<string, SessionServerActions>();
 
   constructor(
     private readonly store: RemediationStore,
@@ -57,6 +58,16 @@ export class RemediationHub implements AnalysisFollowUp {
 
   /** The port a session on `upstream` follows once its user has logged in. */
   forSession(upstream: string): SessionServerActions {
+    let port = this.ports.get(upstream);
+    if (port === undefined) {
+      port = this.portFor(upstream);
+      this.ports.set(upstream, port);
+    }
+    return port;
+  }
+
+  /** What the sessions on one upstream use (shared by them: it holds nothing of a session). */
+  private portFor(upstream: string): SessionServerActions {
     return {
       follow: (user, deliver) => {
         const account = key(upstream, user);

@@ -7,7 +7,8 @@ import type { Writable } from 'node:stream';
  * everything behind it are dropped, so the server never deletes what the client did not get.
  */
 export class ServerWriter {
-  private queue: { bytes: Buffer; commit: boolean }[] = [];
+  /** Created when something first has to wait (an idle session has nothing queued). */
+  private queue: { bytes: Buffer; commit: boolean }[] | undefined;
   private forwarding = false;
   private stopped = false;
 
@@ -35,31 +36,34 @@ export class ServerWriter {
   /** Nothing more goes to the server (the session is ending, or the server has gone). */
   stop(): void {
     this.stopped = true;
-    this.queue = [];
+    this.queue = undefined;
   }
 
   private enqueue(bytes: Buffer, commit: boolean): void {
     if (this.stopped) return;
     if (!commit && !this.forwarding) return this.send(bytes);
-    this.queue.push({ bytes, commit });
+    (this.queue ??= []).push({ bytes, commit });
     if (!this.forwarding) void this.forward();
   }
 
   private async forward(): Promise<void> {
     this.forwarding = true;
     try {
-      while (this.queue.length > 0 && !this.stopped) {
-        const item = this.queue[0];
+      let queue = this.queue;
+      while (queue !== undefined && queue.length > 0 && !this.stopped) {
+        const item = queue[0];
         if (item.commit && !(await this.clientDelivered())) {
           if (this.stopped) return;
-          this.onDropped(this.queue.reduce((total, queued) => total + queued.bytes.length, 0));
+          this.onDropped(queue.reduce((total, queued) => total + queued.bytes.length, 0));
           this.stop();
           return;
         }
         if (this.stopped) return;
-        this.queue.shift();
+        queue.shift();
         this.send(item.bytes);
+        queue = this.queue;
       }
+      if (queue?.length === 0) this.queue = undefined;
     } catch (error) {
       this.onError(error);
     } finally {

@@ -256,9 +256,10 @@ export class Session {
 }
 
 /**
- * `ready` with its bytes copied out of the buffers they were read into. The relay keeps `ready` for the
- * session's life; the prelude's bytes are often slices of a shared 8 KiB allocation pool (Buffer.concat)
- * or of a larger read, which an idle session would otherwise keep whole: 3.4 KiB a session, measured.
+ * `ready` with its bytes copied out of the buffers they were read into. The prelude's bytes are often
+ * slices of a shared 8 KiB allocation pool (Buffer.concat) or of a larger read, which anything that keeps
+ * a view of them (a partial line, a held piece) would keep whole: 3.4 KiB a session, measured when the
+ * relay still kept `ready` for the session's life (it no longer does).
  */
 export function detachedReady(ready: Ready): Ready {
   return { ...ready, serverBytes: ownCopy(ready.serverBytes), clientBytes: ownCopy(ready.clientBytes) };
