@@ -1,12 +1,16 @@
 #!/usr/bin/env node
-// Checks the import graph, then runs the test suite with Node's test runner. Node 20's --test does not expand globs, so list files here.
-// Usage: node scripts/run-tests.mjs [unit|integration] [extra node --test args]
-import { readdirSync, statSync } from 'node:fs';
+// Checks the import graph, then runs the test suite with Node's test runner, the longest files first.
+// Usage: node scripts/run-tests.mjs [unit|integration] [--record-durations] [node --test options: see scripts/test-runner.mjs]
+// --record-durations also writes each file's time to test/durations.json, which orders later runs.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
+const DURATIONS = join('test', 'durations.json');
 const which = process.argv[2] === 'unit' || process.argv[2] === 'integration' ? process.argv[2] : undefined;
-const extra = process.argv.slice(which ? 3 : 2);
+const rest = process.argv.slice(which ? 3 : 2);
+const record = rest.includes('--record-durations');
+const extra = rest.filter((arg) => arg !== '--record-durations');
 const roots = which ? [join('test', which)] : [join('test', 'unit'), join('test', 'integration')];
 
 function collect(dir) {
@@ -21,7 +25,18 @@ function collect(dir) {
   return out;
 }
 
-const files = roots.flatMap(collect);
+/**
+ * Two files run at a time: a long file started last would run alone at the end, so the files go longest
+ * first by their recorded time. A file with no record yet (a new one) goes first of all, as if long.
+ */
+function longestFirst(files) {
+  const recorded = new Map();
+  if (existsSync(DURATIONS)) for (const { file, seconds } of JSON.parse(readFileSync(DURATIONS, 'utf8'))) recorded.set(file, seconds);
+  const time = (file) => recorded.get(file.split('\\').join('/')) ?? Infinity;
+  return files.map((file, index) => ({ file, index })).sort((a, b) => time(b.file) - time(a.file) || a.index - b.index).map(({ file }) => file);
+}
+
+const files = longestFirst(roots.flatMap(collect));
 if (files.length === 0) {
   console.error('no test files found under', roots.join(', '));
   process.exit(1);
@@ -32,6 +47,18 @@ if (imports.status !== 0) {
   console.error('import graph check failed (npm run lint:imports); see the rules in .dependency-cruiser.cjs');
   process.exit(imports.status ?? 1);
 }
-// No single test may wait forever: a hang fails that test by name instead of stalling the whole run.
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=240000', ...extra, ...files], { stdio: 'inherit' });
+const reporters = [];
+if (record) {
+  // The usual report still goes to the terminal (Node's default: spec on a terminal, tap otherwise) unless reporters were named.
+  if (!extra.some((arg) => arg.startsWith('--test-reporter'))) reporters.push(`--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`, '--test-reporter-destination=stdout');
+  reporters.push('--test-reporter=scripts/test-durations-reporter.mjs', `--test-reporter-destination=${DURATIONS}`);
+}
+// No single test may wait forever: a hang fails that test by name instead of stalling the whole run. The
+// timeout in the runner's own node options reaches every test file's process (run() passes them on).
+const TIMEOUT = '--test-timeout=240000';
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', TIMEOUT, join('scripts', 'test-runner.mjs'), '--test-concurrency=2', TIMEOUT, ...extra, ...reporters, '--', ...files],
+  { stdio: 'inherit' },
+);
 process.exit(result.status ?? 1);
