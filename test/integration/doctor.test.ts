@@ -24,7 +24,8 @@ interface JsonReport {
   checks: { check: string; ok: boolean; title: string; detail: string; fix?: string }[];
 }
 
-describe('inboxguard doctor', { skip }, () => {
+// Each test has its own data dir and ports; two at a time overlap one doctor's waits (worker start, handshakes) with another's work.
+describe('inboxguard doctor', { skip, concurrency: 2 }, () => {
   let dovecot: DovecotServer;
   const dirs: string[] = [];
   before(async () => {
