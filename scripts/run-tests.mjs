@@ -2,9 +2,10 @@
 // Checks the import graph, then runs the test suite with Node's test runner, the longest files first.
 // Usage: node scripts/run-tests.mjs [unit|integration] [--record-durations] [node --test options: see scripts/test-runner.mjs]
 // --record-durations also writes each file's time to test/durations.json, which orders later runs.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { longestFirst, readDurations } from './test-order.mjs';
 
 const DURATIONS = join('test', 'durations.json');
 const which = process.argv[2] === 'unit' || process.argv[2] === 'integration' ? process.argv[2] : undefined;
@@ -25,18 +26,7 @@ function collect(dir) {
   return out;
 }
 
-/**
- * Two files run at a time: a long file started last would run alone at the end, so the files go longest
- * first by their recorded time. A file with no record yet (a new one) goes first of all, as if long.
- */
-function longestFirst(files) {
-  const recorded = new Map();
-  if (existsSync(DURATIONS)) for (const { file, seconds } of JSON.parse(readFileSync(DURATIONS, 'utf8'))) recorded.set(file, seconds);
-  const time = (file) => recorded.get(file.split('\\').join('/')) ?? Infinity;
-  return files.map((file, index) => ({ file, index })).sort((a, b) => time(b.file) - time(a.file) || a.index - b.index).map(({ file }) => file);
-}
-
-const files = longestFirst(roots.flatMap(collect));
+const files = longestFirst(roots.flatMap(collect), readDurations(DURATIONS));
 if (files.length === 0) {
   console.error('no test files found under', roots.join(', '));
   process.exit(1);
