@@ -12,7 +12,7 @@ import { startProxy, type ProxyServices, type RunningProxy } from '../../src/pro
 import type { AccountScannedCopies } from '../../src/proxy/account-scanned-copies.js';
 import type { BodyScanner } from '../../src/scan/body-scanner.js';
 import { noScanning } from './no-scanning.js';
-import { giveTestCa } from './test-ca.js';
+import { giveTestCa } from './inboxguard-ca.js';
 import { createScanSetup } from '../../src/scan/create-pipeline.js';
 import { createLogger, logFilePath } from '../../src/store/log.js';
 import { VerdictStore } from '../../src/store/verdicts.js';

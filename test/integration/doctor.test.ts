@@ -14,7 +14,7 @@ import { freePorts } from '../../scripts/test-servers/free-ports.js';
 import { DOCTOR_CHECKS } from '../../src/doctor/registry.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { requireCommand, requireDovecot } from '../helpers/require-servers.js';
-import { giveTestCa } from '../helpers/test-ca.js';
+import { giveTestCa } from '../helpers/inboxguard-ca.js';
 
 const skip = requireDovecot();
 const DOCTOR_TIMEOUT_MS = 120_000;

@@ -13,7 +13,7 @@ import { VerdictStore, type VerdictRecord } from '../../src/store/verdicts.js';
 import { assertRefused, runCli, startCli } from '../helpers/cli.js';
 import { startTestProxy } from '../helpers/proxy.js';
 import { sampleHolds, TestHoldRegistry } from '../helpers/test-hold-registry.js';
-import { giveTestCa } from '../helpers/test-ca.js';
+import { giveTestCa } from '../helpers/inboxguard-ca.js';
 
 const root = mkdtempSync(join(tmpdir(), 'inboxguard-holds-cli-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -22,7 +22,7 @@ import { eventsPath, readEvents } from '../../src/store/events.js';
 import { startCli } from '../helpers/cli.js';
 import { withAttachments } from '../helpers/messages.js';
 import { requireAll, requireCommand, requireDovecot } from '../helpers/require-servers.js';
-import { giveTestCa } from '../helpers/test-ca.js';
+import { giveTestCa } from '../helpers/inboxguard-ca.js';
 import { zipFile } from '../unit/scan/engines/samples.js';
 
 const skip = requireAll(requireDovecot(), requireCommand('redis-server', REDIS_PACKAGES), requireCommand('python3', 'python3'));
