@@ -1,8 +1,9 @@
-// One inboxguard root CA (as scripts/test-servers/test-ca.ts pools the servers' keys) and leaf key per test process, copied into each throwaway data dir that needs
-// "a CA": generating a 3072-bit root key costs about 0.7 s of CPU (a 2048-bit leaf key 0.2 s), and
-// tests that start many proxies or CLIs would otherwise spend most of their time on it. The copy is
-// what `inboxguard ca init` and the first handshake would have written (the same files and modes);
-// tests of creating a CA (cli.test.ts, test/unit/ca) still create theirs.
+// One inboxguard root CA and leaf key per test process, copied into each throwaway data dir that needs
+// "a CA" (as scripts/test-servers/test-ca.ts pools the servers' keys): a 3072-bit root key costs about
+// 0.7 s of CPU to generate (a 2048-bit leaf key 0.2 s), and tests that start many proxies or CLIs would
+// otherwise spend much of their time on it. The copy is what `inboxguard ca init` and the first
+// handshake would have written (the same files and modes); tests of creating a CA (cli.test.ts,
+// test/unit/ca, idle-start-modules.test.ts) still create theirs.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
