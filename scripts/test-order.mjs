@@ -6,7 +6,14 @@ import { existsSync, readFileSync } from 'node:fs';
 
 export function readDurations(path) {
   const recorded = new Map();
-  if (existsSync(path)) for (const { file, seconds } of JSON.parse(readFileSync(path, 'utf8'))) recorded.set(file, seconds);
+  if (!existsSync(path)) return recorded;
+  let rows;
+  try {
+    rows = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`${path}: ${error.message}; delete it or run node scripts/run-tests.mjs --record-durations to write it again`);
+  }
+  for (const { file, seconds } of rows) recorded.set(file, seconds);
   return recorded;
 }
 
