@@ -67,7 +67,8 @@ if (record) {
     for (const { file, seconds } of timed) merged.set(file, seconds);
     for (const file of merged.keys()) if (!existsSync(file)) merged.delete(file);
     const rows = [...merged].map(([file, seconds]) => ({ file, seconds })).sort((a, b) => b.seconds - a.seconds || a.file.localeCompare(b.file));
-    writeFileSync(`${DURATIONS}.tmp`, `${JSON.stringify(rows, null, 1)}\n`);
+    // One file a line, so a change to the record reads (and merges) line by line.
+    writeFileSync(`${DURATIONS}.tmp`, `[\n${rows.map((row) => JSON.stringify(row)).join(',\n')}\n]\n`);
     renameSync(`${DURATIONS}.tmp`, DURATIONS);
   }
 }
