@@ -12,6 +12,7 @@ import { startProxy, type ProxyServices, type RunningProxy } from '../../src/pro
 import type { AccountScannedCopies } from '../../src/proxy/account-scanned-copies.js';
 import type { BodyScanner } from '../../src/scan/body-scanner.js';
 import { noScanning } from './no-scanning.js';
+import { giveTestCa } from './inboxguard-ca.js';
 import { createScanSetup } from '../../src/scan/create-pipeline.js';
 import { createLogger, logFilePath } from '../../src/store/log.js';
 import { VerdictStore } from '../../src/store/verdicts.js';
@@ -61,6 +62,7 @@ export async function startTestProxy(
 ): Promise<TestProxy> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'inboxguard-proxy-'));
   const ownsDataDir = options.dataDir === undefined;
+  await giveTestCa(dataDir);
   const { ca } = await initCa(dataDir);
   const log = createLogger({ dataDir, console: false });
   const configPath = join(dataDir, 'config.yaml');

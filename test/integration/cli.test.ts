@@ -15,7 +15,8 @@ function dataDir(): string {
 after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 
-describe('inboxguard CLI', () => {
+// Each test has its own data dir and listens on port 0: two at a time keep both cores busy while one waits for a CLI.
+describe('inboxguard CLI', { concurrency: 2 }, () => {
   it('ca init creates a 0600 key in a 0700 directory and is idempotent; show and export work', async () => {
     const home = dataDir();
     const first = await runCli(['ca', 'init'], home);

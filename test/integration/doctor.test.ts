@@ -11,10 +11,10 @@ import { stringify } from 'yaml';
 import { CLAMD_PACKAGES, startClamd } from '../../scripts/test-servers/clamd.js';
 import { startDovecot, type DovecotServer } from '../../scripts/test-servers/dovecot.js';
 import { freePorts } from '../../scripts/test-servers/free-ports.js';
-import { initCa } from '../../src/ca/index.js';
 import { DOCTOR_CHECKS } from '../../src/doctor/registry.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { requireCommand, requireDovecot } from '../helpers/require-servers.js';
+import { giveTestCa } from '../helpers/inboxguard-ca.js';
 
 const skip = requireDovecot();
 const DOCTOR_TIMEOUT_MS = 120_000;
@@ -24,7 +24,8 @@ interface JsonReport {
   checks: { check: string; ok: boolean; title: string; detail: string; fix?: string }[];
 }
 
-describe('inboxguard doctor', { skip }, () => {
+// Each test has its own data dir and ports; two at a time overlap one doctor's waits (worker start, handshakes) with another's work.
+describe('inboxguard doctor', { skip, concurrency: 2 }, () => {
   let dovecot: DovecotServer;
   const dirs: string[] = [];
   before(async () => {
@@ -35,11 +36,11 @@ describe('inboxguard doctor', { skip }, () => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A data dir with a CA and one IMAPS listener relaying to the Dovecot, changed by `edit`. */
+  /** A data dir with a CA (this process's test CA) and one IMAPS listener relaying to the Dovecot, changed by `edit`. */
   async function setup(edit: (config: Record<string, unknown>, listener: Record<string, unknown>) => void = () => {}): Promise<string> {
     const home = mkdtempSync(join(tmpdir(), 'inboxguard-doctor-test-'));
     dirs.push(home);
-    await initCa(home);
+    await giveTestCa(home);
     const [listenPort] = await freePorts(1);
     const listener: Record<string, unknown> = {
       name: 'work',

@@ -13,6 +13,7 @@ import { VerdictStore, type VerdictRecord } from '../../src/store/verdicts.js';
 import { assertRefused, runCli, startCli } from '../helpers/cli.js';
 import { startTestProxy } from '../helpers/proxy.js';
 import { sampleHolds, TestHoldRegistry } from '../helpers/test-hold-registry.js';
+import { giveTestCa } from '../helpers/inboxguard-ca.js';
 
 const root = mkdtempSync(join(tmpdir(), 'inboxguard-holds-cli-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -42,6 +43,7 @@ function storedShas(dir: string): string[] {
 
 /** `inboxguard start` with one listener on a free port; resolves once its banner is out. */
 async function startProxyCli(dir: string): Promise<{ child: ChildProcess; stop(signal: NodeJS.Signals): Promise<number | null> }> {
+  await giveTestCa(dir);
   const child = startCli(['start', '--listen', '127.0.0.1:0', '--upstream', '127.0.0.1:993'], dir);
   let stdout = '';
   let stderr = '';

@@ -79,7 +79,8 @@ function customHome(): { home: string; configPath: string } {
   return { home, configPath };
 }
 
-describe('inboxguard rules', () => {
+// Each test has its own data dirs and no server: two at a time keep both cores busy while one waits for a CLI to start.
+describe('inboxguard rules', { concurrency: 2 }, () => {
   it('list shows the shipped defaults by level, as text and JSON, without creating any file', async () => {
     const home = dataDir();
     const text = await runCli(['rules', 'list'], home);

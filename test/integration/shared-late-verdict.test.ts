@@ -18,11 +18,11 @@ import { stringify } from 'yaml';
 import { startDovecot, type DovecotServer } from '../../scripts/test-servers/dovecot.js';
 import { freePorts } from '../../scripts/test-servers/free-ports.js';
 import { REDIS_PACKAGES, startRedis, type RedisServer } from '../../scripts/test-servers/redis.js';
-import { initCa } from '../../src/ca/index.js';
 import { eventsPath, readEvents } from '../../src/store/events.js';
 import { startCli } from '../helpers/cli.js';
 import { withAttachments } from '../helpers/messages.js';
 import { requireAll, requireCommand, requireDovecot } from '../helpers/require-servers.js';
+import { giveTestCa } from '../helpers/inboxguard-ca.js';
 import { zipFile } from '../unit/scan/engines/samples.js';
 
 const skip = requireAll(requireDovecot(), requireCommand('redis-server', REDIS_PACKAGES), requireCommand('python3', 'python3'));
@@ -71,7 +71,7 @@ describe('a late verdict shared through Redis (real inboxguard processes, Doveco
   async function startProxy(name: string, sandboxDelaySeconds: number, redisUrl = redis.url): Promise<Proxy> {
     const dataDir = join(root, name);
     mkdirSync(dataDir, { recursive: true });
-    await initCa(dataDir);
+    await giveTestCa(dataDir);
     const [port] = await freePorts(1);
     writeFileSync(
       join(dataDir, 'config.yaml'),
