@@ -49,12 +49,11 @@ if (record) {
   if (!extra.some((arg) => arg.startsWith('--test-reporter'))) reporters.push(`--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`, '--test-reporter-destination=stdout');
   reporters.push('--test-reporter=scripts/test-durations-reporter.mjs', `--test-reporter-destination=${RECORDING}`);
 }
-// No single test may wait forever: a hang fails that test by name instead of stalling the whole run. The
-// timeout in the runner's own node options reaches every test file's process (run() passes them on).
-const TIMEOUT = '--test-timeout=240000';
+// No test file may run forever: one that takes longer than this fails by its name instead of stalling the
+// whole run (run()'s timeout, like node --test's in Node 20, is for each file as a whole).
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', TIMEOUT, join('scripts', 'test-runner.mjs'), '--test-concurrency=2', TIMEOUT, ...extra, ...reporters, '--', ...files],
+  ['--import', 'tsx', join('scripts', 'test-runner.mjs'), '--test-concurrency=2', '--test-timeout=240000', ...extra, ...reporters, '--', ...files],
   { stdio: 'inherit' },
 );
 if (record) {

@@ -1,7 +1,7 @@
 // Runs test files with node:test's run() in the order given (`node --test` sorts its files by name),
 // so that scripts/run-tests.mjs can start the longest files first. Started by run-tests.mjs with
-// --import tsx and --test-timeout in its execArgv, which run() hands on to every test file's process.
-// Usage: node --import tsx [--test-timeout=MS] scripts/test-runner.mjs [options] -- FILE...
+// --import tsx in its execArgv, which run() hands on to every test file's process.
+// Usage: node --import tsx scripts/test-runner.mjs [options] -- FILE...
 // Options, as node --test spells them: --test-concurrency=N, --test-timeout=MS (for the file as a whole),
 // --test-reporter=R and --test-reporter-destination=D (repeatable, paired in order), --test-name-pattern=P
 // (repeatable), --test-only, --test-shard=I/N.
