@@ -43,7 +43,8 @@ function nextLineBegin(region: Buffer, after: number): number {
   return lineBreak === -1 ? -1 : lineBreak + 1;
 }
 
-function blockAt(text: Buffer, start: number, to: number): UuencodedBlock | undefined {
+/** The block whose begin line starts at `start` (the search has already placed it at a line start), or undefined. */
+export function blockAt(text: Buffer, start: number, to: number): UuencodedBlock | undefined {
   const dataStart = nextLineStart(text, start, to);
   const beginLine = text.subarray(start, dataStart);
   if (beginLine.length > 1024) return undefined;

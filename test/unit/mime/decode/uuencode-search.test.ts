@@ -6,46 +6,24 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { findUuencodedBlocks, type UuencodedBlock } from '../../../../src/mime/decode/uuencode.js';
-import { CR, LF, SP, TAB, bytesToText, nextLineStart } from '../../../../src/mime/bytes.js';
+import { blockAt, findUuencodedBlocks, type UuencodedBlock } from '../../../../src/mime/decode/uuencode.js';
+import { LF } from '../../../../src/mime/bytes.js';
 
 const BEGIN = Buffer.from('begin', 'latin1');
-const BEGIN_LINE = /^begin(-base64)? ([0-7]{3,4}) +(\S.*?)\s*$/;
 
-/** The search as it was: every "begin", kept when it is at `from` or after a line feed. */
+/** The search as it was: every "begin", kept when it is at `from` or after a line feed (each block read as the search reads it). */
 function referenceBlocks(text: Buffer, from = 0, to: number = text.length): UuencodedBlock[] {
   const blocks: UuencodedBlock[] = [];
   const region = text.subarray(0, to);
   for (let hit = region.indexOf(BEGIN, from); hit !== -1; hit = region.indexOf(BEGIN, hit + 1)) {
     if (hit > from && text[hit - 1] !== LF) continue;
-    const block = referenceBlockAt(text, hit, to);
+    const block = blockAt(text, hit, to);
     if (block === undefined) continue;
     blocks.push(block);
     if (block.end >= to) break;
     hit = block.end;
   }
   return blocks;
-}
-
-function referenceBlockAt(text: Buffer, start: number, to: number): UuencodedBlock | undefined {
-  const dataStart = nextLineStart(text, start, to);
-  const beginLine = text.subarray(start, dataStart);
-  if (beginLine.length > 1024) return undefined;
-  const match = BEGIN_LINE.exec(beginLine.toString('latin1'));
-  if (match === null) return undefined;
-  const variant = match[1] ? 'base64' : 'uuencode';
-  const terminator = variant === 'base64' ? '====' : 'end';
-  const fileName = bytesToText(Buffer.from(match[3], 'latin1'));
-  for (let lineStart = dataStart; lineStart < to; ) {
-    const lineEnd = nextLineStart(text, lineStart, to);
-    let contentEnd = lineEnd;
-    while (contentEnd > lineStart && [LF, CR, SP, TAB].includes(text[contentEnd - 1])) contentEnd--;
-    if (contentEnd - lineStart === terminator.length && text.toString('latin1', lineStart, contentEnd) === terminator) {
-      return { start, end: contentEnd, dataStart, dataEnd: lineStart, fileName, mode: match[2], variant, terminated: true };
-    }
-    lineStart = lineEnd;
-  }
-  return { start, end: to, dataStart, dataEnd: to, fileName, mode: match[2], variant, terminated: false };
 }
 
 const piece = fc.constantFrom(
