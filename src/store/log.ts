@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
+import { BatchedLogFile } from './batched-log-file.js';
 
 
 export interface LogOptions {
@@ -21,10 +22,15 @@ const REDACT = ['password', 'pass', 'secret', 'authorization', '*.password', '*.
 
 export function createLogger(options: LogOptions): Logger {
   mkdirSync(join(options.dataDir, 'logs'), { recursive: true, mode: 0o700 });
-  const file = pino.destination({ dest: logFilePath(options.dataDir), mkdir: true, sync: true, mode: 0o600 });
-  const streams: pino.StreamEntry[] = [{ stream: file, level: 'debug' }];
-  if (options.console) streams.push({ stream: readableConsole(), level: 'info' });
-  return pino({ level: options.level ?? 'debug', redact: { paths: REDACT, censor: '***' } }, pino.multistream(streams));
+  const file = new BatchedLogFile(logFilePath(options.dataDir));
+  const settings = { level: options.level ?? 'debug', redact: { paths: REDACT, censor: '***' } };
+  if (!options.console) return pino(settings, file);
+  const streams = pino.multistream([
+    { stream: file, level: 'debug' },
+    { stream: readableConsole(), level: 'info' },
+  ]);
+  // pino's multistream has flushSync but no flush: logger.flush(cb) would call cb with lines still waiting.
+  return pino(settings, Object.assign(streams, { flush: (cb?: () => void) => (streams.flushSync(), cb?.()) }));
 }
 
 const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
