@@ -56,7 +56,7 @@ describe('batched log file', () => {
     assert.equal(messages(path).length, 20);
   });
 
-  test("the project's logger: flush(cb) puts every line in the file, with and without the console", async () => {
+  test("the project's logger: flush(cb) puts every line in the file, and so does a warning, with and without the console", async () => {
     for (const console of [false, true]) {
       const dataDir = join(dir, String(console));
       const log = createLogger({ dataDir, console, level: 'debug' });
@@ -64,6 +64,9 @@ describe('batched log file', () => {
       log.debug('two');
       await new Promise<void>((resolve) => log.flush(() => resolve()));
       assert.deepEqual(messages(logFilePath(dataDir)), ['one', 'two']);
+      log.debug('three');
+      log.warn('four');
+      assert.deepEqual(messages(logFilePath(dataDir)), ['one', 'two', 'three', 'four'], 'a warning goes out at once');
     }
   });
 
