@@ -8,7 +8,7 @@
 // (TLS both legs, LOGIN, SELECT, LOGOUT).
 // Usage: npm run build && node --import tsx scripts/bench/syscalls-per-command.ts [--commands N]
 //        [--baseline OTHER/dist/cli/main.js]  (adds that build)  [--scanning-off]  (adds enabled: false)
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startDovecot } from '../test-servers/dovecot.js';
@@ -18,6 +18,7 @@ import { startInboxguard, type InboxguardProcess } from './inboxguard-process.js
 import { startSocatRelay } from './socat-relay.js';
 import { machine } from './machine.js';
 import { cpuNanoseconds } from './process-cpu.js';
+import { straceCounts } from './strace-counts.js';
 
 const argument = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const commands = Number(argument('--commands', '300'));
@@ -50,30 +51,6 @@ function socatChild(parent: number): number {
   return children[0];
 }
 
-interface Counted {
-  [syscall: string]: number;
-}
-
-/** Attaches strace -c -f to pid while work runs; resolves with calls per syscall. */
-async function counted(pid: number, work: () => Promise<void>): Promise<Counted> {
-  const strace = spawn('strace', ['-c', '-f', '-p', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let output = '';
-  strace.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  // strace prints "Process N attached" for every thread once it has them all.
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  await work();
-  const exited = new Promise((resolve) => strace.once('exit', resolve));
-  strace.kill('SIGINT');
-  await exited;
-  const result: Counted = {};
-  for (const line of output.split('\n')) {
-    const fields = line.trim().split(/\s+/);
-    // % time, seconds, usecs/call, calls, [errors], syscall
-    if (fields.length >= 5 && /^\d+\.\d+$/.test(fields[0]) && fields[fields.length - 1] !== 'total') result[fields[fields.length - 1]] = Number(fields[3]);
-  }
-  return result;
-}
-
 /** CPU nanoseconds run so far by the threads pid has now (a thread that ended takes its time with it). */
 const kinds = { noop: () => 'NOOP', fetchFlags: (index: number) => `UID FETCH ${(index % 20) + 1} (FLAGS)`, fetchSmallBody: (index: number) => `UID FETCH ${(index % 20) + 1} (BODY.PEEK[])` };
 const relays: Record<string, { target: ImapTarget; pid: () => number }> = {
@@ -89,7 +66,7 @@ try {
       const client = await LeanImapClient.connect(relay.target, 'alice', 'secret');
       // Warm: every message fetched (and scanned) once, so repeated fetches are what is counted.
       for (let index = 0; index < 40; index++) await client.command(text(index));
-      const calls = await counted(relay.pid(), async () => {
+      const calls = await straceCounts(relay.pid(), async () => {
         for (let index = 0; index < commands; index++) await client.command(text(index));
       });
       const cpuBefore = cpuNanoseconds(relay.pid());

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
+import { BatchedLogFile } from './batched-log-file.js';
 
 
 export interface LogOptions {
@@ -21,25 +21,31 @@ const REDACT = ['password', 'pass', 'secret', 'authorization', '*.password', '*.
 
 export function createLogger(options: LogOptions): Logger {
   mkdirSync(join(options.dataDir, 'logs'), { recursive: true, mode: 0o700 });
-  const file = pino.destination({ dest: logFilePath(options.dataDir), mkdir: true, sync: true, mode: 0o600 });
-  const streams: pino.StreamEntry[] = [{ stream: file, level: 'debug' }];
-  if (options.console) streams.push({ stream: readableConsole(), level: 'info' });
-  return pino({ level: options.level ?? 'debug', redact: { paths: REDACT, censor: '***' } }, pino.multistream(streams));
+  const file = new BatchedLogFile(logFilePath(options.dataDir));
+  const settings = { level: options.level ?? 'debug', redact: { paths: REDACT, censor: '***' } };
+  if (!options.console) return pino(settings, file);
+  const streams = pino.multistream([
+    { stream: file, level: 'debug' },
+    { stream: readableConsole(), level: 'info' },
+  ]);
+  // pino's multistream has flushSync but no flush: logger.flush(cb) would call cb with lines still waiting.
+  return pino(settings, Object.assign(streams, { flush: (cb?: () => void) => (streams.flushSync(), cb?.()) }));
 }
 
 const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 const HIDDEN = new Set(['level', 'time', 'msg', 'pid', 'hostname']);
 
 /** One readable line per record: "12:00:01 INFO  session closed session=3 reason=…". */
-function readableConsole(): Writable {
-  return new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) {
+function readableConsole(): { write(chunk: string): boolean } {
+  // A plain destination, as pino's multistream takes it: a Writable here converted each line to a Buffer and back.
+  return {
+    write(chunk) {
+      for (const line of chunk.split('\n')) {
         if (line) process.stderr.write(`${readableLogLine(line)}\n`);
       }
-      done();
+      return true;
     },
-  });
+  };
 }
 
 /** A JSON log line as people read it; withDate puts the local date before the time (`inboxguard logs`). A line that is not JSON is returned as it is. */
@@ -52,11 +58,16 @@ export function readableLogLine(line: string, withDate = false): string {
   }
   if (record === null || typeof record !== 'object') return line;
   const at = new Date(Number(record.time));
-  const time = at.toTimeString().slice(0, 8);
-  const date = withDate ? `${at.getFullYear()}-${String(at.getMonth() + 1).padStart(2, '0')}-${String(at.getDate()).padStart(2, '0')} ` : '';
+  // What toTimeString().slice(0, 8) gives, without formatting the time zone's name each line.
+  const time = Number.isNaN(at.getTime()) ? at.toTimeString().slice(0, 8) : `${twoDigits(at.getHours())}:${twoDigits(at.getMinutes())}:${twoDigits(at.getSeconds())}`;
+  const date = withDate ? `${at.getFullYear()}-${twoDigits(at.getMonth() + 1)}-${twoDigits(at.getDate())} ` : '';
   const fields = Object.entries(record)
     .filter(([key]) => !HIDDEN.has(key))
     .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
     .join(' ');
   return `${date}${time} ${(LEVELS[Number(record.level)] ?? 'LOG').padEnd(5)} ${record.msg ?? ''}${fields ? ` ${fields}` : ''}`;
+}
+
+function twoDigits(value: number): string {
+  return value < 10 ? `0${value}` : String(value);
 }

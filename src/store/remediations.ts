@@ -80,10 +80,20 @@ export class RemediationStore {
   private readonly db: Database.Database;
   /** Prepared once per store and reused: a login asks for its account's pending remediations. */
   private readonly statements = new Map<string, Database.Statement>();
+  /**
+   * Accounts (upstream, user) with at least one pending remediation. The running proxy is the only
+   * writer of this table (a second proxy on the same data dir stops at the control socket; no CLI
+   * command writes it), so a login of any other account is answered without asking SQLite.
+   */
+  private readonly pendingAccounts = new Set<string>();
+  /** How many times a login's question went to SQLite (tests count them). */
+  pendingQueries = 0;
 
   constructor(path: string) {
     this.db = openStateDb(path);
     this.db.exec(CREATE);
+    const accounts = this.db.prepare(`SELECT DISTINCT upstream, user FROM remediations WHERE state = 'pending'`).all() as { upstream: string; user: string }[];
+    for (const { upstream, user } of accounts) this.pendingAccounts.add(accountKey(upstream, user));
   }
 
   static open(dataDir: string): RemediationStore {
@@ -140,6 +150,7 @@ export class RemediationStore {
         }
         const inserted = insert.get(row.upstream, row.user, row.mailbox, row.uid_validity, row.uid, kind, folder, sha256, verdict.verdict, verdict.name ?? null, row.subject, row.message_id, now) as { id: number } | undefined;
         if (!inserted) continue; // already queued or done for another part of the same message
+        this.pendingAccounts.add(accountKey(row.upstream, row.user));
         result.imap.push({
           upstream: row.upstream,
           user: row.user,
@@ -155,7 +166,10 @@ export class RemediationStore {
 
   /** Remediations waiting for a session of this account, oldest first. */
   pending(upstream: string, user: string): ServerAction[] {
+    if (!this.pendingAccounts.has(accountKey(upstream, user))) return [];
+    this.pendingQueries++;
     const rows = this.statement(`SELECT id, upstream, user, mailbox, uid_validity, uid, kind, folder FROM remediations WHERE upstream = ? AND user = ? AND state = 'pending' ORDER BY id`).all(upstream, user) as RemediationRow[];
+    if (rows.length === 0) this.pendingAccounts.delete(accountKey(upstream, user));
     return rows.map((row) => ({ id: row.id, kind: row.kind, mailbox: row.mailbox, uidValidity: row.uid_validity, uid: row.uid, folder: row.folder }));
   }
 
@@ -190,6 +204,10 @@ export class RemediationStore {
   close(): void {
     this.db.close();
   }
+}
+
+function accountKey(upstream: string, user: string): string {
+  return `${upstream}\u0000${user}`;
 }
 
 function released(row: ReleasedRow): ReleasedMessage {

@@ -53,9 +53,9 @@ describe('remediations', () => {
   test('statements are prepared once per store: a second login, release or verdict prepares nothing new', () => {
     const logIn = (user: string): void => void store.pending('mail:993', user);
     const cycle = (uid: number): void => {
-      logIn('alice');
       store.recordReleased({ ...imap, uid }, [SHA]);
       const queued = store.queueFor(SHA, { verdict: 'malicious' }, 'move', 'Q');
+      logIn('alice'); // after the verdict: with nothing pending a login asks SQLite nothing
       for (const { action } of queued.imap) {
         store.describe(action.id);
         store.finish(action.id, 'done', 'ok');
@@ -72,6 +72,32 @@ describe('remediations', () => {
     store.recordReleased({ ...imap, uid: 23 }, [OTHER]);
     store.queueFor(OTHER, { verdict: 'malicious' }, 'flag', 'Q');
     assert.deepEqual(store.pending('mail:993', 'alice').map((a) => [a.uid, a.kind]), [[23, 'flag']]);
+  });
+
+  test('a login of an account with nothing pending does not ask SQLite; one with pending remediations does, until they are done', () => {
+    assert.deepEqual(store.pending('mail:993', 'alice'), []);
+    assert.equal(store.pendingQueries, 0, 'nothing queued: no query');
+    store.recordReleased(imap, [SHA]);
+    store.queueFor(SHA, { verdict: 'malicious' }, 'move', 'Quarantine');
+    assert.deepEqual(store.pending('mail:993', 'bob'), []);
+    assert.equal(store.pendingQueries, 0, 'another account: no query');
+    const [action] = store.pending('mail:993', 'alice');
+    assert.equal(action?.uid, 12);
+    assert.equal(store.pendingQueries, 1);
+    store.finish(action!.id, 'done', 'ok');
+    assert.deepEqual(store.pending('mail:993', 'alice'), [], 'the query that finds nothing left forgets the account');
+    assert.deepEqual(store.pending('mail:993', 'alice'), []);
+    assert.equal(store.pendingQueries, 2);
+  });
+
+  test('accounts with pending remediations are known again after reopening', () => {
+    store.recordReleased(imap, [SHA]);
+    store.queueFor(SHA, { verdict: 'malicious' }, 'flag', '');
+    store.close();
+    store = RemediationStore.open(dir);
+    assert.deepEqual(store.pending('mail:993', 'alice').map((a) => a.kind), ['flag']);
+    assert.deepEqual(store.pending('other:993', 'alice'), []);
+    assert.equal(store.pendingQueries, 1);
   });
 
   test('the hub hands a verdict to open sessions of that account, and only the first outcome counts', () => {
