@@ -2,8 +2,8 @@
 // walk reads it in slices, each part reads its own range — and the evaluation (inspection, decision,
 // rewritten bytes, kept original's SHA-256, headline, rules) is the one of the same bytes in memory.
 // Counted by the source (reads and the largest buffer a read allocates), not by RSS.
-// Checked to fail (locally, not committed): the tail read one byte off, and the worker not closing the
-// source after a scan, each fail a test here.
+// Checked to fail (locally, not committed): the tail read one byte off fails a test here; the pool not
+// closing a spool file when a cancelled scan's worker exits fails both cancellation tests.
 import assert from 'node:assert/strict';
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
