@@ -1,13 +1,17 @@
 // A spilled body as the scan worker reads it: its spool file, read in slices where a range is asked
 // for, then the tail still in memory. The file is never read whole by the walk; only a rewrite (or a
 // shape that is not a whole message) asks for all of it.
-import { readSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { fstatSync, readSync } from 'node:fs';
 import type { ByteSource } from '../mime/index.js';
 
-/** What a scan worker is handed for a spilled body (SpilledFile as it arrives through postMessage). */
+/**
+ * What a scan worker is handed for a spilled body: the spool file as a descriptor the pool opened
+ * (descriptors are the process's, not a thread's). The worker reads through it and never closes it; the
+ * pool closes it once the worker replied or its thread has exited, so a worker terminated mid-scan (a
+ * cancelled scan) leaves nothing open, however far its own open or teardown had got.
+ */
 export interface SpilledFileMessage {
-  path: string;
+  fd: number;
   fileBytes: number;
   tail: Uint8Array;
 }
@@ -21,20 +25,12 @@ export interface SourceReads {
 
 export interface SpilledSource extends ByteSource {
   readonly reads: SourceReads;
-  close(): Promise<void>;
 }
 
-/**
- * Opens the spool file for the scan. The handle is a FileHandle so that a worker terminated mid-scan
- * (a cancelled scan) closes it with its thread; the scan closes it itself on every other path.
- */
-export async function openSpilled(file: SpilledFileMessage): Promise<SpilledSource> {
-  const handle = await open(file.path, 'r');
+/** The spilled body as a source over its open spool file; throws (a failed scan) if the file is shorter than the body. */
+export function spilledSource(file: SpilledFileMessage): SpilledSource {
   // Found here, as a failed scan, rather than by a read in the middle of the walk.
-  if ((await handle.stat()).size < file.fileBytes) {
-    await handle.close();
-    throw new Error('the spool file is shorter than the body');
-  }
+  if (fstatSync(file.fd).size < file.fileBytes) throw new Error('the spool file is shorter than the body');
   const tail = Buffer.from(file.tail.buffer, file.tail.byteOffset, file.tail.byteLength);
   const reads: SourceReads = { reads: 0, bytes: 0, largest: 0 };
   const length = file.fileBytes + tail.length;
@@ -48,7 +44,7 @@ export async function openSpilled(file: SpilledFileMessage): Promise<SpilledSour
       const bytes = Buffer.allocUnsafe(end - start);
       const fromFile = Math.min(end, file.fileBytes) - start;
       for (let done = 0; done < fromFile; ) {
-        const read = readSync(handle.fd, bytes, done, fromFile - done, start + done);
+        const read = readSync(file.fd, bytes, done, fromFile - done, start + done);
         if (read === 0) throw new Error('the spool file is shorter than the body');
         done += read;
       }
@@ -58,6 +54,5 @@ export async function openSpilled(file: SpilledFileMessage): Promise<SpilledSour
       reads.largest = Math.max(reads.largest, bytes.length);
       return bytes;
     },
-    close: () => handle.close(),
   };
 }

@@ -9,12 +9,12 @@ import { sharedMemory } from './shared-memory-collection.js';
 import type { VerdictRecord } from '../store/verdicts.js';
 import { analysisConfigured } from './analysis/hold-deadline.js';
 import { knownVerdicts, type KnownPart, type SizeFilter, type VerdictLookup } from './analysis/known-parts.js';
-import { openSpilled, type SpilledFileMessage } from './read-spilled.js';
+import { spilledSource, type SpilledFileMessage } from './read-spilled.js';
 import type { EvaluationInput } from './message-input.js';
 import { KnownHashFilter } from './analysis/known-hash-filter.js';
 
 export type ScanRequest =
-  /** The body on shared memory (`bytes`), or the spool file of a spilled body that this thread reads (`file`). */
+  /** The body on shared memory (`bytes`), or the spool file of a spilled body that this thread reads (`file`, opened and closed by the pool). */
   | { type: 'scan'; id: number; bytes?: Uint8Array; file?: SpilledFileMessage; context: BodyContext; known?: readonly KnownPart[]; pooled?: boolean }
   | { type: 'config'; data: ScanWorkerData }
   | { type: 'verdict'; lookup: number; record?: VerdictRecord }
@@ -105,16 +105,11 @@ export function serveScans(port: ScanPort, data: ScanWorkerData): void {
 
 /**
  * A spilled body is scanned from its file, read in slices as the walk and the parts ask (never whole
- * unless the message is rewritten); the file is closed however the scan ends.
+ * unless the message is rewritten). The file's descriptor is the pool's: this thread never closes it.
  */
 async function scanBody(current: Promise<Built>, body: Buffer | SpilledFileMessage, context: BodyContext, known: readonly KnownPart[] | undefined): Promise<Evaluation> {
   const built = await current;
-  const input = Buffer.isBuffer(body) ? body : await openSpilled(body);
-  try {
-    return await scan(built, input, context, known);
-  } finally {
-    if (!Buffer.isBuffer(input)) await input.close();
-  }
+  return scan(built, Buffer.isBuffer(body) ? body : spilledSource(body), context, known);
 }
 
 function scan(built: Built, input: EvaluationInput, context: BodyContext, known: readonly KnownPart[] | undefined): Promise<Evaluation> {

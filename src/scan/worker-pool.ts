@@ -1,3 +1,4 @@
+import { closeSync, openSync } from 'node:fs';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { BodyContext } from '../types/body-context.js';
 import type { ScanWorkerData } from './create-inspector.js';
@@ -6,6 +7,7 @@ import type { ScanReply } from './scan-worker.js';
 import type { KnownPart } from './analysis/known-parts.js';
 import type { VerdictRecord } from '../store/verdicts.js';
 import type { SpilledFile } from './body-scanner.js';
+import type { SpilledFileMessage } from './read-spilled.js';
 import type { KnownHashes } from './analysis/known-hashes.js';
 import { receivedShared } from './shared-buffer.js';
 import { segmentPool, type SegmentPool } from './segment-pool.js';
@@ -60,9 +62,14 @@ export class ScanWorkerPool {
   private closed = false;
   private readonly counts: WorkerPoolStats = { started: 0, cancelled: 0, crashed: 0 };
   private lookupsAnswered = 0;
-  /** The pooled body each worker may be reading: pinned until it replies or its thread has exited. */
-  private readonly reading = new Map<Worker, Uint8Array>();
+  /**
+   * What each worker may be reading (a pooled body's pin, a spool file's descriptor), released once it
+   * replied or its thread has exited: a cancelled scan's worker may still read until its thread stops.
+   */
+  private readonly reading = new Map<Worker, () => void>();
   private readonly stopHearingDrops: () => void;
+  /** Threads told to stop (a cancelled job's, a retired one's) until they have exited: close() waits for them too. */
+  private readonly stopping = new Set<Promise<number>>();
 
   /** `entry`: the worker's module; tests pass a fault-injecting one. */
   constructor(
@@ -130,7 +137,8 @@ export class ScanWorkerPool {
     for (const job of this.queue.splice(0)) job.reject(new Error('scan workers are stopped'));
     for (const timer of this.idleTimers.values()) clearTimeout(timer);
     this.idleTimers.clear();
-    await Promise.all([...this.idle, ...this.busy.keys()].map((worker) => worker.terminate()));
+    for (const worker of [...this.idle, ...this.busy.keys()]) this.terminate(worker);
+    await Promise.all(this.stopping);
   }
 
   private cancel(job: Job, reason: Error): void {
@@ -146,24 +154,50 @@ export class ScanWorkerPool {
     this.counts.cancelled++;
     job.reject(reason);
     // Its 'exit' finds no job and no idle slot for it, so it is not replaced twice.
-    void worker.terminate();
+    this.terminate(worker);
     this.dispatch();
   }
 
   private dispatch(): void {
     if (this.closed) return;
     while (this.queue.length > 0 && (this.idle.length > 0 || this.liveWorkers < this.size)) {
+      const job = this.queue.shift() as Job;
+      let body: Payload;
+      try {
+        body = this.payload(job.body);
+      } catch (error) {
+        // The spool file could not be opened: the scan fails as it would have in the worker.
+        job.reject(error as Error);
+        continue;
+      }
       const worker = this.idle.pop() ?? this.spawn();
       this.stopIdleTimer(worker);
-      const job = this.queue.shift() as Job;
       this.busy.set(worker, job);
       // A worker holds the process open only while someone waits for its answer.
       worker.ref();
-      const body = payload(job.body);
-      const pooled = 'bytes' in body && this.segments.pin(body.bytes);
-      if (pooled) this.reading.set(worker, body.bytes);
-      worker.postMessage({ type: 'scan', id: job.id, ...body, ...(pooled ? { pooled } : {}), context: job.context, known: job.known });
+      if (body.release) this.reading.set(worker, body.release);
+      worker.postMessage({ type: 'scan', id: job.id, ...body.message, context: job.context, known: job.known });
     }
+  }
+
+  /**
+   * Bytes on a SharedArrayBuffer (see BodySpool) are shared, not copied (a pooled segment is pinned);
+   * others are cloned. A spilled body's file is opened here and goes as its descriptor: its life is
+   * this thread's, whatever state a terminated worker's thread is torn down in (an fs open in flight
+   * when a worker is terminated completes with nobody to close its descriptor).
+   */
+  private payload(body: Buffer | SpilledFile): Payload {
+    if (!Buffer.isBuffer(body)) {
+      // Synchronous: one open of a local file the proxy has just written, on the rare spilled body.
+      const fd = openSync(body.path, 'r');
+      scanPayloads.spilledFile++;
+      const file: SpilledFileMessage = { fd, fileBytes: body.fileBytes, tail: body.tail };
+      return { message: { file }, release: () => closeSync(fd) };
+    }
+    if (body.buffer instanceof SharedArrayBuffer) scanPayloads.shared++;
+    else scanPayloads.cloned++;
+    if (!this.segments.pin(body)) return { message: { bytes: body } };
+    return { message: { bytes: body, pooled: true }, release: () => this.segments.unpin(body) };
   }
 
   private spawn(): Worker {
@@ -174,7 +208,7 @@ export class ScanWorkerPool {
       const job = this.busy.get(worker);
       if (!job || job.id !== reply.id) return;
       this.busy.delete(worker);
-      // A worker never reads a body after it replied.
+      // A worker never reads a body after it replied: its pin is dropped, its spool file closed.
       this.stopReading(worker);
       worker.unref();
       this.idle.push(worker);
@@ -194,10 +228,10 @@ export class ScanWorkerPool {
   }
 
   private stopReading(worker: Worker): void {
-    const bytes = this.reading.get(worker);
-    if (!bytes) return;
+    const release = this.reading.get(worker);
+    if (!release) return;
     this.reading.delete(worker);
-    this.segments.unpin(bytes);
+    release();
   }
 
   private answerLookup(worker: Worker, request: { lookup: number; sha256: string }): void {
@@ -241,19 +275,22 @@ export class ScanWorkerPool {
     const index = this.idle.indexOf(worker);
     if (index < 0) return;
     this.idle.splice(index, 1);
-    void worker.terminate();
+    this.terminate(worker);
+  }
+
+  /** Resolves once the thread has exited (after its 'exit' handler released what it was reading). */
+  private terminate(worker: Worker): void {
+    const exited = worker.terminate();
+    this.stopping.add(exited);
+    const forget = () => this.stopping.delete(exited);
+    exited.then(forget, forget);
   }
 }
 
-/** Bytes on a SharedArrayBuffer (see BodySpool) are shared, not copied; others are cloned; a file goes by its path. */
-function payload(body: Buffer | SpilledFile): { bytes: Uint8Array } | { file: SpilledFile } {
-  if (!Buffer.isBuffer(body)) {
-    scanPayloads.spilledFile++;
-    return { file: body };
-  }
-  if (body.buffer instanceof SharedArrayBuffer) scanPayloads.shared++;
-  else scanPayloads.cloned++;
-  return { bytes: body };
+/** A body as the scan request carries it, and what to release once the worker can no longer read it. */
+interface Payload {
+  message: { bytes: Uint8Array; pooled?: true } | { file: SpilledFileMessage };
+  release?: () => void;
 }
 
 /**
