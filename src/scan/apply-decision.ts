@@ -44,7 +44,7 @@ type Allocate = (length: number) => Buffer;
  * tag, then no rule headers, then no X-InboxGuard header; only then the notice shrinks to a minimal and
  * finally a bare part (an empty header and what fits of one line, or padding alone), which fits any part.
  *
- * `allocate`: where the delivered bytes are written (a scan worker gives shared memory). A whole message is
+ * `allocate`: where the delivered bytes are written (a scan worker gives memory it transfers with its reply). A whole message is
  * rendered once, behind room for its marking, and the marked header block is then written in front of it.
  */
 export function applyDecision(
@@ -152,7 +152,7 @@ function smallestForm(forms: readonly NoticeForm[]): NoticeForm {
 /**
  * Adds the subject tags, the rules' header fields and the X-InboxGuard header to a whole message. Each
  * touches only the header block, so they are applied to that block, and the message is copied once,
- * into `allocate`d bytes (shared memory in a scan worker).
+ * into `allocate`d bytes (in a scan worker, memory it transfers with its reply).
  */
 export function markMessage(message: Buffer, marking: Marking, allocate: Allocate = Buffer.allocUnsafe): Buffer {
   if (!marksAnything(marking)) return message;

@@ -91,7 +91,7 @@ export type SourceEvaluator = (input: EvaluationInput, context: BodyContext, opt
 
 /**
  * Runs the three rule levels and the engines, decides and renders, in this thread. The proxy runs it in
- * worker threads. `allocate`: where a rewritten whole message is written (a worker's shared memory).
+ * worker threads. `allocate`: where a rewritten whole message is written (in a worker, memory that moves to the proxy's thread with the reply).
  */
 export function createEvaluator(inspector: FileInspector, policy: PolicySettings, verdicts?: KnownVerdicts, allocate?: (length: number) => Buffer): SourceEvaluator {
   const engineNames = inspector.engines.map((engine) => engine.name);

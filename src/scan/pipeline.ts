@@ -117,8 +117,9 @@ export class ScanPipeline implements BodyScanner {
         }
         if (!stageTwo || bytes === undefined || !outcome.submissions?.length || stageOne.sessionEnded) {
           this.record(body.size, context, outcome, started);
-          // Nothing delivered or kept refers to the bytes (no rewrite, no quarantine, no stage 2).
-          if (bytes && !outcome.rewritten && !outcome.quarantined && !outcome.submissions?.length) body.doneWith?.(bytes);
+          // Nothing delivered or kept refers to the bytes: a rewrite lies elsewhere, the quarantine's copy is durable
+          // (evaluateWithin awaited it), no stage 2. Kept, a pooled body would leave the pool at every infected fetch.
+          if (bytes && bytes.buffer !== outcome.rewritten?.bytes.buffer && !outcome.submissions?.length) body.doneWith?.(bytes);
           return deliveryOf(outcome);
         }
         return this.holdForAnalysis(stageTwo, body, bytes, context, outcome, started, signal);

@@ -4,7 +4,7 @@
 import type { BodyContext } from '../types/body-context.js';
 import { createInspector, policyFrom, type ScanWorkerData } from './create-inspector.js';
 import { createEvaluator, type Evaluation, type SourceEvaluator } from './evaluate.js';
-import { receivedShared, sharedBuffer, toSharedBuffer } from './shared-buffer.js';
+import { receivedShared, toSharedBuffer } from './shared-buffer.js';
 import { sharedMemory } from './shared-memory-collection.js';
 import type { VerdictRecord } from '../store/verdicts.js';
 import { analysisConfigured } from './analysis/hold-deadline.js';
@@ -31,7 +31,8 @@ export type ScanReply =
 /** The worker's side of its channel to the pool (parentPort). */
 export interface ScanPort {
   on(event: 'message', listener: (request: ScanRequest) => void): unknown;
-  postMessage(reply: ScanReply): void;
+  /** `transfer`: buffers that move to the pool's thread (this thread can no longer read them). */
+  postMessage(reply: ScanReply, transfer?: ArrayBuffer[]): void;
 }
 
 interface Built {
@@ -44,7 +45,7 @@ interface Built {
 async function build(data: ScanWorkerData, lookup: VerdictLookup, mayHoldSize: SizeFilter): Promise<Built> {
   const { inspector, close } = await createInspector(data.config, data.dataDir, data.engineNames);
   const verdicts = data.verdicts ? knownVerdicts(data.config.analysis, lookup, analysisConfigured(data.config), mayHoldSize) : undefined;
-  return { evaluate: createEvaluator(inspector, policyFrom(data.config), verdicts, sharedBuffer), close, running: new Set() };
+  return { evaluate: createEvaluator(inspector, policyFrom(data.config), verdicts, renderedOutput), close, running: new Set() };
 }
 
 /** Answers the pool's scan requests on `port`, following the configurations it sends. */
@@ -97,7 +98,10 @@ export function serveScans(port: ScanPort, data: ScanWorkerData): void {
     if (!request.pooled) receivedShared(bytes ?? file?.tail);
     const inMemory = bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : Buffer.alloc(0);
     scanBody(current, file ?? inMemory, request.context, request.known).then(
-      (evaluation) => port.postMessage({ id: request.id, ok: true, evaluation: withSharedBytes(evaluation) }),
+      (evaluation) => {
+        const reply = withSharedBytes(evaluation);
+        port.postMessage({ id: request.id, ok: true, evaluation: reply.evaluation }, reply.transfer);
+      },
       (error: Error) => port.postMessage({ id: request.id, ok: false, message: error.message }),
     );
   });
@@ -119,10 +123,36 @@ function scan(built: Built, input: EvaluationInput, context: BodyContext, known:
   return running;
 }
 
-/** The rewritten bytes go back on shared memory: the copy is made here, not on the proxy's event loop. */
-function withSharedBytes(evaluation: Evaluation): Evaluation {
+/**
+ * Where a rewrite is rendered: memory of its own that moves to the pool's thread with the reply (transferred,
+ * not copied). Shared memory would be freed only once both threads ran a full collection, which V8 does not
+ * count towards its heuristics: a fresh segment per rewritten message forced one on each thread about every
+ * second infected fetch (shared-memory-collection.ts). A transferred buffer is ordinary external memory on
+ * the receiving thread, freed by its next scavenge once the delivery dropped it.
+ */
+const renderedOutputs = new WeakSet<ArrayBuffer>();
+
+function renderedOutput(length: number): Buffer {
+  // allocUnsafeSlow: a buffer of its own, never a slice of Node's shared pool (which must not be transferred).
+  const bytes = Buffer.allocUnsafeSlow(length);
+  renderedOutputs.add(bytes.buffer as ArrayBuffer);
+  return bytes;
+}
+
+/**
+ * The reply's bytes as they cross to the pool's thread: a rewrite rendered into renderedOutput() moves
+ * there; any other bytes (submissions, a rewrite that kept the input's bytes) are copied to shared memory
+ * here, not on the proxy's event loop.
+ */
+function withSharedBytes(evaluation: Evaluation): { evaluation: Evaluation; transfer: ArrayBuffer[] } {
   const submissions = evaluation.submissions?.map((submission) => ({ ...submission, content: toSharedBuffer(submission.content) }));
   const shared = submissions ? { ...evaluation, submissions } : evaluation;
-  if (!shared.rewritten) return shared;
-  return { ...shared, rewritten: { ...shared.rewritten, bytes: toSharedBuffer(shared.rewritten.bytes) } };
+  if (!shared.rewritten) return { evaluation: shared, transfer: [] };
+  const { bytes } = shared.rewritten;
+  const output = bytes.buffer as ArrayBuffer;
+  if (renderedOutputs.has(output)) {
+    renderedOutputs.delete(output);
+    return { evaluation: shared, transfer: [output] };
+  }
+  return { evaluation: { ...shared, rewritten: { ...shared.rewritten, bytes: toSharedBuffer(bytes) } }, transfer: [] };
 }

@@ -298,7 +298,9 @@ interface Payload {
  * semi-spaces and a large-object space) to its default maximum: 32 MiB of semi-spaces resident per
  * worker, for objects that die young (bodies and decoded parts live outside the JS heap). 12 MiB keeps
  * 4 MiB semi-spaces: on the 300-message bulk run 8 MiB of new space per worker instead of 32, with time
- * in scavenges in the same range.
+ * in scavenges in the same range. 16 or 32 MiB halve or quarter the scavenges and cut the worker's CPU per
+ * bulk round by about 15% (worker-scan-cpu.ts --young-mb), but the POP3 bulk run's peak RSS rose by about
+ * 8 MiB at 16 (bulk-memory.ts), and that row is over its target already.
  */
 export const SCAN_WORKER_RESOURCE_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 12 };
 

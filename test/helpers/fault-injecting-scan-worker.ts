@@ -28,7 +28,7 @@ if (port) {
         if (fault === 'exit') process.exit(7);
         listener(request);
       }),
-    postMessage: (reply) => port.postMessage(reply),
+    postMessage: (reply, transfer) => port.postMessage(reply, transfer),
   };
   serveScans(faulty, workerData as ScanWorkerData);
 }

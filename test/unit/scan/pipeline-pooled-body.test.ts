@@ -1,7 +1,7 @@
 // The pipeline lends a body held on a pooled segment to the scan worker and gives it back when nothing
-// delivered or kept refers to it (clean, not rewritten, not quarantined): its segment then goes back to the
-// pool with the spool. A message that is rewritten and quarantined keeps its bytes elsewhere, so its
-// segment leaves the pool for good. Real scan workers, the builtin engine.
+// delivered or kept refers to it: its segment then goes back to the pool with the spool. A message that is
+// rewritten and quarantined gives it back too: the rewrite lies in memory of its own and the quarantine's
+// copy is durable before the verdict. Real scan workers, the builtin engine.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,12 +49,18 @@ describe('the scan pipeline and pooled bodies', () => {
     assert.ok(reused > 0, `reused ${reused} of ${messages.length}`);
   });
 
-  it('a rewritten, quarantined message keeps its segment out of the pool', async () => {
+  it('a rewritten, quarantined message gives its segment back, and the next body reusing it leaves the rewrite intact', async () => {
     const segments = new SegmentPool();
     const spool = spooled(infected, segments);
     const result = await setup.pipeline.scan(spool, { ...CONTEXT });
     assert.equal(result.changed, true);
+    const delivered = Buffer.from(result.content!);
     spool.dispose();
-    assert.deepEqual({ ...segments.counters, idleBytes: undefined }, { allocated: 1, reused: 0, dropped: 1, idleBytes: undefined });
+    assert.deepEqual({ ...segments.counters, idleBytes: undefined }, { allocated: 1, reused: 0, dropped: 0, idleBytes: undefined });
+    // The next body of that size is spooled onto the same segment.
+    const next = spooled(Buffer.alloc(infected.length, 'x'), segments);
+    assert.equal(segments.counters.reused, 1);
+    assert.ok(result.content!.equals(delivered), 'what was delivered is unchanged');
+    next.dispose();
   });
 });
