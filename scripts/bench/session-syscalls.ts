@@ -7,10 +7,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { startDovecot } from '../test-servers/dovecot.js';
-import { LeanImapClient } from './imap-client.js';
-import { startInboxguard, type InboxguardProcess } from './inboxguard-process.js';
 import { machine } from './machine.js';
+import { shortSession, startShortSessionProxies } from './short-sessions.js';
 import { straceCounts } from './strace-counts.js';
 
 const argument = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
@@ -26,24 +24,13 @@ if (spawnSync('strace', ['-V']).status !== 0) {
   process.exit(2);
 }
 
-const messages = Array.from({ length: 5 }, (_, index) => Buffer.from(`From: a@example.com\r\nSubject: small ${index}\r\n\r\n${'text '.repeat(40)}\r\n`));
-const dovecot = await startDovecot({ messages: { alice: messages } });
-const upstream = `localhost:${dovecot.ports.imaps}`;
-const guards: Record<string, InboxguardProcess> = {};
+const { guards, stop } = await startShortSessionProxies(baseline);
 try {
-  guards.thisBuild = await startInboxguard(upstream, dovecot.caPath, ['--protocol', 'imap']);
-  guards.scanningOff = await startInboxguard(upstream, dovecot.caPath, ['--protocol', 'imap'], { config: 'enabled: false\n' });
-  if (baseline) guards.baselineBuild = await startInboxguard(upstream, dovecot.caPath, ['--protocol', 'imap'], { main: baseline });
-  const session = async (guard: InboxguardProcess): Promise<void> => {
-    const client = await LeanImapClient.connect({ port: guard.port, ca: guard.caPem }, 'alice', 'secret');
-    await client.command('LOGOUT');
-    client.close();
-  };
   const results: Record<string, Record<string, number>> = {};
   for (const [name, guard] of Object.entries(guards)) {
-    for (let index = 0; index < 10; index++) await session(guard);
+    for (let index = 0; index < 10; index++) await shortSession(guard);
     const calls = await straceCounts(guard.pid, async () => {
-      for (let index = 0; index < sessions; index++) await session(guard);
+      for (let index = 0; index < sessions; index++) await shortSession(guard);
     });
     const perSession = (count: number) => Math.round((count / sessions) * 100) / 100;
     results[name] = Object.fromEntries(Object.entries(calls).filter(([, count]) => count >= sessions / 10).sort(([, a], [, b]) => b - a).map(([syscall, count]) => [syscall, perSession(count)]));
@@ -51,6 +38,5 @@ try {
   }
   console.log(JSON.stringify({ benchmark: `system calls per short IMAPS session (strace -c -f, ${sessions} sessions)`, ...results, ...(baseline ? { baselineBuildPath: baseline } : {}), ...machine() }, null, 2));
 } finally {
-  for (const guard of Object.values(guards)) await guard.stop();
-  await dovecot.stop();
+  await stop();
 }
