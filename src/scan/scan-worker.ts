@@ -99,7 +99,7 @@ export function serveScans(port: ScanPort, data: ScanWorkerData): void {
     const inMemory = bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : Buffer.alloc(0);
     scanBody(current, file ?? inMemory, request.context, request.known).then(
       (evaluation) => {
-        const reply = withSharedBytes(evaluation);
+        const reply = replyBytes(evaluation);
         port.postMessage({ id: request.id, ok: true, evaluation: reply.evaluation }, reply.transfer);
       },
       (error: Error) => port.postMessage({ id: request.id, ok: false, message: error.message }),
@@ -144,7 +144,7 @@ function renderedOutput(length: number): Buffer {
  * there; any other bytes (submissions, a rewrite that kept the input's bytes) are copied to shared memory
  * here, not on the proxy's event loop.
  */
-function withSharedBytes(evaluation: Evaluation): { evaluation: Evaluation; transfer: ArrayBuffer[] } {
+function replyBytes(evaluation: Evaluation): { evaluation: Evaluation; transfer: ArrayBuffer[] } {
   const submissions = evaluation.submissions?.map((submission) => ({ ...submission, content: toSharedBuffer(submission.content) }));
   const shared = submissions ? { ...evaluation, submissions } : evaluation;
   if (!shared.rewritten) return { evaluation: shared, transfer: [] };
