@@ -6,12 +6,11 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { AccountScannedCopies } from '../../../src/proxy/account-scanned-copies.js';
-import { BodySpool } from '../../../src/proxy/body-spool.js';
 import { OrderedWriter } from '../../../src/proxy/ordered-writer.js';
 import { SegmentPool, segmentPool } from '../../../src/scan/segment-pool.js';
 import { sharedMemory } from '../../../src/scan/shared-memory-collection.js';
+import { pooledSpool } from '../../helpers/pooled-spool.js';
 
-const MEMORY_LIMIT = 16 * 1024 * 1024;
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 /** A client socket stand-in that completes each write a turn later and records the bytes as they are then. */
@@ -32,12 +31,6 @@ function body(index: number): Buffer {
   return Buffer.alloc(size, `body ${index} `);
 }
 
-function spooled(bytes: Buffer, segments: SegmentPool): BodySpool {
-  const spool = new BodySpool(MEMORY_LIMIT, { announcedSize: bytes.length, segments });
-  for (let offset = 0; offset < bytes.length; offset += 16_384) spool.append(Buffer.from(bytes.subarray(offset, offset + 16_384)));
-  return spool;
-}
-
 describe('pooled body segments', () => {
   it('a bulk-like run reuses segments, forces no collection, and delivers every body as it came', async () => {
     const segments = new SegmentPool();
@@ -46,7 +39,7 @@ describe('pooled body segments', () => {
     const sharedBefore = sharedMemory.counters;
     const bodies = Array.from({ length: 60 }, (_, index) => body(index));
     for (const [index, original] of bodies.entries()) {
-      const spool = spooled(original, segments);
+      const spool = pooledSpool(original, segments);
       const lent = await spool.readAll();
       assert.ok(lent.equals(original));
       spool.doneWith(lent);
@@ -70,11 +63,11 @@ describe('pooled body segments', () => {
     const segments = new SegmentPool();
     const socket = new LaggingSocket();
     const writer = new OrderedWriter(socket, (error) => assert.fail(error), () => undefined, segments);
-    const first = spooled(body(0), segments);
+    const first = pooledSpool(body(0), segments);
     for (const chunk of first.memoryRange()) writer.write(chunk);
     first.dispose();
     // Same size class, spooled before the write completed.
-    const second = spooled(body(3), segments);
+    const second = pooledSpool(body(3), segments);
     assert.equal(segments.counters.reused, 0);
     await writer.whenDelivered();
     assert.ok(Buffer.concat(socket.delivered).equals(body(0)));
@@ -85,9 +78,9 @@ describe('pooled body segments', () => {
   it('a body lent by readAll() keeps its segment until given back', async () => {
     const segments = new SegmentPool();
     const original = body(1);
-    const spool = spooled(original, segments);
+    const spool = pooledSpool(original, segments);
     const lent = await spool.readAll();
-    const next = spooled(body(4), segments);
+    const next = pooledSpool(body(4), segments);
     assert.notEqual((await next.readAll()).buffer, lent.buffer);
     spool.doneWith(lent);
     assert.equal(segments.counters.idleBytes, 0, 'the spool still holds it');
@@ -98,7 +91,7 @@ describe('pooled body segments', () => {
   it('a body still lent when its spool is disposed leaves the pool for good (the borrower may keep it)', async () => {
     const segments = new SegmentPool();
     const original = body(1);
-    const spool = spooled(original, segments);
+    const spool = pooledSpool(original, segments);
     const lent = await spool.readAll();
     spool.dispose();
     assert.equal(segments.counters.dropped, 1);
@@ -110,7 +103,7 @@ describe('pooled body segments', () => {
 
   it('a body whose whole buffer was asked for (inMemory) never goes back to the pool', () => {
     const segments = new SegmentPool();
-    const spool = spooled(body(0), segments);
+    const spool = pooledSpool(body(0), segments);
     const kept = spool.inMemory()!;
     spool.dispose();
     assert.equal(segments.counters.dropped, 1);
@@ -125,7 +118,7 @@ describe('pooled body segments', () => {
     socket.on('error', () => undefined);
     let failed = false;
     const writer = new OrderedWriter(socket, () => (failed = true), () => undefined, segments);
-    const spool = spooled(body(2), segments);
+    const spool = pooledSpool(body(2), segments);
     writer.writeSource((async function* () {
       await turn();
       yield Buffer.from('header');
@@ -143,7 +136,7 @@ describe('pooled body segments', () => {
     const copies = await AccountScannedCopies.open({ maxBytes: 64 * 1024 * 1024, memoryBytes: 64 * 1024 * 1024 });
     try {
       const original = body(3);
-      const spool = spooled(original, segmentPool);
+      const spool = pooledSpool(original, segmentPool);
       await spool.finish();
       const store = copies.forUpstream('imap.example:993');
       const key = { mailbox: 'INBOX', uidValidity: '1', uid: 7, section: 'BODY[]' };
@@ -151,7 +144,7 @@ describe('pooled body segments', () => {
       const put = intake.put(spool.memoryRange());
       spool.dispose();
       await put;
-      const reused = spooled(body(6), segmentPool);
+      const reused = pooledSpool(body(6), segmentPool);
       const copy = store.take('alice', key)!;
       assert.ok(Buffer.concat([...(copy.read(0, copy.size) as Iterable<Buffer>)]).equals(original), 'the copy is still the body');
       copy.release();

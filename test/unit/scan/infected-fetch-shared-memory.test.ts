@@ -9,15 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { configSchema } from '../../../src/config/schema.js';
-import { BodySpool } from '../../../src/proxy/body-spool.js';
 import { createScanSetup } from '../../../src/scan/create-pipeline.js';
 import { segmentPool } from '../../../src/scan/segment-pool.js';
 import { sharedMemory } from '../../../src/scan/shared-memory-collection.js';
 import { bigMessage, withAttachments } from '../../helpers/messages.js';
 import { EICAR } from './archive/archive-builders.js';
+import { pooledSpool } from '../../helpers/pooled-spool.js';
 
 const CONTEXT = { protocol: 'imap' as const, section: 'BODY[]', mailbox: 'INBOX', uidValidity: '1', uid: 9 };
-const MEMORY_LIMIT = 16 * 1024 * 1024;
 const padding = bigMessage(1024 * 1024);
 const infected = withAttachments({
   seed: 12,
@@ -29,19 +28,13 @@ const infected = withAttachments({
 });
 const clean = withAttachments({ seed: 12, subject: 'clean', attachments: [{ filename: 'padding.eml', contentType: 'message/rfc822', content: padding }] });
 
-function spooled(bytes: Buffer): BodySpool {
-  const spool = new BodySpool(MEMORY_LIMIT, { announcedSize: bytes.length, segments: segmentPool });
-  for (let offset = 0; offset < bytes.length; offset += 16_384) spool.append(Buffer.from(bytes.subarray(offset, offset + 16_384)));
-  return spool;
-}
-
 describe('an infected fetch and shared memory', () => {
   it('repeated fetches of an infected message take no fresh shared memory and reuse their body segment', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'inboxguard-infected-shared-'));
     const setup = await createScanSetup(configSchema.parse({}), dataDir, undefined, undefined, { workers: true });
     try {
       const fetch = async (message: Buffer) => {
-        const spool = spooled(message);
+        const spool = pooledSpool(message, segmentPool);
         const result = await setup.pipeline.scan(spool, { ...CONTEXT });
         spool.dispose();
         return result;

@@ -8,20 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { configSchema } from '../../../src/config/schema.js';
-import { BodySpool } from '../../../src/proxy/body-spool.js';
 import { createScanSetup, type ScanSetup } from '../../../src/scan/create-pipeline.js';
 import { SegmentPool } from '../../../src/scan/segment-pool.js';
 import { mixedMailbox, withAttachments } from '../../helpers/messages.js';
 import { EICAR } from './archive/archive-builders.js';
+import { pooledSpool } from '../../helpers/pooled-spool.js';
 
 const CONTEXT = { protocol: 'imap' as const, section: 'BODY[]', mailbox: 'INBOX', uidValidity: '1', uid: 7 };
 const infected = withAttachments({ seed: 8, attachments: [{ filename: 'eicar.com', contentType: 'application/octet-stream', content: EICAR }] });
-
-function spooled(message: Buffer, segments: SegmentPool): BodySpool {
-  const spool = new BodySpool(16 * 1024 * 1024, { announcedSize: message.length, segments });
-  for (let offset = 0; offset < message.length; offset += 16_384) spool.append(Buffer.from(message.subarray(offset, offset + 16_384)));
-  return spool;
-}
 
 describe('the scan pipeline and pooled bodies', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'inboxguard-pooled-pipeline-'));
@@ -38,7 +32,7 @@ describe('the scan pipeline and pooled bodies', () => {
     const segments = new SegmentPool();
     const messages = mixedMailbox(6, 11);
     for (const message of messages) {
-      const spool = spooled(message, segments);
+      const spool = pooledSpool(message, segments);
       assert.deepEqual(await setup.pipeline.scan(spool, { ...CONTEXT }), { changed: false });
       assert.ok(Buffer.concat([...spool.memoryRange()]).equals(message));
       spool.dispose();
@@ -51,14 +45,14 @@ describe('the scan pipeline and pooled bodies', () => {
 
   it('a rewritten, quarantined message gives its segment back, and the next body reusing it leaves the rewrite intact', async () => {
     const segments = new SegmentPool();
-    const spool = spooled(infected, segments);
+    const spool = pooledSpool(infected, segments);
     const result = await setup.pipeline.scan(spool, { ...CONTEXT });
     assert.equal(result.changed, true);
     const delivered = Buffer.from(result.content!);
     spool.dispose();
     assert.deepEqual({ ...segments.counters, idleBytes: undefined }, { allocated: 1, reused: 0, dropped: 0, idleBytes: undefined });
     // The next body of that size is spooled onto the same segment.
-    const next = spooled(Buffer.alloc(infected.length, 'x'), segments);
+    const next = pooledSpool(Buffer.alloc(infected.length, 'x'), segments);
     assert.equal(segments.counters.reused, 1);
     assert.ok(result.content!.equals(delivered), 'what was delivered is unchanged');
     next.dispose();
