@@ -43,28 +43,19 @@ export function writePrivateFile(path: string, data: string | Buffer): void {
   writeFileAtomically(path, data, 0o600);
 }
 
-/** How one private file is filled: with bytes, or with the first `sourceBytes` of the file `source` followed by `tail`. */
+/**
+ * How one private file is filled: with bytes, or with the first `sourceBytes` of the file `source` followed
+ * by `tail` (copied by the kernel: copy_file_range or a reflink, never through this process).
+ */
 export type PrivateFileContent = { data: Buffer | string } | { source: string; sourceBytes: number; tail: Uint8Array };
 
-/** writePrivateFile without blocking the event loop: the writes and fsyncs run on libuv's thread pool. */
-export async function writePrivateFileAsync(path: string, data: Buffer | string): Promise<void> {
-  await writePrivateFilesAsync([{ path, content: { data } }]);
-}
-
 /**
- * writePrivateFileAsync of the first `sourceBytes` bytes of the file `source` followed by `tail`: the
- * kernel copies the file (copy_file_range, or a reflink), so its bytes never pass through this process.
- */
-export async function copyPrivateFileAsync(path: string, source: string, sourceBytes: number, tail: Uint8Array): Promise<void> {
-  await writePrivateFilesAsync([{ path, content: { source, sourceBytes, tail } }]);
-}
-
-/**
- * Several private files replaced durably in one step: their temporaries are written and fsynced at the
- * same time (each beside its file), then renamed in the order given, and each directory is fsynced
- * once: a reader of the directory sees the files appear in that order, each complete, and all of them
- * are durable once this resolves. On a failure before the renames every temporary is removed and no
- * file is replaced.
+ * Several private files replaced durably in one step, without blocking the event loop (the writes, the
+ * kernel's copies and the fsyncs run on libuv's thread pool): their temporaries are written and fsynced
+ * at the same time (each beside its file), then renamed in the order given, and each directory is
+ * fsynced once: a reader of the directory sees the files appear in that order, each complete, and all
+ * of them are durable once this resolves. On a failure before the renames every temporary is removed
+ * and no file is replaced.
  */
 export async function writePrivateFilesAsync(files: readonly { path: string; content: PrivateFileContent }[]): Promise<void> {
   const temporaries = files.map(({ path }) => `${path}.${randomBytes(6).toString('hex')}.tmp`);
