@@ -19,6 +19,7 @@ import { PerformanceObserver, constants, type PerformanceEntry } from 'node:perf
 import { pathToFileURL } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Session } from 'node:inspector/promises';
+import { setFlagsFromString } from 'node:v8';
 import { benchMailbox, median } from './mailbox.js';
 import { machine } from './machine.js';
 
@@ -68,6 +69,10 @@ if (isMainThread) {
   const top = Number(argument('--top', '20'));
   const job: Job = { builds, rounds, messages, youngMb, allocations };
   const self = JSON.stringify(import.meta.url);
+  // Semi-spaces of a third of the young generation from the start, as the pool's startScanThread sets them
+  // (--young-mb 3: the 1 MiB semi-spaces the proxy's --max-semi-space-size=1 gave its workers before that).
+  setFlagsFromString(`--max-semi-space-size=${Math.max(1, Math.floor(youngMb / 3))}`);
+  setFlagsFromString(`--min-semi-space-size=${Math.max(1, Math.floor(youngMb / 3))}`);
   const worker = new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${self}); })`, { eval: true, workerData: job, resourceLimits: { maxYoungGenerationSizeMb: youngMb } });
   const results = await new Promise<Record<string, Round[]>>((resolveResults, reject) => {
     worker.once('message', resolveResults);

@@ -309,7 +309,7 @@ interface Payload {
 export const SCAN_WORKER_RESOURCE_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 12 };
 
 /** A scan worker's semi-space (MiB): a third of its young generation (two semi-spaces and as much for large objects). */
-export const SCAN_WORKER_SEMI_SPACE_MB = SCAN_WORKER_RESOURCE_LIMITS.maxYoungGenerationSizeMb! / 3;
+export const SCAN_WORKER_SEMI_SPACE_MB = Math.max(1, Math.floor(SCAN_WORKER_RESOURCE_LIMITS.maxYoungGenerationSizeMb! / 3));
 
 /**
  * A thread with the scan workers' heap. V8 takes an isolate's semi-space size from --max-semi-space-size
