@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,7 +47,6 @@ export async function startInboxguard(upstream: string, upstreamCa: string, extr
     const timer = setTimeout(() => reject(new Error(`inboxguard did not start: ${stdout}`)), 20_000);
     child.stdout?.on('data', (chunk: Buffer) => {
       stdout += chunk.toString('utf8');
-      if (process.env.H64_STDOUT) appendFileSync(process.env.H64_STDOUT, chunk);
       const match = /port (\d+), connection security/.exec(stdout);
       if (match && stdout.includes('Stop with Ctrl-C')) {
         clearTimeout(timer);
