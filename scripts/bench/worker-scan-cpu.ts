@@ -11,7 +11,9 @@
 // call site: the allocating frame and the nearest frame of the build's own code. Off-heap memory (Buffer
 // contents) is not in it; strings, views, arrays and objects are. The profiler costs CPU: compare CPU
 // figures only between runs without it.
-// Usage: npm run build && node --import tsx scripts/bench/worker-scan-cpu.ts [--mains dist,OTHER/dist] [--rounds 3] [--young-mb N] [--allocations [--top 20]]
+// --mailbox scan-cost: each round scans scan-cost.ts's clean 10 MB message (a zip) 20 times instead: the
+// worker's share of that row's "last byte → verdict".
+// Usage: npm run build && node --import tsx scripts/bench/worker-scan-cpu.ts [--mains dist,OTHER/dist] [--rounds 3] [--young-mb N] [--allocations [--top 20]] [--mailbox bulk|scan-cost]
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,6 +23,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import { Session } from 'node:inspector/promises';
 import { setFlagsFromString } from 'node:v8';
 import { benchMailbox, median } from './mailbox.js';
+import { scanCostMessage } from './scan-cost-message.js';
 import { machine } from './machine.js';
 
 interface Job {
@@ -60,7 +63,8 @@ if (isMainThread) {
   // The pool's limit (worker-pool.ts); another value shows what a different young generation would change.
   const { SCAN_WORKER_RESOURCE_LIMITS } = (await import(pathToFileURL(join(builds[builds.length - 1], 'scan/worker-pool.js')).href)) as { SCAN_WORKER_RESOURCE_LIMITS: { maxYoungGenerationSizeMb: number } };
   const youngMb = Number(argument('--young-mb', String(SCAN_WORKER_RESOURCE_LIMITS.maxYoungGenerationSizeMb)));
-  const messages = benchMailbox(300).map((message) => {
+  const mailbox = argument('--mailbox', 'bulk') === 'scan-cost' ? Array.from({ length: 20 }, () => scanCostMessage(false)) : benchMailbox(300);
+  const messages = mailbox.map((message) => {
     const shared = new Uint8Array(new SharedArrayBuffer(message.length));
     shared.set(message);
     return shared;
