@@ -302,9 +302,12 @@ interface Payload {
  * in scavenges in the same range. 16 or 32 MiB halve or quarter the scavenges and cut the worker's CPU per
  * bulk round by about 15% (worker-scan-cpu.ts --young-mb), but the POP3 bulk run's peak RSS rose by about
  * 8 MiB at 16 (bulk-memory.ts), and that row is over its target already.
- * Until startScanThread set the semi-space flags, the proxy's --max-semi-space-size=1 overrode this limit:
- * its workers ran with 1 MiB semi-spaces, about 110 scavenges per worker per bulk fetch (--trace-gc-nvp:
- * about 1 MB allocated between two of them), 4 times what the figures above (measured without the flag) show.
+ * Until startScanThread set the semi-space flags, the proxy's --max-semi-space-size=1 overrode this limit
+ * (the figures above were measured without that flag): its workers ran with 1 MiB semi-spaces. With 4 MiB,
+ * per worker over 3 bulk fetches (--trace-gc-nvp): 83 scavenges instead of 335 and 2-3 mark-compacts
+ * instead of 11-12; the worker's own CPU per bench round 352 instead of 405 ms (worker-scan-cpu.ts
+ * --young-mb 12 against 3); each worker's heap 6 MiB larger (bulk-memory.ts: 29-33 instead of 23-24.5 MiB).
+ * 6 MiB (2 MiB semi-spaces) would halve the scavenges for 2 MiB more per worker.
  */
 export const SCAN_WORKER_RESOURCE_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 12 };
 
