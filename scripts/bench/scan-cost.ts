@@ -22,9 +22,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDovecot } from '../test-servers/dovecot.js';
-import { randomBytesFromSeed, withAttachments } from '../../test/helpers/messages.js';
-import { EICAR } from '../../test/unit/scan/archive/archive-builders.js';
-import { writeZip } from '../../test/unit/scan/archive/zip-writer.js';
+import { scanCostMessage as message } from './scan-cost-message.js';
 import { LeanImapClient, type ImapTarget } from './imap-client.js';
 import { startInboxguard } from './inboxguard-process.js';
 import { median } from './mailbox.js';
@@ -32,13 +30,6 @@ import { startTimingTap } from './timing-tap.js';
 
 const rounds = process.argv.includes('--rounds') ? Number(process.argv[process.argv.indexOf('--rounds') + 1]) : 7;
 const baselineMain = process.argv.includes('--baseline') ? process.argv[process.argv.indexOf('--baseline') + 1] : undefined;
-const payload = randomBytesFromSeed(7 * 1024 * 1024, 11);
-const message = (withEicar: boolean, subject = withEicar ? 'infected' : 'clean') =>
-  withAttachments({
-    seed: 70,
-    subject,
-    attachments: [{ filename: 'data.zip', contentType: 'application/zip', content: writeZip([...(withEicar ? [{ name: 'eicar.com', data: EICAR }] : []), { name: 'payload.bin', data: payload, method: 'store' as const }]) }],
-  });
 const clean = message(false);
 const infected = message(true);
 const FIRST_FRESH_UID = 3;

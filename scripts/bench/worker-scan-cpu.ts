@@ -6,14 +6,24 @@
 // it prints the thread's CPU per round (best and median, from /proc/thread-self/schedstat: the worker's
 // own thread only, not V8's parallel GC helpers), and the garbage collections per round by kind with
 // their pause times. Collections are counted, so they compare across runs; times only within one run.
-// Usage: npm run build && node --import tsx scripts/bench/worker-scan-cpu.ts [--mains dist,OTHER/dist] [--rounds 3] [--young-mb N]
+// With --allocations, each build's rounds also run under V8's sampling heap profiler (objects that
+// scavenges and full collections freed included) and it prints the JS-heap bytes allocated per round by
+// call site: the allocating frame and the nearest frame of the build's own code. Off-heap memory (Buffer
+// contents) is not in it; strings, views, arrays and objects are. The profiler costs CPU: compare CPU
+// figures only between runs without it.
+// --mailbox scan-cost: each round scans scan-cost.ts's clean 10 MB message (a zip) 20 times instead: the
+// worker's share of that row's "last byte → verdict".
+// Usage: npm run build && node --import tsx scripts/bench/worker-scan-cpu.ts [--mains dist,OTHER/dist] [--rounds 3] [--young-mb N] [--allocations [--top 20]] [--mailbox bulk|scan-cost]
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PerformanceObserver, constants, type PerformanceEntry } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { Session } from 'node:inspector/promises';
+import { setFlagsFromString } from 'node:v8';
 import { benchMailbox, median } from './mailbox.js';
+import { scanCostMessage } from './scan-cost-message.js';
 import { machine } from './machine.js';
 
 interface Job {
@@ -21,11 +31,20 @@ interface Job {
   rounds: number;
   messages: Uint8Array[];
   youngMb: number;
+  allocations: boolean;
 }
 
 interface Round {
   cpuMs: number;
   collections: Record<string, { count: number; ms: number }>;
+  /** With --allocations: sampled JS-heap bytes by call site. */
+  allocated?: Record<string, number>;
+}
+
+interface ProfileNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: ProfileNode[];
 }
 
 const GC_KINDS: Record<number, string> = {
@@ -44,13 +63,20 @@ if (isMainThread) {
   // The pool's limit (worker-pool.ts); another value shows what a different young generation would change.
   const { SCAN_WORKER_RESOURCE_LIMITS } = (await import(pathToFileURL(join(builds[builds.length - 1], 'scan/worker-pool.js')).href)) as { SCAN_WORKER_RESOURCE_LIMITS: { maxYoungGenerationSizeMb: number } };
   const youngMb = Number(argument('--young-mb', String(SCAN_WORKER_RESOURCE_LIMITS.maxYoungGenerationSizeMb)));
-  const messages = benchMailbox(300).map((message) => {
+  const mailbox = argument('--mailbox', 'bulk') === 'scan-cost' ? Array.from({ length: 20 }, () => scanCostMessage(false)) : benchMailbox(300);
+  const messages = mailbox.map((message) => {
     const shared = new Uint8Array(new SharedArrayBuffer(message.length));
     shared.set(message);
     return shared;
   });
-  const job: Job = { builds, rounds, messages, youngMb };
+  const allocations = process.argv.includes('--allocations');
+  const top = Number(argument('--top', '20'));
+  const job: Job = { builds, rounds, messages, youngMb, allocations };
   const self = JSON.stringify(import.meta.url);
+  // Semi-spaces of a third of the young generation from the start, as the pool's startScanThread sets them
+  // (--young-mb 3: the 1 MiB semi-spaces the proxy's --max-semi-space-size=1 gave its workers before that).
+  setFlagsFromString(`--max-semi-space-size=${Math.max(1, Math.floor(youngMb / 3))}`);
+  setFlagsFromString(`--min-semi-space-size=${Math.max(1, Math.floor(youngMb / 3))}`);
   const worker = new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${self}); })`, { eval: true, workerData: job, resourceLimits: { maxYoungGenerationSizeMb: youngMb } });
   const results = await new Promise<Record<string, Round[]>>((resolveResults, reject) => {
     worker.once('message', resolveResults);
@@ -62,7 +88,8 @@ if (isMainThread) {
       const cpu = perRound.map((round) => round.cpuMs);
       const kinds = [...new Set(perRound.flatMap((round) => Object.keys(round.collections)))];
       const collections = Object.fromEntries(kinds.map((kind) => [kind, { perRound: perRound.map((round) => round.collections[kind]?.count ?? 0), pauseMs: perRound.map((round) => round.collections[kind]?.ms ?? 0) }]));
-      return [build, { bestCpuMs: Math.min(...cpu), medianCpuMs: median(cpu), cpuMs: cpu, mbPerCpuSecond: Math.round((megabytes / (Math.min(...cpu) / 1000)) * 10) / 10, collections }];
+      const summary = { bestCpuMs: Math.min(...cpu), medianCpuMs: median(cpu), cpuMs: cpu, mbPerCpuSecond: Math.round((megabytes / (Math.min(...cpu) / 1000)) * 10) / 10, collections };
+      return [build, allocations ? { ...summary, allocatedMbPerRound: allocatedPerRound(perRound, top) } : summary];
     }),
   );
   console.log(JSON.stringify({ benchmark: `one scan worker's thread CPU per round over ${messages.length} messages (${Math.round(megabytes)} MB), builds alternated`, rounds, maxYoungGenerationSizeMb: youngMb, builds: report, ...machine() }, null, 2));
@@ -91,6 +118,8 @@ if (isMainThread) {
       for (const listener of servers[server]) listener({ type: 'scan', id, bytes, pooled: true, context });
     });
   const threadCpuMs = (): number => Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
+  const session = job.allocations ? new Session() : undefined;
+  session?.connect();
 
   // One message each first: engines built, code warm.
   for (let server = 0; server < servers.length; server++) await scan(server, job.messages[0], 0);
@@ -112,17 +141,46 @@ if (isMainThread) {
         }
       });
       observer.observe({ entryTypes: ['gc'] });
+      await session?.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as object);
       const before = threadCpuMs();
       // The same messages every round: from the second on, each build's recent-envelope cache knows their headers.
       for (const [index, message] of job.messages.entries()) await scan(server, message, (round * job.builds.length + server) * 1000 + index + 1);
       const cpuMs = Math.round(threadCpuMs() - before);
+      const profile = session && ((await session.post('HeapProfiler.stopSampling')) as { profile: { head: ProfileNode } }).profile;
       // Entries are delivered asynchronously: a turn of the event loop before the observer stops.
       await new Promise((resolveTurn) => setTimeout(resolveTurn, 20));
       observer.disconnect();
       for (const kind of Object.keys(collections)) collections[kind].ms = Math.round(collections[kind].ms);
-      results[build].push({ cpuMs, collections });
+      results[build].push({ cpuMs, collections, ...(profile ? { allocated: bySite(profile.head, build) } : {}) });
     }
   }
+  session?.disconnect();
   rmSync(dataDir, { recursive: true, force: true });
   parentPort!.postMessage(results);
+}
+
+/** Sampled bytes by "allocating frame < nearest frame of the build's code" (what allocated, and where in our code). */
+function bySite(head: ProfileNode, build: string): Record<string, number> {
+  const sites: Record<string, number> = {};
+  const frameName = (node: ProfileNode) => `${node.callFrame.functionName || '(anonymous)'} ${node.callFrame.url.replace(/^.*\//, '')}:${node.callFrame.lineNumber + 1}`;
+  const visit = (node: ProfileNode, ours: string | undefined): void => {
+    const own = node.callFrame.url.includes(build) ? frameName(node) : ours;
+    if (node.selfSize > 0) {
+      const self = frameName(node);
+      const key = own === undefined || own === self ? self : `${self} < ${own}`;
+      sites[key] = (sites[key] ?? 0) + node.selfSize;
+    }
+    for (const child of node.children) visit(child, own);
+  };
+  visit(head, undefined);
+  return sites;
+}
+
+/** Per call site, the median over rounds of MB allocated; the top ones, and the total. */
+function allocatedPerRound(perRound: Round[], top: number): { totalMb: number; sites: Record<string, number> } {
+  const keys = [...new Set(perRound.flatMap((round) => Object.keys(round.allocated ?? {})))];
+  const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+  const sites = keys.map((key) => [key, median(perRound.map((round) => round.allocated?.[key] ?? 0))] as const).sort((a, b) => b[1] - a[1]);
+  const totals = perRound.map((round) => Object.values(round.allocated ?? {}).reduce((sum, bytes) => sum + bytes, 0));
+  return { totalMb: mb(median(totals)), sites: Object.fromEntries(sites.slice(0, top).map(([key, bytes]) => [key, mb(bytes)])) };
 }

@@ -1,5 +1,6 @@
 import { closeSync, openSync } from 'node:fs';
-import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { setFlagsFromString } from 'node:v8';
+import { Worker, type ResourceLimits, type WorkerOptions } from 'node:worker_threads';
 import type { BodyContext } from '../types/body-context.js';
 import type { ScanWorkerData } from './create-inspector.js';
 import type { Evaluation } from './evaluate.js';
@@ -301,15 +302,39 @@ interface Payload {
  * in scavenges in the same range. 16 or 32 MiB halve or quarter the scavenges and cut the worker's CPU per
  * bulk round by about 15% (worker-scan-cpu.ts --young-mb), but the POP3 bulk run's peak RSS rose by about
  * 8 MiB at 16 (bulk-memory.ts), and that row is over its target already.
+ * Until startScanThread set the semi-space flags, the proxy's --max-semi-space-size=1 overrode this limit
+ * (the figures above were measured without that flag): its workers ran with 1 MiB semi-spaces. With 4 MiB,
+ * per worker over 3 bulk fetches (--trace-gc-nvp): 83 scavenges instead of 335 and 2-3 mark-compacts
+ * instead of 11-12; the worker's own CPU per bench round 352 instead of 405 ms (worker-scan-cpu.ts
+ * --young-mb 12 against 3); each worker's heap 6 MiB larger (bulk-memory.ts: 29-33 instead of 23-24.5 MiB).
+ * 6 MiB (2 MiB semi-spaces) would halve the scavenges for 2 MiB more per worker.
  */
 export const SCAN_WORKER_RESOURCE_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 12 };
+
+/** A scan worker's semi-space (MiB): a third of its young generation (two semi-spaces and as much for large objects). */
+export const SCAN_WORKER_SEMI_SPACE_MB = Math.max(1, Math.floor(SCAN_WORKER_RESOURCE_LIMITS.maxYoungGenerationSizeMb! / 3));
+
+/**
+ * A thread with the scan workers' heap. V8 takes an isolate's semi-space size from --max-semi-space-size
+ * when the process has that flag, over the thread's resourceLimits, and the proxy runs with
+ * --max-semi-space-size=1 for its main thread (cli/young-generation.ts). V8 reads these flags when an
+ * isolate's heap is set up, so setting them just before a worker starts sizes that worker's heap; the main
+ * thread's is set up already and keeps its size. The minimum is the maximum too: a worker's new space then
+ * neither starts small nor shrinks between bursts (nor stays at its start when the proxy runs without
+ * its flags, where --semi-space-growth-factor=1 holds every young generation at its starting size).
+ */
+export function startScanThread(entry: string | URL, options: WorkerOptions): Worker {
+  setFlagsFromString(`--max-semi-space-size=${SCAN_WORKER_SEMI_SPACE_MB}`);
+  setFlagsFromString(`--min-semi-space-size=${SCAN_WORKER_SEMI_SPACE_MB}`);
+  return new Worker(entry, { ...options, resourceLimits: SCAN_WORKER_RESOURCE_LIMITS });
+}
 
 function startWorker(entry: URL, data: ScanWorkerData): Worker {
   if (entry.pathname.endsWith('.ts')) {
     // Running from source (tests, development): load the TypeScript entry through tsx.
-    return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData: data, resourceLimits: SCAN_WORKER_RESOURCE_LIMITS });
+    return startScanThread(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData: data });
   }
-  return new Worker(entry, { workerData: data, resourceLimits: SCAN_WORKER_RESOURCE_LIMITS });
+  return startScanThread(entry, { workerData: data });
 }
 
 /** Buffers arrive from the worker as Uint8Arrays. */

@@ -5,8 +5,11 @@ export function hasBytesAt(content: Uint8Array, offset: number, expected: readon
   return true;
 }
 
+/** `text`'s characters as latin1 bytes (each one's low byte) at `offset`; compared in place, nothing allocated per call. */
 export function hasAsciiAt(content: Uint8Array, offset: number, text: string): boolean {
-  return hasBytesAt(content, offset, [...Buffer.from(text, 'latin1')]);
+  if (offset < 0 || offset + text.length > content.length) return false;
+  for (let i = 0; i < text.length; i++) if (content[offset + i] !== (text.charCodeAt(i) & 0xff)) return false;
+  return true;
 }
 
 export function uint16le(content: Uint8Array, offset: number): number | undefined {

@@ -26,7 +26,11 @@ export function isRtf(content: Uint8Array): boolean {
 }
 
 export function isDiskImage(content: Uint8Array): boolean {
-  return VOLUME_DESCRIPTOR_OFFSETS.some((offset) => VOLUME_IDENTIFIERS.some((id) => hasAsciiAt(content, offset, id)));
+  // Loops, not nested some(): this runs for every part, and each call would make a closure per offset.
+  for (let at = 0; at < VOLUME_DESCRIPTOR_OFFSETS.length; at++) {
+    for (let id = 0; id < VOLUME_IDENTIFIERS.length; id++) if (hasAsciiAt(content, VOLUME_DESCRIPTOR_OFFSETS[at], VOLUME_IDENTIFIERS[id])) return true;
+  }
+  return false;
 }
 
 /** gzip, tar, rar, 7z; undefined for anything else. */
