@@ -22,6 +22,20 @@ interface Libmime {
   foldLines(value: string, lineLength?: number, afterSpace?: boolean): string;
 }
 
-const requireFromMailsplit = createRequire(createRequire(import.meta.url).resolve('@zone-eu/mailsplit'));
+let loaded: Libmime | undefined;
 
-export const libmime = requireFromMailsplit('libmime') as Libmime;
+// Loaded on first use: libmime pulls in iconv-lite's and encoding-japanese's tables (several MiB of
+// resident memory), which an idle proxy or one relaying without scanning never needs. Synchronous
+// (require) because its callers are.
+function load(): Libmime {
+  loaded ??= createRequire(createRequire(import.meta.url).resolve('@zone-eu/mailsplit'))('libmime') as Libmime;
+  return loaded;
+}
+
+export const libmime: Libmime = {
+  parseHeaderValue: (value, options) => load().parseHeaderValue(value, options),
+  buildHeaderValue: (structured) => load().buildHeaderValue(structured),
+  decodeWords: (value) => load().decodeWords(value),
+  encodeWord: (data, mimeWordEncoding, maxLength) => load().encodeWord(data, mimeWordEncoding, maxLength),
+  foldLines: (value, lineLength, afterSpace) => load().foldLines(value, lineLength, afterSpace),
+};
