@@ -2,7 +2,9 @@
 // through the scan pipeline with its worker threads and a verdict store holding 1,000 verdicts, as the
 // proxy runs it, `--concurrency` messages in flight (the clients of a busy proxy). With `--baseline
 // OTHER/dist`, that build runs the same work, alternating round by round. Prints JSON: messages per
-// second (median of the rounds) per build and their ratio, and the messages this thread posted to the
+// second (median of the rounds) per build and their ratio, the CPU time per scanned message of this
+// thread and of all other threads (scan workers, V8's compiler and GC threads; median of the rounds, from
+// /proc: it holds on a busy machine where the rate does not), and the messages this thread posted to the
 // workers per scanned message (counted: the scan request, plus one per verdict-store lookup answered).
 // Each scan gets a header of its own (an X-Scan field), so nothing a build keeps of recent headers answers
 // for it: the cost of a first fetch; `--refetch` scans the same messages every round (a client fetching
@@ -10,7 +12,7 @@
 // Usage: npm run build && node --import tsx scripts/bench/small-message-scan.ts [--rounds N] [--messages N]
 //        [--concurrency N] [--refetch] [--baseline OTHER/dist]
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -40,6 +42,22 @@ Worker.prototype.postMessage = function (this: Worker, ...args: Parameters<Worke
   posted++;
   return postMessage.apply(this, args);
 };
+
+/** CPU milliseconds so far of this process's main thread and of its other threads (utime + stime, in clock ticks of 10 ms). */
+function threadCpu(): { main: number; other: number } {
+  const cpu = { main: 0, other: 0 };
+  for (const tid of readdirSync('/proc/self/task')) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // a thread that ended meanwhile
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    cpu[tid === String(process.pid) ? 'main' : 'other'] += (Number(fields[11]) + Number(fields[12])) * 10;
+  }
+  return cpu;
+}
 
 interface Build {
   name: string;
@@ -97,10 +115,15 @@ const builds = [await load('thisBuild', ownDist), ...(baseline ? [await load('ba
 for (const build of builds) await build.scanAll(messages.slice(0, 50));
 const rates = new Map<string, number[]>(builds.map((build) => [build.name, []]));
 const postedPerScan = new Map<string, number>();
+const cpuPerScan = new Map<string, { main: number[]; other: number[] }>(builds.map((build) => [build.name, { main: [], other: [] }]));
 for (let round = 0; round < rounds; round++) {
   for (const build of round % 2 === 0 ? builds : [...builds].reverse()) {
     const before = posted;
+    const cpuBefore = threadCpu();
     rates.get(build.name)!.push(await build.scanAll(messages));
+    const cpuAfter = threadCpu();
+    cpuPerScan.get(build.name)!.main.push(((cpuAfter.main - cpuBefore.main) * 1000) / messages.length);
+    cpuPerScan.get(build.name)!.other.push(((cpuAfter.other - cpuBefore.other) * 1000) / messages.length);
     postedPerScan.set(build.name, (posted - before) / messages.length);
   }
 }
@@ -109,7 +132,13 @@ for (const build of builds) await build.close();
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const result: Record<string, unknown> = { benchmark: `${messages.length} small messages through the scan pipeline and its workers, ${concurrency} in flight, ${refetch ? 'the same messages every round' : 'each scan a header of its own'}`, rounds };
 for (const [name, values] of rates) {
-  result[name] = { messagesPerSecond: Math.round(median(values)), rounds: values.map(Math.round), postedToWorkersPerScan: Number(postedPerScan.get(name)!.toFixed(2)) };
+  const cpu = cpuPerScan.get(name)!;
+  result[name] = {
+    messagesPerSecond: Math.round(median(values)),
+    rounds: values.map(Math.round),
+    cpuUsPerScan: { mainThread: Math.round(median(cpu.main)), otherThreads: Math.round(median(cpu.other)) },
+    postedToWorkersPerScan: Number(postedPerScan.get(name)!.toFixed(2)),
+  };
 }
 if (baseline) result.ratio = Number((median(rates.get('thisBuild')!) / median(rates.get('baselineBuild')!)).toFixed(2));
 result.baselinePath = baseline || undefined;
