@@ -1,0 +1,43 @@
+// copyBytes (the spool's copy into shared memory) copies exactly what Buffer#copy copies, clipped the
+// same way, into shared and ordinary buffers.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { copyBytes } from '../../../src/proxy/copy-bytes.js';
+
+function randomBytes(length: number, seed: number): Buffer {
+  const bytes = Buffer.alloc(length);
+  let state = seed;
+  for (let index = 0; index < length; index++) {
+    state = (state * 1103515245 + 12345) >>> 0;
+    bytes[index] = state >>> 24;
+  }
+  return bytes;
+}
+
+describe('copyBytes', () => {
+  it('matches Buffer#copy for shared and ordinary targets, every clipping case included', () => {
+    let seed = 1;
+    for (const shared of [true, false]) {
+      for (let round = 0; round < 300; round++) {
+        const source = randomBytes(1 + (round % 97) * 53, seed++);
+        const targetLength = 1 + ((round * 7919) % 6000);
+        const make = () => (shared ? Buffer.from(new SharedArrayBuffer(targetLength)) : Buffer.alloc(targetLength));
+        const expected = make();
+        const actual = make();
+        const targetStart = (round * 31) % targetLength;
+        const sourceStart = round % 3 === 0 ? 0 : (round * 17) % source.length;
+        const sourceEnd = round % 5 === 0 ? source.length + 10 : sourceStart + ((round * 13) % (source.length - sourceStart + 1));
+        const copiedByNode = source.copy(expected, targetStart, sourceStart, Math.min(sourceEnd, source.length));
+        assert.equal(copyBytes(source, actual, targetStart, sourceStart, sourceEnd), copiedByNode, `round ${round}`);
+        assert.deepEqual(actual, expected, `round ${round}`);
+      }
+    }
+  });
+
+  it('copies nothing, without throwing, from an empty source or into a full target', () => {
+    const target = Buffer.from(new SharedArrayBuffer(4));
+    assert.equal(copyBytes(Buffer.alloc(0), target, 0), 0);
+    assert.equal(copyBytes(Buffer.from('abc'), target, 4), 0);
+    assert.deepEqual(target, Buffer.alloc(4));
+  });
+});
