@@ -14,7 +14,7 @@ function adjacent(a: Buffer, b: Buffer): boolean {
 }
 
 export function coalesceOutputs(outputs: readonly EngineOutput[]): EngineOutput[] {
-  if (outputs.length < 2) return outputs as EngineOutput[];
+  if (outputs.length < 2 || !coalescible(outputs)) return outputs as EngineOutput[];
   const result: EngineOutput[] = [];
   let run: Buffer[] = [];
   let runBytes = 0;
@@ -51,6 +51,23 @@ export function coalesceOutputs(outputs: readonly EngineOutput[]): EngineOutput[
   }
   if (runKind) pushRun(result, runKind, run, runBytes);
   return result;
+}
+
+/**
+ * Whether anything would change: two byte outputs of one direction in a row, or an empty one. Most
+ * drains of a bulk fetch are a body chunk and a wake-up request, returned as they are (no new arrays).
+ */
+function coalescible(outputs: readonly EngineOutput[]): boolean {
+  let previous: BytesKind | undefined;
+  for (const out of outputs) {
+    if (out.kind !== 'toClient' && out.kind !== 'toServer') {
+      previous = undefined;
+      continue;
+    }
+    if (out.bytes.length === 0 || previous === out.kind) return true;
+    previous = out.kind;
+  }
+  return false;
 }
 
 /** One write for a run: the single piece as it is, several copied into one Buffer. */

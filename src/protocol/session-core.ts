@@ -71,6 +71,8 @@ export class SessionCore {
   private bytesFromServer = 0;
   /** The engine's requested wake-up (keep-alive, hold deadline); one at a time, the latest request wins. */
   private wakeTimer: Timer | undefined;
+  /** When the armed wakeTimer fires, on the engine's clock. */
+  private wakeDueAt = 0;
   private ended = false;
   /** The engine or a fault ended the session; the client leg is being flushed and closed. */
   private closing = false;
@@ -441,7 +443,12 @@ export class SessionCore {
   }
 
   private wakeAfter(afterMs: number): void {
+    // An engine holding a response asks again after every input (each tick clears its request), for the
+    // same moment: with a clock the armed timer already fires then, so it stays (no timer per chunk).
+    const dueAt = this.nowMs + afterMs;
+    if (this.wakeTimer !== undefined && this.options.clock !== undefined && dueAt === this.wakeDueAt) return;
     this.wakeTimer?.cancel();
+    this.wakeDueAt = dueAt;
     this.wakeTimer = this.options.timers.after(afterMs, 'wake-up', () => {
       this.wakeTimer = undefined;
       this.tick(this.options.clock?.() ?? this.nowMs + afterMs);

@@ -8,6 +8,7 @@ import { ProcessMemory, type SessionMemory } from '../protocol/memory-budget.js'
 import { sharedBuffer } from '../scan/shared-buffer.js';
 import type { SegmentPool } from '../scan/segment-pool.js';
 import type { SpilledFile } from '../scan/body-scanner.js';
+import { copyBytes } from './copy-bytes.js';
 
 /** Copy step between yields when assembling a body, so other sessions are served in between. */
 const ASSEMBLY_STEP_BYTES = 4 * 1024 * 1024;
@@ -234,7 +235,7 @@ export class BodySpool {
     let offset = this.memoryStart;
     let sinceYield = 0;
     for (const chunk of chunks) {
-      chunk.copy(whole, offset);
+      copyBytes(chunk, whole, offset);
       spoolCounters.assembledBytes += chunk.length;
       offset += chunk.length;
       sinceYield += chunk.length;
@@ -267,7 +268,7 @@ export class BodySpool {
     const tail = sharedBuffer(this.bytes - this.fileBytes);
     let offset = 0;
     for (const chunk of this.held) {
-      chunk.copy(tail, offset);
+      copyBytes(chunk, tail, offset);
       spoolCounters.assembledBytes += chunk.length;
       offset += chunk.length;
     }
@@ -339,7 +340,7 @@ export class BodySpool {
         this.segmentFill = 0;
         chunks.push(this.segment);
       }
-      const copied = bytes.copy(this.segment, this.segmentFill, offset);
+      const copied = copyBytes(bytes, this.segment, this.segmentFill, offset);
       this.segmentFill += copied;
       offset += copied;
       this.tailStale = true;
@@ -383,7 +384,7 @@ export class BodySpool {
     // A pooled segment's slack goes back to the pool with it.
     if (!segment || segment === this.pooled || segment.length - this.segmentFill <= MIN_SEGMENT_BYTES) return;
     const trimmed = sharedBuffer(this.segmentFill);
-    segment.copy(trimmed, 0, 0, this.segmentFill);
+    copyBytes(segment, trimmed, 0, 0, this.segmentFill);
     const chunks = this.held;
     chunks[chunks.length - 1] = trimmed;
     this.segment = undefined;

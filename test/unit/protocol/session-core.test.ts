@@ -38,7 +38,7 @@ class ClientRecorder implements ClientSink {
   }
 }
 
-function setup(options: { scanTimeoutMs?: number; scansWaiting?: number; openSpool?: () => SessionSpool; engine?: ProtocolEngine } = {}) {
+function setup(options: { scanTimeoutMs?: number; scansWaiting?: number; openSpool?: () => SessionSpool; engine?: ProtocolEngine; clock?: () => number } = {}) {
   const client = new ClientRecorder();
   const server = new RecordingServerSink();
   const legCalls: string[] = [];
@@ -84,6 +84,7 @@ function setup(options: { scanTimeoutMs?: number; scansWaiting?: number; openSpo
       },
     },
     scanTimeoutMs: options.scanTimeoutMs,
+    ...(options.clock ? { clock: options.clock } : {}),
     encoders: { 'pop3-dot-stuffed': () => new DotStuffer() },
     log: {
       debug: (_fields, message) => logged.push(`debug: ${message}`),
@@ -113,6 +114,35 @@ function setup(options: { scanTimeoutMs?: number; scansWaiting?: number; openSpo
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('session core', () => {
+  it('arms one hold wake-up for a body arriving in many chunks, and it settles the body when due', () => {
+    let now = 1_000;
+    const s = setup({ clock: () => now });
+    s.core.start(Buffer.from(GREETING), Buffer.alloc(0));
+    s.core.fromClient(Buffer.from('RETR 1\r\n'));
+    const content = `Subject: x\r\n\r\n${'line of the body\r\n'.repeat(200)}`;
+    const reply = Buffer.from(`+OK ${content.length} octets\r\n${content}.\r\n`, 'latin1');
+    const pieces: Buffer[] = [];
+    for (let offset = 0; offset < reply.length; offset += 100) pieces.push(reply.subarray(offset, offset + 100));
+    assert.ok(pieces.length > 30);
+    const wakeUps = () => s.timers.filter((timer) => timer.purpose === 'wake-up');
+    // Every chunk ticks the engine first (the clock moves); the held reply then asks again for its deadline.
+    for (const piece of pieces.slice(0, -1)) {
+      now += 1;
+      s.core.fromServer(piece);
+    }
+    assert.equal(wakeUps().length, 1, 'one timer for the whole arrival, not one per chunk');
+    assert.equal(wakeUps()[0].cancelled, false);
+    assert.equal(wakeUps()[0].ms, defaultEngineOptions.maxHoldMs, 'armed when the hold started, for its deadline');
+    now += 1;
+    s.core.fromServer(pieces.at(-1)!);
+    assert.deepEqual(s.scanner.waiting, [1]);
+    assert.equal(wakeUps().length, 1, 'nor one for the last chunk');
+    now += defaultEngineOptions.maxHoldMs;
+    s.fire('wake-up');
+    assert.deepEqual(s.timedOut, [content.length], 'the wake-up at the hold deadline settled the scan by policy');
+    assert.ok(s.client.text.endsWith(`octets\r\n${POLICY}.\r\n`), 'the policy replacement was delivered');
+  });
+
   it('holds a body until its verdict, then writes the scanned content dot-stuffed and forwards the commit', () => {
     const s = setup();
     s.retrieve();
