@@ -1,7 +1,9 @@
 // What a lazily started scan worker costs the message that needs it: the time to the first verdict of a
 // fresh pool (the worker starts, loads its engines and signatures, then scans) against the same scan
-// on a worker already running, and the process RSS the running worker adds. Uses the compiled pool.
-// Prints JSON. Usage: npm run build && node --import tsx scripts/bench/worker-cold-start.ts [--rounds N]
+// on a worker already running, and the process RSS the running worker adds; and the first verdict of a
+// pool told to prewarm --gap-ms before the message (a session's FETCH FLAGS before its first body).
+// Uses the compiled pool. Prints JSON.
+// Usage: npm run build && node --import tsx scripts/bench/worker-cold-start.ts [--rounds N] [--gap-ms N]
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +13,7 @@ import { median } from './mailbox.js';
 
 const argument = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const rounds = Number(argument('--rounds', '5'));
+const gapMs = Number(argument('--gap-ms', '300'));
 const dist = new URL('../../dist/', import.meta.url);
 if (!existsSync(fileURLToPath(new URL('scan/worker-pool.js', dist)))) {
   console.error('bench: run `npm run build` first (the benchmark measures the compiled worker)');
@@ -19,6 +22,7 @@ if (!existsSync(fileURLToPath(new URL('scan/worker-pool.js', dist)))) {
 
 interface Pool {
   evaluate(bytes: Buffer, context: { protocol: 'imap'; section: string }): Promise<unknown>;
+  prewarm(): void;
   close(): Promise<void>;
 }
 const { ScanWorkerPool } = (await import(new URL('scan/worker-pool.js', dist).href)) as { ScanWorkerPool: new (size: number, data: unknown) => Pool };
@@ -34,6 +38,7 @@ const ms = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e6;
 const cold: number[] = [];
 const warm: number[] = [];
 const added: number[] = [];
+const prewarmed: number[] = [];
 try {
   for (let round = 0; round < rounds; round++) {
     const before = rssMiB();
@@ -46,6 +51,13 @@ try {
     warm.push(ms(started));
     added.push(rssMiB() - before);
     await pool.close();
+    const early = new ScanWorkerPool(1, data);
+    early.prewarm();
+    await new Promise((resolve) => setTimeout(resolve, gapMs));
+    started = process.hrtime.bigint();
+    await early.evaluate(message, context);
+    prewarmed.push(ms(started));
+    await early.close();
   }
   const round1 = (value: number) => Math.round(value * 10) / 10;
   console.log(
@@ -57,6 +69,8 @@ try {
         warmVerdictMs: round1(median(warm)),
         workerStartCostMs: round1(median(cold) - median(warm)),
         rssAddedPerWorkerMiB: round1(median(added)),
+        gapMs,
+        prewarmedFirstVerdictMs: round1(median(prewarmed)),
         node: process.version,
       },
       null,

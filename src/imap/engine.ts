@@ -54,6 +54,7 @@ interface LocalAnswer {
 
 /** What drain() returns when nothing was emitted (shared, never written to). */
 const NO_OUTPUTS: readonly EngineOutput[] = Object.freeze([]);
+const BODIES_AHEAD: EngineOutput = Object.freeze({ kind: 'bodiesAhead' });
 
 /**
  * An idle session costs little: the engine is its own server-side framer sink and its command
@@ -548,6 +549,8 @@ export class ImapEngine implements ProtocolEngine, FramerSink, CommandTrackerHoo
   }
 
   planFetch(tag: string, line: Buffer, command: FetchCommand): FetchPlan {
+    // Clients fetch flags, envelopes and structures when a folder opens, just before its bodies.
+    if (this.passThroughState === 'off') this.emit(BODIES_AHEAD);
     // While a mailbox change is in flight, the cache keys of the current mailbox may not apply.
     const changingMailbox = this.outstanding.some((r) => ['SELECT', 'EXAMINE', 'CLOSE', 'UNSELECT'].includes(r.verb));
     return planFetch(tag, line, command, (uid, section) => {

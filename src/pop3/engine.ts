@@ -23,6 +23,10 @@ import { saslUserName } from './sasl.js';
 
 export type Pop3EngineOptions = EngineOptions & { listener?: string };
 
+/** Commands a client sends just before it reads bodies (the session may get a scan worker ready). */
+const BEFORE_BODIES = new Set(['STAT', 'LIST', 'UIDL', 'RETR', 'TOP']);
+const BODIES_AHEAD: EngineOutput = Object.freeze({ kind: 'bodiesAhead' });
+
 // Line, SASL and pipelining limits: options.limits.pop3 (defaults and reasons in protocol/limits.ts).
 
 type ReplyReader =
@@ -275,6 +279,7 @@ export class Pop3Engine implements ProtocolEngine {
       this.answerLocalCommands();
       return;
     }
+    if (BEFORE_BODIES.has(keyword)) this.emit(BODIES_AHEAD);
     this.toServer(line, keyword === 'QUIT' ? command : undefined);
   }
 

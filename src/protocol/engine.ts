@@ -67,6 +67,11 @@ export type EngineOutput =
    * request. The engine asks again after every tick() while it still waits for time to pass.
    */
   | { kind: 'wakeUp'; afterMs: number }
+  /**
+   * The client asked for something that comes just before message bodies (IMAP FETCH of any item;
+   * POP3 STAT, LIST, UIDL, RETR, TOP): the session may get a scan worker ready (SessionScanner.prewarm).
+   */
+  | { kind: 'bodiesAhead' }
   /** The client named itself (IMAP ID, RFC 2971); the session may switch inspection off (passThrough). */
   | { kind: 'clientId'; name: string }
   /** The client logged in as this user (IMAP): the session may hand the engine server actions for the account. */

@@ -352,6 +352,8 @@ export class SessionCore {
         return this.wakeAfter(output.afterMs);
       case 'scanDeadline':
         return this.bodies.settleByPolicy(output.bodyId, 'scan took too long for the client; settled by the scan.onError policy');
+      case 'bodiesAhead':
+        return this.options.scanner.prewarm?.();
       case 'clientId':
         this.application ??= output.name;
         if (this.options.onClientId?.(output.name)) this.options.engine.passThrough?.();

@@ -56,6 +56,8 @@ export interface SessionScanner {
   lost?(context: BodyContext, reason: string): void;
   /** The whole message for a quarantine entry that held only the part the client fetched. */
   wholeOriginal?(quarantineId: string, original: Buffer): Promise<void>;
+  /** Bodies are likely soon (the engine's bodiesAhead): get ready to scan one (BodyScanner.prewarm). */
+  prewarm?(): void;
 }
 
 /** What the core does to the connections themselves. */

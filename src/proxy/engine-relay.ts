@@ -233,5 +233,6 @@ function scannerAdapter(scanner: BodyScanner): SessionScanner {
     ...(scanner.timedOut ? { timedOut: (body, context) => scanner.timedOut!(body, context) } : {}),
     ...(scanner.lost ? { lost: (context, reason) => scanner.lost!(context, reason) } : {}),
     ...(scanner.wholeOriginal ? { wholeOriginal: (id, original) => scanner.wholeOriginal!(id, original) } : {}),
+    ...(scanner.prewarm ? { prewarm: () => scanner.prewarm!() } : {}),
   };
 }

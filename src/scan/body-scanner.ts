@@ -50,4 +50,9 @@ export interface BodyScanner {
   lost?(context: BodyContext, reason: string): void;
   /** The whole message for a quarantine entry that held only a part (partOnlyQuarantineId). */
   wholeOriginal?(quarantineId: string, original: Buffer): Promise<void>;
+  /**
+   * A session is about to fetch bodies: when scans run in workers and none is running, start one now,
+   * so the first body does not wait for its start (module loading and compiling, about 1 s of CPU).
+   */
+  prewarm?(): void;
 }

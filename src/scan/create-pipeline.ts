@@ -31,6 +31,8 @@ export interface ScanSetup {
   follow(live: LiveConfig): void;
   /** One line for people, e.g. "builtin (4 signatures), clamd at 127.0.0.1:3310". */
   description: string;
+  /** The scan workers' counters (with `workers`): for tests and benches. */
+  workers?: Pick<ScanWorkerPool, 'liveWorkers' | 'stats'>;
   close(): Promise<void>;
 }
 
@@ -94,6 +96,7 @@ export async function createScanSetup(
   const pipeline = new ScanPipeline({
     evaluate: pooled ?? inThread(config, checked.inspector),
     evaluateSpilled: pool ? (file, context, evaluation) => pool.evaluate(file, context, evaluation?.signal, evaluation?.known) : undefined,
+    prewarm: pool && (() => pool.prewarm()),
     engineNames,
     policy: policyOf(config),
     quarantine: new Quarantine(quarantineDir(dataDir)),
@@ -137,6 +140,7 @@ export async function createScanSetup(
         );
       });
     },
+    workers: pool,
     close: async () => {
       unfollow?.();
       await stageTwo?.close();

@@ -45,6 +45,8 @@ export interface PipelineOptions {
   maxConcurrentScans: number;
   /** Stage-2 analysis; absent: none (no backends configured). */
   stageTwo?: StageTwo;
+  /** Starts a scan worker when none is running (ScanWorkerPool.prewarm); absent when scans run in this thread. */
+  prewarm?: () => void;
 }
 
 /** Everything one scan found and did; the protocol engine hears only its size and whether it changed (protocol/engine.ts ScanOutcome). */
@@ -135,6 +137,10 @@ export class ScanPipeline implements BodyScanner {
       }
       return this.failed(original, context, 'error', `scan failed: ${(error as Error).message}`, started);
     }
+  }
+
+  prewarm(): void {
+    this.options.prewarm?.();
   }
 
   async wholeOriginal(quarantineId: string, original: Buffer): Promise<void> {

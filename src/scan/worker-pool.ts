@@ -132,6 +132,17 @@ export class ScanWorkerPool {
     });
   }
 
+  /**
+   * A session is about to fetch bodies: with no worker running (none idle, busy or starting), start one
+   * now, idle, on the usual idle timer, so the first body need not wait for its start. One comparison otherwise.
+   */
+  prewarm(): void {
+    if (this.idle.length + this.busy.size > 0 || this.closed || this.size < 1) return;
+    const worker = this.spawn();
+    this.idle.push(worker);
+    this.startIdleTimer(worker);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.stopHearingDrops();

@@ -13,7 +13,7 @@ import type { AccountScannedCopies } from '../../src/proxy/account-scanned-copie
 import type { BodyScanner } from '../../src/scan/body-scanner.js';
 import { noScanning } from './no-scanning.js';
 import { giveTestCa } from './inboxguard-ca.js';
-import { createScanSetup } from '../../src/scan/create-pipeline.js';
+import { createScanSetup, type ScanSetup } from '../../src/scan/create-pipeline.js';
 import { createLogger, logFilePath } from '../../src/store/log.js';
 import { VerdictStore } from '../../src/store/verdicts.js';
 import type { AnalysisFollowUp } from '../../src/types/analysis-follow-up.js';
@@ -38,6 +38,8 @@ export interface TestProxy {
   holds?: HoldControl;
   /** Scanned copies shared by the sessions of an account (issue #15). */
   scannedCopies: AccountScannedCopies;
+  /** With 'pipeline': the scan workers' counters (live workers, started). */
+  scanWorkers?: ScanSetup['workers'];
   close(): Promise<void>;
 }
 
@@ -108,6 +110,7 @@ export async function startTestProxy(
       return readFileSync(logFilePath(dataDir), 'utf8');
     },
     holds: scanning?.holds,
+    scanWorkers: scanning?.workers,
     get scannedCopies() {
       return proxy.scannedCopies;
     },

@@ -62,4 +62,38 @@ describe('scan worker pool lifecycle', () => {
       await workers.close();
     }
   });
+
+  it('prewarm starts one worker when none runs, and none while one is starting, idle or busy', async () => {
+    const workers = pool(2);
+    try {
+      workers.prewarm();
+      assert.equal(workers.stats.started, 1);
+      assert.equal(workers.liveWorkers, 1);
+      workers.prewarm();
+      assert.equal(workers.stats.started, 1, 'one start in flight at most');
+      const scanning = workers.evaluate(infected, CONTEXT);
+      workers.prewarm();
+      assert.equal((await scanning).inspection.verdict, 'infected');
+      assert.equal(workers.stats.started, 1, 'the message went to the prewarmed worker');
+      workers.prewarm();
+      assert.deepEqual(workers.stats, { started: 1, cancelled: 0, crashed: 0 });
+      assert.equal(workers.liveWorkers, 1);
+    } finally {
+      await workers.close();
+    }
+  });
+
+  it('a prewarmed worker ends on the idle timer like any other, and a closed pool starts none', async () => {
+    const workers = pool(1, 50);
+    workers.prewarm();
+    assert.equal(workers.liveWorkers, 1);
+    await waitUntil(() => workers.liveWorkers === 0);
+    assert.deepEqual(workers.stats, { started: 1, cancelled: 0, crashed: 0 }, 'an idle exit is not a crash');
+    workers.prewarm();
+    assert.equal(workers.stats.started, 2, 'after it retired, the next prewarm starts one again');
+    await workers.close();
+    workers.prewarm();
+    assert.equal(workers.stats.started, 2);
+    assert.equal(workers.liveWorkers, 0);
+  });
 });
