@@ -25,7 +25,7 @@ function nodeArgs(): string[] {
 }
 
 /** The node flags of that build's bin (`#!/usr/bin/env -S node FLAGS`): what `npx inboxguard start` runs it with. */
-function shebangFlags(main: string): string[] {
+export function shebangFlags(main: string): string[] {
   const match = /^#!\S*env -S node((?: \S+)*)\n/.exec(readFileSync(main, 'utf8').slice(0, 200));
   return match ? match[1].split(' ').filter(Boolean) : [];
 }

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { shebangFlags } from './inboxguard-process.js';
 import { machine } from './machine.js';
 
 const argument = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
@@ -50,11 +51,6 @@ function holders(pid: number): Holders {
     else kib.otherAnonymous += vma.rssKiB;
   });
   return Object.fromEntries(Object.entries(kib).map(([key, value]) => [key, round1(value / 1024)])) as Holders;
-}
-
-function shebangFlags(main: string): string[] {
-  const match = /^#!\S*env -S node((?: \S+)*)\n/.exec(readFileSync(main, 'utf8').slice(0, 200));
-  return match ? match[1].split(' ').filter(Boolean) : [];
 }
 
 /** Starts the proxy on `home` (no upstream is contacted until a client connects), measures, stops it. */
