@@ -1,7 +1,7 @@
 // What a lazily started scan worker costs the message that needs it: the time to the first verdict of a
 // fresh pool (the worker starts, loads its engines and signatures, then scans) against the same scan
 // on a worker already running, and the process RSS the running worker adds; and the first verdict of a
-// pool told to prewarm --gap-ms before the message (a session's FETCH FLAGS before its first body).
+// pool told to prewarm --gap-ms before the message (a session's FETCH of envelopes before its first body).
 // Uses the compiled pool. Prints JSON.
 // Usage: npm run build && node --import tsx scripts/bench/worker-cold-start.ts [--rounds N] [--gap-ms N]
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';

@@ -55,6 +55,16 @@ interface LocalAnswer {
 /** What drain() returns when nothing was emitted (shared, never written to). */
 const NO_OUTPUTS: readonly EngineOutput[] = Object.freeze([]);
 const BODIES_AHEAD: EngineOutput = Object.freeze({ kind: 'bodiesAhead' });
+/** Items a client fetches when it shows messages (a folder opened, new mail), just before their bodies. */
+const SHOWING_ITEMS = new Set(['ENVELOPE', 'BODYSTRUCTURE', 'BODY', 'ALL', 'FULL']);
+
+/**
+ * A FETCH of envelopes, structures or any section says bodies are likely next. One of flags, UIDs, sizes
+ * or dates alone is a synchronisation (clients repeat it every few minutes) and starts no scan worker.
+ */
+function announcesBodies(command: FetchCommand): boolean {
+  return command.items.some(({ item, name }) => item.kind === 'body' || SHOWING_ITEMS.has(name));
+}
 
 /**
  * An idle session costs little: the engine is its own server-side framer sink and its command
@@ -549,8 +559,7 @@ export class ImapEngine implements ProtocolEngine, FramerSink, CommandTrackerHoo
   }
 
   planFetch(tag: string, line: Buffer, command: FetchCommand): FetchPlan {
-    // Clients fetch flags, envelopes and structures when a folder opens, just before its bodies.
-    if (this.passThroughState === 'off') this.emit(BODIES_AHEAD);
+    if (this.passThroughState === 'off' && announcesBodies(command)) this.emit(BODIES_AHEAD);
     // While a mailbox change is in flight, the cache keys of the current mailbox may not apply.
     const changingMailbox = this.outstanding.some((r) => ['SELECT', 'EXAMINE', 'CLOSE', 'UNSELECT'].includes(r.verb));
     return planFetch(tag, line, command, (uid, section) => {

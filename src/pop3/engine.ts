@@ -23,8 +23,11 @@ import { saslUserName } from './sasl.js';
 
 export type Pop3EngineOptions = EngineOptions & { listener?: string };
 
-/** Commands a client sends just before it reads bodies (the session may get a scan worker ready). */
-const BEFORE_BODIES = new Set(['STAT', 'LIST', 'UIDL', 'RETR', 'TOP']);
+/**
+ * Commands that read a body: the session may get a scan worker ready while the body arrives. Not STAT,
+ * LIST or UIDL: a client polling for new mail sends those every few minutes and mostly finds none.
+ */
+const BEFORE_BODIES = new Set(['RETR', 'TOP']);
 const BODIES_AHEAD: EngineOutput = Object.freeze({ kind: 'bodiesAhead' });
 
 // Line, SASL and pipelining limits: options.limits.pop3 (defaults and reasons in protocol/limits.ts).

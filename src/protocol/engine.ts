@@ -68,8 +68,9 @@ export type EngineOutput =
    */
   | { kind: 'wakeUp'; afterMs: number }
   /**
-   * The client asked for something that comes just before message bodies (IMAP FETCH of any item;
-   * POP3 STAT, LIST, UIDL, RETR, TOP): the session may get a scan worker ready (SessionScanner.prewarm).
+   * The client asked for something that comes just before message bodies, or for a body (IMAP: a FETCH of
+   * envelopes, structures or sections; POP3: RETR, TOP): the session may get a scan worker ready
+   * (SessionScanner.prewarm).
    */
   | { kind: 'bodiesAhead' }
   /** The client named itself (IMAP ID, RFC 2971); the session may switch inspection off (passThrough). */

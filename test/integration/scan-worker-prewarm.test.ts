@@ -1,6 +1,7 @@
 // Issue 15 (imaptest rows): a scan worker starts when a session is about to fetch bodies (IMAP FETCH of
-// any item, POP3 STAT), not when it logs in, selects or idles, so the first body does not wait for a
-// worker's start and 1,000 idle sessions still hold no worker. Counted with the pool's own counters.
+// envelopes, structures or sections; POP3 RETR, TOP), not when it logs in, selects, idles, synchronises
+// flags or polls for new mail, so the first body does not wait for a worker's start and 1,000 idle
+// sessions still hold no worker. Counted with the pool's own counters.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startDovecot, type DovecotServer } from '../../scripts/test-servers/dovecot.js';
@@ -38,7 +39,7 @@ describe('scan worker prewarm (real Dovecot, real proxy)', { skip }, () => {
     return proxy;
   };
 
-  it('IMAP: none after LOGIN, SELECT and IDLE; one after FETCH FLAGS, and the body uses it', async () => {
+  it('IMAP: none after LOGIN, SELECT and IDLE; none after FETCH FLAGS, one after FETCH ENVELOPE, and the body uses it', async () => {
     const running = await start();
     const workers = running.scanWorkers!;
     const imap = await RawImap.open(running.port('imaps'), running.caPem);
@@ -52,7 +53,9 @@ describe('scan worker prewarm (real Dovecot, real proxy)', { skip }, () => {
       await imap.client.waitFor(/^i1 OK.*\r\n/m, { from });
       assert.deepEqual([workers.liveWorkers, workers.stats.started], [0, 0]);
       assert.match(await imap.run('FETCH 1:* (FLAGS)'), /\* 1 FETCH \(FLAGS/);
-      assert.deepEqual([workers.liveWorkers, workers.stats.started], [1, 1], 'FETCH FLAGS started one worker');
+      assert.deepEqual([workers.liveWorkers, workers.stats.started], [0, 0], 'a flag synchronisation starts none');
+      assert.match(await imap.run('FETCH 1:* (ENVELOPE)'), /\* 1 FETCH \(ENVELOPE/);
+      assert.deepEqual([workers.liveWorkers, workers.stats.started], [1, 1], 'FETCH ENVELOPE started one worker');
       const body = await imap.run('UID FETCH 1 BODY.PEEK[]');
       assert.ok(body.includes(MESSAGE), 'the message arrives unchanged');
       assert.deepEqual(workers.stats, { started: 1, cancelled: 0, crashed: 0 }, 'the body was scanned by the prewarmed worker');
@@ -61,7 +64,7 @@ describe('scan worker prewarm (real Dovecot, real proxy)', { skip }, () => {
     }
   });
 
-  it('POP3: none after USER and PASS; one after STAT', async () => {
+  it('POP3: none after USER, PASS and a poll (STAT, UIDL); one for RETR, whose body it scans', async () => {
     const running = await start();
     const workers = running.scanWorkers!;
     const client = await RawClient.connect(running.port('pop3s'), { tls: { ca: running.caPem } });
@@ -76,6 +79,14 @@ describe('scan worker prewarm (real Dovecot, real proxy)', { skip }, () => {
       assert.match(await run('PASS secret'), /^\+OK/m);
       assert.deepEqual([workers.liveWorkers, workers.stats.started], [0, 0]);
       assert.match(await run('STAT'), /^\+OK 1 /m);
+      const from = client.text().length;
+      client.write('UIDL\r\n');
+      await client.waitFor(/^\.\r\n/m, { from });
+      assert.deepEqual([workers.liveWorkers, workers.stats.started], [0, 0], 'a poll starts no worker');
+      const retrFrom = client.text().length;
+      client.write('RETR 1\r\n');
+      await client.waitFor(/^\.\r\n/m, { from: retrFrom });
+      assert.ok(client.text().slice(retrFrom).includes(MESSAGE), 'the message arrives unchanged');
       assert.deepEqual([workers.liveWorkers, workers.stats.started], [1, 1]);
     } finally {
       client.close();
