@@ -104,6 +104,8 @@ export class ImapEngine implements ProtocolEngine, FramerSink, CommandTrackerHoo
   private hiddenLiteral: 'capture' | 'discard' | undefined;
   /** The response to the proxy's own command goes on after its literal. */
   private hiddenRest = false;
+  /** A FETCH since the last drain() announced bodies: drain() emits one bodiesAhead after the batch's outputs. */
+  private bodiesAhead = false;
 
   constructor(options: ImapEngineOptions) {
     this.options = options;
@@ -301,6 +303,10 @@ export class ImapEngine implements ProtocolEngine, FramerSink, CommandTrackerHoo
   drain(): readonly EngineOutput[] {
     if (this.releaseGated()) this.enterPassThroughWhenDue();
     this.requestWakeUp();
+    if (this.bodiesAhead) {
+      this.bodiesAhead = false;
+      this.emit(BODIES_AHEAD);
+    }
     const outputs = this.out;
     if (outputs === undefined) return NO_OUTPUTS;
     this.out = undefined;
@@ -559,7 +565,8 @@ export class ImapEngine implements ProtocolEngine, FramerSink, CommandTrackerHoo
   }
 
   planFetch(tag: string, line: Buffer, command: FetchCommand): FetchPlan {
-    if (this.passThroughState === 'off' && announcesBodies(command)) this.emit(BODIES_AHEAD);
+    // Not emitted here: an output between pipelined commands would split their one write to the server.
+    if (this.passThroughState === 'off' && announcesBodies(command)) this.bodiesAhead = true;
     // While a mailbox change is in flight, the cache keys of the current mailbox may not apply.
     const changingMailbox = this.outstanding.some((r) => ['SELECT', 'EXAMINE', 'CLOSE', 'UNSELECT'].includes(r.verb));
     return planFetch(tag, line, command, (uid, section) => {

@@ -103,6 +103,8 @@ export class Pop3Engine implements ProtocolEngine {
   private wakeRequestedFor: number | undefined;
   private closing = false;
   private clientEnded = false;
+  /** A RETR or TOP since the last drain(): drain() emits one bodiesAhead after the batch's outputs. */
+  private bodiesAhead = false;
   private user: string | undefined;
   private userNameFromUserCommand: string | undefined;
 
@@ -216,6 +218,10 @@ export class Pop3Engine implements ProtocolEngine {
     this.releaseGated();
     this.requestWakeUp();
     this.flushServerBound();
+    if (this.bodiesAhead) {
+      this.bodiesAhead = false;
+      this.outputs.push(BODIES_AHEAD);
+    }
     const outputs = this.outputs;
     this.outputs = [];
     return outputs;
@@ -282,7 +288,8 @@ export class Pop3Engine implements ProtocolEngine {
       this.answerLocalCommands();
       return;
     }
-    if (BEFORE_BODIES.has(keyword)) this.emit(BODIES_AHEAD);
+    // Not emitted here: an output between pipelined commands would split their one write to the server.
+    if (BEFORE_BODIES.has(keyword)) this.bodiesAhead = true;
     this.toServer(line, keyword === 'QUIT' ? command : undefined);
   }
 

@@ -32,6 +32,14 @@ describe('IMAP bodiesAhead', () => {
     assert.equal(bodiesAhead(d), 5);
   });
 
+  test('pipelined FETCHes stay one write to the server and ask once', () => {
+    const d = selectedSession();
+    const before = d.serverOut.length;
+    d.client('f1 FETCH 1 (BODY.PEEK[]<0.1024>)\r\nf2 FETCH 1 (BODY.PEEK[]<1024.1024>)\r\nf3 FETCH 1 (ENVELOPE)\r\n');
+    assert.equal(d.serverOut.length - before, 1, 'the three commands went in one write');
+    assert.equal(bodiesAhead(d), 1);
+  });
+
   test('a session in pass-through asks for none', () => {
     const d = selectedSession();
     d.passThrough();

@@ -17,6 +17,14 @@ describe('POP3 bodiesAhead', () => {
     assert.equal(bodiesAhead(harness), 0);
   });
 
+  it('pipelined RETR, DELE and RETR stay one write to the server and ask once', () => {
+    const harness = new Harness().server(GREETING).client('USER alice\r\n').server('+OK\r\n').client('PASS secret\r\n').server('+OK\r\n');
+    const before = harness.toServerChunks.length;
+    harness.client('RETR 1\r\nDELE 1\r\nRETR 2\r\n');
+    assert.equal(harness.toServerChunks.length - before, 1, 'the three commands went in one write');
+    assert.equal(bodiesAhead(harness), 1);
+  });
+
   for (const command of ['RETR 1', 'TOP 1 0', 'retr 1']) {
     it(`asks once for ${command}`, () => {
       const harness = new Harness().server(GREETING).client('USER alice\r\n').server('+OK\r\n').client('PASS secret\r\n').server('+OK\r\n');
