@@ -43,6 +43,9 @@ export function spawnServer(binary: string, args: string[], outputPath: string, 
 
   const stop = async (graceMs = 5000): Promise<void> => {
     if (!done) {
+      // Waited for from here on: an unreferenced child's exit would not keep the event loop alive, and a
+      // server that ignored SIGTERM (one signalled while it starts) exits only at the SIGKILL below.
+      child.ref();
       // SIGTERM to the whole group: Dovecot's master alone waits about 1 s for its children, while
       // master and children terminated together are gone in about 20 ms.
       killGroup(pid, 'SIGTERM');
