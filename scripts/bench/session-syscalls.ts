@@ -4,12 +4,11 @@
 // depend on how busy the machine is. Prints JSON: calls per session by system call, per build.
 // Usage: npm run build && node --import tsx scripts/bench/session-syscalls.ts [--sessions N]
 //        [--baseline OTHER/dist/cli/main.js]
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { machine } from './machine.js';
 import { shortSession, startShortSessionProxies } from './short-sessions.js';
-import { straceCounts } from './strace-counts.js';
+import { requireStrace, straceCounts } from './strace-counts.js';
 
 const argument = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const sessions = Number(argument('--sessions', '100'));
@@ -19,10 +18,7 @@ if (!existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)
   console.error('bench: run `npm run build` first (the benchmark measures the compiled proxy)');
   process.exit(2);
 }
-if (spawnSync('strace', ['-V']).status !== 0) {
-  console.error('bench: needs strace (Debian package strace)');
-  process.exit(2);
-}
+requireStrace();
 
 const { guards, stop } = await startShortSessionProxies(baseline);
 try {

@@ -1,8 +1,15 @@
 // System calls a process (all its threads) makes while `work` runs, counted by `strace -c -f`.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 export interface SyscallCounts {
   [syscall: string]: number;
+}
+
+/** Ends the bench with a one-line reason when strace is not installed. */
+export function requireStrace(): void {
+  if (spawnSync('strace', ['-V']).status === 0) return;
+  console.error('bench: needs strace (Debian package strace)');
+  process.exit(2);
 }
 
 /** Attaches strace -c -f to pid while work runs; resolves with calls per syscall. */

@@ -8,7 +8,6 @@
 // (TLS both legs, LOGIN, SELECT, LOGOUT).
 // Usage: npm run build && node --import tsx scripts/bench/syscalls-per-command.ts [--commands N]
 //        [--baseline OTHER/dist/cli/main.js]  (adds that build)  [--scanning-off]  (adds enabled: false)
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startDovecot } from '../test-servers/dovecot.js';
@@ -18,7 +17,7 @@ import { startInboxguard, type InboxguardProcess } from './inboxguard-process.js
 import { startSocatRelay } from './socat-relay.js';
 import { machine } from './machine.js';
 import { cpuNanoseconds } from './process-cpu.js';
-import { straceCounts } from './strace-counts.js';
+import { requireStrace, straceCounts } from './strace-counts.js';
 
 const argument = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const commands = Number(argument('--commands', '300'));
@@ -29,10 +28,7 @@ if (!existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)
   process.exit(2);
 }
 
-if (spawnSync('strace', ['-V']).status !== 0) {
-  console.error('bench: needs strace (Debian package strace)');
-  process.exit(2);
-}
+requireStrace();
 
 // Small messages (200 B to 1.2 KB of text), as imaptest and everyday mail clients fetch them.
 const messages = Array.from({ length: 20 }, (_, index) => Buffer.from(`From: a@example.com\r\nTo: b@example.com\r\nSubject: small ${index}\r\nMessage-ID: <small-${index}@bench.invalid>\r\n\r\n${'text '.repeat(40 + index * 10)}\r\n`));
