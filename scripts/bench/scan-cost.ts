@@ -1,7 +1,8 @@
 // What scanning costs inside the proxy: fetch time of a ~10 MB message whose zip attachment holds
 // EICAR (found, stripped, quarantined) versus the same message without it, through inboxguard with
 // the builtin engine, direct fetches and inboxguard with scanning off (`enabled: false`, the pass-through
-// figure) alongside for reference, interleaved round by round. Prints JSON.
+// figure) and a socat TLS relay (what any TLS-terminating relay costs on this machine) alongside for
+// reference, interleaved round by round. Prints JSON.
 // The repeated infected fetch finds its original already quarantined (the id is the message's SHA-256), so
 // each round also fetches a fresh infected message (another subject, never seen before) whose original is
 // written and fsynced before the stripped message goes out: the first download's cost.
@@ -22,10 +23,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDovecot } from '../test-servers/dovecot.js';
+import { freePorts } from '../test-servers/free-ports.js';
 import { scanCostMessage as message } from './scan-cost-message.js';
 import { LeanImapClient, type ImapTarget } from './imap-client.js';
 import { startInboxguard } from './inboxguard-process.js';
 import { median } from './mailbox.js';
+import { startSocatRelay } from './socat-relay.js';
 import { startTimingTap } from './timing-tap.js';
 
 const rounds = process.argv.includes('--rounds') ? Number(process.argv[process.argv.indexOf('--rounds') + 1]) : 7;
@@ -38,6 +41,8 @@ const fresh = Array.from({ length: rounds + 1 }, (_, round) => message(true, `in
 const dovecot = await startDovecot({ messages: { alice: [clean, infected, ...fresh] } });
 const guard = await startInboxguard(`localhost:${dovecot.ports.imaps}`, dovecot.caPath, ['--protocol', 'imap']);
 const scanningOff = await startInboxguard(`localhost:${dovecot.ports.imaps}`, dovecot.caPath, ['--protocol', 'imap'], { config: 'enabled: false\n' });
+const [socatPort] = await freePorts(1);
+const socat = await startSocatRelay({ certPath: dovecot.pki.certPath, keyPath: dovecot.pki.keyPath, caPath: dovecot.caPath, listenPort: socatPort, upstreamPort: dovecot.ports.imaps });
 const baseline = baselineMain ? await startInboxguard(`localhost:${dovecot.ports.imaps}`, dovecot.caPath, ['--protocol', 'imap'], { main: baselineMain }) : undefined;
 const tap = await startTimingTap(dovecot.ports.imaps);
 const tapped = {
@@ -105,6 +110,7 @@ const tappedTargets = Object.fromEntries(Object.entries(tapped).map(([name, guar
 
 const targets = {
   direct: { port: dovecot.ports.imaps, ca: dovecot.caPem },
+  socat: { port: socatPort, ca: dovecot.caPem },
   inboxguard: { port: guard.port, ca: guard.caPem },
   inboxguardScanningOff: { port: scanningOff.port, ca: scanningOff.caPem },
   ...(baseline ? { baseline: { port: baseline.port, ca: baseline.caPem } } : {}),
@@ -112,6 +118,7 @@ const targets = {
 const times: Record<string, number[]> = {
   directClean: [],
   directInfected: [],
+  socatClean: [],
   inboxguardClean: [],
   inboxguardInfected: [],
   inboxguardInfectedFresh: [],
@@ -121,6 +128,7 @@ const times: Record<string, number[]> = {
 };
 try {
   await fetchMs(targets.direct, 1);
+  await fetchMs(targets.socat, 1);
   await fetchMs(targets.inboxguard, 1);
   await fetchMs(targets.inboxguardScanningOff, 1);
   if (targets.baseline) await fetchMs(targets.baseline, 1);
@@ -134,6 +142,7 @@ try {
   for (let round = 0; round < rounds; round++) {
     times.directClean.push(await fetchMs(targets.direct, 1));
     times.directInfected.push(await fetchMs(targets.direct, 2));
+    times.socatClean.push(await fetchMs(targets.socat, 1));
     times.inboxguardClean.push(await fetchMs(targets.inboxguard, 1));
     times.inboxguardInfected.push(await fetchMs(targets.inboxguard, 2));
     times.inboxguardInfectedFresh.push(await fetchMs(targets.inboxguard, FIRST_FRESH_UID + round));
@@ -172,6 +181,8 @@ try {
         ratioInfectedFreshToClean: ratio(times.inboxguardInfectedFresh, times.inboxguardClean),
         ratioCleanToDirect: ratio(times.inboxguardClean, times.directClean),
         ratioScanningOffCleanToDirect: ratio(times.inboxguardScanningOffClean, times.directClean),
+        ratioSocatCleanToDirect: ratio(times.socatClean, times.directClean),
+        ratioCleanToSocat: ratio(times.inboxguardClean, times.socatClean),
         splitMs,
         inboxguardPeakRssMiB: Math.round(guard.peakRssMiB() * 10) / 10,
         scanningOffPeakRssMiB: Math.round(scanningOff.peakRssMiB() * 10) / 10,
@@ -182,6 +193,7 @@ try {
     ),
   );
 } finally {
+  socat.stop();
   await guard.stop();
   await scanningOff.stop();
   await baseline?.stop();
