@@ -3,21 +3,18 @@
 // one account, direct vs through inboxguard (shared scanned copies on, and off with
 // scan.sharedCopies.maxBytes 0). Bytes, not time: the figures do not depend on machine load.
 //   node --import tsx scripts/bench/chunked-reads.ts [--baseline path/to/other/dist/cli/main.js]
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { startDovecot } from '../test-servers/dovecot.js';
 import { bigMessage } from '../../test/helpers/messages.js';
 import { LeanImapClient, type ImapTarget } from './imap-client.js';
 import { startInboxguard, type InboxguardProcess } from './inboxguard-process.js';
+import { requireBuild } from './require-build.js';
 
 const CHUNK = 65536;
 const SIZES = [40_000, 70_000, 130_000, 200_000, 64_000, 65_536, 300_000, 90_000, 150_000, 20_000, 250_000, 100_000, 180_000, 66_000, 120_000];
 const baseline = process.argv.includes('--baseline') ? process.argv[process.argv.indexOf('--baseline') + 1] : undefined;
 
-if (!existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)))) {
-  console.error('bench: run `npm run build` first (the benchmark measures the compiled proxy)');
-  process.exit(2);
-}
+requireBuild();
 
 /** Reads every message in chunks, as Thunderbird does, on an open connection. */
 async function readAll(client: LeanImapClient): Promise<void> {

@@ -4,8 +4,6 @@
 // fetch leaves behind. Prints JSON: p50/p90/p99/max and what inboxguard adds over socat, scanning on and off.
 // Usage: npm run build && node --import tsx scripts/bench/command-latency.ts [--samples N] [--rounds N]
 //        [--after-bulk] [--baseline OTHER/dist/cli/main.js]  (adds that build)
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { startDovecot } from '../test-servers/dovecot.js';
 import { freePorts } from '../test-servers/free-ports.js';
 import { LeanImapClient, type ImapTarget } from './imap-client.js';
@@ -13,6 +11,7 @@ import { startInboxguard, type InboxguardProcess } from './inboxguard-process.js
 import { benchMailbox } from './mailbox.js';
 import { startSocatRelay } from './socat-relay.js';
 import { machine } from './machine.js';
+import { requireBuild } from './require-build.js';
 
 const argument = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const samples = Number(argument('--samples', '500'));
@@ -20,10 +19,7 @@ const rounds = Number(argument('--rounds', '3'));
 const afterBulk = process.argv.includes('--after-bulk');
 const baseline = argument('--baseline', '');
 
-if (!existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)))) {
-  console.error('bench: run `npm run build` first (the benchmark measures the compiled proxy)');
-  process.exit(2);
-}
+requireBuild();
 
 const messages = benchMailbox(afterBulk ? 60 : 20);
 const dovecot = await startDovecot({ messages: { alice: messages } });

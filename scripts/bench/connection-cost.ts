@@ -5,21 +5,17 @@
 // Prints JSON: median CPU microseconds per session per build.
 // Usage: npm run build && node --import tsx scripts/bench/connection-cost.ts [--rounds N] [--sessions N]
 //        [--baseline OTHER/dist/cli/main.js]
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { machine } from './machine.js';
 import { shortSession, startShortSessionProxies } from './short-sessions.js';
 import { cpuNanoseconds } from './process-cpu.js';
+import { requireBuild } from './require-build.js';
 
 const argument = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const rounds = Number(argument('--rounds', '5'));
 const sessions = Number(argument('--sessions', '60'));
 const baseline = argument('--baseline', '');
 
-if (!existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)))) {
-  console.error('bench: run `npm run build` first (the benchmark measures the compiled proxy)');
-  process.exit(2);
-}
+requireBuild();
 
 const { guards, stop } = await startShortSessionProxies(baseline);
 try {

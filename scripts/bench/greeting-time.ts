@@ -5,15 +5,14 @@
 // and 20 opened at once, interleaved round by round. Prints JSON.
 // Usage: npm run build && node --import tsx scripts/bench/greeting-time.ts [--rounds N] [--sequential N]
 //        [--concurrent N] [--baseline OTHER/dist/cli/main.js]  (adds that build, same two configs)
-import { existsSync } from 'node:fs';
 import tls from 'node:tls';
-import { fileURLToPath } from 'node:url';
 import { startDovecot } from '../test-servers/dovecot.js';
 import { freePorts } from '../test-servers/free-ports.js';
 import { startInboxguard, type InboxguardProcess } from './inboxguard-process.js';
 import { median } from './mailbox.js';
 import { startSocatRelay } from './socat-relay.js';
 import { machine } from './machine.js';
+import { requireBuild } from './require-build.js';
 
 const argument = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const rounds = Number(argument('--rounds', '2'));
@@ -21,10 +20,7 @@ const sequential = Number(argument('--sequential', '10'));
 const concurrent = Number(argument('--concurrent', '20'));
 const baseline = argument('--baseline', '');
 
-if (!existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)))) {
-  console.error('bench: run `npm run build` first (the benchmark measures the compiled proxy)');
-  process.exit(2);
-}
+requireBuild();
 
 interface Target {
   port: number;

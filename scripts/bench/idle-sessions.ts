@@ -7,8 +7,7 @@
 // socat forks one process per connection, so its figure is the PSS summed over its process tree.
 // Usage: npm run build && node --import tsx scripts/bench/idle-sessions.ts [--sessions N] [--parallel N]
 //        [--settle-ms N] [--baseline OTHER/dist/cli/main.js]  (adds that build, scanning on and off)
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { startDovecot } from '../test-servers/dovecot.js';
 import { freePorts } from '../test-servers/free-ports.js';
 import { mixedMailbox } from '../../test/helpers/messages.js';
@@ -17,6 +16,7 @@ import { startInboxguard } from './inboxguard-process.js';
 import { startSocatRelay } from './socat-relay.js';
 import { startNodeTlsRelay } from './node-tls-relay.js';
 import { machine } from './machine.js';
+import { requireBuild } from './require-build.js';
 
 const argument = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const sessions = Number(argument('--sessions', '1000'));
@@ -24,10 +24,7 @@ const parallel = Number(argument('--parallel', '25'));
 const settleMs = Number(argument('--settle-ms', '3000'));
 const baseline = argument('--baseline', '');
 
-if (!existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)))) {
-  console.error('bench: run `npm run build` first (the benchmark measures the compiled proxy)');
-  process.exit(2);
-}
+requireBuild();
 
 const KiB = 1024;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -11,11 +11,11 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from 'node:os';
 import tls from 'node:tls';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startDovecot } from '../test-servers/dovecot.js';
 import { MAIL_GID, MAIL_UID } from '../test-servers/dovecot-config.js';
 import { startInboxguard, type InboxguardProcess } from './inboxguard-process.js';
 import { machine } from './machine.js';
+import { requireBuild } from './require-build.js';
 
 const argument = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const secs = Number(argument('--secs', '5'));
@@ -23,10 +23,7 @@ const clientCounts = argument('--clients', '10,100').split(',').map(Number);
 const baseline = argument('--baseline', '');
 const imaptest = process.env.IMAPTEST ?? '/tmp/imaptest-cache/imaptest';
 
-if (!existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)))) {
-  console.error('bench: run `npm run build` first (the benchmark measures the compiled proxy)');
-  process.exit(2);
-}
+requireBuild();
 if (!existsSync(imaptest)) {
   console.error(`bench: no imaptest at ${imaptest}; build it with ../shared/tools/imaptest/build.sh or set IMAPTEST`);
   process.exit(2);

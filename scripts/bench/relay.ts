@@ -2,8 +2,6 @@
 // inboxguard (compiled, as its own process) and through inboxguard with scanning off (`enabled: false`:
 // the same TLS termination, relayed without the protocol engine), interleaved round by round. Prints JSON.
 // Usage: npm run build && npm run bench [-- --rounds N --messages N]
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { startDovecot } from '../test-servers/dovecot.js';
 import { freePorts } from '../test-servers/free-ports.js';
 import { bigMessage } from '../../test/helpers/messages.js';
@@ -13,16 +11,14 @@ import { benchMailbox, median } from './mailbox.js';
 import { retrAll } from './pop3-client.js';
 import { startSocatRelay } from './socat-relay.js';
 import { machine } from './machine.js';
+import { requireBuild } from './require-build.js';
 
 const argument = (name: string, fallback: number) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : fallback);
 const rounds = argument('--rounds', 3);
 const count = argument('--messages', 300);
 const latencySamples = argument('--latency-samples', 300);
 
-if (!existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)))) {
-  console.error('bench: run `npm run build` first (the benchmark measures the compiled proxy)');
-  process.exit(2);
-}
+requireBuild();
 
 const MiB = 1024 * 1024;
 const messages = benchMailbox(count);

@@ -6,11 +6,12 @@
 // Usage: npm run build && node --import tsx scripts/bench/session-log-cost.ts [--rounds N] [--sessions N]
 //        [--baseline OTHER/dist]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { machine } from './machine.js';
+import { requireBuild } from './require-build.js';
 
 const argument = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const rounds = Number(argument('--rounds', '5'));
@@ -18,10 +19,7 @@ const sessions = Number(argument('--sessions', '5000'));
 const baseline = argument('--baseline', '');
 const thisDist = fileURLToPath(new URL('../../dist', import.meta.url));
 
-if (!existsSync(join(thisDist, 'store', 'log.js'))) {
-  console.error('bench: run `npm run build` first (the benchmark measures the compiled proxy)');
-  process.exit(2);
-}
+requireBuild('store/log.js');
 
 // What one session logs (session.ts, prelude, session-core), with fields of the usual size.
 const child = (logModule: string, dataDir: string) => `

@@ -4,20 +4,16 @@
 // depend on how busy the machine is. Prints JSON: calls per session by system call, per build.
 // Usage: npm run build && node --import tsx scripts/bench/session-syscalls.ts [--sessions N]
 //        [--baseline OTHER/dist/cli/main.js]
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { machine } from './machine.js';
 import { shortSession, startShortSessionProxies } from './short-sessions.js';
 import { requireStrace, straceCounts } from './strace-counts.js';
+import { requireBuild } from './require-build.js';
 
 const argument = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const sessions = Number(argument('--sessions', '100'));
 const baseline = argument('--baseline', '');
 
-if (!existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)))) {
-  console.error('bench: run `npm run build` first (the benchmark measures the compiled proxy)');
-  process.exit(2);
-}
+requireBuild();
 requireStrace();
 
 const { guards, stop } = await startShortSessionProxies(baseline);

@@ -8,8 +8,7 @@
 // (TLS both legs, LOGIN, SELECT, LOGOUT).
 // Usage: npm run build && node --import tsx scripts/bench/syscalls-per-command.ts [--commands N]
 //        [--baseline OTHER/dist/cli/main.js]  (adds that build)  [--scanning-off]  (adds enabled: false)
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { startDovecot } from '../test-servers/dovecot.js';
 import { freePorts } from '../test-servers/free-ports.js';
 import { LeanImapClient, type ImapTarget } from './imap-client.js';
@@ -18,15 +17,13 @@ import { startSocatRelay } from './socat-relay.js';
 import { machine } from './machine.js';
 import { cpuNanoseconds } from './process-cpu.js';
 import { requireStrace, straceCounts } from './strace-counts.js';
+import { requireBuild } from './require-build.js';
 
 const argument = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const commands = Number(argument('--commands', '300'));
 const baseline = argument('--baseline', '');
 
-if (!existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)))) {
-  console.error('bench: run `npm run build` first (the benchmark measures the compiled proxy)');
-  process.exit(2);
-}
+requireBuild();
 
 requireStrace();
 

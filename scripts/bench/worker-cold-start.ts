@@ -4,21 +4,18 @@
 // pool told to prewarm --gap-ms before the message (a session's FETCH of envelopes before its first body).
 // Uses the compiled pool. Prints JSON.
 // Usage: npm run build && node --import tsx scripts/bench/worker-cold-start.ts [--rounds N] [--gap-ms N]
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { bigMessage } from '../../test/helpers/messages.js';
 import { median } from './mailbox.js';
+import { requireBuild } from './require-build.js';
 
 const argument = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const rounds = Number(argument('--rounds', '5'));
 const gapMs = Number(argument('--gap-ms', '300'));
 const dist = new URL('../../dist/', import.meta.url);
-if (!existsSync(fileURLToPath(new URL('scan/worker-pool.js', dist)))) {
-  console.error('bench: run `npm run build` first (the benchmark measures the compiled worker)');
-  process.exit(2);
-}
+requireBuild('scan/worker-pool.js', 'worker');
 
 interface Pool {
   evaluate(bytes: Buffer, context: { protocol: 'imap'; section: string }): Promise<unknown>;
