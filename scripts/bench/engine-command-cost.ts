@@ -106,9 +106,10 @@ async function allocatedPerCommand(build: Build, pairs: Buffer[][]): Promise<num
     core.fromServer(response);
   }
   await inspector.post('HeapProfiler.startSampling', { samplingInterval: 128, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
-  for (const [command, response] of pairs) {
-    core.fromClient(command);
-    core.fromServer(response);
+  // Indexed, not destructured: the loop's own iterators would be counted too.
+  for (let index = 0; index < pairs.length; index++) {
+    core.fromClient(pairs[index][0]);
+    core.fromServer(pairs[index][1]);
   }
   const { profile } = await inspector.post('HeapProfiler.stopSampling');
   return Math.round(sampledBytes(profile.head) / pairs.length);

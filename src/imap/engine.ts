@@ -474,7 +474,8 @@ export class ImapEngine implements ProtocolEngine, FramerSink, CommandTrackerHoo
     }
     const fetch = record.fetch;
     if (fetch) {
-      for (const pin of fetch.pins) this.bodies.unref(pin);
+      const pins = fetch.pins;
+      for (let i = 0; i < pins.length; i++) this.bodies.unref(pins[i]);
     }
   }
 

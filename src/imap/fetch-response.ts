@@ -64,7 +64,6 @@ interface Edit {
 
 const PASS: LiteralPlan = { kind: 'pass' };
 const NO_BODIES: readonly PendingBody[] = Object.freeze([]);
-const NO_SIZE_SLOTS: readonly SizeSlot[] = Object.freeze([]);
 
 /** Key under which a body item of a response is planned (partial-fetch.ts). */
 function planKey(kind: BodySectionItem): string {
@@ -312,18 +311,25 @@ export class FetchResponse {
   private finish(): void {
     this.ended = true;
     this.bodyEnding?.release(true);
-    for (const body of this.bodies ?? NO_BODIES) this.tryFinalize(body);
+    this.tryFinalizeAll();
     this.resolveSizeSlots();
   }
 
   private uidKnown(): void {
     this.bodyEnding?.release(false);
-    for (const body of this.bodies ?? NO_BODIES) this.tryFinalize(body);
+    this.tryFinalizeAll();
     this.resolveSizeSlots();
   }
 
+  // Indexed loops: iterating an absent list through a shared empty one made an iterator per response.
+  private tryFinalizeAll(): void {
+    const bodies = this.bodies;
+    if (bodies !== undefined) for (let i = 0; i < bodies.length; i++) this.tryFinalize(bodies[i]);
+  }
+
   private resolveSizeSlots(): void {
-    for (const slot of this.sizeSlots ?? NO_SIZE_SLOTS) slot.resolve();
+    const slots = this.sizeSlots;
+    if (slots !== undefined) for (let i = 0; i < slots.length; i++) slots[i].resolve();
   }
 
   /**
