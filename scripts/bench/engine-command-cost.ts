@@ -1,9 +1,11 @@
 // What the session core and the IMAP engine cost per small command and per short session, without
 // sockets or TLS (those are the same with scanning off): CPU microseconds per NOOP and per UID FETCH
 // (FLAGS) round trip, per session (greeting, LOGIN, SELECT, LOGOUT), and heap bytes an idling session
-// holds. The builds given with --mains (compiled dist directories) alternate round by round in this
+// holds, and heap bytes allocated per NOOP / UID FETCH (FLAGS) round trip (V8's sampling heap profiler,
+// objects a scavenge already collected included: the garbage that makes the scavenges). The builds given with --mains (compiled dist directories) alternate round by round in this
 // one process, so a busy machine weighs on all of them alike; CPU time, not wall time.
 // Usage: npm run build && node --import tsx scripts/bench/engine-command-cost.ts [--mains dist,OTHER/dist] [--rounds 11]
+import { Session } from 'node:inspector/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
@@ -88,6 +90,31 @@ function perCommand(build: Build, pairs: Buffer[][]): number {
   return (cpuMicros() - started) / pairs.length;
 }
 
+/** Every node's own sampled bytes, summed (the sampling profile is a call tree). */
+function sampledBytes(node: { selfSize: number; children: unknown[] }): number {
+  return node.selfSize + node.children.reduce<number>((total, child) => total + sampledBytes(child as typeof node), 0);
+}
+
+const inspector = new Session();
+inspector.connect();
+
+/** Heap bytes allocated per round trip, garbage included. */
+async function allocatedPerCommand(build: Build, pairs: Buffer[][]): Promise<number> {
+  const core = selectedSession(build);
+  for (const [command, response] of pairs.slice(0, 1000)) {
+    core.fromClient(command);
+    core.fromServer(response);
+  }
+  await inspector.post('HeapProfiler.startSampling', { samplingInterval: 128, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  // Indexed, not destructured: the loop's own iterators would be counted too.
+  for (let index = 0; index < pairs.length; index++) {
+    core.fromClient(pairs[index][0]);
+    core.fromServer(pairs[index][1]);
+  }
+  const { profile } = await inspector.post('HeapProfiler.stopSampling');
+  return Math.round(sampledBytes(profile.head) / pairs.length);
+}
+
 function perSession(build: Build, sessions: number): number {
   const started = cpuMicros();
   for (let i = 0; i < sessions; i++) {
@@ -129,7 +156,7 @@ for (let round = 0; round < rounds; round++) {
 }
 const median = (values: number[]) => Math.round([...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] * 100) / 100;
 const result: Record<string, unknown> = {
-  benchmark: 'session core + IMAP engine, no sockets: CPU µs per NOOP / UID FETCH (FLAGS) round trip and per short session (median of rounds), heap bytes per idling session',
+  benchmark: 'session core + IMAP engine, no sockets: CPU µs per NOOP / UID FETCH (FLAGS) round trip and per short session (median of rounds), heap bytes per idling session, heap bytes allocated per round trip',
   rounds,
 };
 for (const build of builds) {
@@ -139,6 +166,9 @@ for (const build of builds) {
     cpuMicrosPerFetchFlags: median(series.fetchFlags),
     cpuMicrosPerSession: median(series.session),
     heapBytesPerIdleSession: idleHeapBytes(build, 3000),
+    allocatedBytesPerNoop: await allocatedPerCommand(build, noop),
+    allocatedBytesPerFetchFlags: await allocatedPerCommand(build, flags),
   };
 }
 console.log(JSON.stringify({ ...result, ...machine() }, null, 2));
+inspector.disconnect();

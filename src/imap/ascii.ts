@@ -71,10 +71,42 @@ export function wordEnd(buf: Buffer, pos: number): number {
 const SHORT_TEXT = 24;
 
 export function latin1(buf: Buffer, start: number, end: number): string {
-  if (end - start > SHORT_TEXT) return buf.toString('latin1', start, end);
+  const length = end - start;
+  if (length > SHORT_TEXT) return buf.toString('latin1', start, end);
+  // Up to 8 characters (most tags, every status word) in one call: one string instead of one per character.
+  switch (length) {
+    case 0:
+      return '';
+    case 1:
+      return String.fromCharCode(buf[start]);
+    case 2:
+      return String.fromCharCode(buf[start], buf[start + 1]);
+    case 3:
+      return String.fromCharCode(buf[start], buf[start + 1], buf[start + 2]);
+    case 4:
+      return String.fromCharCode(buf[start], buf[start + 1], buf[start + 2], buf[start + 3]);
+    case 5:
+      return String.fromCharCode(buf[start], buf[start + 1], buf[start + 2], buf[start + 3], buf[start + 4]);
+    case 6:
+      return String.fromCharCode(buf[start], buf[start + 1], buf[start + 2], buf[start + 3], buf[start + 4], buf[start + 5]);
+    case 7:
+      return String.fromCharCode(buf[start], buf[start + 1], buf[start + 2], buf[start + 3], buf[start + 4], buf[start + 5], buf[start + 6]);
+    case 8:
+      return String.fromCharCode(buf[start], buf[start + 1], buf[start + 2], buf[start + 3], buf[start + 4], buf[start + 5], buf[start + 6], buf[start + 7]);
+  }
   let text = '';
   for (let i = start; i < end; i++) text += String.fromCharCode(buf[i]);
   return text;
+}
+
+/**
+ * buf[start…end) upper-cased, as one of `known` (upper-case ASCII words) when it is one of them in any
+ * case, so the commands a client repeats make no new strings; otherwise a new string.
+ */
+export function upperWord(buf: Buffer, start: number, end: number, known: readonly string[]): string {
+  const length = end - start;
+  for (const word of known) if (word.length === length && startsWithWord(buf, start, word)) return word;
+  return latin1(buf, start, end).toUpperCase();
 }
 
 /** Content of the quoted string whose opening quote is at start and closing quote at end - 1. */

@@ -32,9 +32,14 @@ function capabilityListRange(text: string): [number, number] | undefined {
 const EQUALS = 0x3d;
 const NOTHING_REMOVED: readonly string[] = Object.freeze([]);
 
+/** False when the line cannot list a capability to remove (no `=`, so no COMPRESS=…): most lines. */
+export function mayListBlockedCapabilities(line: Buffer): boolean {
+  return line.indexOf(EQUALS) >= 0;
+}
+
 export function filterCapabilities(line: Buffer): FilteredCapabilities {
-  // Without a `=` there is no COMPRESS=… to remove: most lines are never turned into text.
-  if (line.indexOf(EQUALS) < 0) return { line, removed: NOTHING_REMOVED };
+  // Most lines are never turned into text.
+  if (!mayListBlockedCapabilities(line)) return { line, removed: NOTHING_REMOVED };
   const text = line.toString('latin1');
   if (!/COMPRESS=/i.test(text)) return { line, removed: [] };
   const range = capabilityListRange(text);

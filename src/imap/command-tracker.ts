@@ -1,5 +1,5 @@
 import type { ImapLimits, LimitHit } from '../protocol/limits.js';
-import { SP, latin1, lineEndStart, wordEnd } from './ascii.js';
+import { SP, latin1, lineEndStart, upperWord, wordEnd } from './ascii.js';
 import { readAstring } from './astring.js';
 import { parseFetchCommand, type FetchCommand } from './fetch-command.js';
 import { LineFramer, type FramerSink } from './line-framer.js';
@@ -30,6 +30,8 @@ export interface CommandRecord {
 
 /** Commands that remove messages from the mailbox for good (RFC 9051 §6.4.3, §6.4.8; RFC 6851). */
 const COMMIT_VERBS = new Set(['EXPUNGE', 'CLOSE', 'MOVE']);
+/** Verbs clients repeat all the time, read without making a string each time (the commonest first). */
+const KNOWN_VERBS: readonly string[] = ['NOOP', 'UID', 'FETCH', 'IDLE', 'STATUS', 'SEARCH', 'STORE', 'SELECT', 'EXAMINE', 'LIST', 'LSUB', 'CHECK', 'LOGIN', 'LOGOUT', 'APPEND', 'COPY', 'MOVE', 'EXPUNGE', 'CLOSE', 'CAPABILITY'];
 
 export interface CommandTrackerHooks {
   /** `commit`: this line starts a command that deletes messages (EXPUNGE, UID EXPUNGE, CLOSE, MOVE, UID MOVE). */
@@ -226,13 +228,13 @@ export class CommandTracker implements FramerSink {
     }
     let verbStart = tagEnd + 1;
     let verbEnd = wordEnd(line, verbStart);
-    let verb = latin1(line, verbStart, verbEnd).toUpperCase();
+    let verb = upperWord(line, verbStart, verbEnd, KNOWN_VERBS);
     let uid = false;
     if (verb === 'UID' && line[verbEnd] === SP) {
       uid = true;
       verbStart = verbEnd + 1;
       verbEnd = wordEnd(line, verbStart);
-      verb = latin1(line, verbStart, verbEnd).toUpperCase();
+      verb = upperWord(line, verbStart, verbEnd, KNOWN_VERBS);
     }
     const argsStart = line[verbEnd] === SP ? verbEnd + 1 : verbEnd;
     const record: CommandRecord = { tag, verb };

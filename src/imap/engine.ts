@@ -3,7 +3,7 @@ import type { LimitHit, ProtocolLimitName } from '../protocol/limits.js';
 import type { ScannedCopyStore } from '../protocol/session-ports.js';
 import type { ServerAction } from '../types/server-action.js';
 import type { PendingBody } from './body-slots.js';
-import { announcedCapabilities, filterCapabilities } from './capability-filter.js';
+import { announcedCapabilities, filterCapabilities, mayListBlockedCapabilities } from './capability-filter.js';
 import { ClientQueue } from './client-queue.js';
 import { CommandTracker, type CommandRecord, type CommandTrackerHooks } from './command-tracker.js';
 import type { FetchCommand } from './fetch-command.js';
@@ -434,6 +434,7 @@ export class ImapEngine implements ProtocolEngine, FramerSink, CommandTrackerHoo
   }
 
   private filterCapabilities(line: Buffer): Buffer {
+    if (!mayListBlockedCapabilities(line)) return line;
     const filtered = filterCapabilities(line);
     if (filtered.removed.length > 0) this.event({ type: 'capability-removed', protocol: 'imap', capabilities: filtered.removed });
     return filtered.line;
@@ -473,7 +474,8 @@ export class ImapEngine implements ProtocolEngine, FramerSink, CommandTrackerHoo
     }
     const fetch = record.fetch;
     if (fetch) {
-      for (const pin of fetch.pins) this.bodies.unref(pin);
+      const pins = fetch.pins;
+      for (let i = 0; i < pins.length; i++) this.bodies.unref(pins[i]);
     }
   }
 

@@ -1,4 +1,4 @@
-import { latin1 } from './ascii.js';
+import { latin1, upperWord } from './ascii.js';
 import { classifyFetchItem, type FetchItem } from './fetch-item.js';
 import { ImapTokenizer, type Token } from './tokenizer.js';
 
@@ -25,8 +25,11 @@ export interface FetchCommand {
   listEnd: number;
 }
 
+/** Items clients ask for all the time, read without making a string each time. */
+const KNOWN_ITEMS: readonly string[] = ['UID', 'FLAGS', 'RFC822.SIZE', 'INTERNALDATE', 'ENVELOPE', 'BODYSTRUCTURE', 'BODY.PEEK[]', 'BODY.PEEK[HEADER]', 'BODY.PEEK[TEXT]', 'BODY[]', 'MODSEQ'];
+
 function toItem(line: Buffer, token: { start: number; end: number }): FetchCommandItem {
-  const name = latin1(line, token.start, token.end).toUpperCase();
+  const name = upperWord(line, token.start, token.end, KNOWN_ITEMS);
   return { name, start: token.start, end: token.end, item: classifyFetchItem(name) };
 }
 

@@ -70,7 +70,6 @@ export class FetchResponseParser {
     const result: FetchSegmentResult = { items: [], directLiteral: false, complete: false, malformed: false };
     const tokens = new ImapTokenizer(seg, from, false);
     const literal = tokens.literal;
-    const fail = (): FetchSegmentResult => malformed(result, literal === null);
     let current: ParsedFetchItem | undefined;
     let listStart = -1;
 
@@ -85,13 +84,13 @@ export class FetchResponseParser {
           }
           if (token.kind === 'incomplete') {
             this.state = 'section';
-            if (!literal) return fail();
+            if (!literal) return malformed(result, literal === null);
             result.nestedLiteral = { size: literal.size, binary: literal.binary };
             return result;
           }
-          if (token.kind !== 'fetch-att') return fail();
+          if (token.kind !== 'fetch-att') return malformed(result, literal === null);
           const after = tokens.next();
-          if (after.kind !== 'sp') return fail();
+          if (after.kind !== 'sp') return malformed(result, literal === null);
           current = { name: itemName(seg, token.start, token.end), nameStart: token.start, nameEnd: token.end };
           result.items.push(current);
           this.state = 'value';
@@ -101,11 +100,11 @@ export class FetchResponseParser {
           // Continuing a section spec that contained a literal: the name is unreadable, its value passes.
           const token = tokens.continueSection();
           if (token.kind === 'incomplete') {
-            if (!literal) return fail();
+            if (!literal) return malformed(result, literal === null);
             result.nestedLiteral = { size: literal.size, binary: literal.binary };
             return result;
           }
-          if (token.kind !== 'fetch-att' || tokens.next().kind !== 'sp') return fail();
+          if (token.kind !== 'fetch-att' || tokens.next().kind !== 'sp') return malformed(result, literal === null);
           current = { name: OPAQUE_NAME, nameStart: token.start, nameEnd: token.end };
           result.items.push(current);
           this.state = 'value';
@@ -121,13 +120,13 @@ export class FetchResponseParser {
             if (current) current.value = { form: token.kind === 'quoted' ? 'quoted' : 'atom', start: token.start, end: token.end };
             this.state = 'afterValue';
           } else {
-            return fail();
+            return malformed(result, literal === null);
           }
           break;
         }
         case 'nested': {
           const depth = tokens.skipList(this.depth);
-          if (depth < 0) return fail();
+          if (depth < 0) return malformed(result, literal === null);
           this.depth = depth;
           if (depth === 0) {
             if (current && listStart >= 0) current.value = { form: 'list', start: listStart, end: tokens.pos };
@@ -139,7 +138,7 @@ export class FetchResponseParser {
           const token = tokens.next();
           if (token.kind === 'sp') this.state = 'itemStart';
           else if (token.kind === 'close') this.state = 'closed';
-          else return fail();
+          else return malformed(result, literal === null);
           break;
         }
       }
@@ -147,7 +146,7 @@ export class FetchResponseParser {
 
     if (literal) {
       if (this.state === 'value') {
-        if (!current) return fail();
+        if (!current) return malformed(result, literal === null);
         current.value = {
           form: 'literal',
           start: literal.start,
@@ -164,10 +163,10 @@ export class FetchResponseParser {
         result.nestedLiteral = { size: literal.size, binary: literal.binary };
         return result;
       }
-      return fail();
+      return malformed(result, literal === null);
     }
     // Anything after the closing parenthesis is tolerated up to the line end.
-    if (this.state !== 'closed') return fail();
+    if (this.state !== 'closed') return malformed(result, literal === null);
     result.complete = true;
     return result;
   }

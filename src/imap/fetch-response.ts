@@ -2,7 +2,7 @@ import type { BodyContext, EngineOptions, EngineOutput, ProxyEvent } from '../pr
 import { CRLF, SP, parseDecimal, unquote } from './ascii.js';
 import { CachedSliceSlot, PendingBody, SizeSlot, sliceRange, type Slice } from './body-slots.js';
 import { HeldResponse, type ClientQueue, type Deferred } from './client-queue.js';
-import { classifyFetchItem, isRawWholeMessage, isScannedScope, type BodySectionItem } from './fetch-item.js';
+import { classifyFetchItem, isRawWholeMessage, isScannedScope, type BodySectionItem, type FetchItem } from './fetch-item.js';
 import { FetchResponseParser, type ItemValue, type ParsedFetchItem } from './fetch-response-parser.js';
 import { literalAtLineEnd, literalHeaderBytes } from './literal-header.js';
 import type { FetchRequest, InjectedSlice, SectionPlan } from './partial-fetch.js';
@@ -64,12 +64,18 @@ interface Edit {
 
 const PASS: LiteralPlan = { kind: 'pass' };
 const NO_BODIES: readonly PendingBody[] = Object.freeze([]);
-const NO_SIZE_SLOTS: readonly SizeSlot[] = Object.freeze([]);
 
 /** Key under which a body item of a response is planned (partial-fetch.ts). */
 function planKey(kind: BodySectionItem): string {
   return kind.origin === undefined ? kind.responseName : `${kind.responseName}<${kind.origin}>`;
 }
+
+/** The kind of a response item; undefined for names the parser did not read (FLAGS, ENVELOPE …). */
+function kindOf(item: ParsedFetchItem): FetchItem | undefined {
+  return item.name === '' ? undefined : classifyFetchItem(item.name);
+}
+
+type FoundSection = { request: FetchRequest; plan: SectionPlan };
 
 /** Small pieces kept until a verdict are copied, so they do not pin the whole input chunk. */
 function copy(seg: Buffer, start: number, end: number): Buffer {
@@ -128,22 +134,32 @@ export class FetchResponse {
     const items = result.items;
     const hadUid = this.uid !== undefined;
     let wholeBodyHere = false;
-    const kinds = items.map((item) => (item.name === '' ? undefined : classifyFetchItem(item.name)));
-    const found = kinds.map((kind) => (kind?.kind === 'body' ? this.env.findSection(planKey(kind), this.seq) : undefined));
-    items.forEach((item, i) => {
-      const kind = kinds[i];
+    // Body items are classified and matched to their command once, before anything else (a match
+    // counts the answer as given); the arrays exist only for a response that has one (not FLAGS).
+    let bodyKinds: (BodySectionItem | undefined)[] | undefined;
+    let found: (FoundSection | undefined)[] | undefined;
+    for (let i = 0; i < items.length; i++) {
+      const kind = kindOf(items[i]);
+      if (kind?.kind !== 'body') continue;
+      (bodyKinds ??= new Array<BodySectionItem | undefined>(items.length))[i] = kind;
+      (found ??= new Array<FoundSection | undefined>(items.length))[i] = this.env.findSection(planKey(kind), this.seq);
+    }
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      const kind = bodyKinds?.[i] ?? kindOf(item);
       if (kind?.kind === 'uid' && item.value?.form === 'atom') this.uid = parseDecimal(seg, item.value.start, item.value.end);
       else if (kind?.kind === 'body') {
         if (kind.origin === undefined && isRawWholeMessage(kind)) wholeBodyHere = true;
         // The UID goes only if this answers a command the engine added it to (not an unsolicited FETCH).
-        if (found[i]?.request.addedUid) this.stripUid = true;
+        if (found?.[i]?.request.addedUid) this.stripUid = true;
       }
-    });
+    }
 
     let edits: Edit[] | undefined;
     let plan: LiteralPlan = PASS;
-    items.forEach((item, i) => {
-      const kind = kinds[i];
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      const kind = bodyKinds?.[i] ?? kindOf(item);
       let drop = false;
       if (kind?.kind === 'uid') {
         drop = this.stripUid && item.value?.form === 'atom';
@@ -154,14 +170,15 @@ export class FetchResponse {
       } else if (kind?.kind === 'body' && item.value) {
         const headerKey = headerKeyOf(kind);
         if (headerKey !== undefined) {
-          drop = found[i]?.plan.kind === 'added';
+          drop = found?.[i]?.plan.kind === 'added';
           plan = this.captureHeader(seg, headerKey, item.value, !drop) ?? plan;
         } else if (isScannedScope(kind.scope)) {
-          plan = this.planBody(seg, item, kind, item.value, found[i], (edits ??= [])) ?? plan;
+          plan = this.planBody(seg, item, kind, item.value, found?.[i], (edits ??= [])) ?? plan;
         }
       }
-      this.separate(seg, item, drop, (edits ??= []));
-    });
+      const gap = this.separate(seg, item, drop);
+      if (gap !== undefined) (edits ??= []).push(gap);
+    }
     if (!result.directLiteral) plan = PASS;
     if (result.complete && this.uid !== undefined) {
       const injection = this.env.takeInjection(this.uid);
@@ -294,18 +311,25 @@ export class FetchResponse {
   private finish(): void {
     this.ended = true;
     this.bodyEnding?.release(true);
-    for (const body of this.bodies ?? NO_BODIES) this.tryFinalize(body);
+    this.tryFinalizeAll();
     this.resolveSizeSlots();
   }
 
   private uidKnown(): void {
     this.bodyEnding?.release(false);
-    for (const body of this.bodies ?? NO_BODIES) this.tryFinalize(body);
+    this.tryFinalizeAll();
     this.resolveSizeSlots();
   }
 
+  // Indexed loops: iterating an absent list through a shared empty one made an iterator per response.
+  private tryFinalizeAll(): void {
+    const bodies = this.bodies;
+    if (bodies !== undefined) for (let i = 0; i < bodies.length; i++) this.tryFinalize(bodies[i]);
+  }
+
   private resolveSizeSlots(): void {
-    for (const slot of this.sizeSlots ?? NO_SIZE_SLOTS) slot.resolve();
+    const slots = this.sizeSlots;
+    if (slots !== undefined) for (let i = 0; i < slots.length; i++) slots[i].resolve();
   }
 
   /**
@@ -362,15 +386,16 @@ export class FetchResponse {
    * An item the client did not ask for goes with one separating space: the one before it, or, when
    * nothing before it was kept (`(UID 1 BODY[2] …` → `(BODY[2] …`), the one before the next kept item.
    */
-  private separate(seg: Buffer, item: ParsedFetchItem, drop: boolean, edits: Edit[]): void {
+  /** The cut that keeps items separated by single spaces when `item` is dropped or is the first one kept, if any. */
+  private separate(seg: Buffer, item: ParsedFetchItem, drop: boolean): Edit | undefined {
     const spaceBefore = item.nameStart > 0 && seg[item.nameStart - 1] === SP;
     if (drop) {
       const end = item.value?.end ?? item.nameEnd;
-      edits.push({ start: spaceBefore ? item.nameStart - 1 : item.nameStart, end, piece: NOTHING });
-      return;
+      return { start: spaceBefore ? item.nameStart - 1 : item.nameStart, end, piece: NOTHING };
     }
-    if (!this.keptAny && spaceBefore) edits.push({ start: item.nameStart - 1, end: item.nameStart, piece: NOTHING });
+    const keptFirst = !this.keptAny;
     this.keptAny = true;
+    return keptFirst && spaceBefore ? { start: item.nameStart - 1, end: item.nameStart, piece: NOTHING } : undefined;
   }
 
   /** Keeps a header section for the scan of this response's bodies. */

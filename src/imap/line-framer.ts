@@ -1,4 +1,4 @@
-import { LineAssembler } from '../protocol/line-buffer.js';
+import { LineAssembler, NEED_MORE_LINE, TOO_LONG_LINE } from '../protocol/line-buffer.js';
 
 // Splits one direction of an IMAP stream into line segments and literal content, whatever the
 // chunking. A segment is everything up to and including the next LF (cut by the shared
@@ -69,15 +69,16 @@ export class LineFramer {
         if (this.literalRemaining === 0) this.finishLiteral();
         continue;
       }
-      const taken = this.lines.take(chunk, pos, this.maxLineBytes);
-      if (taken.kind === 'needMore') return;
-      if (taken.kind === 'tooLong') {
+      const line = this.lines.takeLine(chunk, pos, this.maxLineBytes);
+      if (line === NEED_MORE_LINE) return;
+      if (line === TOO_LONG_LINE) {
+        const maxLineBytes = this.maxLineBytes;
         this.stop();
-        this.sink.onOverlongLine(taken.maxLineBytes);
+        this.sink.onOverlongLine(maxLineBytes);
         return;
       }
-      pos = taken.next;
-      const literal = this.sink.onLine(taken.line);
+      pos = this.lines.lineEnd;
+      const literal = this.sink.onLine(line);
       if (literal >= 0 && !this.stopped) {
         this.literalRemaining = literal;
         this.literalSeen = 0;

@@ -69,11 +69,32 @@ function partialKey(item: BodySectionItem): string {
   return `${item.responseName}<${item.origin}>`;
 }
 
+// Shared by the plans of commands without a scanned section (FLAGS, UID, ENVELOPE …), the commonest:
+// nothing is ever added to them (claimSection finds no section to answer; only a plan that has
+// sections pins or records anything, and each of those makes its own). Writing to one throws.
+const NO_SECTIONS: Map<string, SectionPlan> = unwritable(new Map(), ['set', 'delete', 'clear']);
+const NO_ANSWERS: Set<string> = unwritable(new Set(), ['add', 'delete', 'clear']);
+const NO_PINS: BodyHandle[] = Object.freeze([]) as unknown as BodyHandle[];
+
+function unwritable<T extends object>(empty: T, writers: string[]): T {
+  for (const name of writers) {
+    Object.defineProperty(empty, name, {
+      value: () => {
+        throw new TypeError('the shared plan of a FETCH without sections is never written to');
+      },
+    });
+  }
+  return Object.freeze(empty);
+}
+
+function hasScannedSection(command: FetchCommand): boolean {
+  for (const entry of command.items) if (entry.item.kind === 'body' && isScannedScope(entry.item.scope)) return true;
+  return false;
+}
+
 export function planFetch(tag: string, line: Buffer, command: FetchCommand, lookupSection: CachedSectionLookup): FetchPlan {
   // Without a scanned section (FLAGS, UID, RFC822.SIZE, ENVELOPE …) there is nothing to plan or look up.
-  if (!command.items.some((entry) => entry.item.kind === 'body' && isScannedScope(entry.item.scope))) {
-    return { request: { tag, sections: new Map(), addedUid: false, pins: [], answered: new Set() } };
-  }
+  if (!hasScannedSection(command)) return { request: { tag, sections: NO_SECTIONS, addedUid: false, pins: NO_PINS, answered: NO_ANSWERS } };
   // Each section is looked up once per command, whichever way below asks for it: a lookup may adopt a
   // copy from the account's store, and a miss asks the store each time.
   const lookupCached = lookupOnce(lookupSection);

@@ -15,6 +15,10 @@ export type ResponseLine =
   | { kind: 'data' };
 
 const STATUS_WORDS = ['OK', 'NO', 'BAD', 'BYE', 'PREAUTH'];
+// The kinds without fields, shared (nothing writes to a classification).
+const CONTINUATION: ResponseLine = Object.freeze({ kind: 'continuation' });
+const CAPABILITY: ResponseLine = Object.freeze({ kind: 'capability' });
+const DATA: ResponseLine = Object.freeze({ kind: 'data' });
 
 function readStatus(line: Buffer, pos: number): string | undefined {
   for (const word of STATUS_WORDS) {
@@ -28,15 +32,15 @@ function readStatus(line: Buffer, pos: number): string | undefined {
 
 export function classifyResponseLine(line: Buffer): ResponseLine {
   const first = line[0];
-  if (first === PLUS) return { kind: 'continuation' };
+  if (first === PLUS) return CONTINUATION;
   if (first !== STAR) {
     const tagEnd = wordEnd(line, 0);
-    if (tagEnd === 0 || line[tagEnd] !== SP) return { kind: 'data' };
+    if (tagEnd === 0 || line[tagEnd] !== SP) return DATA;
     const status = readStatus(line, tagEnd + 1);
-    if (!status) return { kind: 'data' };
+    if (!status) return DATA;
     return { kind: 'tagged', tag: latin1(line, 0, tagEnd), status };
   }
-  if (line[1] !== SP) return { kind: 'data' };
+  if (line[1] !== SP) return DATA;
   const pos = 2;
   if (isDigit(line[pos])) {
     let i = pos;
@@ -45,12 +49,12 @@ export function classifyResponseLine(line: Buffer): ResponseLine {
     if (line[i] === SP && startsWithWord(line, i + 1, 'FETCH') && line[i + 6] === SP && line[i + 7] === LPAREN) {
       return { kind: 'fetch', seq, listStart: i + 8 };
     }
-    return { kind: 'data' };
+    return DATA;
   }
   const status = readStatus(line, pos);
   if (status) return { kind: 'status', status };
-  if (startsWithWord(line, pos, 'CAPABILITY')) return { kind: 'capability' };
-  return { kind: 'data' };
+  if (startsWithWord(line, pos, 'CAPABILITY')) return CAPABILITY;
+  return DATA;
 }
 
 /** A response code `[NAME args]` right after the status word, e.g. UIDVALIDITY or CAPABILITY. */

@@ -14,11 +14,16 @@ export type LineTake =
   | { kind: 'tooLong'; maxLineBytes: number };
 
 const NEED_MORE: LineTake = Object.freeze({ kind: 'needMore' });
+/** takeLine's answers other than a line. */
+export const NEED_MORE_LINE = 0;
+export const TOO_LONG_LINE = 1;
 
 export class LineAssembler {
   /** Pieces of the incomplete line; undefined while there is none (most of the time). */
   private parts: Buffer[] | undefined;
   private partLength = 0;
+  /** Index in the chunk just after the line takeLine last returned. */
+  lineEnd = 0;
 
   /** Bytes of the line started but not yet complete. */
   get pendingLength(): number {
@@ -31,22 +36,35 @@ export class LineAssembler {
    * while the line stays open).
    */
   take(chunk: Buffer, start: number, maxLineBytes: number): LineTake {
+    const line = this.takeLine(chunk, start, maxLineBytes);
+    if (line === NEED_MORE_LINE) return NEED_MORE;
+    if (line === TOO_LONG_LINE) return { kind: 'tooLong', maxLineBytes };
+    return { kind: 'line', line, next: this.lineEnd };
+  }
+
+  /**
+   * take() without a result object, for the engines' per-line loops: the line (then `lineEnd` is the
+   * index after it), NEED_MORE_LINE or TOO_LONG_LINE.
+   */
+  takeLine(chunk: Buffer, start: number, maxLineBytes: number): Buffer | typeof NEED_MORE_LINE | typeof TOO_LONG_LINE {
     const lf = chunk.indexOf(LF, start);
     const end = lf === -1 ? chunk.length : lf + 1;
-    if (this.partLength + (end - start) > maxLineBytes) return { kind: 'tooLong', maxLineBytes };
+    if (this.partLength + (end - start) > maxLineBytes) return TOO_LONG_LINE;
     if (lf === -1) {
       if (end > start) {
         (this.parts ??= []).push(Buffer.from(chunk.subarray(start, end)));
         this.partLength += end - start;
       }
-      return NEED_MORE;
+      return NEED_MORE_LINE;
     }
-    const tail = chunk.subarray(start, end);
-    if (this.parts === undefined) return { kind: 'line', line: tail, next: end };
+    this.lineEnd = end;
+    // A chunk that is one whole line (a small command or answer in its own TLS record) is the line itself.
+    const tail = start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end);
+    if (this.parts === undefined) return tail;
     this.parts.push(tail);
     const line = Buffer.concat(this.parts, this.partLength + tail.length);
     this.reset();
-    return { kind: 'line', line, next: end };
+    return line;
   }
 
   /** Removes and returns the bytes of the incomplete line, if any. */

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { Pop3Prelude } from '../../../src/pop3/prelude.js';
 import { ImapPrelude } from '../../../src/imap/prelude.js';
 import { DEFAULT_PROTOCOL_LIMITS, type Pop3Limits } from '../../../src/protocol/limits.js';
-import { LineAssembler, LineBuffer, type LineTake } from '../../../src/protocol/line-buffer.js';
+import { LineAssembler, LineBuffer, NEED_MORE_LINE, TOO_LONG_LINE, type LineTake } from '../../../src/protocol/line-buffer.js';
 import { drive } from '../prelude/drive.js';
 import { Harness, byteByByte, whole } from '../pop3/harness.js';
 
@@ -140,5 +140,34 @@ describe('POP3 limit hits are typed protocolError outputs', () => {
     const capa = withLimits({ multiLineBytes: 30 }).server(GREETING).client('CAPA\r\n').server(`+OK\r\nUSER\r\nX-${'c'.repeat(40)}\r\n.\r\n`);
     assert.deepEqual(hits(capa), [{ kind: 'protocolError', side: 'server', limit: 'pop3.multiLineBytes', value: 30 }]);
     assert.equal(capa.clientText, `${GREETING}+OK\r\nUSER\r\n-ERR inboxguard: the server sent an invalid reply\r\n`);
+  });
+});
+
+describe('LineAssembler.takeLine (the engines\' per-line path)', () => {
+  it('gives a chunk that is one whole line itself, and lines inside a chunk as views of it, with lineEnd after each', () => {
+    const assembler = new LineAssembler();
+    const single = b('a1 NOOP\r\n');
+    assert.equal(assembler.takeLine(single, 0, 100), single);
+    assert.equal(assembler.lineEnd, single.length);
+    const two = b('a1 NOOP\r\na2 NOOP\r\n');
+    const first = assembler.takeLine(two, 0, 100);
+    assert.ok(Buffer.isBuffer(first) && first !== two && first.buffer === two.buffer);
+    assert.equal(first.toString('latin1'), 'a1 NOOP\r\n');
+    assert.equal(assembler.lineEnd, 9);
+    const second = assembler.takeLine(two, 9, 100);
+    assert.ok(Buffer.isBuffer(second) && second !== two);
+    assert.equal(second.toString('latin1'), 'a2 NOOP\r\n');
+    assert.equal(assembler.lineEnd, two.length);
+  });
+
+  it('answers NEED_MORE_LINE and TOO_LONG_LINE as take() answers needMore and tooLong', () => {
+    const assembler = new LineAssembler();
+    assert.equal(assembler.takeLine(b('a1 NO'), 0, 100), NEED_MORE_LINE);
+    const rest = b('OP\r\n');
+    const joined = assembler.takeLine(rest, 0, 100);
+    assert.ok(Buffer.isBuffer(joined));
+    assert.equal(joined.toString('latin1'), 'a1 NOOP\r\n');
+    assert.equal(assembler.takeLine(b('0123456789\r\n'), 0, 5), TOO_LONG_LINE);
+    assert.deepEqual(assembler.take(b('0123456789\r\n'), 0, 5), { kind: 'tooLong', maxLineBytes: 5 });
   });
 });
