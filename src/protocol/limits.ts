@@ -24,13 +24,12 @@ const SESSION_BODY_BUFFERS = 8;
 
 /**
  * Complete bodies of one session waiting for their scans (the one in a worker included) before it stops
- * reading from the server: one being scanned and the next one ready, so the session's worker never waits
- * for a body the server has already sent, while a third is received. More read-ahead only holds more
- * bodies in memory (a session's bodies are scanned one at a time, see ScanWorkerPool): on the 300-message
- * bulk IMAP fetch (bulk-memory.ts) peak RSS 207.6 with 8 against 183.6 MiB with 2 (3: 193.7), the proxy's
- * CPU per thread unchanged (bulk-thread-cpu.ts).
+ * reading from the server. Fewer hold fewer bodies in memory but pause and resume the server's socket more
+ * often: on the 300-message bulk IMAP fetch, 2 instead of 8 cut peak RSS 207.6 -> 183.6 MiB (3: 193.7;
+ * bulk-memory.ts) but raised the main thread's CPU per 2 fetches 1946 -> 2130 ms and the other threads'
+ * 1467 -> 1552 ms (bulk-thread-cpu.ts --rounds 3, one run), so 8 stays.
  */
-export const SCANS_WAITING = 2;
+export const SCANS_WAITING = 8;
 
 /** Bytes all sessions together may hold in memory. */
 export const PROCESS_MEMORY_BYTES = 512 * MiB;
