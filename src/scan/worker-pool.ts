@@ -199,9 +199,10 @@ export class ScanWorkerPool {
    * A new worker is started only for a body whose session has none being scanned: one session's bodies
    * arrive one after another (and IMAP delivers them in order), so a second worker for the same session
    * would scan its next body early at the cost of a whole isolate (about 30 MiB resident). Measured on
-   * the 300-message bulk IMAP fetch (bulk-memory.ts, bulk-thread-cpu.ts): peak RSS 223 -> 197 MiB, the
-   * other threads' CPU 2.03 -> 1.47 s per 2 fetches (one isolate's JIT and GC instead of two), the main
-   * thread's unchanged. Bodies of other sessions still start one, and an idle worker takes any body.
+   * the 300-message bulk IMAP fetch against 25901b3 (bulk-memory.ts; bulk-thread-cpu.ts --rounds 3, medians
+   * per 2 fetches): peak RSS 235.4 -> 185.7 MiB; other threads' CPU 2.34 -> 1.58 s (one isolate's JIT and
+   * GC instead of two), main thread's 2.46 -> 1.95 s. Bodies of other sessions still start one, and an
+   * idle worker takes any body.
    */
   private sessionScanning(job: Job): boolean {
     const { session } = job.context;
