@@ -22,6 +22,15 @@ export interface MemoryLimits {
 /** Held bodies per session, in units of scan.memoryBufferBytes (the engines keep up to 4 for partial fetches). */
 const SESSION_BODY_BUFFERS = 8;
 
+/**
+ * Complete bodies of one session waiting for their scans (the one in a worker included) before it stops
+ * reading from the server. Fewer hold fewer bodies in memory but pause and resume the server's socket more
+ * often: on the 300-message bulk IMAP fetch, 2 instead of 8 cut peak RSS 207.6 -> 183.6 MiB (3: 193.7;
+ * bulk-memory.ts) but raised the main thread's CPU per 2 fetches 1946 -> 2130 ms and the other threads'
+ * 1467 -> 1552 ms (bulk-thread-cpu.ts --rounds 3, one run), so 8 stays.
+ */
+export const SCANS_WAITING = 8;
+
 /** Bytes all sessions together may hold in memory. */
 export const PROCESS_MEMORY_BYTES = 512 * MiB;
 
@@ -31,7 +40,7 @@ export function memoryLimits(memoryBufferBytes: number): MemoryLimits {
     sessionBytes: SESSION_BODY_BUFFERS * memoryBufferBytes,
     unspillableBodyBytes: 2 * memoryBufferBytes,
     diskWriteWindowBytes: Math.min(4 * MiB, memoryBufferBytes),
-    scansWaiting: 8,
+    scansWaiting: SCANS_WAITING,
   };
 }
 

@@ -50,6 +50,39 @@ describe('scan worker pool lifecycle', () => {
     }
   });
 
+  it("one session's bodies start one worker between them, however many wait; another session's start a second", async () => {
+    const workers = pool(2);
+    try {
+      const sessionOne = { ...CONTEXT, session: 1 };
+      const verdicts = await Promise.all([clean, infected, clean, infected].map((message) => workers.evaluate(message, sessionOne)));
+      assert.deepEqual(verdicts.map((evaluation) => evaluation.inspection.verdict), ['clean', 'infected', 'clean', 'infected']);
+      assert.equal(workers.stats.started, 1, 'the session waits for its own worker instead of starting another');
+      const [first, second, third] = await Promise.all([
+        workers.evaluate(infected, sessionOne),
+        workers.evaluate(clean, sessionOne),
+        workers.evaluate(infected, { ...CONTEXT, session: 2 }),
+      ]);
+      assert.deepEqual([first, second, third].map((evaluation) => evaluation.inspection.verdict), ['infected', 'clean', 'infected']);
+      assert.equal(workers.stats.started, 2, "session 2's body did not wait behind session 1's queue: it started the second worker");
+      assert.equal(workers.liveWorkers, 2);
+    } finally {
+      await workers.close();
+    }
+  });
+
+  it('an idle worker takes the next body of a session that already has one in a worker', async () => {
+    const workers = pool(2);
+    try {
+      await Promise.all([workers.evaluate(clean, { ...CONTEXT, session: 1 }), workers.evaluate(clean, { ...CONTEXT, session: 2 })]);
+      assert.equal(workers.stats.started, 2);
+      const verdicts = await Promise.all([infected, clean].map((message) => workers.evaluate(message, { ...CONTEXT, session: 3 })));
+      assert.deepEqual(verdicts.map((evaluation) => evaluation.inspection.verdict), ['infected', 'clean']);
+      assert.equal(workers.stats.started, 2, 'two idle workers: no start');
+    } finally {
+      await workers.close();
+    }
+  });
+
   it('ends a worker that sat idle, and starts one again for the next message', async () => {
     const workers = pool(1, 50);
     try {
