@@ -77,43 +77,6 @@ describe('AhoCorasick', () => {
     }
   });
 
-  // The plain walk (skipAhead: false) against the naive matcher and against the skipping scan, for short
-  // and long patterns, every layout, split at every offset of the data.
-  const anyPattern = fc.array(smallAlphabet, { minLength: 1, maxLength: 10 }).map((b) => Uint8Array.from(b));
-  for (const layout of ['dense', 'hybrid'] as const) {
-    it(`the plain walk finds what the skipping scan finds (${layout} layout, every split point)`, () => {
-      fc.assert(
-        fc.property(fc.array(anyPattern, { minLength: 1, maxLength: 12 }), fc.array(smallAlphabet, { maxLength: 120 }).map((b) => Uint8Array.from(b)), (patterns, content) => {
-          const denseStateLimit = layout === 'dense' ? 1 << 20 : 0;
-          const plain = new AhoCorasick(patterns, { denseStateLimit, skipAhead: false });
-          const skipping = new AhoCorasick(patterns, { denseStateLimit });
-          const expected = naiveOccurrences(patterns, content);
-          for (let cut = 0; cut <= content.length; cut++) {
-            assert.deepEqual(occurrences(plain, content, cut), expected);
-            assert.deepEqual(occurrences(skipping, content, cut), expected);
-          }
-        }),
-        { numRuns: 400 },
-      );
-    });
-  }
-
-  it('the plain walk and the skipping scan agree on text searched for short words, in slices of any size', () => {
-    const words = ['if', '%', '::', '=>', 'end', 'set', 'rem', 'function', 'invoke-expression', 'wscript.'].map((word) => Buffer.from(word));
-    const text = Buffer.from('Lorem ipsum dolor sit amet, END if x %PATH% :: => set a=1\nrem function() wscript.echo invoke-expression\n'.toLowerCase().repeat(50));
-    const expected = naiveOccurrences(words, text);
-    assert.ok(expected.length > 500);
-    for (const skipAhead of [false, true]) {
-      const automaton = new AhoCorasick(words, { skipAhead });
-      for (const slice of [1, 2, 3, 5, 64, text.length]) {
-        const found: string[] = [];
-        let state = 0;
-        for (let start = 0; start < text.length; start += slice) state = automaton.scan(text, start, Math.min(text.length, start + slice), state, (id, end) => found.push(`${id}@${end}`));
-        assert.deepEqual(found.sort(), expected, `skipAhead ${skipAhead}, slices of ${slice}`);
-      }
-    }
-  });
-
   it('switches to the hybrid layout past the dense state budget', () => {
     const patterns = Array.from({ length: 200 }, (_, i) => Buffer.from(`pattern-${i}-xyz`));
     assert.equal(new AhoCorasick(patterns).layout, 'dense');

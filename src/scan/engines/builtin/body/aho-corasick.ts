@@ -13,10 +13,6 @@
 // triple every m-2 bytes against a bit set of those (hashed) triples rules out whole stretches; only
 // around a probe that hits does the byte-pair skip above (and the table walk) take over, from the
 // first start not ruled out.
-// Those skips pay off where the patterns' first byte pairs are rare in the data (binary files, long
-// anchors); in text searched for short words they are common, the skips rarely get far and cost more
-// than they save (measured: half the speed of the plain table walk on English-like text). With
-// `skipAhead: false` the scan is the plain walk, one table lookup per byte.
 // scan() can be called slice by slice, carrying the state between calls.
 
 export type MatchCallback = (patternId: number, end: number) => void;
@@ -24,8 +20,6 @@ export type MatchCallback = (patternId: number, end: number) => void;
 export interface AhoCorasickOptions {
   /** Above this many states the hybrid layout is used. */
   denseStateLimit?: number;
-  /** False: no skipping ahead while shallow, the plain table walk (default true). */
-  skipAhead?: boolean;
 }
 
 const DEFAULT_DENSE_STATE_LIMIT = 65_536;
@@ -94,7 +88,6 @@ export class AhoCorasick {
   private readonly sampleStep: number;
   /** Bit set of the hashed byte triples found within the first sampleStep + 2 bytes of a pattern. */
   private readonly anyTriples = new Int32Array(TRIPLE_BITS >>> 5);
-  private readonly skipAhead: boolean;
 
   constructor(patterns: readonly Uint8Array[], options: AhoCorasickOptions = {}) {
     // Trie, with children kept in one map keyed by state * 256 + byte while building.
@@ -119,7 +112,6 @@ export class AhoCorasick {
     });
     const stateCount = own.length;
     this.stateCount = stateCount;
-    this.skipAhead = options.skipAhead ?? true;
     this.own = own;
     this.shallow = Uint8Array.from(depth, (d) => (d <= 1 ? 1 : 0));
     for (const pattern of patterns) {
@@ -210,38 +202,7 @@ export class AhoCorasick {
 
   /** Feeds data[start, end) from `state` (0 to begin); returns the state to continue from. */
   scan(data: Uint8Array, start: number, end: number, state: number, onMatch: MatchCallback): number {
-    if (!this.skipAhead) return this.layout === 'dense' ? this.walkDense(data, start, end, state, onMatch) : this.walkHybrid(data, start, end, state, onMatch);
     return this.layout === 'dense' ? this.scanDense(data, start, end, state, onMatch) : this.scanHybrid(data, start, end, state, onMatch);
-  }
-
-  private walkDense(data: Uint8Array, start: number, end: number, state: number, onMatch: MatchCallback): number {
-    const table = this.table;
-    const reports = this.reports;
-    let s = state;
-    for (let i = start; i < end; i++) {
-      s = table[(s << 8) | data[i]];
-      if (reports[s] !== 0) this.emit(s, i + 1, onMatch);
-    }
-    return s;
-  }
-
-  private walkHybrid(data: Uint8Array, start: number, end: number, state: number, onMatch: MatchCallback): number {
-    let s = state;
-    for (let i = start; i < end; i++) {
-      s = this.nextHybrid(s, data[i]);
-      if (this.reports[s] !== 0) this.emit(s, i + 1, onMatch);
-    }
-    return s;
-  }
-
-  /** The hybrid layout's transition: the state's table row, else its goto edges and failure links. */
-  private nextHybrid(state: number, byte: number): number {
-    for (let s = state; ; s = this.fail[s]) {
-      const row = this.rowOf[s];
-      if (row >= 0) return this.table[(row << 8) | byte];
-      const next = this.gotoEdge(s, byte);
-      if (next >= 0) return next;
-    }
   }
 
   private scanDense(data: Uint8Array, start: number, end: number, state: number, onMatch: MatchCallback): number {

@@ -143,11 +143,7 @@ function extensionOf(fileName: string | undefined): string {
 
 /** Every string some indicator needs, and one automaton that finds all of them in one pass over a text. */
 const NEEDED = [...new Set(INDICATORS.flatMap(([, indicators]) => indicators.flatMap((indicator) => indicator.needs)))];
-// The plain table walk: these short words' first byte pairs ("in", "re", "se", "en") are common in text.
-const NEEDED_SEARCH = new AhoCorasick(
-  NEEDED.map((needed) => Buffer.from(needed, 'latin1')),
-  { skipAhead: false },
-);
+const NEEDED_SEARCH = new AhoCorasick(NEEDED.map((needed) => Buffer.from(needed, 'latin1')));
 const TESTS: ReadonlyArray<[DetectedType, IndicatorTest[]]> = INDICATORS.map(([type, indicators]) => [
   type,
   indicators.map(({ pattern, needs, anchor, matcher }) => compileIndicator(pattern, needs.map((needed) => NEEDED.indexOf(needed)), anchor, matcher)),
