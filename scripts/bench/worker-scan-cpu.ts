@@ -13,7 +13,10 @@
 // figures only between runs without it.
 // --mailbox scan-cost: each round scans scan-cost.ts's clean 10 MB message (a zip) 20 times instead: the
 // worker's share of that row's "last byte → verdict".
-// Usage: npm run build && node --import tsx scripts/bench/worker-scan-cpu.ts [--mains dist,OTHER/dist] [--rounds 3] [--young-mb N] [--allocations [--top 20]] [--mailbox bulk|scan-cost]
+// --fresh-headers: every message starts with an "X-Bench-Round:" field whose value changes each round, so
+// no envelope comes from the thread's RecentEnvelopes cache (which otherwise knows every header block from
+// the second round on): a proxy's bulk fetch of new mail parses each header block, as this then does.
+// Usage: npm run build && node --import tsx scripts/bench/worker-scan-cpu.ts [--mains dist,OTHER/dist] [--rounds 3] [--young-mb N] [--allocations [--top 20]] [--mailbox bulk|scan-cost] [--fresh-headers]
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -32,7 +35,12 @@ interface Job {
   messages: Uint8Array[];
   youngMb: number;
   allocations: boolean;
+  freshHeaders: boolean;
 }
+
+/** The field --fresh-headers puts first in each message; its digits are rewritten before every round. */
+const ROUND_FIELD = 'X-Bench-Round: 000000\r\n';
+const ROUND_DIGITS = { at: 'X-Bench-Round: '.length, length: 6 };
 
 interface Round {
   cpuMs: number;
@@ -64,14 +72,15 @@ if (isMainThread) {
   const { SCAN_WORKER_RESOURCE_LIMITS } = (await import(pathToFileURL(join(builds[builds.length - 1], 'scan/worker-pool.js')).href)) as { SCAN_WORKER_RESOURCE_LIMITS: { maxYoungGenerationSizeMb: number } };
   const youngMb = Number(argument('--young-mb', String(SCAN_WORKER_RESOURCE_LIMITS.maxYoungGenerationSizeMb)));
   const mailbox = argument('--mailbox', 'bulk') === 'scan-cost' ? Array.from({ length: 20 }, () => scanCostMessage(false)) : benchMailbox(300);
-  const messages = mailbox.map((message) => {
+  const freshHeaders = process.argv.includes('--fresh-headers');
+  const messages = (freshHeaders ? mailbox.map((message) => Buffer.concat([Buffer.from(ROUND_FIELD, 'latin1'), message])) : mailbox).map((message) => {
     const shared = new Uint8Array(new SharedArrayBuffer(message.length));
     shared.set(message);
     return shared;
   });
   const allocations = process.argv.includes('--allocations');
   const top = Number(argument('--top', '20'));
-  const job: Job = { builds, rounds, messages, youngMb, allocations };
+  const job: Job = { builds, rounds, messages, youngMb, allocations, freshHeaders };
   const self = JSON.stringify(import.meta.url);
   // Semi-spaces of a third of the young generation from the start, as the pool's startScanThread sets them
   // (--young-mb 3: the 1 MiB semi-spaces the proxy's --max-semi-space-size=1 gave its workers before that).
@@ -129,6 +138,11 @@ if (isMainThread) {
     // allocations of both trigger does not always land in the same build's turn.
     const order = job.builds.map((_, server) => server);
     if (round % 2 === 1) order.reverse();
+    if (job.freshHeaders) {
+      // Each build's cache is its own: one new value per round makes every header block new to each.
+      const digits = Buffer.from(String(round + 1).padStart(ROUND_DIGITS.length, '0'), 'latin1');
+      for (const message of job.messages) message.set(digits, ROUND_DIGITS.at);
+    }
     for (const server of order) {
       const build = job.builds[server];
       const collections: Round['collections'] = {};

@@ -1,5 +1,6 @@
 // A parsed view of the top-level header for filtering rules (sender, recipients, subject, headers), made by
-// mailparser from the header block alone so attachments are never buffered or decoded for it.
+// mailparser's header processing from the header block alone so attachments are never buffered or decoded for it.
+import { createRequire } from 'node:module';
 import type { AddressObject, EmailAddress } from 'mailparser';
 import { latin1ToText } from './bytes.js';
 import { libmime } from './libmime.js';
@@ -40,52 +41,80 @@ export async function readEnvelope(message: Buffer): Promise<MessageEnvelope> {
 }
 
 async function parseEnvelope(headerBlock: Buffer): Promise<MessageEnvelope> {
-  const { MailParser } = await (mailparser ??= import('mailparser'));
-  const parsed = await topHeaderOf(new MailParser(PARSER_OPTIONS), headerBlock);
+  const parsed = await parsedTopHeader(headerBlock);
   const envelope: MessageEnvelope = {
-    from: addresses(parsed.from),
-    to: addresses(parsed.to),
-    cc: addresses(parsed.cc),
-    replyTo: addresses(parsed.replyTo),
-    headers: (parsed.headerLines || []).map(({ key, line }) => ({ name: key, value: unfoldedValue(line) })),
+    from: addresses(parsed.get('from') as AddressObject | undefined),
+    to: addresses(parsed.get('to') as AddressObject | AddressObject[] | undefined),
+    cc: addresses(parsed.get('cc') as AddressObject | AddressObject[] | undefined),
+    replyTo: addresses(parsed.get('reply-to') as AddressObject | undefined),
+    headers: parsed.lines.map(({ key, line }) => ({ name: key, value: unfoldedValue(line) })),
   };
-  if (parsed.subject !== undefined) envelope.subject = parsed.subject;
-  if (parsed.date !== undefined && !Number.isNaN(parsed.date.getTime())) envelope.date = parsed.date;
-  if (parsed.messageId !== undefined) envelope.messageId = parsed.messageId;
+  const subject = parsed.get('subject') as string | undefined;
+  const date = parsed.get('date') as Date | undefined;
+  const messageId = parsed.get('message-id') as string | undefined;
+  if (subject !== undefined) envelope.subject = subject;
+  if (date !== undefined && !Number.isNaN(date.getTime())) envelope.date = date;
+  if (messageId !== undefined) envelope.messageId = messageId;
   return envelope;
 }
 
 const PARSER_OPTIONS = { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true, checksumAlgo: false } as const;
 
-type Parser = InstanceType<typeof import('mailparser').MailParser>;
+/** What MailParser's splitter (mailsplit) and header processing are, used without their streams. */
+interface HeaderParsing {
+  Headers: new (block: Buffer, config: object) => { getList(): HeaderLine[]; lines: HeaderLine[] | false };
+  /** MailParser#processHeaders of an idle parser: the decoded values by lower-case name, as its `headers` event gives them. */
+  processHeaders(lines: HeaderLine[]): Map<string, unknown>;
+}
+interface HeaderLine {
+  key: string;
+  line: string;
+}
+
+let headerParsing: Promise<HeaderParsing> | undefined;
+
+async function loadHeaderParsing(): Promise<HeaderParsing> {
+  const { MailParser } = await (mailparser ??= import('mailparser'));
+  // mailparser's own mailsplit, the one its splitter would have used.
+  const mailsplit = createRequire(createRequire(import.meta.url).resolve('mailparser'))('@zone-eu/mailsplit') as { Headers: HeaderParsing['Headers'] };
+  const parser = new MailParser(PARSER_OPTIONS) as unknown as { processHeaders?(lines: HeaderLine[]): Map<string, unknown> };
+  // Internal to mailparser (pinned in package-lock.json): a release without it fails here, and the envelope differential test.
+  if (typeof parser.processHeaders !== 'function' || typeof mailsplit.Headers !== 'function') throw new Error('mailparser no longer has the header processing readEnvelope uses');
+  return { Headers: mailsplit.Headers, processHeaders: (lines) => parser.processHeaders!(lines) };
+}
+
+/** mailsplit's limit on a header block (MAX_HEAD_SIZE) and the least a line counts for against it (HEADER_LINE_MIN_COST). */
+const MAX_HEAD_SIZE = 1024 * 1024;
+const HEADER_LINE_MIN_COST = 64;
 
 /**
- * The parser with its top-level header read (its documented `headers` event: `subject`, `from`, …,
- * `headerLines` are set by then, as simpleParser reports them): what follows the header (text nodes,
- * the end of the stream, image links) is of no use here and is not waited for.
+ * The top-level header as MailParser reports it at its `headers` event (the same values; `lines`: its
+ * headerLines), computed the way its splitter and header processing do, without the streams, events and
+ * turns of the event loop a parser fed the block goes through (most of the cost of a small header).
+ * The splitter's header block runs to the first empty line (LF or CRLF alone), and a block whose lines
+ * cost more than MAX_HEAD_SIZE is an error.
  */
-function topHeaderOf(parser: Parser, headerBlock: Buffer): Promise<Parser> {
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const settle = (error?: Error): void => {
-      if (settled) return;
-      settled = true;
-      parser.removeListener('headers', onHeaders);
-      parser.removeListener('end', onEnd);
-      // An error the destroyed parser still reports after this is ignored (settle stays its listener).
-      parser.destroy();
-      if (error) reject(error);
-      else resolve(parser);
-    };
-    const onHeaders = (): void => settle();
-    const onEnd = (): void => settle();
-    parser.once('headers', onHeaders);
-    parser.on('error', settle);
-    // A parser that never reports a header (it always does for a header block) still settles at its end.
-    parser.once('end', onEnd);
-    parser.resume();
-    parser.end(headerBlock);
-  });
+async function parsedTopHeader(headerBlock: Buffer): Promise<{ get(name: string): unknown; lines: HeaderLine[] }> {
+  const { Headers, processHeaders } = await (headerParsing ??= loadHeaderParsing());
+  let cost = 0;
+  let end = headerBlock.length;
+  for (let start = 0; start < headerBlock.length; ) {
+    const lineFeed = headerBlock.indexOf(0x0a, start);
+    const lineEnd = lineFeed === -1 ? headerBlock.length : lineFeed + 1;
+    const length = lineEnd - start;
+    const empty = (length === 1 && headerBlock[start] === 0x0a) || (length === 2 && headerBlock[start] === 0x0d && headerBlock[start + 1] === 0x0a);
+    cost += empty ? length : Math.max(length, HEADER_LINE_MIN_COST);
+    if (cost > MAX_HEAD_SIZE) throw Object.assign(new Error('Max header size for a MIME node exceeded'), { code: 'EMAXLEN' });
+    start = lineEnd;
+    if (empty) {
+      end = lineEnd;
+      break;
+    }
+  }
+  const headers = new Headers(headerBlock.subarray(0, end), {});
+  const list = headers.getList();
+  const processed = processHeaders(list);
+  return { get: (name) => processed.get(name), lines: headers.lines || [] };
 }
 
 /** Stops at a line break within the walker's header byte limit, so a hostile header costs bounded work. */

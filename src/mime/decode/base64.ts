@@ -48,67 +48,88 @@ export interface NativePrefix {
   written: number;
 }
 
-interface Layout {
-  /** Characters per line and bytes per line end (0: one unbroken line). */
+/** Characters per line and bytes per line end of a body whose first line ends in a line break. */
+interface LineShape {
   lineChars: number;
   eolBytes: number;
-  /** Whole lines, a multiple of 4, all but the last line of the body. */
-  lines: number;
 }
 
-/** Where the first base64url byte ("-" or "_") is in bytes[0, end), or end. */
-function base64UrlByte(bytes: Buffer, end: number): number {
+/** Where the first base64url byte ("-" or "_") is in bytes[from, end), or end. */
+function base64UrlByte(bytes: Buffer, from: number, end: number): number {
   const region = bytes.subarray(0, end);
-  const dash = region.indexOf(0x2d);
-  const underscore = region.indexOf(0x5f);
+  const dash = region.indexOf(0x2d, from);
+  const underscore = region.indexOf(0x5f, from);
   return Math.min(dash === -1 ? end : dash, underscore === -1 ? end : underscore);
 }
 
-function regularLayout(bytes: Buffer): Layout | undefined {
-  const length = bytes.length;
-  const newline = bytes.indexOf(LF);
-  if (newline === -1) {
-    const lineChars = base64UrlByte(bytes, Math.max(0, length - UNBROKEN_TAIL)) & ~3;
-    return lineChars > 0 ? { lineChars, eolBytes: 0, lines: 1 } : undefined;
-  }
+function lineShape(bytes: Buffer, newline: number): LineShape | undefined {
   const eolBytes = newline > 0 && bytes[newline - 1] === CR ? 2 : 1;
   const lineChars = newline + 1 - eolBytes;
-  if (lineChars === 0) return undefined;
-  const stride = lineChars + eolBytes;
-  let lines = 0;
-  for (let end = stride; end <= length && bytes[end - 1] === LF && (eolBytes === 1 || bytes[end - 2] === CR); end += stride) lines++;
-  // The last line often ends in padding: it goes to the exact loop, and so do lines from a base64url byte on.
-  lines = Math.max(0, lines - 1);
-  lines = Math.floor(base64UrlByte(bytes, lines * stride) / stride) & ~3;
-  return lines > 0 ? { lineChars, eolBytes, lines } : undefined;
+  return lineChars === 0 ? undefined : { lineChars, eolBytes };
+}
+
+/** Lines from `line` on, at most `limit`, that end where the first line's shape puts their line end. */
+function regularLinesFrom(bytes: Buffer, shape: LineShape, line: number, limit: number): number {
+  const stride = shape.lineChars + shape.eolBytes;
+  const crlf = shape.eolBytes === 2;
+  let count = 0;
+  for (let end = (line + 1) * stride; count < limit && end <= bytes.length && bytes[end - 1] === LF && (!crlf || bytes[end - 2] === CR); end += stride) count++;
+  return count;
 }
 
 /**
  * Decodes the regular prefix natively, chunk by chunk, into `sink` from its start (when only checking,
  * a scratch buffer of one chunk that each chunk overwrites); stops before the first chunk that is not
  * all base64 characters.
+ *
+ * The regular prefix: whole lines of the first line's shape, but not the last such line of the body (it
+ * often ends in padding), nor any line from the first base64url byte on, in a multiple of 4 lines. Each
+ * chunk's lines are checked, searched for base64url bytes and decoded in turn, so that the chunk is read
+ * from memory once rather than once per check over the whole body.
  */
 export function nativePrefix(bytes: Buffer, sink?: Buffer): NativePrefix {
-  const layout = regularLayout(bytes);
-  if (!layout) return { end: 0, characters: 0, written: 0 };
-  const stride = layout.lineChars + layout.eolBytes;
+  const newline = bytes.indexOf(LF);
+  if (newline === -1) return unbrokenPrefix(bytes, sink);
+  const shape = lineShape(bytes, newline);
+  if (!shape) return { end: 0, characters: 0, written: 0 };
+  const stride = shape.lineChars + shape.eolBytes;
   const linesPerChunk = Math.max(4, Math.floor(CHUNK_BYTES / stride) & ~3);
-  const target = sink ?? Buffer.allocUnsafe((Math.min(linesPerChunk, layout.lines) * layout.lineChars * 3) / 4);
+  let target = sink;
   let end = 0;
   let characters = 0;
   let written = 0;
-  for (let line = 0; line < layout.lines; line += linesPerChunk) {
-    const lines = Math.min(linesPerChunk, layout.lines - line);
+  for (let line = 0; ; line += linesPerChunk) {
+    // One line more than the chunk: a line is in the prefix only when the next one is regular too.
+    const regular = regularLinesFrom(bytes, shape, line, linesPerChunk + 1);
+    let lines = Math.min(linesPerChunk, Math.max(0, regular - 1));
+    const last = lines < linesPerChunk;
+    const urlByte = base64UrlByte(bytes, end, end + lines * stride);
+    const cut = urlByte < end + lines * stride;
+    if (cut) lines = Math.floor((urlByte - end) / stride);
+    lines &= ~3;
+    if (lines === 0) break;
     const chunkEnd = end + lines * stride;
-    const expected = (lines * layout.lineChars * 3) / 4;
+    const expected = (lines * shape.lineChars * 3) / 4;
     // Written straight into the output: no buffer per chunk to allocate and copy from.
+    target ??= Buffer.allocUnsafe(expected);
     const decoded = target.write(bytes.toString('latin1', end, chunkEnd), sink ? written : 0, expected, 'base64');
     if (decoded !== expected) break;
     end = chunkEnd;
-    characters += lines * layout.lineChars;
+    characters += lines * shape.lineChars;
     written += expected;
+    if (last || cut) break;
   }
   return { end, characters, written };
+}
+
+/** A body without line breaks: one line up to its last UNBROKEN_TAIL bytes (or its first base64url byte), decoded at once. */
+function unbrokenPrefix(bytes: Buffer, sink?: Buffer): NativePrefix {
+  const characters = base64UrlByte(bytes, 0, Math.max(0, bytes.length - UNBROKEN_TAIL)) & ~3;
+  if (characters === 0) return { end: 0, characters: 0, written: 0 };
+  const expected = (characters * 3) / 4;
+  const target = sink ?? Buffer.allocUnsafe(expected);
+  const decoded = target.write(bytes.toString('latin1', 0, characters), 0, expected, 'base64');
+  return decoded === expected ? { end: characters, characters, written: expected } : { end: 0, characters: 0, written: 0 };
 }
 
 interface ExactCount {

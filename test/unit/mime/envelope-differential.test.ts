@@ -122,6 +122,13 @@ function oddHeaders(): { name: string; bytes: Buffer }[] {
     { name: 'content fields with RFC 2231', bytes: header("Content-Type: text/plain; charset*=utf-8''%C3%BC; name*0=a; name*1=b", 'Content-Disposition: attachment; filename="=?utf-8?Q?x=2Eexe?="') },
     { name: 'OTP-Token', bytes: header('OTP-Token: 123456', 'Subject: code') },
     { name: 'base64 single part', bytes: header('Content-Type: application/octet-stream', 'Content-Transfer-Encoding: base64', 'Subject: b64') },
+    // Where the header block ends and what it costs against mailparser's maxHeadSize (a line counts for 64 bytes at least).
+    ...[16_380, 16_382, 16_383, 16_384, 16_400].map((lines) => ({ name: `${lines} short lines`, bytes: header('Subject: short', ...Array.from({ length: lines }, () => 'X: a'), 'From: a@example.com') })),
+    { name: 'CR CR LF line', bytes: Buffer.from('Subject: a\r\n\r\r\nFrom: b@example.com\r\n\r\nbody') },
+    { name: 'blank-looking lines', bytes: Buffer.from('Subject: a\r\n \r\n\t\r\nFrom: b@example.com\n\r\nbody') },
+    { name: 'two-byte lines', bytes: Buffer.from('Subject: a\n \nX\nFrom: b@example.com\n\nbody') },
+    { name: 'LF then CRLF', bytes: Buffer.from('Subject: a\n\r\nFrom: b@example.com\r\n\r\n') },
+    { name: 'CR alone ends nothing', bytes: Buffer.from('Subject: a\r\rFrom: b@example.com\r\n\r\n') },
   ];
 }
 
