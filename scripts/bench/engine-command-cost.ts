@@ -2,8 +2,9 @@
 // sockets or TLS (those are the same with scanning off): CPU microseconds per NOOP and per UID FETCH
 // (FLAGS) round trip, per session (greeting, LOGIN, SELECT, LOGOUT), and heap bytes an idling session
 // holds, and heap bytes allocated per NOOP / UID FETCH (FLAGS) round trip (V8's sampling heap profiler,
-// objects a scavenge already collected included: the garbage that makes the scavenges). The builds given with --mains (compiled dist directories) alternate round by round in this
-// one process, so a busy machine weighs on all of them alike; CPU time, not wall time.
+// objects a scavenge already collected included: the garbage that makes the scavenges). The builds given
+// with --mains (compiled dist directories) alternate round by round in this one process, so a busy
+// machine weighs on all of them alike; CPU time, not wall time.
 // Usage: npm run build && node --import tsx scripts/bench/engine-command-cost.ts [--mains dist,OTHER/dist] [--rounds 11]
 import { Session } from 'node:inspector/promises';
 import { resolve } from 'node:path';
