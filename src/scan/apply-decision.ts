@@ -29,8 +29,6 @@ export interface Marking {
   headers: RuleChanges['headers'];
 }
 
-export const NO_MARKING: Marking = { subjectTags: [], headers: [] };
-
 export function marksAnything(marking: Marking): boolean {
   return marking.header !== undefined || marking.subjectTags.length > 0 || marking.headers.length > 0;
 }
