@@ -41,17 +41,17 @@ export async function readEnvelope(message: Buffer): Promise<MessageEnvelope> {
 }
 
 async function parseEnvelope(headerBlock: Buffer): Promise<MessageEnvelope> {
-  const parsed = await parsedTopHeader(headerBlock);
+  const { values, lines } = await parsedTopHeader(headerBlock);
   const envelope: MessageEnvelope = {
-    from: addresses(parsed.get('from') as AddressObject | undefined),
-    to: addresses(parsed.get('to') as AddressObject | AddressObject[] | undefined),
-    cc: addresses(parsed.get('cc') as AddressObject | AddressObject[] | undefined),
-    replyTo: addresses(parsed.get('reply-to') as AddressObject | undefined),
-    headers: parsed.lines.map(({ key, line }) => ({ name: key, value: unfoldedValue(line) })),
+    from: addresses(values.get('from') as AddressObject | undefined),
+    to: addresses(values.get('to') as AddressObject | AddressObject[] | undefined),
+    cc: addresses(values.get('cc') as AddressObject | AddressObject[] | undefined),
+    replyTo: addresses(values.get('reply-to') as AddressObject | undefined),
+    headers: lines.map(({ key, line }) => ({ name: key, value: unfoldedValue(line) })),
   };
-  const subject = parsed.get('subject') as string | undefined;
-  const date = parsed.get('date') as Date | undefined;
-  const messageId = parsed.get('message-id') as string | undefined;
+  const subject = values.get('subject') as string | undefined;
+  const date = values.get('date') as Date | undefined;
+  const messageId = values.get('message-id') as string | undefined;
   if (subject !== undefined) envelope.subject = subject;
   if (date !== undefined && !Number.isNaN(date.getTime())) envelope.date = date;
   if (messageId !== undefined) envelope.messageId = messageId;
@@ -62,7 +62,7 @@ const PARSER_OPTIONS = { skipHtmlToText: true, skipTextToHtml: true, skipImageLi
 
 /** What MailParser's splitter (mailsplit) and header processing are, used without their streams. */
 interface HeaderParsing {
-  Headers: new (block: Buffer, config: object) => { getList(): HeaderLine[]; lines: HeaderLine[] | false };
+  Headers: new (block: Buffer, config: object) => { getList(): HeaderLine[] };
   /** MailParser#processHeaders of an idle parser: the decoded values by lower-case name, as its `headers` event gives them. */
   processHeaders(lines: HeaderLine[]): Map<string, unknown>;
 }
@@ -94,7 +94,7 @@ const HEADER_LINE_MIN_COST = 64;
  * The splitter's header block runs to the first empty line (LF or CRLF alone), and a block whose lines
  * cost more than MAX_HEAD_SIZE is an error.
  */
-async function parsedTopHeader(headerBlock: Buffer): Promise<{ get(name: string): unknown; lines: HeaderLine[] }> {
+async function parsedTopHeader(headerBlock: Buffer): Promise<{ values: Map<string, unknown>; lines: HeaderLine[] }> {
   const { Headers, processHeaders } = await (headerParsing ??= loadHeaderParsing());
   let cost = 0;
   let end = headerBlock.length;
@@ -111,10 +111,8 @@ async function parsedTopHeader(headerBlock: Buffer): Promise<{ get(name: string)
       break;
     }
   }
-  const headers = new Headers(headerBlock.subarray(0, end), {});
-  const list = headers.getList();
-  const processed = processHeaders(list);
-  return { get: (name) => processed.get(name), lines: headers.lines || [] };
+  const lines = new Headers(headerBlock.subarray(0, end), {}).getList();
+  return { values: processHeaders(lines), lines };
 }
 
 /** Stops at a line break within the walker's header byte limit, so a hostile header costs bounded work. */
