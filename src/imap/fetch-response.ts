@@ -134,24 +134,20 @@ export class FetchResponse {
     const items = result.items;
     const hadUid = this.uid !== undefined;
     let wholeBodyHere = false;
-    // Body items are classified and matched to their command once, before anything else (a match
+    // Body items are classified and matched to their command once, before any item is edited (a match
     // counts the answer as given); the arrays exist only for a response that has one (not FLAGS).
     let bodyKinds: (BodySectionItem | undefined)[] | undefined;
     let found: (FoundSection | undefined)[] | undefined;
     for (let i = 0; i < items.length; i++) {
-      const kind = kindOf(items[i]);
-      if (kind?.kind !== 'body') continue;
-      (bodyKinds ??= new Array<BodySectionItem | undefined>(items.length))[i] = kind;
-      (found ??= new Array<FoundSection | undefined>(items.length))[i] = this.env.findSection(planKey(kind), this.seq);
-    }
-    for (let i = 0; i < items.length; i++) {
       const item = items[i];
-      const kind = bodyKinds?.[i] ?? kindOf(item);
+      const kind = kindOf(item);
       if (kind?.kind === 'uid' && item.value?.form === 'atom') this.uid = parseDecimal(seg, item.value.start, item.value.end);
       else if (kind?.kind === 'body') {
+        (bodyKinds ??= new Array<BodySectionItem | undefined>(items.length))[i] = kind;
+        const section = ((found ??= new Array<FoundSection | undefined>(items.length))[i] = this.env.findSection(planKey(kind), this.seq));
         if (kind.origin === undefined && isRawWholeMessage(kind)) wholeBodyHere = true;
         // The UID goes only if this answers a command the engine added it to (not an unsolicited FETCH).
-        if (found?.[i]?.request.addedUid) this.stripUid = true;
+        if (section?.request.addedUid) this.stripUid = true;
       }
     }
 

@@ -1,6 +1,7 @@
 // Relays a connection that is not inspected: after the prelude, the two sockets are piped to each
 // other (coalescing-pipe.ts: what one turn read leaves in one write). Each direction ends its
-// destination when its source ends (half-close is kept); the session ends when either socket closes. Socket errors are reported by the session's own handlers.
+// destination when its source ends (half-close is kept); the session ends when either socket closes.
+// Socket errors are reported by the session's own handlers.
 import type net from 'node:net';
 import type { PreludeOutput } from '../protocol/prelude.js';
 import { CLOSE_GRACE_MS } from '../protocol/session-core.js';
