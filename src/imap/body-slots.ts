@@ -50,6 +50,8 @@ export class PendingBody {
   abandoned = false;
   finalized = false;
   readonly slot: BodySlot;
+  /** The account's verdict epoch when the body began (ScannedBodies.epoch): a clean verdict is kept only if it still holds. */
+  readonly epoch: number;
 
   constructor(
     readonly handle: BodyHandle,
@@ -61,6 +63,7 @@ export class PendingBody {
     bodies: ScannedBodies,
   ) {
     this.slot = new BodySlot(this, bodies);
+    this.epoch = bodies.epoch;
   }
 }
 

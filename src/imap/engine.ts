@@ -142,6 +142,7 @@ export class ImapEngine implements ProtocolEngine, FramerSink, CommandTrackerHoo
         }
         return undefined;
       },
+      place: () => (this.changingMailbox() ? undefined : this.session.place()),
     };
     return this.fetchEnvironment;
   }
@@ -570,7 +571,7 @@ export class ImapEngine implements ProtocolEngine, FramerSink, CommandTrackerHoo
     // Not emitted here: an output between pipelined commands would split their one write to the server.
     if (this.passThroughState === 'off' && announcesBodies(command)) this.bodiesAhead = true;
     // While a mailbox change is in flight, the cache keys of the current mailbox may not apply.
-    const changingMailbox = this.outstanding.some((r) => ['SELECT', 'EXAMINE', 'CLOSE', 'UNSELECT'].includes(r.verb));
+    const changingMailbox = this.changingMailbox();
     return planFetch(tag, line, command, (uid, section) => {
       if (changingMailbox) return undefined;
       const key = this.session.sectionKey(uid, section);
@@ -581,6 +582,10 @@ export class ImapEngine implements ProtocolEngine, FramerSink, CommandTrackerHoo
       if (handle?.shared && messageKey !== undefined && item.kind === 'body' && isRawWholeMessage(item)) this.session.recordSize(messageKey, handle.size);
       return handle;
     });
+  }
+
+  private changingMailbox(): boolean {
+    return this.outstanding.some((r) => r.verb === 'SELECT' || r.verb === 'EXAMINE' || r.verb === 'CLOSE' || r.verb === 'UNSELECT');
   }
 
   /** Messages left the mailbox being selected, or the selected one: the account's copies of it go. */

@@ -9,7 +9,7 @@ import type { FetchRequest, InjectedSlice, SectionPlan } from './partial-fetch.j
 import type { BodyHandle, ScannedBodies } from './scanned-bodies.js';
 import { BodyEnding } from './body-ending.js';
 import { headerKeyOf } from './section-headers.js';
-import type { SessionState } from './session-state.js';
+import { messageKeyIn, sectionKeyIn, type MailboxPlace, type SessionState } from './session-state.js';
 
 // One `* n FETCH (…)` response on its way to the client, solicited or not. Each body item is
 // looked at on its own: scanned sections are streamed to the session (bodyBegin/bodyData/bodyEnd)
@@ -41,6 +41,8 @@ export interface FetchEnvironment {
   bodyStarted(body: PendingBody, response: FetchResponse): void;
   /** Slices a command asked for that the engine serves itself, to add to the answer for this UID (once). */
   takeInjection(uid: number): FetchRequest['injected'];
+  /** The selected mailbox, unless it is not known or a command that changes it is under way. */
+  place(): MailboxPlace | undefined;
 }
 
 type LiteralPlan =
@@ -98,6 +100,11 @@ export class FetchResponse {
   private literal: LiteralPlan | undefined;
   private bodies: PendingBody[] | undefined;
   private sizeSlots: SizeSlot[] | undefined;
+  /**
+   * The mailbox this response is about, taken when its first body or size item is read: a SELECT
+   * pipelined behind the FETCH may complete before the body's scan, and must not re-key it. Null: not known.
+   */
+  private where: MailboxPlace | null | undefined;
 
   constructor(
     private readonly env: FetchEnvironment,
@@ -143,6 +150,7 @@ export class FetchResponse {
       const kind = kindOf(item);
       if (kind?.kind === 'uid' && item.value?.form === 'atom') this.uid = parseDecimal(seg, item.value.start, item.value.end);
       else if (kind?.kind === 'body') {
+        this.notePlace();
         (bodyKinds ??= new Array<BodySectionItem | undefined>(items.length))[i] = kind;
         const section = ((found ??= new Array<FoundSection | undefined>(items.length))[i] = this.env.findSection(planKey(kind), this.seq));
         if (kind.origin === undefined && isRawWholeMessage(kind)) wholeBodyHere = true;
@@ -161,6 +169,7 @@ export class FetchResponse {
         drop = this.stripUid && item.value?.form === 'atom';
       } else if (kind?.kind === 'size') {
         if (item.value?.form === 'atom' && (this.env.session.hasSizeChanges || wholeBodyHere)) {
+          this.notePlace();
           (edits ??= []).push(this.sizeEdit(seg, item.value));
         }
       } else if (kind?.kind === 'body' && item.value) {
@@ -344,7 +353,7 @@ export class FetchResponse {
     const outcome = body.outcome;
     const session = this.env.session;
     if (isRawWholeMessage(body.item) && outcome.changed && outcome.size !== body.declaredSize) {
-      const key = session.messageKey(this.uid);
+      const key = messageKeyIn(this.place, this.uid);
       if (key !== undefined) session.recordSize(key, outcome.size);
       const event: ProxyEvent = {
         type: 'body-size-changed',
@@ -353,22 +362,31 @@ export class FetchResponse {
         from: body.declaredSize,
         to: outcome.size,
       };
-      if (session.mailbox !== undefined) event.mailbox = session.mailbox;
-    if (session.uidValidity !== undefined) event.uidValidity = session.uidValidity;
-      if (session.uidValidity !== undefined) event.uidValidity = session.uidValidity;
+      if (this.place?.mailbox !== undefined) event.mailbox = this.place.mailbox;
+      if (this.place?.uidValidity !== undefined) event.uidValidity = this.place.uidValidity;
       if (this.uid !== undefined) event.uid = this.uid;
       this.env.event(event);
     }
+    const key = sectionKeyIn(this.place, this.uid, body.item.responseName);
+    if (key !== undefined && outcome.clean) this.env.bodies.rememberClean(key, outcome.size, body.epoch);
     if (body.slice) {
       body.handle.literal8 = body.framing.kind === 'literal' && body.framing.binary;
-      const key = session.sectionKey(this.uid, body.item.responseName);
       if (key !== undefined) this.env.bodies.insert(key, body.handle);
     }
     this.env.bodies.unref(body.handle);
   }
 
+  private notePlace(): void {
+    if (this.where === undefined) this.where = this.env.place() ?? null;
+  }
+
+  /** The mailbox of this response (taken with its first body or size item), or the selected one. */
+  private get place(): MailboxPlace | undefined {
+    return this.where === undefined ? this.env.session : (this.where ?? undefined);
+  }
+
   private currentSize(): number | undefined {
-    return this.env.session.sizeFor(this.env.session.messageKey(this.uid));
+    return this.env.session.sizeFor(messageKeyIn(this.place, this.uid));
   }
 
   private sizeEdit(seg: Buffer, value: ItemValue): Edit {
@@ -420,7 +438,7 @@ export class FetchResponse {
       const slice: Slice = { origin: found.plan.origin, length: found.plan.length };
       edits.push({ start: item.nameEnd, end: item.nameEnd, piece: Buffer.from(`<${slice.origin}>`, 'latin1') });
       if (value.form === 'atom' || value.form === 'list') return undefined;
-      const key = this.env.session.sectionKey(this.uid, kind.responseName);
+      const key = sectionKeyIn(this.place, this.uid, kind.responseName);
       const cached = key === undefined ? undefined : this.env.bodies.lookup(key);
       if (cached) return this.serveCached(seg, value, cached, slice, edits);
       if (value.form === 'literal' && value.size > this.env.options.maxScanBytes) {
@@ -437,7 +455,14 @@ export class FetchResponse {
       this.reportUnscanned(kind, 'too-large', value.size);
       return PASS;
     }
+    // Found clean before at this size: the server's bytes go on as they come, with no second scan.
+    if (value.form === 'literal' && this.knownClean(kind, value.size)) return PASS;
     return this.intercept(seg, kind, value, undefined, edits);
+  }
+
+  private knownClean(kind: BodySectionItem, size: number): boolean {
+    const key = sectionKeyIn(this.place, this.uid, kind.responseName);
+    return key !== undefined && this.env.bodies.knownClean(key, size);
   }
 
   /** Adds slices served from scanned copies before the answer's closing parenthesis. */

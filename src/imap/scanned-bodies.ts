@@ -13,6 +13,7 @@ import type { ScannedCopy, ScannedCopyIntake, ScannedCopyKey, ScannedCopyStore }
 // With a store shared by the sessions of the account (ScannedCopyStore), every copy the cache keeps
 // is offered to it (bodyShare), and a miss here asks it: a copy another session kept becomes a body
 // of this session (bodyAdopt) and is cached here like an own one, as long as the store still holds it.
+// The store also remembers sections found clean, so a whole fetch of one again is not scanned again.
 
 export interface BodyHandle {
   readonly id: number;
@@ -116,6 +117,23 @@ export class ScannedBodies {
     this.cachedBytes += handle.size;
     this.evict();
     return true;
+  }
+
+  /** Where the account's verdicts stand now (ScannedCopyStore.epoch): taken when a body's scan begins. */
+  get epoch(): number {
+    return this.store?.epoch ?? 0;
+  }
+
+  /** A section found clean (ScanOutcome.clean) by a scan begun at `epoch`: a later whole fetch of it needs no scan. */
+  rememberClean(key: ScannedCopyKey, size: number, epoch: number): void {
+    const user = this.session?.user;
+    if (user !== undefined) this.store?.rememberClean(user, key, size, epoch);
+  }
+
+  /** The account found this section clean at this size before (and still stands by it). */
+  knownClean(key: ScannedCopyKey, size: number): boolean {
+    const user = this.session?.user;
+    return user !== undefined && this.store !== undefined && this.store.knownClean(user, key, size);
   }
 
   /** The account's store forgets a mailbox's copies (all of them, or those of other UIDVALIDITY values). */

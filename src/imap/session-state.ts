@@ -6,6 +6,24 @@ import { isDigit, SP, STAR, startsWithWord } from './ascii.js';
 
 const MAX_SIZE_CHANGES = 10_000;
 
+/** A mailbox under one UIDVALIDITY: what a UID is a message of. */
+export interface MailboxPlace {
+  readonly mailbox: string | undefined;
+  readonly uidValidity: string | undefined;
+}
+
+/** Key of a message (sizes), or undefined when the mailbox or UID is not known. */
+export function messageKeyIn(place: MailboxPlace | undefined, uid: number | undefined): string | undefined {
+  if (uid === undefined || place?.mailbox === undefined || place.uidValidity === undefined) return undefined;
+  return `${place.mailbox}\u0000${place.uidValidity}\u0000${uid}`;
+}
+
+/** Key of a section of a message (scanned copies, clean records), or undefined when the mailbox or UID is not known. */
+export function sectionKeyIn(place: MailboxPlace | undefined, uid: number | undefined, section: string): ScannedCopyKey | undefined {
+  if (uid === undefined || place?.mailbox === undefined || place.uidValidity === undefined) return undefined;
+  return { mailbox: place.mailbox, uidValidity: place.uidValidity, uid, section };
+}
+
 export class SessionState {
   user: string | undefined;
   mailbox: string | undefined;
@@ -23,14 +41,17 @@ export class SessionState {
 
   /** Key of a message in the selected mailbox, or undefined if the mailbox is not known well enough. */
   messageKey(uid: number | undefined): string | undefined {
-    if (uid === undefined || this.mailbox === undefined || this.uidValidity === undefined) return undefined;
-    return `${this.mailbox}\u0000${this.uidValidity}\u0000${uid}`;
+    return messageKeyIn(this, uid);
   }
 
   /** Which scanned copy a section of a message in the selected mailbox is, or undefined if the mailbox is not known well enough. */
   sectionKey(uid: number | undefined, section: string): ScannedCopyKey | undefined {
-    if (uid === undefined || this.mailbox === undefined || this.uidValidity === undefined) return undefined;
-    return { mailbox: this.mailbox, uidValidity: this.uidValidity, uid, section };
+    return sectionKeyIn(this, uid, section);
+  }
+
+  /** The selected mailbox as it is now, for a response to keep (a later SELECT does not change what it is about). */
+  place(): MailboxPlace | undefined {
+    return this.mailbox === undefined || this.uidValidity === undefined ? undefined : { mailbox: this.mailbox, uidValidity: this.uidValidity };
   }
 
   get hasSizeChanges(): boolean {

@@ -96,6 +96,8 @@ export interface ScanOutcome {
   size: number;
   /** True when the scanner replaced the content. */
   changed: boolean;
+  /** Found clean and delivered unchanged, nothing held for analysis, no rule applied (BodyScanResult.clean). */
+  clean?: boolean;
 }
 
 export interface ProtocolEngine {

@@ -220,7 +220,7 @@ export class HeldBodies {
     body.deadline?.cancel();
     this.stopWaiting(body);
     const size = result.changed ? result.content.length : body.spool.size;
-    this.host.engine.scanned(bodyId, { size, changed: result.changed });
+    this.host.engine.scanned(bodyId, { size, changed: result.changed, clean: result.clean === true && !result.changed });
     if (result.partOnlyQuarantineId !== undefined) this.host.wantWholeOriginal(body.context, result.partOnlyQuarantineId);
     this.host.pump();
   }

@@ -148,4 +148,13 @@ export interface ScannedCopyStore {
   offer(user: string, key: ScannedCopyKey, size: number, literal8: boolean): ScannedCopyIntake | undefined;
   /** Drops the account's copies of a mailbox: all of them, or those of other UIDVALIDITY values than `keep`. */
   forget(user: string, mailbox: string, keepUidValidity?: string): void;
+  /**
+   * Changes whenever what a scan decided may no longer hold (a verdict or the settings changed): taken
+   * when a body's scan begins and handed to rememberClean, so a verdict reached before the change is not kept.
+   */
+  readonly epoch: number;
+  /** The section was found clean, delivered unchanged, with nothing held for analysis (ScanOutcome.clean). */
+  rememberClean(user: string, key: ScannedCopyKey, size: number, epoch: number): void;
+  /** A section of this size was found clean in this account before: it may be delivered as the server sends it, unscanned. */
+  knownClean(user: string, key: ScannedCopyKey, size: number): boolean;
 }

@@ -9,6 +9,16 @@
 // under one directory that is emptied at start and removed at close. Dropped on an expunge or a new
 // UIDVALIDITY seen by any session of the account, and all at once on every verdict change and reload
 // (a reload also brings new scan.sharedCopies bounds).
+//
+// Beside the copies, the same keys name sections found clean (ScanOutcome.clean): a whole section
+// fetched again with the size it had is delivered as the server sends it, without a second scan.
+// IMAP never gives a UID of a mailbox (under one UIDVALIDITY) to other content (RFC 3501 §2.3.1.1),
+// so an expunge need not drop these; a new UIDVALIDITY, a verdict change and a reload do, and each
+// lasts at most CLEAN_MAX_AGE_MS, since clamd's signatures change without the proxy hearing of it.
+//
+// When the transport rules test a fact that differs between sessions of one account (the listener,
+// the client application, the server's address), one session's scan may not decide for another's:
+// nothing is shared then (sessionFactsRead).
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +33,23 @@ export interface AccountScannedCopiesOptions {
   memoryBytes: number;
   /** The directory for spooled copies: emptied now, removed at close. Default: a new one in the temp dir. */
   dir?: string;
+  /** The transport rules test the listener, application or server address: share nothing between sessions. */
+  sessionFactsRead?: boolean;
+  /** Tests: the clock that ages clean records. */
+  now?: () => number;
+}
+
+/** Sections found clean, remembered per store; each record is a key of about a hundred bytes. */
+export const MAX_CLEAN_RECORDS = 20_000;
+/** How long a clean verdict stands for a message fetched again. */
+export const CLEAN_MAX_AGE_MS = 60 * 60 * 1000;
+
+interface CleanRecord {
+  account: string;
+  mailbox: string;
+  uidValidity: string;
+  size: number;
+  at: number;
 }
 
 interface Entry {
@@ -49,13 +76,18 @@ export interface ScannedCopyStats {
   misses: number;
   evicted: number;
   forgotten: number;
+  /** Sections found clean, remembered; and how often one was delivered again without a scan. */
+  cleanKept: number;
+  cleanReused: number;
   bytes: number;
   memoryBytes: number;
   entries: number;
+  cleanRecords: number;
 }
 
 export class AccountScannedCopies {
   private readonly entries = new Map<string, Entry>();
+  private readonly clean = new Map<string, CleanRecord>();
   private readonly views = new Map<string, ScannedCopyStore>();
   private bytes = 0;
   private memoryUsed = 0;
@@ -65,7 +97,7 @@ export class AccountScannedCopies {
    */
   private generation = 0;
   private closed = false;
-  private readonly counts = { kept: 0, spooled: 0, hits: 0, misses: 0, evicted: 0, forgotten: 0 };
+  private readonly counts = { kept: 0, spooled: 0, hits: 0, misses: 0, evicted: 0, forgotten: 0, cleanKept: 0, cleanReused: 0 };
 
   private constructor(
     private options: AccountScannedCopiesOptions,
@@ -88,17 +120,23 @@ export class AccountScannedCopies {
   }
 
   get stats(): ScannedCopyStats {
-    return { ...this.counts, bytes: this.bytes, memoryBytes: this.memoryUsed, entries: this.entries.size };
+    return { ...this.counts, bytes: this.bytes, memoryBytes: this.memoryUsed, entries: this.entries.size, cleanRecords: this.clean.size };
   }
 
   /** The store as the sessions on one upstream (host:port) see it; one view per upstream, shared by its sessions. */
   forUpstream(upstream: string): ScannedCopyStore {
     let view = this.views.get(upstream);
     if (view === undefined) {
+      const generation = () => this.generation;
       view = {
         take: (user, key) => this.take(account(upstream, user), key),
         offer: (user, key, size, literal8) => this.offer(account(upstream, user), key, size, literal8),
         forget: (user, mailbox, keepUidValidity) => this.forget(account(upstream, user), mailbox, keepUidValidity),
+        get epoch() {
+          return generation();
+        },
+        rememberClean: (user, key, size, epoch) => this.rememberClean(account(upstream, user), key, size, epoch),
+        knownClean: (user, key, size) => this.knownClean(account(upstream, user), key, size),
       };
       this.views.set(upstream, view);
     }
@@ -109,12 +147,13 @@ export class AccountScannedCopies {
   clear(): void {
     this.generation++;
     for (const entry of [...this.entries.values()]) this.drop(entry, 'forgotten');
+    this.clean.clear();
   }
 
-  /** New bounds (a configuration reload): every copy is dropped, as on any reload, and later ones are kept within these. */
-  limit(limits: Pick<AccountScannedCopiesOptions, 'maxBytes' | 'memoryBytes'>): void {
+  /** New bounds and rules (a configuration reload): every copy and clean record is dropped, as on any reload. */
+  limit(limits: Pick<AccountScannedCopiesOptions, 'maxBytes' | 'memoryBytes' | 'sessionFactsRead'>): void {
     this.clear();
-    this.options = { ...this.options, maxBytes: limits.maxBytes, memoryBytes: limits.memoryBytes };
+    this.options = { ...this.options, maxBytes: limits.maxBytes, memoryBytes: limits.memoryBytes, sessionFactsRead: limits.sessionFactsRead };
   }
 
   async close(): Promise<void> {
@@ -123,7 +162,36 @@ export class AccountScannedCopies {
     await rm(this.dir, { recursive: true, force: true });
   }
 
+  private rememberClean(accountKey: string, key: ScannedCopyKey, size: number, epoch: number): void {
+    if (this.closed || this.options.sessionFactsRead || epoch !== this.generation) return;
+    const id = entryId(accountKey, key);
+    this.clean.delete(id);
+    this.clean.set(id, { account: accountKey, mailbox: key.mailbox, uidValidity: key.uidValidity, size, at: this.now() });
+    this.counts.cleanKept++;
+    if (this.clean.size > MAX_CLEAN_RECORDS) this.clean.delete(this.clean.keys().next().value!);
+  }
+
+  private knownClean(accountKey: string, key: ScannedCopyKey, size: number): boolean {
+    if (this.options.sessionFactsRead) return false;
+    const id = entryId(accountKey, key);
+    const record = this.clean.get(id);
+    if (record === undefined) return false;
+    if (record.size !== size || this.now() - record.at > CLEAN_MAX_AGE_MS) {
+      this.clean.delete(id);
+      return false;
+    }
+    this.clean.delete(id);
+    this.clean.set(id, record);
+    this.counts.cleanReused++;
+    return true;
+  }
+
+  private now(): number {
+    return this.options.now ? this.options.now() : Date.now();
+  }
+
   private take(accountKey: string, key: ScannedCopyKey): ScannedCopy | undefined {
+    if (this.options.sessionFactsRead) return undefined;
     const id = entryId(accountKey, key);
     const entry = this.entries.get(id);
     if (!entry) {
@@ -152,7 +220,7 @@ export class AccountScannedCopies {
   }
 
   private offer(accountKey: string, key: ScannedCopyKey, size: number, literal8: boolean): ScannedCopyIntake | undefined {
-    if (this.closed || size > this.options.maxBytes) return undefined;
+    if (this.closed || this.options.sessionFactsRead || size > this.options.maxBytes) return undefined;
     const generation = this.generation;
     let entry: Entry | undefined;
     let stale = false;
@@ -187,6 +255,11 @@ export class AccountScannedCopies {
     if (keepUidValidity === undefined) this.generation++;
     for (const entry of [...this.entries.values()]) {
       if (entry.account === accountKey && entry.mailbox === mailbox && entry.uidValidity !== keepUidValidity) this.drop(entry, 'forgotten');
+    }
+    // An expunge leaves the other UIDs' content as it was: only a new UIDVALIDITY ends their records.
+    if (keepUidValidity === undefined) return;
+    for (const [id, record] of this.clean) {
+      if (record.account === accountKey && record.mailbox === mailbox && record.uidValidity !== keepUidValidity) this.clean.delete(id);
     }
   }
 

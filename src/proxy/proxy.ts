@@ -3,7 +3,9 @@ import type { LiveConfig } from '../config/live-config.js';
 import type { SessionServerActions } from '../protocol/session-ports.js';
 import type { BodyScanner } from '../scan/body-scanner.js';
 import type { CertificateSource } from './client-tls.js';
+import type { Config } from '../config/schema.js';
 import { AccountScannedCopies } from './account-scanned-copies.js';
+import { sessionFactsRead } from './session-facts-read.js';
 import { startListener, type RunningListener } from './listener.js';
 import { platformLookup, type LookupClient } from './client-process/index.js';
 import { LiveExcludedIps, resolveWithDns, type Resolve } from './excluded-ips.js';
@@ -34,10 +36,11 @@ export interface ProxyServices {
 export async function startProxy(live: LiveConfig, services: ProxyServices): Promise<RunningProxy> {
   const listeners: RunningListener[] = [];
   const excludedIps = new LiveExcludedIps(live, services.resolve ?? resolveWithDns, services.log);
-  const scannedCopies = await AccountScannedCopies.open({ ...live.current.scan.sharedCopies, dir: services.scannedCopiesDir });
+  const sharing = (config: Config) => ({ ...config.scan.sharedCopies, sessionFactsRead: sessionFactsRead(config) });
+  const scannedCopies = await AccountScannedCopies.open({ ...sharing(live.current), dir: services.scannedCopiesDir });
   const scannedCopiesFor = (upstream: string) => scannedCopies.forUpstream(upstream);
   // A copy was delivered under the rules and settings of its time: after a reload, messages are scanned again.
-  const stopFollowing = live.onChange((next) => scannedCopies.limit(next.scan.sharedCopies));
+  const stopFollowing = live.onChange((next) => scannedCopies.limit(sharing(next)));
   const shared = { ...services, live, excludedIps, lookupClient: services.lookupClient ?? platformLookup(), scannedCopiesFor };
   try {
     for (const listener of live.current.listeners) listeners.push(await startListener(listener, shared));

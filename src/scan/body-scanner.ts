@@ -36,6 +36,12 @@ export type BodyScanResult = (
    * session may read the whole message and hand it to wholeOriginal().
    */
   partOnlyQuarantineId?: string;
+  /**
+   * The scan found the body clean and settled it for good: unchanged, no finding, no rule applied, no
+   * error, nothing held for analysis. The same bytes fetched again need no second scan until a verdict
+   * or the settings change (ScannedCopyStore.rememberClean).
+   */
+  clean?: true;
 };
 
 /** What the protocol sessions call for every intercepted body. */

@@ -122,7 +122,9 @@ export class ScanPipeline implements BodyScanner {
           // Nothing delivered or kept refers to the bytes: a rewrite lies elsewhere, the quarantine's copy is durable
           // (evaluateWithin awaited it), no stage 2. Kept, a pooled body would leave the pool at every infected fetch.
           if (bytes && bytes.buffer !== outcome.rewritten?.bytes.buffer && !outcome.submissions?.length) body.doneWith?.(bytes);
-          return deliveryOf(outcome);
+          const result = deliveryOf(outcome);
+          if (settledClean(outcome)) result.clean = true;
+          return result;
         }
         return this.holdForAnalysis(stageTwo, body, bytes, context, outcome, started, signal);
       });
@@ -330,6 +332,30 @@ export class ScanPipeline implements BodyScanner {
     const original = bytes ?? Buffer.from('Subject: (withheld by inboxguard)\r\n\r\n');
     return { changed: true, content: renderBlocked(original, context, reason, verdict, this.options.engineNames, this.options.policy) };
   }
+}
+
+/**
+ * Nothing about this scan could come out differently for the same bytes until a verdict or the
+ * settings change: clean, delivered as it is, no finding, error or note, no rule applied (a rule's
+ * hit is counted and logged per scan), no marking left out, nothing kept in quarantine or held for stage 2.
+ */
+function settledClean(outcome: ScanReport): boolean {
+  const { inspection, decision } = outcome;
+  return (
+    inspection.verdict === 'clean' &&
+    inspection.findings.length === 0 &&
+    inspection.errors.length === 0 &&
+    outcome.rules.length === 0 &&
+    decision.action === 'deliver' &&
+    !decision.keepCopy &&
+    decision.scanSkippedBy === undefined &&
+    outcome.rewritten === undefined &&
+    outcome.decorationDropped === undefined &&
+    outcome.quarantined === undefined &&
+    outcome.note === undefined &&
+    outcome.analysis === undefined &&
+    !outcome.submissions?.length
+  );
 }
 
 function deliveryOf(outcome: ScanReport): BodyScanResult {

@@ -25,6 +25,8 @@ const skip = requireDovecot();
 const MiB = 1024 * 1024;
 const BIG = bigMessage(6 * MiB, { seed: 45 });
 const SMALL = bigMessage(40_000, { seed: 46 });
+/** Step 3's message: BIG was found clean in step 2, and a message found clean is not scanned again (issue #15). */
+const BIG2 = bigMessage(6 * MiB, { seed: 47 });
 const PINO_ERROR = 50;
 
 /** The proxy's log lines at error level or above. */
@@ -67,7 +69,7 @@ describe('a client that vanishes while its message is scanned (real Dovecot, spi
   };
 
   before(async () => {
-    dovecot = await startDovecot({ messages: { alice: [BIG, SMALL] } });
+    dovecot = await startDovecot({ messages: { alice: [BIG, SMALL, BIG2] } });
     proxy = await startTestProxy([{ name: 'imaps', upstream: `127.0.0.1:${dovecot.ports.imaps}`, protocol: 'imap', upstreamCa: dovecot.caPath }], {
       scanner: 'pipeline',
       // The big body spills to a spool file, which a scan worker reads itself.
@@ -113,7 +115,7 @@ describe('a client that vanishes while its message is scanned (real Dovecot, spi
 
     // 3. Again, with a warm worker: a client vanishes while its (spilled) body arrives or is scanned.
     const spills = spoolCounters.spills;
-    const again = await startFetch(port, proxy.caPem, 1);
+    const again = await startFetch(port, proxy.caPem, 3);
     await waitUntil(() => spoolCounters.spills > spills, 'the body started spilling');
     again.close();
     assert.deepEqual(await fetchWhole(port, proxy.caPem, 2), SMALL, 'a small message is served meanwhile');

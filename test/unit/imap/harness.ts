@@ -81,6 +81,8 @@ export interface DriverOptions {
   engine?: Partial<ImapEngineOptions>;
   /** Remediations offered to the session once its user logs in. */
   serverActions?: SessionServerActions;
+  /** Report bodies the scanner left unchanged as settled clean (BodyScanResult.clean), as the pipeline does for a clean scan. */
+  cleanVerdicts?: boolean;
 }
 
 export class EngineDriver {
@@ -111,7 +113,8 @@ export class EngineDriver {
       const body = this.bodies.get(id);
       assert.ok(body, `unknown body ${id}`);
       body.final = scan(content, context);
-      return body.final.equals(content) ? { changed: false } : { changed: true, content: body.final };
+      if (!body.final.equals(content)) return { changed: true, content: body.final };
+      return options.cleanVerdicts ? { changed: false, clean: true } : { changed: false };
     }, options.autoScan ?? true);
     this.session = inMemorySession({ engine: this.engine, scanner: this.scanner, observe: (output) => this.check(output), serverActions: options.serverActions });
   }

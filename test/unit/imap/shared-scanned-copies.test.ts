@@ -64,6 +64,12 @@ class CountingCopyStore implements ScannedCopyStore {
     };
   }
 
+  readonly epoch = 0;
+  rememberClean(): void {}
+  knownClean(): boolean {
+    return false;
+  }
+
   forget(user: string, mailbox: string, keep?: string): void {
     this.forgets.push(keep === undefined ? { user, mailbox } : { user, mailbox, keep });
     for (const id of [...this.copies.keys()]) {

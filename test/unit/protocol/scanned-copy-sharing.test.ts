@@ -41,6 +41,11 @@ class RecordingStore implements ScannedCopyStore {
   }
 
   forget(): void {}
+  readonly epoch = 0;
+  rememberClean(): void {}
+  knownClean(): boolean {
+    return false;
+  }
 }
 
 function session(store: RecordingStore) {

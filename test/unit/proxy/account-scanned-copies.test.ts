@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, e
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
-import { AccountScannedCopies } from '../../../src/proxy/account-scanned-copies.js';
+import { AccountScannedCopies, CLEAN_MAX_AGE_MS, MAX_CLEAN_RECORDS } from '../../../src/proxy/account-scanned-copies.js';
 import type { ScannedCopy, ScannedCopyKey } from '../../../src/protocol/session-ports.js';
 import { waitUntil } from '../../helpers/wait-until.js';
 
@@ -189,5 +189,88 @@ describe('AccountScannedCopies', () => {
     copies.limit({ maxBytes: 0, memoryBytes: 0 });
     assert.equal(store.offer('alice', key(4), 1, false), undefined, 'maxBytes 0 turns sharing off');
     await copies.close();
+  });
+
+  describe('sections found clean', () => {
+    test('known to the account at the size it was scanned at, not to another account or upstream', async () => {
+      const copies = await AccountScannedCopies.open({ maxBytes: 0, memoryBytes: 0, dir: scratch() });
+      const store = copies.forUpstream('s:1');
+      store.rememberClean('alice', key(1), 500, store.epoch);
+      assert.equal(store.knownClean('alice', key(1), 500), true, 'kept even with copies off (maxBytes 0): a record holds no content');
+      assert.equal(store.knownClean('alice', key(1, 'Other'), 500), false);
+      assert.equal(store.knownClean('bob', key(1), 500), false);
+      assert.equal(copies.forUpstream('s:2').knownClean('alice', key(1), 500), false);
+      assert.equal(store.knownClean('alice', { ...key(1), section: 'BODY[TEXT]' }, 500), false);
+      assert.equal(store.knownClean('alice', key(1), 501), false, 'another size is other content');
+      assert.equal(store.knownClean('alice', key(1), 500), false, '… and the record is gone with it');
+      assert.deepEqual([copies.stats.cleanKept, copies.stats.cleanReused, copies.stats.cleanRecords], [1, 1, 0]);
+      await copies.close();
+    });
+
+    test('a verdict reached in an earlier epoch (a clear or an expunge since the scan began) is not kept', async () => {
+      const copies = await AccountScannedCopies.open({ maxBytes: 1000, memoryBytes: 1000, dir: scratch() });
+      const store = copies.forUpstream('s:1');
+      const before = store.epoch;
+      copies.clear();
+      store.rememberClean('alice', key(1), 10, before);
+      assert.equal(store.knownClean('alice', key(1), 10), false, 'cleared while scanning');
+      const beforeExpunge = store.epoch;
+      store.forget('alice', 'INBOX');
+      store.rememberClean('alice', key(2), 10, beforeExpunge);
+      assert.equal(store.knownClean('alice', key(2), 10), false, 'an expunge while scanning');
+      store.rememberClean('alice', key(3), 10, store.epoch);
+      assert.equal(store.knownClean('alice', key(3), 10), true);
+      await copies.close();
+    });
+
+    test('an expunge keeps the records (a UID never names other content), a new UIDVALIDITY, a clear and a reload drop them', async () => {
+      const copies = await AccountScannedCopies.open({ maxBytes: 1000, memoryBytes: 1000, dir: scratch() });
+      const store = copies.forUpstream('s:1');
+      const remember = (uid: number, mailbox = 'INBOX', uidValidity = '42') => store.rememberClean('alice', key(uid, mailbox, uidValidity), 10, store.epoch);
+      remember(1);
+      remember(2, 'Sent');
+      store.forget('alice', 'INBOX');
+      assert.equal(store.knownClean('alice', key(1), 10), true, 'after an expunge');
+      store.forget('alice', 'INBOX', '43');
+      assert.equal(store.knownClean('alice', key(1), 10), false, 'after a new UIDVALIDITY');
+      assert.equal(store.knownClean('alice', key(2, 'Sent'), 10), true, "another mailbox's stay");
+      copies.clear();
+      assert.equal(store.knownClean('alice', key(2, 'Sent'), 10), false, 'a verdict changed');
+      remember(3);
+      copies.limit({ maxBytes: 1000, memoryBytes: 1000 });
+      assert.equal(store.knownClean('alice', key(3), 10), false, 'a reload');
+      await copies.close();
+    });
+
+    test(`each stands for ${CLEAN_MAX_AGE_MS / 60_000} minutes (clamd's signatures change unseen), and at most ${MAX_CLEAN_RECORDS} are kept, least recently used out`, async () => {
+      let now = 1_000_000;
+      const copies = await AccountScannedCopies.open({ maxBytes: 0, memoryBytes: 0, dir: scratch(), now: () => now });
+      const store = copies.forUpstream('s:1');
+      store.rememberClean('alice', key(1), 10, store.epoch);
+      now += CLEAN_MAX_AGE_MS;
+      assert.equal(store.knownClean('alice', key(1), 10), true, 'at the limit');
+      now += 1;
+      assert.equal(store.knownClean('alice', key(1), 10), false, 'past it');
+
+      for (let uid = 1; uid <= MAX_CLEAN_RECORDS; uid++) store.rememberClean('alice', key(uid), 10, store.epoch);
+      assert.equal(store.knownClean('alice', key(1), 10), true, 'uid 1 is now the most recently used');
+      store.rememberClean('alice', key(MAX_CLEAN_RECORDS + 1), 10, store.epoch);
+      assert.equal(copies.stats.cleanRecords, MAX_CLEAN_RECORDS);
+      assert.equal(store.knownClean('alice', key(2), 10), false, 'the least recently used went');
+      assert.equal(store.knownClean('alice', key(1), 10), true);
+      await copies.close();
+    });
+
+    test('rules that test the listener, application or server address: nothing is shared between sessions', async () => {
+      const copies = await AccountScannedCopies.open({ maxBytes: 1000, memoryBytes: 1000, dir: scratch(), sessionFactsRead: true });
+      const store = copies.forUpstream('s:1');
+      store.rememberClean('alice', key(1), 10, store.epoch);
+      assert.equal(store.knownClean('alice', key(1), 10), false);
+      assert.equal(store.offer('alice', key(1), 10, false), undefined, 'no copy either');
+      copies.limit({ maxBytes: 1000, memoryBytes: 1000, sessionFactsRead: false });
+      store.rememberClean('alice', key(1), 10, store.epoch);
+      assert.equal(store.knownClean('alice', key(1), 10), true, 'shared again once the rules no longer read them');
+      await copies.close();
+    });
   });
 });

@@ -95,7 +95,7 @@ describe('a scan whose session ends before it is done', () => {
       // The worker has been handed the file's path; it has not read it yet (it is still starting).
       await waitUntil(() => scanPayloads.spilledFile > handedOver);
       spool.dispose();
-      assert.deepEqual(await scan, { changed: false }, 'what is answered goes nowhere; it decides nothing');
+      assert.deepEqual(await scan, { changed: false }, 'what is answered goes nowhere; it decides nothing (and is not a clean verdict to keep)');
       assert.deepEqual(readEvents(eventsPath(h.dataDir)), [], 'no event: no "scan failed" for a message nobody will receive');
       assert.deepEqual(
         h.levels.filter((level) => level >= PINO_ERROR),
@@ -105,7 +105,7 @@ describe('a scan whose session ends before it is done', () => {
       assert.deepEqual(await spoolDirsLeft(h), [], 'the spool directory was removed');
       // The pool still scans the next message (a fresh spool, same pipeline).
       const next = await spooled(h, message);
-      assert.deepEqual(await h.setup.pipeline.scan(next, { ...CONTEXT }), { changed: false });
+      assert.deepEqual(await h.setup.pipeline.scan(next, { ...CONTEXT }), { changed: false, clean: true });
       next.dispose();
       assert.equal(readEvents(eventsPath(h.dataDir)).length, 1, 'the next message has its event');
       assert.equal(readEvents(eventsPath(h.dataDir))[0]?.verdict, 'clean');
@@ -124,7 +124,7 @@ describe('a scan whose session ends before it is done', () => {
       const waiting = h.setup.pipeline.scan(second, { ...CONTEXT, uid: 2 });
       second.dispose();
       assert.deepEqual(await waiting, { changed: false });
-      assert.deepEqual(await ahead, { changed: false });
+      assert.deepEqual(await ahead, { changed: false, clean: true });
       first.dispose();
       const events = readEvents(eventsPath(h.dataDir));
       assert.deepEqual(
@@ -166,7 +166,7 @@ describe('a scan whose session ends before it is done', () => {
     const h = await harness();
     try {
       const spool = await spooled(h, message);
-      assert.deepEqual(await h.setup.pipeline.scan(spool, { ...CONTEXT }), { changed: false });
+      assert.deepEqual(await h.setup.pipeline.scan(spool, { ...CONTEXT }), { changed: false, clean: true });
       spool.dispose();
       assert.deepEqual(
         readEvents(eventsPath(h.dataDir)).map((event) => event.verdict),

@@ -49,7 +49,7 @@ describe('a spilled body and the scan workers', () => {
     const spool = await spilled(clean);
     const before = counted();
     const result = await setup.pipeline.scan(spool, { ...CONTEXT });
-    assert.deepEqual(result, { changed: false });
+    assert.deepEqual(result, { changed: false, clean: true });
     assert.deepEqual(counted(), { ...before, spilledFile: before.spilledFile + 1 });
     spool.dispose();
   });
