@@ -3,6 +3,10 @@
 // application exclusion configured and with scanning off (enabled: false), for 10 and 100 clients, back
 // to back. Prints JSON: command rate, ratio to direct, imaptest errors, and for inboxguard how many
 // client-program lookups ran out of time.
+// Before the measured runs, every target gets one warm-up run (10 clients, WARM_UP_SECS): a proxy's scan
+// workers start with its first message bodies (about 1 s of CPU each, module loading and compiling) and
+// then stay for 5 minutes, so the measured runs see a proxy that has been scanning, as a running one
+// does. The warm-up's own rates are printed too (`warmUp`: the cold start).
 // Needs imaptest: ../shared/tools/imaptest/build.sh (TEST-INFRA.md), or IMAPTEST=/path/to/imaptest.
 // Usage: npm run build && node --import tsx scripts/bench/imaptest-stress.ts [--secs N] [--clients 10,100]
 //        [--baseline OTHER/dist/cli/main.js]  (adds that build, same two configs)
@@ -22,6 +26,7 @@ const secs = Number(argument('--secs', '5'));
 const clientCounts = argument('--clients', '10,100').split(',').map(Number);
 const baseline = argument('--baseline', '');
 const imaptest = process.env.IMAPTEST ?? '/tmp/imaptest-cache/imaptest';
+const WARM_UP_SECS = 3;
 
 requireBuild();
 if (!existsSync(imaptest)) {
@@ -69,9 +74,9 @@ interface Run {
   firstErrors: string[];
 }
 
-function runImaptest(port: number, user: string, clients: number): Promise<Run> {
+function runImaptest(port: number, user: string, clients: number, runSecs = secs): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(imaptest, ['host=127.0.0.1', `port=${port}`, 'ssl=any-cert', `user=${user}`, 'pass=pass', `mbox=${mboxPath}`, `clients=${clients}`, `secs=${secs}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(imaptest, ['host=127.0.0.1', `port=${port}`, 'ssl=any-cert', `user=${user}`, 'pass=pass', `mbox=${mboxPath}`, `clients=${clients}`, `secs=${runSecs}`], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
@@ -82,7 +87,7 @@ function runImaptest(port: number, user: string, clients: number): Promise<Run> 
       if (!counts) return reject(new Error(`imaptest printed no totals:\n${output.slice(-2000)}`));
       const commands = counts.trim().split(/\s+/).map(Number).reduce((sum, n) => sum + n, 0);
       const errors = output.split('\n').filter((line) => /^Error:/.test(line));
-      resolve({ commands, perSecond: Math.round(commands / secs), errors: errors.length, firstErrors: errors.slice(0, 3) });
+      resolve({ commands, perSecond: Math.round(commands / runSecs), errors: errors.length, firstErrors: errors.slice(0, 3) });
     });
   });
 }
@@ -109,6 +114,12 @@ function warm(port: number): Promise<void> {
 const results: Record<string, Record<string, unknown>> = {};
 try {
   for (const port of Object.values(ports)) await warm(port);
+  const warmUp: Record<string, { commandsPerSecond: number; imaptestErrors: number }> = {};
+  for (const [name, port] of Object.entries(ports)) {
+    const run = await runImaptest(port, `u-${name}-warm-up`, 10, WARM_UP_SECS);
+    warmUp[name] = { commandsPerSecond: run.perSecond, imaptestErrors: run.errors };
+  }
+  results.warmUp = warmUp;
   for (const clients of clientCounts) {
     const row: Record<string, unknown> = {};
     let direct = 0;
@@ -131,7 +142,7 @@ try {
   console.log(
     JSON.stringify(
       {
-        benchmark: `imaptest stress (${secs} s per run, back to back), IMAPS; exclusion configured: ${EXCLUSION.trim().replace(/\s+/g, ' ')}`,
+        benchmark: `imaptest stress (${secs} s per run, back to back, after a ${WARM_UP_SECS} s warm-up run per target), IMAPS; exclusion configured: ${EXCLUSION.trim().replace(/\s+/g, ' ')}`,
         ...results,
         ...(baseline ? { baselineBuildPath: baseline } : {}),
         ...machine(),

@@ -371,7 +371,7 @@ export class FetchResponse {
     if (key !== undefined && outcome.clean) this.env.bodies.rememberClean(key, outcome.size, body.epoch);
     if (body.slice) {
       body.handle.literal8 = body.framing.kind === 'literal' && body.framing.binary;
-      if (key !== undefined) this.env.bodies.insert(key, body.handle);
+      if (key !== undefined) this.env.bodies.insert(key, body.handle, body.epoch);
     }
     this.env.bodies.unref(body.handle);
   }

@@ -104,10 +104,13 @@ export class ScannedBodies {
     return this.adopt(key, id);
   }
 
-  /** Keeps a scanned body for later partial fetches, here and in the account's store. Returns false if it does not fit here. */
-  insert(key: ScannedCopyKey, handle: BodyHandle): boolean {
+  /**
+   * Keeps a scanned body for later partial fetches, here and in the account's store (unless the
+   * account's epoch moved since `epoch`, when its scan began). Returns false if it does not fit here.
+   */
+  insert(key: ScannedCopyKey, handle: BodyHandle, epoch?: number): boolean {
     if (handle.released || handle.cacheKey !== undefined) return false;
-    this.share(key, handle);
+    this.share(key, handle, epoch);
     if (handle.size > this.capacityBytes) return false;
     const id = copyKeyString(key);
     const previous = this.cache.get(id);
@@ -142,10 +145,10 @@ export class ScannedBodies {
     if (user !== undefined) this.store?.forget(user, mailbox, keepUidValidity);
   }
 
-  private share(key: ScannedCopyKey, handle: BodyHandle): void {
+  private share(key: ScannedCopyKey, handle: BodyHandle, epoch: number | undefined): void {
     const user = this.session?.user;
     if (user === undefined || handle.shared) return;
-    const intake = this.store?.offer(user, key, handle.size, handle.literal8 ?? false);
+    const intake = this.store?.offer(user, key, handle.size, handle.literal8 ?? false, epoch);
     if (!intake) return;
     handle.offered = intake;
     this.emit({ kind: 'bodyShare', bodyId: handle.id, intake });

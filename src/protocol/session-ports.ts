@@ -144,8 +144,11 @@ export interface ScannedCopyIntake {
  */
 export interface ScannedCopyStore {
   take(user: string, key: ScannedCopyKey): ScannedCopy | undefined;
-  /** Undefined when the copy will not be kept (too large, store off). */
-  offer(user: string, key: ScannedCopyKey, size: number, literal8: boolean): ScannedCopyIntake | undefined;
+  /**
+   * Undefined when the copy will not be kept (too large, store off, or `epoch` — the store's epoch when
+   * the body's scan began — is past: a verdict changed while it was scanned).
+   */
+  offer(user: string, key: ScannedCopyKey, size: number, literal8: boolean, epoch?: number): ScannedCopyIntake | undefined;
   /** Drops the account's copies of a mailbox: all of them, or those of other UIDVALIDITY values than `keep`. */
   forget(user: string, mailbox: string, keepUidValidity?: string): void;
   /**

@@ -130,7 +130,7 @@ export class AccountScannedCopies {
       const generation = () => this.generation;
       view = {
         take: (user, key) => this.take(account(upstream, user), key),
-        offer: (user, key, size, literal8) => this.offer(account(upstream, user), key, size, literal8),
+        offer: (user, key, size, literal8, epoch) => this.offer(account(upstream, user), key, size, literal8, epoch),
         forget: (user, mailbox, keepUidValidity) => this.forget(account(upstream, user), mailbox, keepUidValidity),
         get epoch() {
           return generation();
@@ -219,8 +219,8 @@ export class AccountScannedCopies {
     };
   }
 
-  private offer(accountKey: string, key: ScannedCopyKey, size: number, literal8: boolean): ScannedCopyIntake | undefined {
-    if (this.closed || this.options.sessionFactsRead || size > this.options.maxBytes) return undefined;
+  private offer(accountKey: string, key: ScannedCopyKey, size: number, literal8: boolean, epoch = this.generation): ScannedCopyIntake | undefined {
+    if (this.closed || this.options.sessionFactsRead || size > this.options.maxBytes || epoch !== this.generation) return undefined;
     const generation = this.generation;
     let entry: Entry | undefined;
     let stale = false;

@@ -120,6 +120,20 @@ describe('a section found clean is not scanned again', () => {
     await copies.close();
   });
 
+  test('a copy for partial fetches scanned across a verdict change is not shared with the account either', async () => {
+    const copies = await openStore();
+    const a = session(copies, { autoScan: false });
+    a.client('p1 UID FETCH 11 (BODY.PEEK[]<0.10>)\r\n');
+    assert.match(a.takeServer(), /BODY\.PEEK\[\]/, 'fetched whole, for the scan');
+    a.server(answer(11, CLEAN, 'p1'));
+    copies.clear();
+    a.scan();
+    assert.match(a.takeClient(), /BODY\[\]<0> \{10\}/);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual([copies.stats.kept, copies.stats.cleanKept], [0, 0]);
+    await copies.close();
+  });
+
   test('an expunge keeps them: the other UIDs still name the same messages', async () => {
     const copies = await openStore();
     const a = session(copies);

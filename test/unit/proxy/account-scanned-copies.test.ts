@@ -165,6 +165,17 @@ describe('AccountScannedCopies', () => {
     await copies.close();
   });
 
+  test('a copy whose scan began before a verdict change (an older epoch) is not taken in', async () => {
+    const copies = await AccountScannedCopies.open({ maxBytes: 1000, memoryBytes: 1000, dir: scratch() });
+    const store = copies.forUpstream('s:1');
+    const scanBegan = store.epoch;
+    copies.clear();
+    assert.equal(store.offer('alice', key(1), 10, false, scanBegan), undefined);
+    await store.offer('alice', key(2), 10, false, store.epoch)?.put([content(10, 2)]);
+    assert.equal(copies.stats.entries, 1, 'one whose scan began after it is');
+    await copies.close();
+  });
+
   test('a put whose content does not have the announced size is not kept', async () => {
     const copies = await AccountScannedCopies.open({ maxBytes: 100_000, memoryBytes: 10, dir: scratch() });
     const store = copies.forUpstream('s:1');
