@@ -7,6 +7,8 @@
 // that answers each command once it has arrived, and a Writable that records what the client receives.
 // Checked to fail (locally, not committed): a one-byte flip in BodySpool's file path, or in its shared-memory
 // path for mid-sized chunks, is reported as a difference at the first random-split run.
+// The same holds for a second fetch of the corpus in the same session with the account's store: the
+// messages found clean the first time are passed through unscanned then, and the client gets the same bytes.
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,6 +23,7 @@ import { memoryLimits } from '../../../src/protocol/limits.js';
 import { ProcessMemory } from '../../../src/protocol/memory-budget.js';
 import { SessionCore } from '../../../src/protocol/session-core.js';
 import type { ServerSink, SessionScanner } from '../../../src/protocol/session-ports.js';
+import { AccountScannedCopies } from '../../../src/proxy/account-scanned-copies.js';
 import { BodySpool, nodeSpoolFiles, spoolCounters } from '../../../src/proxy/body-spool.js';
 import { createEngine } from '../../../src/proxy/engine-factory.js';
 import { OrderedWriter } from '../../../src/proxy/ordered-writer.js';
@@ -60,6 +63,8 @@ interface Exchange {
 interface Step {
   write: string;
   exchanges: Exchange[];
+  /** The client waits for this tagged line of the step before the next step (a client that reads before it asks again). */
+  awaitClient?: string;
 }
 
 interface Script {
@@ -88,32 +93,40 @@ class StreamBuilder {
   }
 }
 
-function imapScript(messages: Buffer[]): Script {
+/** `fetches` 2: the mailbox is fetched once, and once more after the client has had all of it. */
+function imapScript(messages: Buffer[], fetches: 1 | 2 = 1): Script {
   const stream = new StreamBuilder();
   const login = stream.add(ascii('a1 OK logged in\r\n'));
   const select = stream.add(ascii('* 3 EXISTS\r\n* OK [UIDVALIDITY 42] ok\r\na2 OK [READ-WRITE] done\r\n'));
-  const fetch: Buffer[] = [];
-  messages.forEach((message, index) => {
-    const header = `* ${index + 1} FETCH (UID ${index + 1} BODY[] {${message.length}}\r\n`;
-    stream.boundaries.push(stream.offset + header.indexOf('{'));
-    fetch.push(stream.add(ascii(header), true));
+  const fetchReply = (tag: string): Buffer => {
+    const fetch: Buffer[] = [];
+    messages.forEach((message, index) => {
+      const header = `* ${index + 1} FETCH (UID ${index + 1} BODY[] {${message.length}}\r\n`;
+      stream.boundaries.push(stream.offset + header.indexOf('{'));
+      fetch.push(stream.add(ascii(header), true));
+      stream.mark();
+      fetch.push(stream.add(message));
+      stream.mark();
+      fetch.push(stream.add(ascii(')\r\n')));
+    });
     stream.mark();
-    fetch.push(stream.add(message));
-    stream.mark();
-    fetch.push(stream.add(ascii(')\r\n')));
-  });
-  stream.mark();
-  fetch.push(stream.add(ascii('a3 OK fetch done\r\n')));
+    fetch.push(stream.add(ascii(`${tag} OK fetch done\r\n`)));
+    return Buffer.concat(fetch);
+  };
+  const fetchSteps: Step[] = [];
+  if (fetches === 2) fetchSteps.push({ write: 'a0 UID FETCH 1:* (BODY.PEEK[])\r\n', exchanges: [{ command: 'a0 UID FETCH 1:* (BODY.PEEK[])', reply: fetchReply('a0') }], awaitClient: 'a0 OK' });
+  const fetch = fetchReply('a3');
   const logout = stream.add(ascii('* BYE logging out\r\na4 OK done\r\n'), true);
   return {
     greeting: ascii('* OK [CAPABILITY IMAP4rev1] ready\r\n'),
     steps: [
       { write: 'a1 LOGIN alice secret\r\n', exchanges: [{ command: 'a1 LOGIN alice secret', reply: login }] },
       { write: 'a2 SELECT INBOX\r\n', exchanges: [{ command: 'a2 SELECT INBOX', reply: select }] },
+      ...fetchSteps,
       {
         write: 'a3 UID FETCH 1:* (BODY.PEEK[])\r\na4 LOGOUT\r\n',
         exchanges: [
-          { command: 'a3 UID FETCH 1:* (BODY.PEEK[])', reply: Buffer.concat(fetch) },
+          { command: 'a3 UID FETCH 1:* (BODY.PEEK[])', reply: fetch },
           { command: 'a4 LOGOUT', reply: logout },
         ],
       },
@@ -210,11 +223,15 @@ interface Run {
   config: Config;
   /** Chunks the replies of one step; `offset` is where they start in the server stream. */
   chunker: (offset: number) => Chunker;
+  /** IMAP: the account's store of copies and clean records (the proxy's; a fresh one per delivery). */
+  accountStore?: boolean;
 }
 
 interface Delivery {
   bytes: Buffer;
   spills: number;
+  /** Bodies passed through unscanned as known clean (with accountStore). */
+  cleanReused: number;
 }
 
 /** Turns the scan pipeline's promise into the core's answer callbacks, as the proxy's engine relay does. */
@@ -260,13 +277,14 @@ async function deliver(run: Run): Promise<Delivery> {
   const limits = memoryLimits(config.scan.memoryBufferBytes);
   const memory = new ProcessMemory().openSession(limits);
   const spillsBefore = spoolCounters.spills;
+  const copies = run.accountStore ? await AccountScannedCopies.open({ maxBytes: 0, memoryBytes: 0, dir: join(spoolRoot, '..', `copies-${++storeCount}`) }) : undefined;
   const clientWriter = new OrderedWriter(
     clientSocket,
     (error) => (fault ??= error),
     () => core?.flowChanged(),
   );
   core = new SessionCore({
-    engine: createEngine(run.protocol, config, true, 'differential'),
+    engine: createEngine(run.protocol, config, true, 'differential', copies?.forUpstream('differential:993')),
     client: clientWriter,
     server,
     legs: {
@@ -320,13 +338,19 @@ async function deliver(run: Run): Promise<Delivery> {
     }
     assert.equal(server.waiting, 0);
     offset += replies.length;
+    const awaited = step.awaitClient;
+    if (awaited !== undefined) await until(() => Buffer.concat(received).includes(awaited), `the client to get "${awaited}"`);
   }
   session.serverClosed('upstream closed the connection');
   await until(() => ended !== undefined, 'the session to end');
   await clientEnded;
   if (fault) throw fault;
-  return { bytes: Buffer.concat(received), spills: spoolCounters.spills - spillsBefore };
+  const cleanReused = copies?.stats.cleanReused ?? 0;
+  await copies?.close();
+  return { bytes: Buffer.concat(received), spills: spoolCounters.spills - spillsBefore, cleanReused };
 }
+
+let storeCount = 0;
 
 /** Where two deliveries first differ, for a message that says more than "not equal". */
 function firstDifference(actual: Buffer, expected: Buffer): string | undefined {
@@ -420,6 +444,31 @@ describe('delivered bytes do not depend on how the server’s bytes arrive (issu
     const { reference, original } = await assertSameEverywhere('pop3', [named(TINY_SINGLE_PART).bytes], true);
     assert.equal(reference.length, original.length);
     assert.ok(reference.subarray(-2).equals(Buffer.from('\r\n')), 'it still ends with its line break');
+  });
+
+  it('imap: the corpus fetched again in the same session with the account’s store: clean messages pass unscanned, the client gets the same bytes', async () => {
+    const messages = corpus.filter((entry) => entry.bytes.length <= LARGE_BYTES).map((entry) => entry.bytes);
+    const script = imapScript(messages, 2);
+    const cleanCount = corpus.filter((entry) => entry.bytes.length <= LARGE_BYTES && !/EICAR|zip/.test(entry.name)).length;
+    const reference = await deliver({ protocol: 'imap', script, setup, config: inMemory, chunker: () => whole, accountStore: true });
+    assert.ok(reference.cleanReused > 0 && reference.cleanReused <= cleanCount, `messages passed unscanned the second time: ${reference.cleanReused} of ${cleanCount} clean ones`);
+    const text = reference.bytes.toString('latin1');
+    const first = text.slice(text.indexOf('* 1 FETCH'), text.indexOf('a0 OK'));
+    const second = text.slice(text.indexOf('* 1 FETCH', text.indexOf('a0 OK')), text.indexOf('a3 OK'));
+    assert.equal(second, first, 'the second fetch delivers what the first did');
+    const without = await deliver({ protocol: 'imap', script, setup, config: inMemory, chunker: () => whole });
+    assert.equal(firstDifference(reference.bytes, without.bytes), undefined, 'the same as without the store (every fetch scanned)');
+    for (const [label, chunker] of [...SEEDS.map(([seed, maxPiece]): [string, (offset: number) => Chunker] => [`random splits (seed ${seed}, pieces up to ${maxPiece})`, () => randomSplits(seed, maxPiece)]), ['one byte at a time around every boundary', aroundBoundaries(script.boundaries)] as [string, (offset: number) => Chunker]]) {
+      for (const [mode, config] of [
+        ['in memory', inMemory],
+        ['spilled', spilling],
+      ] as const) {
+        const delivery = await deliver({ protocol: 'imap', script, setup, config, chunker, accountStore: true });
+        assert.equal(delivery.cleanReused, reference.cleanReused, `${label}, ${mode}: the same messages passed unscanned`);
+        const difference = firstDifference(delivery.bytes, reference.bytes);
+        assert.equal(difference, undefined, `${label}, ${mode}: ${difference}`);
+      }
+    }
   });
 
   it('left no spool file behind', async () => {
