@@ -54,12 +54,19 @@ const dovecot = await startDovecot({ messages: { alice: messages } });
 const [socatPort] = await freePorts(1);
 const socat = await startSocatRelay({ certPath: dovecot.pki.certPath, keyPath: dovecot.pki.keyPath, caPath: dovecot.caPath, listenPort: socatPort, upstreamPort: dovecot.ports.imaps });
 const upstream = `localhost:${dovecot.ports.imaps}`;
-const guards: Record<string, InboxguardProcess> = {
-  inboxguard: await startInboxguard(upstream, dovecot.caPath, ['--protocol', 'imap']),
+const guards: Record<string, InboxguardProcess> = {};
+try {
+  guards.inboxguard = await startInboxguard(upstream, dovecot.caPath, ['--protocol', 'imap']);
   // Pass-through (`enabled: false`): the same TLS legs without the protocol engine.
-  inboxguardScanningOff: await startInboxguard(upstream, dovecot.caPath, ['--protocol', 'imap'], { config: 'enabled: false\n' }),
-};
-if (baseline) guards.baselineBuild = await startInboxguard(upstream, dovecot.caPath, ['--protocol', 'imap'], { main: baseline });
+  guards.inboxguardScanningOff = await startInboxguard(upstream, dovecot.caPath, ['--protocol', 'imap'], { config: 'enabled: false\n' });
+  if (baseline) guards.baselineBuild = await startInboxguard(upstream, dovecot.caPath, ['--protocol', 'imap'], { main: baseline });
+} catch (error) {
+  // A build that cannot start (say, a --baseline without its signatures) leaves nothing running behind it.
+  for (const guard of Object.values(guards)) await guard.stop();
+  socat.stop();
+  await dovecot.stop();
+  throw error;
+}
 const targets: Record<string, ImapTarget> = {
   direct: { port: dovecot.ports.imaps, ca: dovecot.caPem },
   socat: { port: socatPort, ca: dovecot.caPem },
