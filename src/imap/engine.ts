@@ -178,6 +178,10 @@ export class ImapEngine implements ProtocolEngine, FramerSink, CommandTrackerHoo
     return this.queue.queuedBytes;
   }
 
+  get bodiesKnownClean(): number {
+    return this.bodies.knownCleanPasses;
+  }
+
   fromClient(bytes: Buffer): void {
     if (this.closed) return;
     if (this.passThroughState === 'on') return this.emit({ kind: 'toServer', bytes });

@@ -49,6 +49,8 @@ export class ScannedBodies {
   private live: Map<number, BodyHandle> | undefined;
   private cacheMap: Map<string, BodyHandle> | undefined;
   private cachedBytes = 0;
+  /** Sections passed on unscanned because knownClean said so. */
+  knownCleanPasses = 0;
 
   /** `store`: the account's shared copies, used once `session.user` is known. */
   constructor(
@@ -136,7 +138,9 @@ export class ScannedBodies {
   /** The account found this section clean at this size before (and still stands by it). */
   knownClean(key: ScannedCopyKey, size: number): boolean {
     const user = this.session?.user;
-    return user !== undefined && this.store !== undefined && this.store.knownClean(user, key, size);
+    const known = user !== undefined && this.store !== undefined && this.store.knownClean(user, key, size);
+    if (known) this.knownCleanPasses++;
+    return known;
   }
 
   /** The account's store forgets a mailbox's copies (all of them, or those of other UIDVALIDITY values). */

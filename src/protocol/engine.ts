@@ -120,6 +120,8 @@ export interface ProtocolEngine {
   drain(): readonly EngineOutput[];
   /** Client-bound bytes queued behind a held body; the session stops reading the server while this is large. */
   readonly queuedClientBytes: number;
+  /** Bodies passed on unscanned because the account found them clean before (IMAP, ScannedCopyStore.knownClean). */
+  readonly bodiesKnownClean?: number;
   /** Stop inspecting as soon as nothing is held; from then on bytes pass unchanged (IMAP only, see imap/engine.ts). */
   passThrough?(): void;
   /** Things to do on the server inside this session when the client's state allows (IMAP only, imap/server-actions.ts). */

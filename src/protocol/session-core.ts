@@ -62,6 +62,8 @@ export interface SessionCoreOptions {
 export interface SessionStats {
   bytesFromClient: number;
   bytesFromServer: number;
+  /** Bodies the engine passed on unscanned as found clean before; absent when none were. */
+  bodiesKnownClean?: number;
 }
 
 export class SessionCore {
@@ -98,7 +100,10 @@ export class SessionCore {
   }
 
   stats(): SessionStats {
-    return { bytesFromClient: this.bytesFromClient, bytesFromServer: this.bytesFromServer };
+    const knownClean = this.options.engine.bodiesKnownClean ?? 0;
+    const stats: SessionStats = { bytesFromClient: this.bytesFromClient, bytesFromServer: this.bytesFromServer };
+    if (knownClean > 0) stats.bodiesKnownClean = knownClean;
+    return stats;
   }
 
   private get bodies(): HeldBodies {

@@ -35,6 +35,15 @@ function scansPerUid(proxy: TestProxy): number[] {
   return MESSAGES.map((_, index) => events.filter((event) => event.uid === index + 1).length);
 }
 
+/** bodiesKnownClean of the first `count` "session closed" lines (0 where absent), once that many are logged. */
+async function knownCleanPerClosedSession(proxy: TestProxy, count: number): Promise<number[]> {
+  for (let attempt = 0; ; attempt++) {
+    const closed = (await proxy.logText()).split('\n').filter((line) => line.includes('"session closed"'));
+    if (closed.length >= count || attempt >= 100) return closed.slice(0, count).map((line) => (JSON.parse(line) as { bodiesKnownClean?: number }).bodiesKnownClean ?? 0);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** Scans per UID while one connection fetches the mailbox twice. */
 async function scansOfTwoFetches(proxy: TestProxy): Promise<number[]> {
   const before = scansPerUid(proxy);
@@ -75,6 +84,7 @@ describe('a message found clean is not scanned again when fetched whole again (r
     assert.deepEqual(fromB, first, 'so does another connection');
     assert.deepEqual(scansPerUid(proxy), [1, 1, 1, 3], 'clean messages were scanned once, the infected one on every fetch');
     assert.equal(proxy.scannedCopies.stats.cleanReused, 6);
+    assert.deepEqual(await knownCleanPerClosedSession(proxy, 2), [3, 3], 'each connection\'s "session closed" line counts the bodies it passed on unscanned');
   });
 
   it('a rule that tests the listener: every fetch is scanned (what one session decided may not hold for another)', async () => {

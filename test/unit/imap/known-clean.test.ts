@@ -60,6 +60,7 @@ describe('a section found clean is not scanned again', () => {
       assert.equal(fetchWhole(b, 9, CLEAN, 'b1', chunker), answer(9, CLEAN, 'b1'));
       assert.equal(b.bodyList.length, 0, 'another session of the account does not scan it either');
       assert.equal(copies.stats.cleanReused, 2);
+      assert.deepEqual([a.engine.bodiesKnownClean, b.engine.bodiesKnownClean], [1, 1], 'each session counts its own (its "session closed" line says so)');
       await copies.close();
     });
   }
