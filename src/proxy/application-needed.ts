@@ -2,23 +2,15 @@
 // its answer can change something: an application exclusion is configured, or a transport rule
 // tests the `application` field. Decided once per configuration object (a reload makes a new one).
 import type { Config } from '../config/schema.js';
-import { ensureIds, parseRules, rulesReadField } from '../rules/index.js';
+import { transportRulesRead } from './transport-rules-read.js';
 
 const decided = new WeakMap<object, boolean>();
 
 export function needsClientApplication(config: Pick<Config, 'exclusions' | 'rules'>): boolean {
   let needed = decided.get(config);
   if (needed === undefined) {
-    needed = config.exclusions.applications.length > 0 || transportRulesReadApplication(config);
+    needed = config.exclusions.applications.length > 0 || transportRulesRead(config, ['application']);
     decided.set(config, needed);
   }
   return needed;
-}
-
-function transportRulesReadApplication(config: Pick<Config, 'rules'>): boolean {
-  try {
-    return rulesReadField(parseRules(ensureIds(config.rules.transport).rules, 'rules.transport'), 'filtering', 'application');
-  } catch {
-    return true; // a validated configuration parses; if not, looking up costs time but decides nothing wrongly
-  }
 }
