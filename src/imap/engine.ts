@@ -62,6 +62,11 @@ const SHOWING_ITEMS = new Set(['ENVELOPE', 'BODYSTRUCTURE', 'BODY', 'ALL', 'FULL
  * A FETCH of envelopes, structures or any section says bodies are likely next. One of flags, UIDs, sizes
  * or dates alone is a synchronisation (clients repeat it every few minutes) and starts no scan worker.
  */
+/** SELECT or EXAMINE: the command that will make another mailbox (or UIDVALIDITY) the selected one. */
+function isSelecting(record: CommandRecord): boolean {
+  return record.verb === 'SELECT' || record.verb === 'EXAMINE';
+}
+
 function announcesBodies(command: FetchCommand): boolean {
   return command.items.some(({ item, name }) => item.kind === 'body' || SHOWING_ITEMS.has(name));
 }
@@ -427,7 +432,7 @@ export class ImapEngine implements ProtocolEngine, FramerSink, CommandTrackerHoo
     const code = responseCode(line);
     if (code?.name === 'UIDVALIDITY') {
       const value = code.args.trim();
-      const selecting = this.outstanding.find((r) => r.verb === 'SELECT' || r.verb === 'EXAMINE');
+      const selecting = this.outstanding.find(isSelecting);
       if (selecting) selecting.uidValidity = value;
       else if (this.session.mailbox !== undefined) {
         this.session.uidValidity = value;
@@ -589,12 +594,12 @@ export class ImapEngine implements ProtocolEngine, FramerSink, CommandTrackerHoo
   }
 
   private changingMailbox(): boolean {
-    return this.outstanding.some((r) => r.verb === 'SELECT' || r.verb === 'EXAMINE' || r.verb === 'CLOSE' || r.verb === 'UNSELECT');
+    return this.outstanding.some((r) => isSelecting(r) || r.verb === 'CLOSE' || r.verb === 'UNSELECT');
   }
 
   /** Messages left the mailbox being selected, or the selected one: the account's copies of it go. */
   private expunged(): void {
-    const selecting = this.outstanding.find((r) => r.verb === 'SELECT' || r.verb === 'EXAMINE');
+    const selecting = this.outstanding.find(isSelecting);
     const mailbox = selecting ? selecting.mailbox : this.session.mailbox;
     if (mailbox !== undefined) this.bodies.forgetShared(mailbox);
   }

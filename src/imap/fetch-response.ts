@@ -399,8 +399,8 @@ export class FetchResponse {
   /**
    * An item the client did not ask for goes with one separating space: the one before it, or, when
    * nothing before it was kept (`(UID 1 BODY[2] …` → `(BODY[2] …`), the one before the next kept item.
+   * Returns that cut, when `item` is dropped or is the first one kept and a space precedes it.
    */
-  /** The cut that keeps items separated by single spaces when `item` is dropped or is the first one kept, if any. */
   private separate(seg: Buffer, item: ParsedFetchItem, drop: boolean): Edit | undefined {
     const spaceBefore = item.nameStart > 0 && seg[item.nameStart - 1] === SP;
     if (drop) {
