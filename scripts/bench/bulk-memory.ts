@@ -12,7 +12,7 @@ import { startDovecot } from '../test-servers/dovecot.js';
 import { LeanImapClient } from './imap-client.js';
 import { startInboxguard } from './inboxguard-process.js';
 import { bigMessage } from '../../test/helpers/messages.js';
-import { benchMailbox } from './mailbox.js';
+import { benchMailbox, sameMailboxAccounts } from './mailbox.js';
 import { retrAll } from './pop3-client.js';
 import { machine } from './machine.js';
 
@@ -70,7 +70,7 @@ const messages = messageMiB > 0 ? [bigMessage(messageMiB * 1024 * 1024)] : bench
 const totalBytes = messages.reduce((sum, message) => sum + message.length, 0);
 // Round i reads account bulk<i>, the same messages: a message found clean is not scanned again (issue #15).
 const users = Array.from({ length: rounds }, (_, index) => `bulk${index + 1}`);
-const dovecot = await startDovecot({ users: [{ name: 'alice', password: 'secret' }, ...users.map((name) => ({ name, password: 'secret' }))], messages: Object.fromEntries(['alice', ...users].map((name) => [name, messages])) });
+const dovecot = await startDovecot(sameMailboxAccounts(['alice', ...users], messages));
 const results: Record<string, unknown> = {};
 try {
   const warm = await LeanImapClient.connect({ port: dovecot.ports.imaps, ca: dovecot.caPem }, 'alice', 'secret');

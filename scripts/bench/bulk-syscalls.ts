@@ -9,7 +9,7 @@ import { startDovecot } from '../test-servers/dovecot.js';
 import { LeanImapClient } from './imap-client.js';
 import { startInboxguard } from './inboxguard-process.js';
 import { machine } from './machine.js';
-import { benchMailbox } from './mailbox.js';
+import { benchMailbox, sameMailboxAccounts } from './mailbox.js';
 import { retrAll } from './pop3-client.js';
 import { requireStrace, straceCounts } from './strace-counts.js';
 
@@ -22,7 +22,7 @@ requireStrace();
 const SHOWN = ['read', 'write', 'writev', 'epoll_wait', 'epoll_pwait', 'epoll_ctl', 'futex', 'pread64', 'pwrite64', 'mmap', 'munmap', 'madvise'];
 const messages = benchMailbox(300).slice(0, Number(argument('--messages', '150')));
 // The warm-up reads alice's mailbox, the measured fetch bulk's (the same messages): a message found clean is not scanned again (issue #15).
-const dovecot = await startDovecot({ users: ['alice', 'bulk'].map((name) => ({ name, password: 'secret' })), messages: { alice: messages, bulk: messages } });
+const dovecot = await startDovecot(sameMailboxAccounts(['alice', 'bulk'], messages));
 const results: Record<string, Record<string, number>> = {};
 try {
   for (const protocol of protocols) {

@@ -17,7 +17,7 @@ import { startDovecot } from '../test-servers/dovecot.js';
 import { LeanImapClient } from './imap-client.js';
 import { retrAll } from './pop3-client.js';
 import { startInboxguard } from './inboxguard-process.js';
-import { benchMailbox, median } from './mailbox.js';
+import { benchMailbox, median, sameMailboxAccounts } from './mailbox.js';
 import { machine } from './machine.js';
 
 const argument = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
@@ -51,7 +51,7 @@ const ms = (ns: number) => Math.round(ns / 1e6);
 const messages = benchMailbox(300);
 const bulkUsers = Array.from({ length: fetches }, (_, i) => `bulk${i + 1}`);
 const users = ['alice', ...bulkUsers];
-const dovecot = await startDovecot({ users: users.map((name) => ({ name, password: 'secret' })), messages: Object.fromEntries(users.map((name) => [name, messages])) });
+const dovecot = await startDovecot(sameMailboxAccounts(users, messages));
 const runs: Record<string, { mainRunMs: number[]; mainWaitMs: number[]; otherThreadsRunMs: number[]; wallMs: number[] }> = {};
 try {
   for (let round = 0; round < rounds; round++) {

@@ -11,6 +11,15 @@ export function benchMailbox(count = 300, minBytes = 5 * 1024, maxBytes = 5 * 10
   return messages;
 }
 
+/**
+ * Dovecot accounts (password "secret") that each hold the same messages, for startDovecot: a proxy finds
+ * a message clean once and does not scan it again (issue #15), so a fetch meant to be a first one reads
+ * an account no earlier fetch read.
+ */
+export function sameMailboxAccounts(names: readonly string[], messages: Buffer[]): { users: { name: string; password: string }[]; messages: Record<string, Buffer[]> } {
+  return { users: names.map((name) => ({ name, password: 'secret' })), messages: Object.fromEntries(names.map((name) => [name, messages])) };
+}
+
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);

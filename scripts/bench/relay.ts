@@ -10,7 +10,7 @@ import { freePorts } from '../test-servers/free-ports.js';
 import { bigMessage } from '../../test/helpers/messages.js';
 import { LeanImapClient, type ImapTarget } from './imap-client.js';
 import { startInboxguard } from './inboxguard-process.js';
-import { benchMailbox, median } from './mailbox.js';
+import { benchMailbox, median, sameMailboxAccounts } from './mailbox.js';
 import { retrAll } from './pop3-client.js';
 import { startSocatRelay } from './socat-relay.js';
 import { machine } from './machine.js';
@@ -28,9 +28,10 @@ const messages = benchMailbox(count);
 const totalBytes = messages.reduce((sum, message) => sum + message.length, 0);
 /** The account whose mailbox round `round`'s bulk fetch reads: one no proxy has read before. */
 const bulkUsers = Array.from({ length: rounds }, (_, round) => (round === 0 ? 'alice' : `alice${round + 1}`));
+const bulkAccounts = sameMailboxAccounts(bulkUsers, messages);
 const dovecot = await startDovecot({
-  users: [...bulkUsers.map((name) => ({ name, password: 'secret' })), { name: 'bob', password: 'secret' }],
-  messages: { ...Object.fromEntries(bulkUsers.map((name) => [name, messages])), bob: [bigMessage(21 * MiB), bigMessage(200 * MiB)] },
+  users: [...bulkAccounts.users, { name: 'bob', password: 'secret' }],
+  messages: { ...bulkAccounts.messages, bob: [bigMessage(21 * MiB), bigMessage(200 * MiB)] },
 });
 const [imapsRelayPort, pop3sRelayPort] = await freePorts(2);
 const relay = { certPath: dovecot.pki.certPath, keyPath: dovecot.pki.keyPath, caPath: dovecot.caPath };
