@@ -367,7 +367,8 @@ export class FetchResponse {
       if (this.uid !== undefined) event.uid = this.uid;
       this.env.event(event);
     }
-    const key = sectionKeyIn(this.place, this.uid, body.item.responseName);
+    // Keyed only for what keeps it: a clean record, a copy for partial fetches.
+    const key = outcome.clean || body.slice ? sectionKeyIn(this.place, this.uid, body.item.responseName) : undefined;
     if (key !== undefined && outcome.clean) this.env.bodies.rememberClean(key, outcome.size, body.epoch);
     if (body.slice) {
       body.handle.literal8 = body.framing.kind === 'literal' && body.framing.binary;
