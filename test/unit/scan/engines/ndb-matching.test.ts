@@ -354,3 +354,57 @@ describe('.ndb matching streamed slice by slice', () => {
     }
   });
 });
+
+// The native search looks for each anchor with the exact bytes all its signatures have around it: long
+// runs sharing their first bytes (one anchor, different extensions), and data made of pieces of them
+// (anchors without their extension, extensions cut at slice boundaries).
+describe('.ndb native needles longer than the anchor', () => {
+  const RUN_ALPHABET = [0x41, 0x42, 0x43];
+  const longRun = fc.array(fc.constantFrom(...RUN_ALPHABET), { minLength: 8, maxLength: 40 }).map((bytes) => Buffer.from(bytes));
+  const sharedStart = Buffer.from('ABCABCAB', 'latin1');
+  const runs = fc.array(fc.tuple(fc.boolean(), longRun, fc.boolean(), longRun), { minLength: 1, maxLength: 4 });
+  const toSignatures = (picked: Array<[boolean, Buffer, boolean, Buffer]>) =>
+    picked.map(([shared, run, wildcard, second], index) => {
+      const first = shared ? Buffer.concat([run.subarray(0, 4), sharedStart, run.subarray(4)]) : run;
+      return `N${index}:0:*:${first.toString('hex')}${wildcard ? `{0-3}${second.toString('hex')}` : ''}`;
+    });
+  const pieces = (picked: Array<[boolean, Buffer, boolean, Buffer]>) =>
+    fc.array(
+      fc.oneof(
+        fc.constantFrom(...picked.flatMap(([, run, , second]) => [run, second, sharedStart])).chain((run) =>
+          fc.tuple(fc.nat({ max: run.length }), fc.nat({ max: run.length })).map(([a, b]) => run.subarray(Math.min(a, b), Math.max(a, b))),
+        ),
+        fc.array(fc.constantFrom(...RUN_ALPHABET, 0x44), { maxLength: 4 }).map((bytes) => Buffer.from(bytes)),
+      ),
+      { maxLength: 30 },
+    );
+
+  it('finds what the regular-expression reference finds, whole or streamed, at every slicing', () => {
+    fc.assert(
+      fc.property(
+        runs.chain((picked) => fc.tuple(fc.constant(picked), pieces(picked), fc.integer({ min: 1, max: 50 }))),
+        ([picked, parts, slice]) => {
+          const lines = toSignatures(picked);
+          const content = Buffer.concat(parts);
+          const expected = lines.filter((line) => regExpMatches(signature(line).tokens, signature(line).offset, content)).map((line) => line.split(':')[0]);
+          for (const [, options] of MATCHERS) {
+            assert.deepEqual(scan(lines, content, 'unknown', slice, options), expected, lines.join('\n'));
+            assert.deepEqual(streamScan(lines, content, slice, options).names(), expected, lines.join('\n'));
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('reports an anchor only where the bytes its signatures share stand around it', () => {
+    const lines = ['Long:0:*:' + Buffer.from('xxEICAR-STANDARD-ANTIVIRUS-TEST-FILE', 'latin1').toString('hex')];
+    const content = Buffer.from(`${'EICAR-ST...'.repeat(50)}xxEICAR-STANDARD-ANTIVIRUS-TEST-FILE`, 'latin1');
+    const database = new BodyDatabase();
+    for (const line of lines) database.add(signature(line));
+    const bodyScan = database.startScan(content, 'unknown');
+    bodyScan.feed(0, content.length);
+    assert.deepEqual([bodyScan.names(), bodyScan.work.anchorHits], [['Long'], 1]);
+    for (const slice of [1, 5, 17, 36, 1000]) assert.deepEqual(streamScan(lines, content, slice).names(), ['Long'], `slices of ${slice}`);
+  });
+});

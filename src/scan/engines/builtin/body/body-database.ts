@@ -1,11 +1,13 @@
 // All .ndb signatures of an engine: compiled patterns, and their anchors (signatures sharing an
 // anchor share it). A file is searched only for the anchors of signatures whose target type allows
 // its detected type: one matcher per group of types that allow the same anchors, built once. A
-// group with a handful of anchors is searched natively (Buffer.indexOf), a larger one with an
+// group with a handful of anchors is searched natively (Buffer.indexOf, each anchor with the bytes
+// all its signatures have around it), a larger one with an
 // Aho-Corasick automaton; a group with none is not searched at all. A BodyScan runs one file through
 // its group's matcher slice by slice and verifies each anchor hit.
 import { DETECTED_TYPES, type DetectedType } from '../../../../types/verdict.js';
 import { AhoCorasick, type AhoCorasickOptions } from './aho-corasick.js';
+import { anchorNeedle } from './anchor-needle.js';
 import { anchorDecides, compilePattern, matchesAroundAnchor, matchesWholeFile } from './compiled-signature.js';
 import { NativeAnchorSearch } from './native-anchor-search.js';
 import type { NdbSignature } from './ndb-line.js';
@@ -84,9 +86,11 @@ export class BodyDatabase {
 
   private matcherOver(ids: number[]): AnchorMatcher | null {
     if (ids.length === 0) return null;
-    const anchors = ids.map((id) => this.anchors[id]);
-    if (ids.length <= (this.options.nativeAnchorLimit ?? DEFAULT_NATIVE_ANCHOR_LIMIT)) return { kind: 'native', search: new NativeAnchorSearch(anchors, ids) };
-    return { kind: 'automaton', automaton: new AhoCorasick(anchors, this.options), anchorIds: Uint32Array.from(ids) };
+    if (ids.length <= (this.options.nativeAnchorLimit ?? DEFAULT_NATIVE_ANCHOR_LIMIT)) {
+      const needles = ids.map((id) => anchorNeedle(this.signaturesByAnchor[id].map((index) => this.signatures[index].pattern)));
+      return { kind: 'native', search: new NativeAnchorSearch(needles, ids) };
+    }
+    return { kind: 'automaton', automaton: new AhoCorasick(ids.map((id) => this.anchors[id]), this.options), anchorIds: Uint32Array.from(ids) };
   }
 
   /** Builds the matchers now (otherwise on the first scan); what each group of types uses. */

@@ -66,7 +66,9 @@ export class BodyStreamScan {
     /** Signatures that apply to this file's type but need the whole file once their anchor occurs. */
     private readonly wholeFile: ReadonlySet<number>,
   ) {
-    this.keep = Math.max(0, ...[...windows.values()].map((window) => window.span)) + MAX_ANCHOR;
+    // Also a needle less one byte, for the native search's bridge across the cut.
+    const needle = matcher?.kind === 'native' ? matcher.search.longestNeedle : 0;
+    this.keep = Math.max(Math.max(0, ...[...windows.values()].map((window) => window.span)) + MAX_ANCHOR, needle);
   }
 
   get searching(): boolean {
@@ -92,21 +94,18 @@ export class BodyStreamScan {
     this.built = undefined;
   }
 
-  /** Occurrences that begin in the tail and end in the slice (a few bytes either side), then those inside the slice. */
+  /**
+   * Needles that begin in the tail and end in the slice (a few bytes either side of the cut; the anchor
+   * may end in either), then those inside the slice.
+   */
   private searchNatively(search: NativeAnchorSearch, slice: Buffer): void {
-    const reach = Math.min(this.tail.length, MAX_ANCHOR - 1);
+    const reach = Math.min(this.tail.length, search.longestNeedle - 1);
     if (reach > 0) {
-      const bridge = Buffer.concat([this.tail.subarray(this.tail.length - reach), slice.subarray(0, MAX_ANCHOR - 1)]);
+      const bridge = Buffer.concat([this.tail.subarray(this.tail.length - reach), slice.subarray(0, search.longestNeedle - 1)]);
       const bridgeStart = this.sliceStart - reach;
-      search.scan(bridge, reach, bridge.length, (anchorId, end) => {
-        if (end - this.anchorLength(anchorId) < reach) this.hit(anchorId, bridgeStart + end);
-      }, this.wanted);
+      search.scanAcross(bridge, reach, (anchorId, end) => this.hit(anchorId, bridgeStart + end), this.wanted);
     }
     search.scan(slice, 0, slice.length, this.onSliceMatch, this.wanted);
-  }
-
-  private anchorLength(anchorId: number): number {
-    return this.signatures[this.signaturesByAnchor[anchorId][0]].pattern.anchor.bytes.length;
   }
 
   /** The bytes [tailStart, windowEnd): built on the first check that needs them in this slice. */
