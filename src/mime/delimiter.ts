@@ -2,7 +2,7 @@
 // the server's BODYSTRUCTURE: a line starting with "--" + an open boundary is a delimiter whatever
 // follows, the longest matching open boundary wins, the innermost on a tie, and "--" right after the
 // boundary closes that multipart.
-import { DASH } from './bytes.js';
+import { DASH, LF } from './bytes.js';
 
 export interface OpenBoundary<Owner> {
   owner: Owner;
@@ -18,7 +18,23 @@ export interface DelimiterLine<Owner> {
   closing: boolean;
 }
 
-export const LF_DASH_DASH = Buffer.from('\n--', 'latin1');
+const DASH_DASH = Buffer.from('--', 'latin1');
+
+/**
+ * Where the first "\n--" at or after `from` is, or -1: bytes.indexOf("\n--", from). Searched as "--",
+ * whose first byte no base64 line holds, while every line holds a "\n" (a search for "\n--" stops at
+ * each); "--" inside a line sends the search on to the next line break, so a line costs at most two
+ * searches whatever dashes it holds.
+ */
+export function indexOfLineDashes(bytes: Buffer, from: number): number {
+  for (let lineBreakFrom = Math.max(0, from); ; ) {
+    const dashes = bytes.indexOf(DASH_DASH, lineBreakFrom + 1);
+    if (dashes === -1) return -1;
+    if (bytes[dashes - 1] === LF) return dashes - 1;
+    lineBreakFrom = bytes.indexOf(LF, dashes + 2);
+    if (lineBreakFrom === -1) return -1;
+  }
+}
 
 /** Counters a caller may pass to see how much matching was done. */
 export interface DelimiterWork {

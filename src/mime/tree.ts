@@ -8,7 +8,7 @@
 // the walk pauses where it needs bytes not yet fed and holds only what it may still read back.
 import { isBlankLine, LF, lineBreakBefore } from './bytes.js';
 import { ByteWindow } from './byte-window.js';
-import { delimiterAt, LF_DASH_DASH, type DelimiterLine, type OpenBoundary } from './delimiter.js';
+import { delimiterAt, indexOfLineDashes, type DelimiterLine, type OpenBoundary } from './delimiter.js';
 import { splitHeaderFields, type HeaderField } from './header-fields.js';
 import { describePart, type PartHeaderInfo } from './part-header.js';
 import { emptyWalkWork, type ByteRange, type WalkLimits, type WalkWork } from './types.js';
@@ -216,7 +216,7 @@ export class TreeBuilder {
     if (atStart) return atStart;
     for (let searchFrom = from; ; ) {
       const window = this.window;
-      const hit = window.bytes.indexOf(LF_DASH_DASH, window.at(searchFrom));
+      const hit = indexOfLineDashes(window.bytes, window.at(searchFrom));
       if (hit === -1) {
         if (this.ended) return undefined;
         // A "\n--" may straddle the end of what has arrived; everything before it is searched.
