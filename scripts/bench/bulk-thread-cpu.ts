@@ -10,15 +10,19 @@
 // The warm-up reads account alice; each measured IMAP fetch reads another account with the same messages
 // (bulk1, bulk2, …), so every message is scanned as new mail is. --refetch: the measured fetches read
 // alice's mailbox again instead, whose messages the warm-up found clean (issue #15: not scanned again).
-// Usage: npm run build && node --import tsx scripts/bench/bulk-thread-cpu.ts [--mains dist,OTHER/dist] [--rounds 1] [--fetches 2] [--protocol imap|pop3] [--scanning on|off|both] [--refetch]
-import { readdirSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+// --perf DIR: also records the proxy with `perf` over the measured fetches (DIR/<build>-<round>.data) and
+// reports the main thread's on-CPU time by function group (perf-profile.ts); the sampling costs the
+// proxy some CPU too, so compare builds within one such run.
+// Usage: npm run build && node --import tsx scripts/bench/bulk-thread-cpu.ts [--mains dist,OTHER/dist] [--rounds 1] [--fetches 2] [--protocol imap|pop3] [--scanning on|off|both] [--refetch] [--perf DIR]
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { startDovecot } from '../test-servers/dovecot.js';
 import { LeanImapClient } from './imap-client.js';
 import { retrAll } from './pop3-client.js';
 import { startInboxguard } from './inboxguard-process.js';
 import { benchMailbox, median, sameMailboxAccounts } from './mailbox.js';
 import { machine } from './machine.js';
+import { PERF_NODE_FLAGS, recordPerf } from './perf-profile.js';
 
 const argument = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const mains = argument('--mains', 'dist').split(',');
@@ -27,6 +31,11 @@ const fetches = Number(argument('--fetches', '2'));
 const protocol = argument('--protocol', 'imap');
 const scanning = argument('--scanning', 'on');
 const refetch = process.argv.includes('--refetch');
+const perfDir = argument('--perf', '');
+if (perfDir) {
+  mkdirSync(perfDir, { recursive: true });
+  process.env.INBOXGUARD_BENCH_NODE_ARGS = [process.env.INBOXGUARD_BENCH_NODE_ARGS ?? '', ...PERF_NODE_FLAGS].join(' ');
+}
 if (protocol !== 'imap' && protocol !== 'pop3') throw new Error('--protocol imap|pop3');
 const variants = mains.flatMap((build) => [
   ...(scanning === 'off' ? [] : [{ name: build, build, config: undefined }]),
@@ -52,7 +61,7 @@ const messages = benchMailbox(300);
 const bulkUsers = Array.from({ length: fetches }, (_, i) => `bulk${i + 1}`);
 const users = ['alice', ...bulkUsers];
 const dovecot = await startDovecot(sameMailboxAccounts(users, messages));
-const runs: Record<string, { mainRunMs: number[]; mainWaitMs: number[]; otherThreadsRunMs: number[]; wallMs: number[] }> = {};
+const runs: Record<string, { mainRunMs: number[]; mainWaitMs: number[]; otherThreadsRunMs: number[]; wallMs: number[]; mainGroupsMs?: Record<string, number>[] }> = {};
 try {
   for (let round = 0; round < rounds; round++) {
     for (const { name: build, build: dir, config } of variants) {
@@ -67,11 +76,13 @@ try {
           client.close();
         };
         await fetchAll('alice');
+        const recording = perfDir ? await recordPerf(guard.pid, join(perfDir, `${build.replace(/\W+/g, '_')}-${round}.data`)) : undefined;
         const before = threadTimes(guard.pid);
         const started = process.hrtime.bigint();
         for (let i = 0; i < fetches; i++) await fetchAll(refetch ? 'alice' : bulkUsers[i]);
         const wall = Number(process.hrtime.bigint() - started);
         const after = threadTimes(guard.pid);
+        const mainGroups = await recording?.stop();
         const main = String(guard.pid);
         let others = 0;
         for (const [task, [run]] of after) if (task !== main) others += run - (before.get(task)?.[0] ?? 0);
@@ -82,6 +93,7 @@ try {
         entry.mainWaitMs.push(ms(mainWait - mainWaitBefore));
         entry.otherThreadsRunMs.push(ms(others));
         entry.wallMs.push(ms(wall));
+        if (mainGroups) (entry.mainGroupsMs ??= []).push(mainGroups);
       } finally {
         await guard.stop();
       }
@@ -92,6 +104,18 @@ try {
 }
 
 const builds = Object.fromEntries(
-  Object.entries(runs).map(([build, entry]) => [build, { medianMainRunMs: median(entry.mainRunMs), medianOtherThreadsRunMs: median(entry.otherThreadsRunMs), ...entry }]),
+  Object.entries(runs).map(([build, { mainGroupsMs, ...entry }]) => [
+    build,
+    {
+      medianMainRunMs: median(entry.mainRunMs),
+      medianOtherThreadsRunMs: median(entry.otherThreadsRunMs),
+      ...entry,
+      ...(mainGroupsMs ? { medianMainOnCpuMsByGroup: medianByKey(mainGroupsMs) } : {}),
+    },
+  ]),
 );
 console.log(JSON.stringify({ benchmark: `proxy CPU per thread over ${fetches} bulk ${protocol === 'imap' ? 'IMAP UID FETCH 1:*' : 'POP3 RETR'} fetches of ${messages.length} messages${refetch ? ', fetched before' : ''}`, protocol, rounds, refetch, builds, ...machine() }, null, 2));
+
+function medianByKey(rows: Record<string, number>[]): Record<string, number> {
+  return Object.fromEntries(Object.keys(rows[0]).map((key) => [key, median(rows.map((row) => row[key]))]));
+}
