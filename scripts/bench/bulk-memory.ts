@@ -32,6 +32,9 @@ interface Sample {
   forcedCollections?: number;
   rss?: number;
   rssFile?: number;
+  mallocMainArena?: number;
+  idleSegments?: number;
+  segments?: { allocated: number; reused: number; dropped: number };
   spooledBodies?: number;
 }
 
@@ -55,12 +58,18 @@ function holders(dir: string) {
     /** Of the shared segments: those whose main-thread handle is not collected yet, and the bodies actually held by sessions. */
     mainSharedUncollectedMiB: peak.sharedUncollected,
     spooledBodiesMiB: peak.spooledBodies,
+    /** Of the main thread's array buffers: pooled segments no body holds now (segment-pool.ts). */
+    idleSegmentsMiB: peak.idleSegments,
+    /** Resident in the main thread's malloc arena (brk heap): buffers and segments glibc did not mmap, and what it keeps of those freed. */
+    mallocMainArenaMiB: peak.mallocMainArena,
     workerHeapsMiB: workers.map((worker) => ({ total: worker.heapPhysical, newSpace: worker.newSpace })),
     workerArrayBuffersMiB: workers.map((worker) => worker.arrayBuffers),
     /** A worker's external memory beyond its own buffers: its handles to the main thread's shared segments. */
     workerSharedHandlesMiB: workers.map((worker) => round1(worker.external - worker.arrayBuffers)),
     otherMiB: round1((peak.rss ?? 0) - accounted),
     maxSpooledBodiesMiB: Math.max(...main.map((sample) => sample.spooledBodies ?? 0)),
+    /** Pooled segments over the run: allocated fresh, handed out again, left the pool (for garbage collection). */
+    segments: main[main.length - 1]?.segments,
     forcedCollections: { main: main[main.length - 1]?.forcedCollections, workers: workerLast.map((sample) => sample.forcedCollections) },
   };
 }

@@ -13,9 +13,11 @@ const round = (bytes) => Math.round((bytes / MiB) * 10) / 10;
 if (dir && main) {
   let collector;
   let budget;
+  let pool;
   // The same module instances the proxy uses (one per thread).
   import(new URL('../scan/shared-memory-collection.js', `file://${main}`).href).then((module) => (collector = module.sharedMemory), () => undefined);
   if (isMainThread) import(new URL('../protocol/memory-budget.js', `file://${main}`).href).then((module) => (budget = module.processMemory), () => undefined);
+  if (isMainThread) import(new URL('../scan/segment-pool.js', `file://${main}`).href).then((module) => (pool = module.segmentPool), () => undefined);
   const file = `${dir}/${threadId}.jsonl`;
   const sample = () => {
     const usage = process.memoryUsage();
@@ -33,9 +35,25 @@ if (dir && main) {
     if (isMainThread) {
       const status = readFileSync('/proc/self/status', 'utf8');
       const kib = (name) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
-      Object.assign(line, { rss: round(usage.rss), rssFile: round(kib('RssFile')), spooledBodies: budget ? round(budget.counters.held) : undefined });
+      const segments = pool?.counters;
+      Object.assign(line, {
+        rss: round(usage.rss),
+        rssFile: round(kib('RssFile')),
+        mallocMainArena: round(mainArenaBytes()),
+        spooledBodies: budget ? round(budget.counters.held) : undefined,
+        idleSegments: segments ? round(segments.idleBytes) : undefined,
+        segments: segments && { allocated: segments.allocated, reused: segments.reused, dropped: segments.dropped },
+      });
     }
     appendFileSync(file, `${JSON.stringify(line)}\n`);
   };
   setInterval(sample, 25).unref();
+}
+
+/** Resident bytes of the main thread's malloc arena (the brk heap, `[heap]`): where glibc puts the shared segments and buffers below its mmap threshold. */
+function mainArenaBytes() {
+  const smaps = readFileSync('/proc/self/smaps', 'utf8');
+  const at = smaps.indexOf(' [heap]\n');
+  if (at < 0) return 0;
+  return Number(/\nRss:\s+(\d+) kB/.exec(smaps.slice(at, at + 400))?.[1] ?? 0) * 1024;
 }
