@@ -3,7 +3,7 @@
 // the pool and are handed to the collector (and announced to the threads that may hold handles).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SegmentPool, segmentSizeFor, MIN_POOLED_SEGMENT_BYTES } from '../../../src/scan/segment-pool.js';
+import { SegmentPool, segmentSizeFor, MAX_REUSE_RATIO, MIN_POOLED_SEGMENT_BYTES } from '../../../src/scan/segment-pool.js';
 import { SharedMemoryCollector } from '../../../src/scan/shared-memory-collection.js';
 
 function manualTimers() {
@@ -27,10 +27,30 @@ function pool(maxIdleBytes = 64 * 1024 * 1024) {
 }
 
 describe('segment pool', () => {
-  it('sizes segments in powers of two from the minimum', () => {
+  it('sizes segments in classes √2 apart, in multiples of the minimum', () => {
     assert.equal(segmentSizeFor(1), MIN_POOLED_SEGMENT_BYTES);
     assert.equal(segmentSizeFor(MIN_POOLED_SEGMENT_BYTES + 1), 2 * MIN_POOLED_SEGMENT_BYTES);
-    assert.equal(segmentSizeFor(1024 * 1024), 1024 * 1024);
+    assert.equal(segmentSizeFor(2 * MIN_POOLED_SEGMENT_BYTES + 1), 3 * MIN_POOLED_SEGMENT_BYTES);
+    for (let length = 1; length < 8 * 1024 * 1024; length = Math.ceil(length * 1.3)) {
+      const size = segmentSizeFor(length);
+      assert.ok(size >= length && size % MIN_POOLED_SEGMENT_BYTES === 0, `${length} -> ${size}`);
+      assert.ok(size < Math.SQRT2 * length + MIN_POOLED_SEGMENT_BYTES, `${length} -> ${size}: about √2 times the length at most`);
+    }
+  });
+
+  it('hands a body the smallest idle segment that holds it, up to MAX_REUSE_RATIO times its class', () => {
+    const { segments } = pool();
+    const MiB = 1024 * 1024;
+    const [small, large] = [segments.take(MiB), segments.take(2 * MiB)];
+    segments.unpin(large);
+    segments.unpin(small);
+    assert.ok(segments.take(MiB).buffer === small.buffer, 'the smallest that holds it');
+    assert.ok(segments.take(MiB).buffer === large.buffer, 'one of a larger class than its own');
+    const big = segments.take(4 * MiB);
+    segments.unpin(big);
+    assert.ok(big.buffer.byteLength > MAX_REUSE_RATIO * segmentSizeFor(MiB / 2));
+    assert.ok(segments.take(MiB / 2).buffer !== big.buffer, 'beyond MAX_REUSE_RATIO times its class: a fresh one');
+    assert.deepEqual(segments.counters, { allocated: 4, reused: 2, dropped: 0, idleBytes: big.buffer.byteLength });
   });
 
   it('hands a segment out again once its last pin is gone, and not before', () => {
@@ -68,7 +88,7 @@ describe('segment pool', () => {
   });
 
   it('keeps idle segments up to its bound; the rest leave and are announced', () => {
-    const size = 1024 * 1024;
+    const size = segmentSizeFor(1024 * 1024);
     const { segments, collector } = pool(2 * size);
     const dropped: number[] = [];
     segments.onDrop((bytes) => dropped.push(bytes));
