@@ -58,15 +58,15 @@ const BODIES_AHEAD: EngineOutput = Object.freeze({ kind: 'bodiesAhead' });
 /** Items a client fetches when it shows messages (a folder opened, new mail), just before their bodies. */
 const SHOWING_ITEMS = new Set(['ENVELOPE', 'BODYSTRUCTURE', 'BODY', 'ALL', 'FULL']);
 
-/**
- * A FETCH of envelopes, structures or any section says bodies are likely next. One of flags, UIDs, sizes
- * or dates alone is a synchronisation (clients repeat it every few minutes) and starts no scan worker.
- */
 /** SELECT or EXAMINE: the command that will make another mailbox (or UIDVALIDITY) the selected one. */
 function isSelecting(record: CommandRecord): boolean {
   return record.verb === 'SELECT' || record.verb === 'EXAMINE';
 }
 
+/**
+ * A FETCH of envelopes, structures or any section says bodies are likely next. One of flags, UIDs, sizes
+ * or dates alone is a synchronisation (clients repeat it every few minutes) and starts no scan worker.
+ */
 function announcesBodies(command: FetchCommand): boolean {
   return command.items.some(({ item, name }) => item.kind === 'body' || SHOWING_ITEMS.has(name));
 }
