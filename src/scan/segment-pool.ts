@@ -110,8 +110,7 @@ export class SegmentPool {
     this.busy.delete(segment.buffer);
     const size = segment.buffer.byteLength;
     if (this.counts.idleBytes + size > this.maxIdleBytes) return this.drop(segment.buffer);
-    const at = this.idle.findIndex((idle) => idle.byteLength >= size);
-    this.idle.splice(at < 0 ? this.idle.length : at, 0, segment.buffer);
+    this.idle.splice(this.firstIdleOf(size), 0, segment.buffer);
     this.counts.idleBytes += size;
     this.trimWhenIdle();
   }
@@ -126,9 +125,15 @@ export class SegmentPool {
 
   /** The smallest idle segment of `size` bytes or more, when it is at most MAX_REUSE_RATIO times that. */
   private takeIdle(size: number): SharedArrayBuffer | undefined {
-    const at = this.idle.findIndex((idle) => idle.byteLength >= size);
-    if (at < 0 || this.idle[at].byteLength > MAX_REUSE_RATIO * size) return undefined;
+    const at = this.firstIdleOf(size);
+    if (at === this.idle.length || this.idle[at].byteLength > MAX_REUSE_RATIO * size) return undefined;
     return this.idle.splice(at, 1)[0];
+  }
+
+  /** Where the first idle segment of `size` bytes or more is (the idle ones are kept smallest first), or the end. */
+  private firstIdleOf(size: number): number {
+    const at = this.idle.findIndex((idle) => idle.byteLength >= size);
+    return at < 0 ? this.idle.length : at;
   }
 
   private drop(buffer: SharedArrayBuffer): void {
